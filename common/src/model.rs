@@ -1,0 +1,372 @@
+//! REST resources: users, rooms, messages, their list envelopes, auth and error bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A role exactly as the Tigo platform names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    Customer,
+    HotelOwner,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Customer, Role::HotelOwner, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "Customer",
+            Role::HotelOwner => "HotelOwner",
+            Role::Admin => "Admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The three kinds of conversation and the pair of roles each one needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomType {
+    CustomerHotelOwner,
+    CustomerAdmin,
+    HotelOwnerAdmin,
+}
+
+impl RoomType {
+    pub const ALL: [RoomType; 3] = [
+        RoomType::CustomerHotelOwner,
+        RoomType::CustomerAdmin,
+        RoomType::HotelOwnerAdmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomType::CustomerHotelOwner => "customer_hotel_owner",
+            RoomType::CustomerAdmin => "customer_admin",
+            RoomType::HotelOwnerAdmin => "hotel_owner_admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RoomType> {
+        RoomType::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The two roles the participants must hold, one each.
+    pub fn roles(self) -> (Role, Role) {
+        match self {
+            RoomType::CustomerHotelOwner => (Role::Customer, Role::HotelOwner),
+            RoomType::CustomerAdmin => (Role::Customer, Role::Admin),
+            RoomType::HotelOwnerAdmin => (Role::HotelOwner, Role::Admin),
+        }
+    }
+
+    /// The room type that fits two users' roles, preferring the first listed type.
+    pub fn infer(a: &[Role], b: &[Role]) -> Option<RoomType> {
+        RoomType::ALL.into_iter().find(|t| t.fits(a, b))
+    }
+
+    /// Whether one user can take one role of this type and the other the other role.
+    pub fn fits(self, a: &[Role], b: &[Role]) -> bool {
+        let (x, y) = self.roles();
+        (a.contains(&x) && b.contains(&y)) || (a.contains(&y) && b.contains(&x))
+    }
+}
+
+impl std::fmt::Display for RoomType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    #[default]
+    Text,
+    File,
+    Image,
+}
+
+impl MessageType {
+    pub const ALL: [MessageType; 3] = [MessageType::Text, MessageType::File, MessageType::Image];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Text => "text",
+            MessageType::File => "file",
+            MessageType::Image => "image",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageType> {
+        MessageType::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// Receipt state of a message, as seen by its sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    Sent,
+    Delivered,
+    Read,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Sent => "sent",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Read => "read",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageStatus> {
+        [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// A user as every payload shows one: never a password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn summary(&self) -> UserSummary {
+        UserSummary {
+            id: self.id,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+        }
+    }
+}
+
+/// The short form of a user embedded in rooms and messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+impl UserSummary {
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub room_type: RoomType,
+    pub participant1_id: Uuid,
+    pub participant2_id: Uuid,
+    pub participant1: UserSummary,
+    pub participant2: UserSummary,
+    pub hotel_id: Option<Uuid>,
+    pub last_message_content: Option<String>,
+    #[serde(with = "crate::time::rfc3339_opt")]
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub is_active: bool,
+    #[serde(with = "crate::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::rfc3339")]
+    pub updated_at: DateTime<Utc>,
+    /// Messages from others that the caller has not read yet.
+    pub unread_count: i64,
+}
+
+impl Room {
+    pub fn has_participant(&self, user: Uuid) -> bool {
+        self.participant1_id == user || self.participant2_id == user
+    }
+
+    /// The participant who is not `user` (the second one when `user` is neither).
+    pub fn other(&self, user: Uuid) -> &UserSummary {
+        if self.participant2_id == user {
+            &self.participant1
+        } else {
+            &self.participant2
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: Uuid,
+    pub chat_room_id: Uuid,
+    pub sender_id: Uuid,
+    pub sender: UserSummary,
+    pub content: String,
+    #[serde(rename = "type")]
+    pub message_type: MessageType,
+    pub status: MessageStatus,
+    pub file_url: Option<String>,
+    pub file_name: Option<String>,
+    pub file_size: Option<i64>,
+    pub metadata: Option<Value>,
+    pub is_edited: bool,
+    #[serde(with = "crate::time::rfc3339_opt")]
+    pub edited_at: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::rfc3339")]
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomList {
+    pub rooms: Vec<Room>,
+    pub total: i64,
+    pub page: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageList {
+    pub messages: Vec<Message>,
+    pub total: i64,
+    pub page: u32,
+    pub limit: u32,
+}
+
+/// `POST /chat/rooms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateRoom {
+    #[serde(rename = "type")]
+    pub room_type: RoomType,
+    pub participant1_id: Uuid,
+    pub participant2_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotel_id: Option<Uuid>,
+}
+
+/// `POST /chat/messages` and the `send_message` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SendMessage {
+    pub chat_room_id: Uuid,
+    pub content: String,
+    #[serde(rename = "type", default)]
+    pub message_type: MessageType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_size: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_msg_id: Option<String>,
+}
+
+/// `PATCH /chat/messages/:id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMessage {
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    pub user: User,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnlineUsers {
+    #[serde(rename = "onlineUsers")]
+    pub online_users: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthChecks {
+    /// `up` or `down`.
+    pub database: String,
+    /// `up`, `down`, or `in-process` when there is no Redis.
+    pub bus: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `healthy`, `degraded` (Redis down, requests served) or `unhealthy` (database down).
+    pub status: String,
+    #[serde(with = "crate::time::rfc3339")]
+    pub timestamp: DateTime<Utc>,
+    pub checks: HealthChecks,
+}
+
+/// The `message` of an error: one sentence, or one per validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorMessage {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl std::fmt::Display for ErrorMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorMessage::One(m) => f.write_str(m),
+            ErrorMessage::Many(ms) => f.write_str(&ms.join("; ")),
+        }
+    }
+}
+
+/// Every REST error, in the NestJS shape the front end parses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    #[serde(rename = "statusCode")]
+    pub status_code: u16,
+    pub message: ErrorMessage,
+    pub error: String,
+}

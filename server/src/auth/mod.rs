@@ -1,0 +1,6 @@
+//! Authentication: JWT access tokens and password hashes.
+
+pub mod jwt;
+pub mod password;
+
+pub use jwt::{Claims, Keys};

@@ -1,0 +1,89 @@
+//! The event bus between instances. In-process: nothing crosses (there is one instance).
+//! Redis: every room event is published once on `chat:events` as `{event, roomId, data}`,
+//! and every instance delivers what it hears there to its own connections.
+
+pub mod redis;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+pub use self::redis::RedisBus;
+
+/// Redis channel of room events.
+pub const EVENTS_CHANNEL: &str = "chat:events";
+/// Redis channel of notifications for recipients with no live connection.
+pub const NOTIFICATIONS_CHANNEL: &str = "notification:events";
+
+/// A room event as it travels on `chat:events`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    pub event: String,
+    #[serde(rename = "roomId")]
+    pub room_id: Option<Uuid>,
+    pub data: Value,
+    /// The instance that produced it; it ignores its own copies.
+    pub origin: Uuid,
+    /// A user whose connections must not get it (the typist, for `user_typing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except: Option<Uuid>,
+    /// Several rooms at once (presence changes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rooms: Vec<Uuid>,
+    /// Users addressed directly (`room_created`, `user_updated`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<Uuid>,
+}
+
+/// Internal events that travel on the bus but never reach a client.
+pub mod internal {
+    /// A user's roles or status changed: drop cached copies.
+    pub const USER_UPDATED: &str = "user_updated";
+}
+
+#[derive(Clone)]
+pub enum Bus {
+    InProcess,
+    Redis(RedisBus),
+}
+
+/// What `/chat/health` says of the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusStatus {
+    InProcess,
+    Up,
+    Down,
+}
+
+impl BusStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusStatus::InProcess => "in-process",
+            BusStatus::Up => "up",
+            BusStatus::Down => "down",
+        }
+    }
+}
+
+impl Bus {
+    pub fn publish(&self, envelope: &Envelope) {
+        if let Bus::Redis(redis) = self {
+            redis.publish(EVENTS_CHANNEL, envelope);
+        }
+    }
+
+    pub fn status(&self) -> BusStatus {
+        match self {
+            Bus::InProcess => BusStatus::InProcess,
+            Bus::Redis(redis) if redis.is_up() => BusStatus::Up,
+            Bus::Redis(_) => BusStatus::Down,
+        }
+    }
+
+    pub fn redis(&self) -> Option<&RedisBus> {
+        match self {
+            Bus::Redis(redis) => Some(redis),
+            Bus::InProcess => None,
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Messages: send (through the group-commit writer), history pages, edit and delete.
+
+use serde_json::Value;
+use tigo_common::{Message, MessageDeleted, MessageList, User};
+use uuid::Uuid;
+
+use super::validate::{self, Bound, Params, Problems};
+use super::{is_admin, room_access};
+use crate::db::{Cursor, Inserted, MessageQuery};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::writer::{Draft, Receipt};
+
+/// Validates and access-checks a message, then queues it; the receipt resolves once it is
+/// stored. Queue order is storage and delivery order.
+pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult<Receipt> {
+    let message = validate::send_message(body, &state.config.limits)?;
+    let access = room_access(state, caller, message.chat_room_id).await?;
+    state.writer.enqueue(Draft {
+        access,
+        sender: caller.summary(),
+        message,
+    })
+}
+
+/// `POST /chat/messages`.
+pub async fn send(state: &AppState, caller: &User, body: &Value) -> AppResult<Inserted> {
+    let receipt = enqueue(state, caller, body).await?;
+    crate::writer::wait(receipt).await
+}
+
+/// Turns a `before`/`after` parameter into a position in the room's history.
+async fn cursor(
+    state: &AppState,
+    room: Uuid,
+    name: &str,
+    bound: Option<Bound>,
+    after: bool,
+) -> AppResult<Option<Cursor>> {
+    Ok(match bound {
+        None => None,
+        Some(Bound::At(at)) if after => Some(Cursor::after_instant(at)),
+        Some(Bound::At(at)) => Some(Cursor::before_instant(at)),
+        Some(Bound::Message(id)) => match state.store.message(id).await? {
+            Some(m) if m.chat_room_id == room => Some(Cursor::of(&m)),
+            _ => {
+                return Err(AppError::validation(format!(
+                    "{name} must be an RFC 3339 timestamp or the id of a message in this room"
+                )));
+            }
+        },
+    })
+}
+
+/// `GET /chat/rooms/:id/messages`: oldest first within the page. Without `after`, page 1 is
+/// the newest `limit` messages (before `before`, when given); with `after`, page 1 is the
+/// oldest `limit` messages after it. `total` is the room's message count.
+pub async fn history(
+    state: &AppState,
+    caller: &User,
+    room: Uuid,
+    params: &Params,
+) -> AppResult<MessageList> {
+    let mut p = Problems::default();
+    let page = validate::int_param(params, "page", 1, 1, 1_000_000, &mut p);
+    let limit = validate::int_param(params, "limit", 50, 1, 100, &mut p);
+    let before = validate::bound_param(params, "before", &mut p);
+    let after = validate::bound_param(params, "after", &mut p);
+    p.finish()?;
+    room_access(state, caller, room).await?;
+    let query = MessageQuery {
+        room_id: room,
+        before: cursor(state, room, "before", before, false).await?,
+        after: cursor(state, room, "after", after, true).await?,
+        offset: (i64::from(page) - 1) * i64::from(limit),
+        limit: i64::from(limit),
+    };
+    let (messages, total) = state.store.list_messages(&query).await?;
+    Ok(MessageList {
+        messages,
+        total,
+        page,
+        limit,
+    })
+}
+
+/// `PATCH /chat/messages/:id`: only the sender edits.
+pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> AppResult<Message> {
+    let content = validate::edit_message(body, &state.config.limits)?;
+    let message = state
+        .store
+        .message(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    if message.sender_id != caller.id {
+        return Err(AppError::Forbidden("You can only edit your own messages".into()));
+    }
+    room_access(state, caller, message.chat_room_id).await?;
+    let edited = state
+        .store
+        .edit_message(id, &content, chrono::Utc::now())
+        .await?
+        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    state.events.message_edited(&edited);
+    Ok(edited)
+}
+
+/// `DELETE /chat/messages/:id`: the sender or an Admin.
+pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<MessageDeleted> {
+    let message = state
+        .store
+        .message(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    if message.sender_id != caller.id && !is_admin(caller) {
+        return Err(AppError::Forbidden(
+            "You can only delete your own messages".into(),
+        ));
+    }
+    let deleted = state
+        .store
+        .delete_message(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    let event = MessageDeleted {
+        message_id: deleted.id,
+        room_id: deleted.chat_room_id,
+        deleted_by: caller.id,
+    };
+    state.events.message_deleted(&event);
+    Ok(event)
+}

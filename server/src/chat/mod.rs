@@ -1,0 +1,69 @@
+//! What the service does, whoever asks: REST handlers and Socket.IO events both call these,
+//! so access rules, validation and events are the same on both paths.
+
+pub mod messages;
+pub mod rooms;
+pub mod validate;
+
+use tigo_common::{Role, User};
+use uuid::Uuid;
+
+use crate::db::{RoomAccess, UserRecord};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub fn is_admin(user: &User) -> bool {
+    user.has_role(Role::Admin)
+}
+
+/// A user by id, through the cache.
+pub async fn user(state: &AppState, id: Uuid) -> AppResult<Option<UserRecord>> {
+    if let Some(record) = state.users.get(&id) {
+        return Ok(Some(record));
+    }
+    let record = state.store.user_by_id(id).await?;
+    if let Some(record) = &record {
+        state.users.insert(id, record.clone());
+    }
+    Ok(record)
+}
+
+/// The active user a bearer token names, or 401.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
+    let (id, _claims) = state
+        .keys
+        .verify(token)
+        .map_err(|e| AppError::Unauthorized(e.to_string()))?;
+    match user(state, id).await? {
+        Some(record) if record.is_active => Ok(record.user),
+        _ => Err(AppError::Unauthorized(
+            "The user of this token does not exist or is deactivated".into(),
+        )),
+    }
+}
+
+/// A room's participants and type, through the cache; 404 when there is no such room.
+pub async fn room_facts(state: &AppState, room: Uuid) -> AppResult<RoomAccess> {
+    if let Some(access) = state.rooms.get(&room) {
+        return Ok(access);
+    }
+    let access = state
+        .store
+        .room_access(room)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))?;
+    state.rooms.insert(room, access);
+    Ok(access)
+}
+
+/// The room if `caller` may read and post in it: a participant or an Admin. 404, then 403.
+pub async fn room_access(state: &AppState, caller: &User, room: Uuid) -> AppResult<RoomAccess> {
+    let access = room_facts(state, room).await?;
+    if access.has_participant(caller.id) || is_admin(caller) {
+        Ok(access)
+    } else {
+        Err(AppError::Forbidden(
+            "You do not have access to this chat room".into(),
+        ))
+    }
+}

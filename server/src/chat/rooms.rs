@@ -1,0 +1,130 @@
+//! Rooms: create-or-get (race-free per unordered pair and type), list, read, mark read,
+//! and who is online in one.
+
+use serde_json::Value;
+use tigo_common::{MessagesRead, Room, RoomList, User};
+use uuid::Uuid;
+
+use super::validate::{self, Params, Problems};
+use super::{is_admin, room_access, user};
+use crate::db::{NewRoom, RoomAccess, RoomQuery};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// `POST /chat/rooms`: the room and whether it was created now.
+pub async fn create(state: &AppState, caller: &User, body: &Value) -> AppResult<(Room, bool)> {
+    let req = validate::create_room(body)?;
+    if !is_admin(caller) && caller.id != req.participant1_id && caller.id != req.participant2_id {
+        return Err(AppError::Forbidden(
+            "You can only create chat rooms you take part in".into(),
+        ));
+    }
+    let mut users = Vec::with_capacity(2);
+    for id in [req.participant1_id, req.participant2_id] {
+        match user(state, id).await? {
+            Some(record) if record.is_active => users.push(record.user),
+            _ => return Err(AppError::NotFound(format!("User {id} not found"))),
+        }
+    }
+    if !req.room_type.fits(&users[0].roles, &users[1].roles) {
+        let (a, b) = req.room_type.roles();
+        return Err(AppError::validation(format!(
+            "A {} room needs one {a} and one {b}",
+            req.room_type
+        )));
+    }
+    let new = NewRoom {
+        id: Uuid::now_v7(),
+        room_type: req.room_type,
+        participant1_id: req.participant1_id,
+        participant2_id: req.participant2_id,
+        hotel_id: req.hotel_id,
+        created_at: chrono::Utc::now(),
+    };
+    let (room, created) = state.store.create_room(&new, caller.id).await?;
+    if created {
+        state.rooms.insert(room.id, access_of(&room));
+        state.events.room_created(&room);
+    }
+    Ok((room, created))
+}
+
+pub fn access_of(room: &Room) -> RoomAccess {
+    RoomAccess {
+        id: room.id,
+        room_type: room.room_type,
+        participant1_id: room.participant1_id,
+        participant2_id: room.participant2_id,
+    }
+}
+
+/// `GET /chat/rooms`.
+pub async fn list(state: &AppState, caller: &User, params: &Params) -> AppResult<RoomList> {
+    let mut p = Problems::default();
+    let page = validate::int_param(params, "page", 1, 1, 1_000_000, &mut p);
+    let limit = validate::int_param(params, "limit", 20, 1, 100, &mut p);
+    let room_type = validate::room_type_param(params, "type", &mut p);
+    let participant_id = validate::uuid_param(params, "participant_id", &mut p);
+    let all = validate::bool_param(params, "all", &mut p).unwrap_or(false);
+    let search = params.get("search").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        p.push("search must be shorter than or equal to 100 characters");
+    }
+    p.finish()?;
+    if all && !is_admin(caller) {
+        return Err(AppError::Forbidden("Only admins can list every room".into()));
+    }
+    let query = RoomQuery {
+        viewer: caller.id,
+        all,
+        room_type,
+        participant_id,
+        search,
+        active: None,
+        offset: (i64::from(page) - 1) * i64::from(limit),
+        limit: i64::from(limit),
+    };
+    let (rooms, total) = state.store.list_rooms(&query).await?;
+    Ok(RoomList {
+        rooms,
+        total,
+        page,
+        limit,
+    })
+}
+
+/// `GET /chat/rooms/:id`.
+pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room> {
+    room_access(state, caller, room).await?;
+    state
+        .store
+        .room(room, caller.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
+}
+
+/// `POST /chat/rooms/:id/read` and `mark_messages_read`: a participant's read moves the
+/// other side's `sent`/`delivered` messages to `read` and tells the room.
+pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult<MessagesRead> {
+    let access = room_access(state, caller, room).await?;
+    let participant = access.has_participant(caller.id);
+    let outcome = state
+        .store
+        .mark_read(room, caller.id, participant, chrono::Utc::now())
+        .await?;
+    let read = MessagesRead {
+        user_id: caller.id,
+        room_id: room,
+        read_at: outcome.read_at,
+    };
+    if participant {
+        state.events.messages_read(&read);
+    }
+    Ok(read)
+}
+
+/// `GET /chat/rooms/:id/online-users`.
+pub async fn online_users(state: &AppState, caller: &User, room: Uuid) -> AppResult<Vec<Uuid>> {
+    let access = room_access(state, caller, room).await?;
+    Ok(state.presence.online_in_room(&access).await)
+}

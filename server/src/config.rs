@@ -1,0 +1,106 @@
+//! Runtime configuration of a server instance. The binary fills it from flags and environment
+//! variables; tests fill it directly. Secrets are never printed (`Debug` redacts them).
+
+use std::time::Duration;
+
+use crate::db::{DatabaseConfig, PoolOptions};
+
+#[derive(Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub pool: PoolOptions,
+    /// `redis://…`: Redis pub/sub and presence; `None`: one process, in-process bus.
+    pub redis_url: Option<String>,
+    /// HS256 secret; `None`: generated once and kept in the database.
+    pub jwt_secret: Option<String>,
+    /// Lifetime of tokens issued by `/auth/login`.
+    pub token_ttl: Duration,
+    /// Allowed browser origins (`FRONTEND_URL`, comma-separated); empty allows any origin.
+    pub cors_origins: Vec<String>,
+    /// Whether `POST /auth/register` is open.
+    pub allow_registration: bool,
+    /// Run migrations at start.
+    pub migrate: bool,
+    pub limits: Limits,
+    /// How long a stopping server waits for in-flight work.
+    pub shutdown_grace: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database.redacted())
+            .field("redis_url", &self.redis_url.as_deref().map(crate::db::redact_url))
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("cors_origins", &self.cors_origins)
+            .field("allow_registration", &self.allow_registration)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Defaults around a database: what `serve` does with no flags.
+    pub fn new(database: DatabaseConfig) -> Config {
+        Config {
+            database,
+            pool: PoolOptions::default(),
+            redis_url: None,
+            jwt_secret: None,
+            token_ttl: Duration::from_secs(24 * 3600),
+            cors_origins: Vec::new(),
+            allow_registration: true,
+            migrate: true,
+            limits: Limits::default(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Limits set on purpose; each has a flag and an environment variable in `serve`.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest message content, in characters.
+    pub max_message_chars: usize,
+    /// Largest `metadata` object, in bytes of JSON.
+    pub max_metadata_bytes: usize,
+    /// Largest REST body and Socket.IO packet, in bytes.
+    pub max_body_bytes: usize,
+    /// Most missed messages replayed by `join_room {lastMessageId}`; the rest via REST.
+    pub max_replay: usize,
+    /// Packets queued for one connection before it counts as too slow and is dropped.
+    pub socket_queue: usize,
+    /// WebSocket read buffer per connection, in bytes.
+    pub ws_read_buffer: usize,
+    pub ping_interval: Duration,
+    pub ping_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Most messages committed in one transaction.
+    pub max_batch: usize,
+    /// Messages waiting for the writer before senders are told to retry.
+    pub writer_queue: usize,
+    /// Events one connection may have waiting to be processed.
+    pub max_pending_events: u64,
+    /// A `typing_start` with no stop ends by itself after this long.
+    pub typing_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_chars: 10_000,
+            max_metadata_bytes: 4096,
+            max_body_bytes: 64 * 1024,
+            max_replay: 500,
+            socket_queue: 256,
+            ws_read_buffer: 4096,
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            max_batch: 256,
+            writer_queue: 16_384,
+            max_pending_events: 256,
+            typing_ttl: Duration::from_secs(5),
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Room events: the one place that delivers each event to this instance's connections and
+//! publishes it once on the bus for the others, and that turns what reached whom into
+//! follow-up work (delivery receipts, offline notifications).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use tigo_common::{
+    Message, MessageDelivered, MessageDeleted, MessagesRead, Room, UserPresence, UserTyping,
+    server_events as ev,
+};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::bus::{Bus, Envelope, internal};
+use crate::db::RoomAccess;
+use crate::realtime::hub::{Hub, Outgoing};
+
+/// Work that follows a delivery, done off the hot path by [`crate::followups`].
+#[derive(Debug)]
+pub enum Followup {
+    /// A recipient's connection got the message: mark it delivered.
+    Delivered { message_id: Uuid, room_id: Uuid, recipient: Uuid },
+    /// A new message: recipients with no live connection anywhere get a notification.
+    Notify { message: Arc<Message>, recipients: Vec<Uuid> },
+    /// A user changed: drop cached copies.
+    UserUpdated(Uuid),
+}
+
+#[derive(Clone)]
+pub struct Events {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    instance: Uuid,
+    hub: Arc<Hub>,
+    bus: Bus,
+    followups: mpsc::Sender<Followup>,
+}
+
+fn to_value<T: Serialize>(data: &T) -> Value {
+    serde_json::to_value(data).unwrap_or(Value::Null)
+}
+
+/// Maps an event name from the bus to ours (unknown names are ignored).
+fn known(event: &str) -> Option<&'static str> {
+    [
+        ev::NEW_MESSAGE,
+        ev::MESSAGE_EDITED,
+        ev::MESSAGE_DELETED,
+        ev::MESSAGES_READ,
+        ev::MESSAGE_DELIVERED,
+        ev::USER_TYPING,
+        ev::USER_ONLINE,
+        ev::USER_OFFLINE,
+        ev::ROOM_CREATED,
+        internal::USER_UPDATED,
+    ]
+    .into_iter()
+    .find(|known| *known == event)
+}
+
+impl Events {
+    pub fn new(instance: Uuid, hub: Arc<Hub>, bus: Bus, followups: mpsc::Sender<Followup>) -> Events {
+        Events {
+            inner: Arc::new(Inner {
+                instance,
+                hub,
+                bus,
+                followups,
+            }),
+        }
+    }
+
+    pub fn instance(&self) -> Uuid {
+        self.inner.instance
+    }
+
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.inner.hub
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.inner.bus
+    }
+
+    fn envelope(&self, event: &'static str, room_id: Option<Uuid>, data: Value) -> Envelope {
+        Envelope {
+            event: event.into(),
+            room_id,
+            data,
+            origin: self.inner.instance,
+            except: None,
+            rooms: Vec::new(),
+            users: Vec::new(),
+        }
+    }
+
+    /// Delivers here, then publishes for the other instances.
+    fn emit(&self, envelope: Envelope) {
+        self.deliver(&envelope);
+        self.inner.bus.publish(&envelope);
+    }
+
+    fn followup(&self, work: Followup) {
+        if self.inner.followups.try_send(work).is_err() {
+            tracing::warn!("follow-up queue full; a receipt or notification was skipped");
+        }
+    }
+
+    /// A message was stored: `new_message` to everyone in its room; recipients with no live
+    /// connection anywhere get a notification.
+    pub fn new_message(&self, message: &Message, access: RoomAccess) {
+        let envelope = self.envelope(ev::NEW_MESSAGE, Some(message.chat_room_id), to_value(message));
+        self.deliver_message(&envelope, Some(access));
+        self.inner.bus.publish(&envelope);
+        let recipients: Vec<Uuid> = access
+            .participants()
+            .into_iter()
+            .filter(|p| *p != message.sender_id)
+            .collect();
+        self.followup(Followup::Notify {
+            message: Arc::new(message.clone()),
+            recipients,
+        });
+    }
+
+    pub fn message_edited(&self, message: &Message) {
+        let envelope =
+            self.envelope(ev::MESSAGE_EDITED, Some(message.chat_room_id), to_value(message));
+        self.emit(envelope);
+    }
+
+    pub fn message_deleted(&self, deleted: &MessageDeleted) {
+        let envelope = self.envelope(ev::MESSAGE_DELETED, Some(deleted.room_id), to_value(deleted));
+        self.emit(envelope);
+    }
+
+    pub fn messages_read(&self, read: &MessagesRead) {
+        let envelope = self.envelope(ev::MESSAGES_READ, Some(read.room_id), to_value(read));
+        self.emit(envelope);
+    }
+
+    pub fn message_delivered(&self, delivered: &MessageDelivered) {
+        let envelope =
+            self.envelope(ev::MESSAGE_DELIVERED, Some(delivered.room_id), to_value(delivered));
+        self.emit(envelope);
+    }
+
+    /// `user_typing` to the others in the room (not the typist's own connections).
+    pub fn typing(&self, typing: &UserTyping) {
+        let mut envelope = self.envelope(ev::USER_TYPING, Some(typing.room_id), to_value(typing));
+        envelope.except = Some(typing.user_id);
+        self.emit(envelope);
+    }
+
+    /// `user_online` / `user_offline` to the rooms the user is in.
+    pub fn presence(&self, user: Uuid, online: bool, rooms: Vec<Uuid>) {
+        let event = if online { ev::USER_ONLINE } else { ev::USER_OFFLINE };
+        let mut envelope = self.envelope(event, None, to_value(&UserPresence { user_id: user }));
+        envelope.rooms = rooms;
+        self.emit(envelope);
+    }
+
+    /// A room was created: its participants' live connections join it and hear of it.
+    pub fn room_created(&self, room: &Room) {
+        let mut envelope = self.envelope(ev::ROOM_CREATED, Some(room.id), to_value(room));
+        envelope.users = vec![room.participant1_id, room.participant2_id];
+        self.emit(envelope);
+    }
+
+    /// A user's roles or status changed (every instance drops its cached copy).
+    pub fn user_updated(&self, user: Uuid) {
+        let mut envelope = self.envelope(internal::USER_UPDATED, None, Value::Null);
+        envelope.users = vec![user];
+        self.emit(envelope);
+    }
+
+    /// A recipient's connection got a message (a replay, say): it becomes `delivered`.
+    pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
+        self.followup(Followup::Delivered {
+            message_id,
+            room_id,
+            recipient,
+        });
+    }
+
+    /// An event heard on the bus.
+    pub fn remote(&self, envelope: Envelope) {
+        if envelope.origin != self.inner.instance {
+            self.deliver(&envelope);
+        }
+    }
+
+    fn deliver(&self, envelope: &Envelope) {
+        let Some(event) = known(&envelope.event) else {
+            return;
+        };
+        let hub = &self.inner.hub;
+        match event {
+            ev::USER_ONLINE | ev::USER_OFFLINE => hub.to_rooms(&envelope.rooms, event, &envelope.data),
+            ev::ROOM_CREATED => {
+                if let Some(access) = room_access(&envelope.data) {
+                    hub.room_created(access, &envelope.users, &envelope.data);
+                }
+            }
+            internal::USER_UPDATED => {
+                for user in &envelope.users {
+                    self.followup(Followup::UserUpdated(*user));
+                }
+            }
+            ev::NEW_MESSAGE => self.deliver_message(envelope, None),
+            _ => {
+                if let Some(room) = envelope.room_id {
+                    let out = Outgoing {
+                        event,
+                        data: Arc::new(envelope.data.clone()),
+                        message_id: None,
+                    };
+                    hub.to_room(room, &out, envelope.except);
+                }
+            }
+        }
+    }
+
+    /// `new_message` to this instance's connections in the room; a recipient's connection
+    /// receiving it makes the message `delivered`.
+    fn deliver_message(&self, envelope: &Envelope, access: Option<RoomAccess>) {
+        let Some(room) = envelope.room_id else { return };
+        let message_id = id_field(&envelope.data, "id");
+        let out = Outgoing {
+            event: ev::NEW_MESSAGE,
+            data: Arc::new(envelope.data.clone()),
+            message_id,
+        };
+        let reach = self.inner.hub.to_room(room, &out, None);
+        let (Some(message_id), Some(sender), Some(access)) = (
+            message_id,
+            id_field(&envelope.data, "sender_id"),
+            access.or(reach.access),
+        ) else {
+            return;
+        };
+        if let Some(recipient) = access
+            .participants()
+            .into_iter()
+            .find(|p| *p != sender && reach.users.contains(p))
+        {
+            self.followup(Followup::Delivered {
+                message_id,
+                room_id: room,
+                recipient,
+            });
+        }
+    }
+}
+
+fn id_field(data: &Value, name: &str) -> Option<Uuid> {
+    data.get(name)?.as_str().and_then(|s| Uuid::parse_str(s).ok())
+}
+
+fn room_access(room: &Value) -> Option<RoomAccess> {
+    let room: Room = serde_json::from_value(room.clone()).ok()?;
+    Some(RoomAccess {
+        id: room.id,
+        room_type: room.room_type,
+        participant1_id: room.participant1_id,
+        participant2_id: room.participant2_id,
+    })
+}

@@ -1,0 +1,130 @@
+//! Work that follows deliveries, batched off the hot path: marking messages `delivered`
+//! (then `message_delivered` to the room), notifications for recipients with no live
+//! connection (`notification:events`), and dropping cached users that changed.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tigo_common::{Message, MessageDelivered};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::bus::NOTIFICATIONS_CHANNEL;
+use crate::events::Followup;
+use crate::state::AppState;
+
+const MAX_BATCH: usize = 1024;
+
+/// The payload published on `notification:events`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Notification {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user_id: Uuid,
+    pub title: String,
+    pub message: String,
+    pub metadata: NotificationMeta,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct NotificationMeta {
+    pub chat_room_id: Uuid,
+    pub sender_id: Uuid,
+    pub message_id: Uuid,
+}
+
+impl Notification {
+    pub fn for_message(message: &Message, user_id: Uuid) -> Notification {
+        let preview: String = crate::db::preview(&message.content, message.file_name.as_deref())
+            .chars()
+            .take(140)
+            .collect();
+        Notification {
+            kind: "CHAT_MESSAGE".into(),
+            user_id,
+            title: format!("New message from {}", message.sender.display_name()),
+            message: preview,
+            metadata: NotificationMeta {
+                chat_room_id: message.chat_room_id,
+                sender_id: message.sender_id,
+                message_id: message.id,
+            },
+        }
+    }
+}
+
+pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let mut delivered: HashMap<Uuid, Uuid> = HashMap::new();
+        let mut notify = Vec::new();
+        for item in batch.drain(..) {
+            match item {
+                Followup::Delivered {
+                    message_id,
+                    recipient,
+                    ..
+                } => {
+                    delivered.entry(message_id).or_insert(recipient);
+                }
+                Followup::Notify {
+                    message,
+                    recipients,
+                } => notify.push((message, recipients)),
+                Followup::UserUpdated(user) => state.users.remove(&user),
+            }
+        }
+        if !delivered.is_empty() {
+            mark_delivered(&state, &delivered).await;
+        }
+        if !notify.is_empty() {
+            send_notifications(&state, notify).await;
+        }
+    }
+}
+
+async fn mark_delivered(state: &AppState, delivered: &HashMap<Uuid, Uuid>) {
+    let ids: Vec<Uuid> = delivered.keys().copied().collect();
+    match state.store.mark_delivered(&ids, chrono::Utc::now()).await {
+        Ok(moved) => {
+            for d in moved {
+                if let Some(user_id) = delivered.get(&d.message_id) {
+                    state.events.message_delivered(&MessageDelivered {
+                        message_id: d.message_id,
+                        room_id: d.room_id,
+                        user_id: *user_id,
+                    });
+                }
+            }
+        }
+        Err(err) => tracing::warn!(%err, "could not mark messages delivered"),
+    }
+}
+
+async fn send_notifications(
+    state: &AppState,
+    notify: Vec<(std::sync::Arc<Message>, Vec<Uuid>)>,
+) {
+    let mut everyone: Vec<Uuid> = notify.iter().flat_map(|(_, r)| r.iter().copied()).collect();
+    everyone.sort();
+    everyone.dedup();
+    let online = state.presence.online(&everyone).await;
+    for (message, recipients) in notify {
+        for user in recipients.into_iter().filter(|u| !online.contains(u)) {
+            let notification = Notification::for_message(&message, user);
+            match state.events.bus().redis() {
+                Some(redis) => redis.publish(NOTIFICATIONS_CHANNEL, &notification),
+                None => {
+                    let _ = state.notifications.send(notification);
+                }
+            }
+        }
+    }
+}

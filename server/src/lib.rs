@@ -1,0 +1,27 @@
+//! tigo-chat server: the REST API and the Socket.IO `/chat` real-time API on one port, over
+//! SQLite or PostgreSQL, with an in-process or Redis event bus.
+//!
+//! Entry point: [`startup::Application`], built from a [`config::Config`] and a bound
+//! listener, run until a shutdown future resolves.
+
+pub mod accounts;
+pub mod auth;
+pub mod bus;
+pub mod cache;
+pub mod chat;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod followups;
+pub mod health;
+pub mod http;
+pub mod presence;
+pub mod realtime;
+pub mod startup;
+pub mod state;
+pub mod writer;
+
+pub use config::{Config, Limits};
+pub use startup::Application;

@@ -1,0 +1,211 @@
+//! One Socket.IO connection's state: who it is, which rooms it has joined (with the replay gate
+//! of `join_room {lastMessageId}`), and the ticket turnstile that keeps its events in order.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use socketioxide::extract::SocketRef;
+use socketioxide::{SendError, SocketError};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::hub::Outgoing;
+
+/// Ids of messages a freshly auto-joined connection received live, remembered (up to this
+/// many per room) so a replay requested right after connecting skips them.
+const RECENT_IDS: usize = 64;
+
+/// How a joined room delivers to this connection.
+pub(crate) enum Gate {
+    /// Joined at connect; remembers the first live message ids.
+    Fresh { recent: Vec<Uuid> },
+    /// Joined by `join_room`: everything goes straight out.
+    Live,
+    /// A replay is running: live events wait here, in order.
+    Replaying { pending: Vec<Outgoing> },
+}
+
+pub struct Conn {
+    pub socket: SocketRef,
+    pub user_id: Uuid,
+    pub is_admin: bool,
+    pub(crate) rooms: Mutex<HashMap<Uuid, Gate>>,
+    next_ticket: AtomicU64,
+    turn: AtomicU64,
+    turn_changed: Notify,
+}
+
+/// What handing a packet to the connection's queue did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    Queued,
+    /// The connection is gone.
+    Closed,
+    /// Its queue is full: it cannot keep up and has been disconnected.
+    Dropped,
+}
+
+impl Conn {
+    pub fn new(socket: SocketRef, user_id: Uuid, is_admin: bool) -> Conn {
+        Conn {
+            socket,
+            user_id,
+            is_admin,
+            rooms: Mutex::new(HashMap::new()),
+            next_ticket: AtomicU64::new(0),
+            turn: AtomicU64::new(0),
+            turn_changed: Notify::new(),
+        }
+    }
+
+    /// Emits one event; a connection whose queue is full is disconnected, never buffered.
+    pub fn emit<T: serde::Serialize + ?Sized>(&self, event: &str, data: &T) -> Sent {
+        match self.socket.emit(event, data) {
+            Ok(()) => Sent::Queued,
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                tracing::warn!(user_id = %self.user_id, "connection cannot keep up; disconnecting");
+                let _ = self.socket.clone().disconnect();
+                Sent::Dropped
+            }
+            Err(_) => Sent::Closed,
+        }
+    }
+
+    /// Emits, waiting for room in the queue (for replays, which may exceed it). Gives up and
+    /// disconnects after `patience`.
+    pub async fn emit_paced<T: serde::Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        patience: std::time::Duration,
+    ) -> Sent {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            match self.socket.emit(event, data) {
+                Ok(()) => return Sent::Queued,
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        let _ = self.socket.clone().disconnect();
+                        return Sent::Dropped;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+                Err(_) => return Sent::Closed,
+            }
+        }
+    }
+
+    pub fn joined(&self, room: Uuid) -> bool {
+        self.lock_rooms().contains_key(&room)
+    }
+
+    pub fn joined_rooms(&self) -> Vec<Uuid> {
+        self.lock_rooms().keys().copied().collect()
+    }
+
+    pub(crate) fn lock_rooms(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Gate>> {
+        self.rooms.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts a replay for `room`: from now on live events for it wait. Returns the ids this
+    /// connection already received live since connecting (the replay must skip them).
+    pub(crate) fn begin_replay(&self, room: Uuid) -> HashSet<Uuid> {
+        let mut rooms = self.lock_rooms();
+        let seen = match rooms.get(&room) {
+            Some(Gate::Fresh { recent }) => recent.iter().copied().collect(),
+            _ => HashSet::new(),
+        };
+        match rooms.get_mut(&room) {
+            Some(Gate::Replaying { .. }) => {}
+            _ => {
+                rooms.insert(room, Gate::Replaying { pending: Vec::new() });
+            }
+        }
+        seen
+    }
+
+    /// Ends a replay: emits what waited (skipping messages the replay already sent), then
+    /// lets live events through. Holding the lock keeps later live events behind these.
+    pub(crate) fn end_replay(&self, room: Uuid, replayed: &HashSet<Uuid>) {
+        let mut rooms = self.lock_rooms();
+        let pending = match rooms.insert(room, Gate::Live) {
+            Some(Gate::Replaying { pending }) => pending,
+            _ => Vec::new(),
+        };
+        for out in pending {
+            if out.message_id.is_some_and(|id| replayed.contains(&id)) {
+                continue;
+            }
+            if self.emit(out.event, &*out.data) != Sent::Queued {
+                break;
+            }
+        }
+    }
+
+    /// Delivers a room event, through the gate. Returns whether it went out now.
+    pub(crate) fn deliver(&self, room: Uuid, out: &Outgoing, max_pending: usize) -> Sent {
+        let mut rooms = self.lock_rooms();
+        match rooms.get_mut(&room) {
+            None => Sent::Closed,
+            Some(Gate::Replaying { pending }) => {
+                if pending.len() >= max_pending {
+                    drop(rooms);
+                    tracing::warn!(user_id = %self.user_id, "replay backlog overflow; disconnecting");
+                    let _ = self.socket.clone().disconnect();
+                    return Sent::Dropped;
+                }
+                pending.push(out.clone());
+                Sent::Queued
+            }
+            Some(Gate::Fresh { recent }) => {
+                if let Some(id) = out.message_id
+                    && recent.len() < RECENT_IDS
+                {
+                    recent.push(id);
+                }
+                self.emit(out.event, &*out.data)
+            }
+            Some(Gate::Live) => self.emit(out.event, &*out.data),
+        }
+    }
+
+    /// Takes this event's place in line (events are processed in ticket order), unless
+    /// `max_backlog` events already wait. Only the socket's receive loop calls this, in order.
+    pub fn take_ticket(&self, max_backlog: u64) -> Option<u64> {
+        if self.backlog() >= max_backlog {
+            return None;
+        }
+        Some(self.next_ticket.fetch_add(1, Ordering::AcqRel))
+    }
+
+    /// How many events wait for their turn.
+    pub fn backlog(&self) -> u64 {
+        self.next_ticket
+            .load(Ordering::Acquire)
+            .saturating_sub(self.turn.load(Ordering::Acquire))
+    }
+
+    /// Waits until every earlier ticket is done; the guard passes the turn on when dropped.
+    pub async fn wait_turn(&self, ticket: u64) -> Turn<'_> {
+        loop {
+            let notified = self.turn_changed.notified();
+            if self.turn.load(Ordering::Acquire) == ticket {
+                return Turn { conn: self };
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Holding the turn: this connection's later events wait.
+pub struct Turn<'a> {
+    conn: &'a Conn,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.conn.turn.fetch_add(1, Ordering::AcqRel);
+        self.conn.turn_changed.notify_waiters();
+    }
+}

@@ -1,0 +1,433 @@
+//! The `/chat` namespace: authentication at connect (a failing token gets `connect_error`),
+//! the client events of the contract, each access-checked and answered by acknowledgement
+//! (`{ok, …}`) or, without one, by the contract's reply event or `error`.
+//!
+//! socketioxide runs each event handler as its own task; a ticket taken in arrival order
+//! (see [`Inbound`]) makes one connection's events run one after another, in order.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::{ConnectHandler, FromMessageParts};
+use socketioxide_core::Value as RawValue;
+use tigo_common::{
+    Connected, EventError, JoinedRoom, MessageSent, NAMESPACE, RoomRef, User, client_events as ce,
+    server_events as se,
+};
+use uuid::Uuid;
+
+use super::conn::{Conn, Sent};
+use crate::chat::{self, messages, rooms, validate};
+use crate::db::{Cursor, MessageQuery};
+use crate::error::{AppError, AppResult};
+use crate::http::filters_bearer;
+use crate::state::AppState;
+
+/// How long a replay may wait for a slow client before it is dropped.
+const REPLAY_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Mounts the namespace.
+pub fn attach(io: &SocketIo) {
+    io.ns(NAMESPACE, on_connect.with(authenticate));
+}
+
+/// Why a connection was refused; its text reaches the client's `connect_error`.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The token from the `auth` payload, else `Authorization: Bearer`, else `?token=`.
+fn token_of(auth: &Value, socket: &SocketRef) -> Option<String> {
+    if let Some(token) = auth.get("token").and_then(Value::as_str) {
+        let token = token.trim();
+        let token = token
+            .strip_prefix("Bearer ")
+            .or_else(|| token.strip_prefix("bearer "))
+            .unwrap_or(token);
+        if !token.is_empty() {
+            return Some(token.to_string());
+        }
+    }
+    let parts = socket.req_parts();
+    let header = parts
+        .headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok());
+    if let Some(token) = filters_bearer(header) {
+        return Some(token.to_string());
+    }
+    let query = parts.uri.query().unwrap_or("");
+    validate::parse_query(query)
+        .remove("token")
+        .filter(|t| !t.is_empty())
+}
+
+/// Connect middleware: runs before the client hears it is connected, so the event handlers
+/// are in place before its first event can arrive.
+async fn authenticate(
+    socket: SocketRef,
+    TryData(auth): TryData<Value>,
+    State(state): State<AppState>,
+) -> Result<(), Refused> {
+    let auth = auth.unwrap_or(Value::Null);
+    let Some(token) = token_of(&auth, &socket) else {
+        return Err(Refused(
+            "Authentication required: pass a token in auth.token, an Authorization: Bearer header or the token query parameter".into(),
+        ));
+    };
+    let user = chat::authenticate(&state, &token)
+        .await
+        .map_err(|e| Refused(e.message().to_string()))?;
+    let rooms = state.store.rooms_of_user(user.id).await.map_err(|e| {
+        tracing::warn!(%e, "could not load rooms at connect");
+        Refused("Service temporarily unavailable, please retry".into())
+    })?;
+    let conn = Arc::new(Conn::new(socket.clone(), user.id, chat::is_admin(&user)));
+    socket.extensions.insert(conn.clone());
+    socket.on(ce::JOIN_ROOM, on_join_room);
+    socket.on(ce::LEAVE_ROOM, on_leave_room);
+    socket.on(ce::SEND_MESSAGE, on_send_message);
+    socket.on(ce::MARK_MESSAGES_READ, on_mark_read);
+    socket.on(ce::TYPING_START, on_typing_start);
+    socket.on(ce::TYPING_STOP, on_typing_stop);
+    socket.on_disconnect(on_disconnect);
+    let hub = state.events.hub();
+    hub.add_conn(&conn);
+    for access in rooms {
+        state.rooms.insert(access.id, access);
+        hub.join(&conn, access, true);
+    }
+    tracing::debug!(user_id = %user.id, "socket authenticated");
+    Ok(())
+}
+
+async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
+    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+        return;
+    };
+    conn.emit(
+        se::CONNECTED,
+        &Connected {
+            message: "Successfully connected to chat".into(),
+            user_id: conn.user_id,
+        },
+    );
+    state.presence.changed(conn.user_id, conn.joined_rooms()).await;
+}
+
+async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
+    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+        return;
+    };
+    let rooms = conn.joined_rooms();
+    let hub = state.events.hub();
+    hub.remove_conn(&conn);
+    if !hub.is_local(conn.user_id) {
+        state.typing.clear_user(conn.user_id);
+    }
+    state.presence.changed(conn.user_id, rooms).await;
+}
+
+/// One client event, with its place in the connection's line.
+pub struct Inbound {
+    conn: Arc<Conn>,
+    /// `None` when too many of this connection's events already wait.
+    ticket: Option<u64>,
+    data: Value,
+    wants_ack: bool,
+}
+
+#[derive(Debug)]
+pub struct NotAuthenticated;
+
+impl std::fmt::Display for NotAuthenticated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("socket has no authenticated connection state")
+    }
+}
+
+impl std::error::Error for NotAuthenticated {}
+
+impl<A: Adapter> FromMessageParts<A> for Inbound {
+    type Error = NotAuthenticated;
+
+    fn from_message_parts(
+        s: &Arc<socketioxide::socket::Socket<A>>,
+        v: &mut RawValue,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Self::Error> {
+        let conn = s.extensions.get::<Arc<Conn>>().ok_or(NotAuthenticated)?;
+        let ticket = conn.take_ticket(256);
+        let TryData(data) = match TryData::<Value>::from_message_parts(s, v, ack_id) {
+            Ok(data) => data,
+            Err(never) => match never {},
+        };
+        Ok(Inbound {
+            conn,
+            ticket,
+            data: data.unwrap_or(Value::Null),
+            wants_ack: ack_id.is_some(),
+        })
+    }
+}
+
+/// Answers an event: `{ok: true, …fields}` by ack when asked.
+fn ack_ok(ack: AckSender, wants_ack: bool, fields: Value) {
+    if !wants_ack {
+        return;
+    }
+    let mut reply = Map::new();
+    reply.insert("ok".into(), Value::Bool(true));
+    if let Value::Object(fields) = fields {
+        reply.extend(fields);
+    }
+    let _ = ack.send(&Value::Object(reply));
+}
+
+/// Reports a failed event: by ack when asked, else as an `error` event.
+fn fail(conn: &Conn, ack: AckSender, wants_ack: bool, err: &AppError) {
+    err.log();
+    let message = err.message().to_string();
+    let status_code = err.status();
+    if wants_ack {
+        let _ = ack.send(&json!({"ok": false, "error": {"statusCode": status_code, "message": message}}));
+    } else {
+        conn.emit(se::ERROR, &EventError { message, status_code });
+    }
+}
+
+/// The caller as the database knows them now; a deactivated user is disconnected.
+async fn caller(state: &AppState, conn: &Conn) -> AppResult<User> {
+    match chat::user(state, conn.user_id).await? {
+        Some(record) if record.is_active => Ok(record.user),
+        _ => {
+            let _ = conn.socket.clone().disconnect();
+            Err(AppError::Unauthorized("This user is deactivated".into()))
+        }
+    }
+}
+
+fn room_ref(data: &Value) -> AppResult<Uuid> {
+    let problem = || AppError::validation("roomId must be a UUID");
+    let text = data.get("roomId").and_then(Value::as_str).ok_or_else(problem)?;
+    validate::path_uuid("roomId", text).map_err(|_| problem())
+}
+
+fn overloaded() -> AppError {
+    AppError::TooManyRequests {
+        message: "Too many events in flight on this connection".into(),
+        retry_after_secs: 1,
+    }
+}
+
+async fn on_join_room(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    let Inbound { conn, ticket, data, wants_ack } = inbound;
+    let Some(ticket) = ticket else {
+        return fail(&conn, ack, wants_ack, &overloaded());
+    };
+    let turn = conn.wait_turn(ticket).await;
+    let result = join_room(&state, &conn, &data).await;
+    drop(turn);
+    match result {
+        Ok(joined) => {
+            conn.emit(se::JOINED_ROOM, &joined);
+            ack_ok(ack, wants_ack, serde_json::to_value(&joined).unwrap_or_default());
+        }
+        Err(err) => fail(&conn, ack, wants_ack, &err),
+    }
+}
+
+async fn join_room(state: &AppState, conn: &Arc<Conn>, data: &Value) -> AppResult<JoinedRoom> {
+    let room = room_ref(data)?;
+    let last = match data.get("lastMessageId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(
+            validate::path_uuid("lastMessageId", s)
+                .map_err(|_| AppError::validation("lastMessageId must be a UUID"))?,
+        ),
+        Some(_) => return Err(AppError::validation("lastMessageId must be a UUID")),
+    };
+    let user = caller(state, conn).await?;
+    let access = chat::room_access(state, &user, room).await?;
+    let hub = state.events.hub();
+    let mut joined = JoinedRoom {
+        room_id: room,
+        replayed: 0,
+        has_more: false,
+    };
+    let Some(last) = last else {
+        hub.join(conn, access, false);
+        state.presence.joined(user.id, room).await;
+        return Ok(joined);
+    };
+    // Live events wait behind the replay; what this connection already got is skipped.
+    hub.join(conn, access, false);
+    let seen = conn.begin_replay(room);
+    let mut replayed = HashSet::new();
+    let outcome = replay(state, conn, &access, last, &seen, &mut replayed).await;
+    conn.end_replay(room, &replayed);
+    state.presence.joined(user.id, room).await;
+    let (count, has_more) = outcome?;
+    joined.replayed = count;
+    joined.has_more = has_more;
+    Ok(joined)
+}
+
+/// Emits the messages after `last`, oldest first, up to the replay limit.
+async fn replay(
+    state: &AppState,
+    conn: &Conn,
+    access: &crate::db::RoomAccess,
+    last: Uuid,
+    seen: &HashSet<Uuid>,
+    replayed: &mut HashSet<Uuid>,
+) -> AppResult<(u32, bool)> {
+    let limit = state.config.limits.max_replay;
+    let Some(anchor) = state.store.message(last).await?.filter(|m| m.chat_room_id == access.id) else {
+        // Unknown or deleted anchor: the client must catch up over REST.
+        return Ok((0, true));
+    };
+    let query = MessageQuery {
+        room_id: access.id,
+        before: None,
+        after: Some(Cursor::of(&anchor)),
+        offset: 0,
+        limit: limit as i64 + 1,
+    };
+    let (messages, _) = state.store.list_messages(&query).await?;
+    let has_more = messages.len() > limit;
+    let mut count = 0;
+    for message in messages.iter().take(limit) {
+        replayed.insert(message.id);
+        if seen.contains(&message.id) {
+            continue;
+        }
+        match conn.emit_paced(se::NEW_MESSAGE, message, REPLAY_PATIENCE).await {
+            Sent::Queued => count += 1,
+            Sent::Closed | Sent::Dropped => break,
+        }
+        if message.sender_id != conn.user_id && access.has_participant(conn.user_id) {
+            state.events.delivered(message.id, access.id, conn.user_id);
+        }
+    }
+    Ok((count, has_more))
+}
+
+async fn on_leave_room(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    let Inbound { conn, ticket, data, wants_ack } = inbound;
+    let Some(ticket) = ticket else {
+        return fail(&conn, ack, wants_ack, &overloaded());
+    };
+    let turn = conn.wait_turn(ticket).await;
+    let result = async {
+        let room = room_ref(&data)?;
+        let user = caller(&state, &conn).await?;
+        chat::room_access(&state, &user, room).await?;
+        state.events.hub().leave(&conn, room);
+        Ok::<_, AppError>(RoomRef { room_id: room })
+    }
+    .await;
+    drop(turn);
+    match result {
+        Ok(left) => {
+            conn.emit(se::LEFT_ROOM, &left);
+            ack_ok(ack, wants_ack, json!({"roomId": left.room_id}));
+        }
+        Err(err) => fail(&conn, ack, wants_ack, &err),
+    }
+}
+
+async fn on_send_message(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    let Inbound { conn, ticket, data, wants_ack } = inbound;
+    let Some(ticket) = ticket else {
+        return fail(&conn, ack, wants_ack, &overloaded());
+    };
+    let turn = conn.wait_turn(ticket).await;
+    // Queue in arrival order, then let the next event in while the commit happens.
+    let queued = match caller(&state, &conn).await {
+        Ok(user) => messages::enqueue(&state, &user, &data).await,
+        Err(err) => Err(err),
+    };
+    drop(turn);
+    let stored = match queued {
+        Ok(receipt) => crate::writer::wait(receipt).await,
+        Err(err) => Err(err),
+    };
+    match stored {
+        Ok(inserted) => {
+            let message = inserted.message();
+            let sent = MessageSent {
+                message_id: message.id,
+                message: message.clone(),
+            };
+            conn.emit(se::MESSAGE_SENT, &sent);
+            ack_ok(ack, wants_ack, serde_json::to_value(&sent).unwrap_or_default());
+        }
+        Err(err) => fail(&conn, ack, wants_ack, &err),
+    }
+}
+
+async fn on_mark_read(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    let Inbound { conn, ticket, data, wants_ack } = inbound;
+    let Some(ticket) = ticket else {
+        return fail(&conn, ack, wants_ack, &overloaded());
+    };
+    let turn = conn.wait_turn(ticket).await;
+    let result = async {
+        let room = room_ref(&data)?;
+        let user = caller(&state, &conn).await?;
+        rooms::mark_read(&state, &user, room).await
+    }
+    .await;
+    drop(turn);
+    match result {
+        Ok(read) => {
+            conn.emit(se::MESSAGES_MARKED_READ, &RoomRef { room_id: read.room_id });
+            ack_ok(ack, wants_ack, json!({"roomId": read.room_id, "readAt": tigo_common::time::format(&read.read_at)}));
+        }
+        Err(err) => fail(&conn, ack, wants_ack, &err),
+    }
+}
+
+async fn typing(inbound: Inbound, ack: AckSender, state: AppState, is_typing: bool) {
+    let Inbound { conn, ticket, data, wants_ack } = inbound;
+    let Some(ticket) = ticket else {
+        return fail(&conn, ack, wants_ack, &overloaded());
+    };
+    let turn = conn.wait_turn(ticket).await;
+    let result = async {
+        let room = room_ref(&data)?;
+        let user = caller(&state, &conn).await?;
+        chat::room_access(&state, &user, room).await?;
+        if is_typing {
+            state.typing.start(user.id, room);
+        } else {
+            state.typing.stop(user.id, room);
+        }
+        Ok::<_, AppError>(room)
+    }
+    .await;
+    drop(turn);
+    match result {
+        Ok(room) => ack_ok(ack, wants_ack, json!({"roomId": room})),
+        Err(err) => fail(&conn, ack, wants_ack, &err),
+    }
+}
+
+async fn on_typing_start(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    typing(inbound, ack, state, true).await
+}
+
+async fn on_typing_stop(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
+    typing(inbound, ack, state, false).await
+}

@@ -1,0 +1,211 @@
+//! This instance's connections by room and by user, and fan-out to them. Locks are held only
+//! to copy the list of targets; emitting happens after they are released.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+use tigo_common::server_events;
+use uuid::Uuid;
+
+use super::conn::{Conn, Gate, Sent};
+use crate::db::RoomAccess;
+
+/// One event on its way to connections, serialized once into a JSON value.
+#[derive(Clone)]
+pub struct Outgoing {
+    pub event: &'static str,
+    pub data: Arc<Value>,
+    /// For `new_message`: its id (replay de-duplication) and sender (receipts).
+    pub message_id: Option<Uuid>,
+}
+
+struct RoomEntry {
+    access: RoomAccess,
+    conns: Vec<Arc<Conn>>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    rooms: RwLock<HashMap<Uuid, RoomEntry>>,
+    users: RwLock<HashMap<Uuid, Vec<Arc<Conn>>>>,
+    /// Live events a replaying connection may hold back before it is dropped.
+    max_pending: usize,
+}
+
+/// Who received a room event.
+#[derive(Debug, Default)]
+pub struct Reach {
+    /// Users (other than `except`) with a connection that got it.
+    pub users: HashSet<Uuid>,
+    /// The room's participants, when any connection here is in it.
+    pub access: Option<RoomAccess>,
+}
+
+impl Hub {
+    pub fn new(max_pending: usize) -> Hub {
+        Hub {
+            max_pending,
+            ..Hub::default()
+        }
+    }
+
+    /// Registers a connection; true when it is the user's first on this instance.
+    pub fn add_conn(&self, conn: &Arc<Conn>) -> bool {
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let list = users.entry(conn.user_id).or_default();
+        list.push(conn.clone());
+        list.len() == 1
+    }
+
+    /// Unregisters a connection and leaves its rooms; true when it was the user's last here.
+    pub fn remove_conn(&self, conn: &Arc<Conn>) -> bool {
+        for room in conn.joined_rooms() {
+            self.leave(conn, room);
+        }
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let Some(list) = users.get_mut(&conn.user_id) else {
+            return false;
+        };
+        let before = list.len();
+        list.retain(|c| !Arc::ptr_eq(c, conn));
+        let removed = list.len() < before;
+        if list.is_empty() {
+            users.remove(&conn.user_id);
+            return removed;
+        }
+        false
+    }
+
+    /// Adds a connection to a room. `fresh` marks a join made at connect time.
+    pub fn join(&self, conn: &Arc<Conn>, access: RoomAccess, fresh: bool) {
+        {
+            let mut rooms = conn.lock_rooms();
+            if rooms.contains_key(&access.id) {
+                if !fresh && let Some(gate @ Gate::Fresh { .. }) = rooms.get_mut(&access.id) {
+                    *gate = Gate::Live;
+                }
+                return;
+            }
+            rooms.insert(
+                access.id,
+                if fresh {
+                    Gate::Fresh { recent: Vec::new() }
+                } else {
+                    Gate::Live
+                },
+            );
+        }
+        let mut rooms = self.rooms.write().unwrap_or_else(|p| p.into_inner());
+        rooms
+            .entry(access.id)
+            .or_insert_with(|| RoomEntry {
+                access,
+                conns: Vec::new(),
+            })
+            .conns
+            .push(conn.clone());
+    }
+
+    pub fn leave(&self, conn: &Arc<Conn>, room: Uuid) {
+        conn.lock_rooms().remove(&room);
+        let mut rooms = self.rooms.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = rooms.get_mut(&room) {
+            entry.conns.retain(|c| !Arc::ptr_eq(c, conn));
+            if entry.conns.is_empty() {
+                rooms.remove(&room);
+            }
+        }
+    }
+
+    fn room_conns(&self, room: Uuid) -> Option<(RoomAccess, Vec<Arc<Conn>>)> {
+        let rooms = self.rooms.read().unwrap_or_else(|p| p.into_inner());
+        rooms.get(&room).map(|e| (e.access, e.conns.clone()))
+    }
+
+    pub fn user_conns(&self, user: Uuid) -> Vec<Arc<Conn>> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.get(&user).cloned().unwrap_or_default()
+    }
+
+    /// Emits to every connection in `room` except those of `except`. Connections that are
+    /// gone are unregistered on the way.
+    pub fn to_room(&self, room: Uuid, out: &Outgoing, except: Option<Uuid>) -> Reach {
+        let mut reach = Reach::default();
+        let Some((access, conns)) = self.room_conns(room) else {
+            return reach;
+        };
+        reach.access = Some(access);
+        for conn in conns {
+            if Some(conn.user_id) == except {
+                continue;
+            }
+            match conn.deliver(room, out, self.max_pending) {
+                Sent::Queued => {
+                    reach.users.insert(conn.user_id);
+                }
+                Sent::Closed | Sent::Dropped => self.leave(&conn, room),
+            }
+        }
+        reach
+    }
+
+    /// Emits once to every connection in any of `rooms` (presence changes).
+    pub fn to_rooms(&self, rooms: &[Uuid], event: &'static str, data: &Value) {
+        let mut seen = HashSet::new();
+        for room in rooms {
+            let Some((_, conns)) = self.room_conns(*room) else {
+                continue;
+            };
+            for conn in conns {
+                if seen.insert(Arc::as_ptr(&conn)) {
+                    conn.emit(event, data);
+                }
+            }
+        }
+    }
+
+    /// Joins every connection of `users` to a new room and tells them (`room_created`).
+    pub fn room_created(&self, access: RoomAccess, users: &[Uuid], room: &Value) {
+        for user in users {
+            for conn in self.user_conns(*user) {
+                self.join(&conn, access, false);
+                conn.emit(server_events::ROOM_CREATED, room);
+            }
+        }
+    }
+
+    /// Users with a connection in `room` on this instance.
+    pub fn users_in_room(&self, room: Uuid) -> Vec<Uuid> {
+        let Some((_, conns)) = self.room_conns(room) else {
+            return Vec::new();
+        };
+        let mut users: Vec<Uuid> = conns.iter().map(|c| c.user_id).collect();
+        users.sort();
+        users.dedup();
+        users
+    }
+
+    /// Users with at least one connection on this instance.
+    pub fn local_users(&self) -> Vec<Uuid> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.keys().copied().collect()
+    }
+
+    pub fn is_local(&self, user: Uuid) -> bool {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.contains_key(&user)
+    }
+
+    /// Open connections on this instance.
+    pub fn connections(&self) -> usize {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.values().map(Vec::len).sum()
+    }
+
+    /// Every connection (for shutdown notices).
+    pub fn all_conns(&self) -> Vec<Arc<Conn>> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.values().flatten().cloned().collect()
+    }
+}

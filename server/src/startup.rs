@@ -1,0 +1,381 @@
+//! Building and running a server instance: the state, the background tasks, and one accept
+//! loop that serves the REST API (warp) and Socket.IO (socketioxide) on the same listener.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, combinators::UnsyncBoxBody};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use socketioxide::SocketIo;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+use tower::{Layer, Service, ServiceExt};
+use uuid::Uuid;
+
+use crate::auth::{Keys, jwt};
+use crate::bus::{Bus, RedisBus};
+use crate::cache;
+use crate::config::Config;
+use crate::db;
+use crate::events::Events;
+use crate::http::PeerAddr;
+use crate::presence::{Backend, Presence};
+use crate::realtime::{gateway, hub::Hub, typing::Typing};
+use crate::state::{AppState, Inner};
+use crate::writer::Writer;
+
+type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A built server: bound, migrated, with its background tasks running.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    io: SocketIo,
+    layer: SocketIoLayer,
+    writer_stop: CancellationToken,
+    writer_task: tokio::task::JoinHandle<()>,
+    presence_task: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Opens the database (migrating it unless told not to), connects the bus and starts the
+    /// background tasks. `listener` is already bound, so tests can pass port 0.
+    pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Application> {
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let store = db::connect(&config.database, &config.pool)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}; check DATABASE_URL / DB_* settings",
+                    config.database.redacted()
+                )
+            })?;
+        if config.migrate {
+            let applied = store.migrate().await.context("running database migrations")?;
+            if !applied.is_empty() {
+                tracing::info!(?applied, "applied migrations");
+            }
+        }
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                let secret = store
+                    .setting_get_or_insert("jwt_secret", &jwt::random_secret())
+                    .await
+                    .context("reading the stored JWT secret")?;
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a generated secret stored in the database \
+                     (shared by every instance on it); set JWT_SECRET to accept tokens minted \
+                     by the Tigo platform"
+                );
+                secret
+            }
+        };
+        let shutdown = CancellationToken::new();
+        let instance = Uuid::new_v4();
+        let (bus, redis_feeds) = match &config.redis_url {
+            Some(url) => {
+                let (bus, incoming, resubscribed) = RedisBus::start(url, shutdown.clone())
+                    .with_context(|| format!("invalid REDIS_URL {}", db::redact_url(url)))?;
+                (Bus::Redis(bus), Some((incoming, resubscribed)))
+            }
+            None => (Bus::InProcess, None),
+        };
+        let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
+        let (followups_tx, followups_rx) = mpsc::channel(65_536);
+        let events = Events::new(instance, hub.clone(), bus.clone(), followups_tx);
+        let backend = match bus.redis() {
+            Some(redis) => Backend::Redis {
+                conn: redis.commands(),
+                instance,
+            },
+            None => Backend::Local,
+        };
+        let (presence, presence_task) = Presence::start(backend, hub, events.clone(), shutdown.clone());
+        let writer_stop = CancellationToken::new();
+        let (writer, writer_task) = Writer::start(
+            store.clone(),
+            events.clone(),
+            config.limits.max_batch,
+            config.limits.writer_queue,
+            writer_stop.clone(),
+        );
+        let typing = Typing::new(config.limits.typing_ttl, events.clone());
+        let (notifications, _) = broadcast::channel(1024);
+        let state = AppState::new(Inner {
+            keys: Keys::new(secret.as_bytes()),
+            config,
+            store,
+            users: cache::user_cache(),
+            rooms: cache::room_cache(),
+            writer,
+            events: events.clone(),
+            presence: presence.clone(),
+            typing,
+            notifications,
+            shutdown: shutdown.clone(),
+        });
+        tokio::spawn(crate::followups::run(state.clone(), followups_rx));
+        if let Some((mut incoming, mut resubscribed)) = redis_feeds {
+            let events = events.clone();
+            tokio::spawn(async move {
+                while let Some(envelope) = incoming.recv().await {
+                    events.remote(envelope);
+                }
+            });
+            tokio::spawn(async move {
+                while resubscribed.recv().await.is_some() {
+                    presence.resync();
+                }
+            });
+        }
+        let limits = &state.config.limits;
+        let (layer, io) = SocketIo::builder()
+            .with_state(state.clone())
+            .max_payload(limits.max_body_bytes as u64)
+            .max_buffer_size(limits.socket_queue)
+            .ws_read_buffer_size(limits.ws_read_buffer)
+            .ws_max_message_size(limits.max_body_bytes)
+            .ws_max_frame_size(limits.max_body_bytes)
+            .ping_interval(limits.ping_interval)
+            .ping_timeout(limits.ping_timeout)
+            .connect_timeout(limits.connect_timeout)
+            .build_layer();
+        gateway::attach(&io);
+        Ok(Application {
+            listener,
+            addr,
+            state,
+            io,
+            layer,
+            writer_stop,
+            writer_task,
+            presence_task,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets queued messages commit
+    /// (within the grace period), closes the connections (clients reconnect elsewhere) and
+    /// stops the background tasks.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let Application {
+            listener,
+            addr,
+            state,
+            io,
+            layer,
+            writer_stop,
+            writer_task,
+            presence_task,
+        } = self;
+        let service = layer.layer(warp::service(crate::http::routes(state.clone())));
+        let cors = Cors::new(&state.config.cors_origins);
+        let connections = CancellationToken::new();
+        tracing::info!(%addr, "tigo-chat listening");
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        tokio::spawn(serve_connection(
+                            stream,
+                            peer,
+                            service.clone(),
+                            cors.clone(),
+                            connections.clone(),
+                        ));
+                    }
+                    Err(err) => {
+                        // Out of file descriptors, most likely: back off, keep serving.
+                        tracing::warn!(%err, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        tracing::info!("shutting down: no new connections; finishing queued messages");
+        let grace = state.config.shutdown_grace;
+        writer_stop.cancel();
+        if tokio::time::timeout(grace, writer_task).await.is_err() {
+            tracing::warn!(?grace, "queued messages did not finish within the grace period");
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), io.close()).await;
+        connections.cancel();
+        state.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(2), presence_task).await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+type SocketIoLayer = socketioxide::layer::SocketIoLayer<socketioxide::adapter::LocalAdapter>;
+
+/// The allowed browser origins (`FRONTEND_URL`); empty allows any.
+#[derive(Clone)]
+struct Cors {
+    origins: Arc<Vec<String>>,
+}
+
+impl Cors {
+    fn new(origins: &[String]) -> Cors {
+        Cors {
+            origins: Arc::new(
+                origins
+                    .iter()
+                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+                    .filter(|o| !o.is_empty())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn allows(&self, origin: &HeaderValue) -> bool {
+        self.origins.is_empty()
+            || origin
+                .to_str()
+                .is_ok_and(|o| self.origins.iter().any(|a| a.eq_ignore_ascii_case(o)))
+    }
+
+    fn decorate(&self, headers: &mut http::HeaderMap, origin: &HeaderValue) {
+        use http::header::*;
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        headers.append(VARY, HeaderValue::from_static("Origin"));
+        headers.insert(
+            ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Retry-After"),
+        );
+    }
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Empty::new().map_err(|never| match never {}).boxed_unsync());
+    *response.status_mut() = status;
+    response
+}
+
+fn refused_origin() -> Response<Body> {
+    let body = serde_json::to_vec(&tigo_common::ErrorBody {
+        status_code: 403,
+        message: tigo_common::ErrorMessage::One("Origin not allowed".into()),
+        error: "Forbidden".into(),
+    })
+    .unwrap_or_default();
+    let mut response = Response::new(
+        http_body_util::Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+/// Answers CORS preflights and refuses disallowed origins, for REST and Socket.IO alike.
+async fn handle<S, B>(
+    service: S,
+    cors: Cors,
+    peer: SocketAddr,
+    mut req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible>
+where
+    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    req.extensions_mut().insert(PeerAddr(peer));
+    let origin = req.headers().get(http::header::ORIGIN).cloned();
+    if let Some(origin) = &origin {
+        if !cors.allows(origin) {
+            return Ok(refused_origin());
+        }
+        if req.method() == Method::OPTIONS
+            && req.headers().contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+        {
+            use http::header::*;
+            let mut response = empty(StatusCode::NO_CONTENT);
+            let headers = response.headers_mut();
+            cors.decorate(headers, origin);
+            headers.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
+            );
+            let asked = req
+                .headers()
+                .get(ACCESS_CONTROL_REQUEST_HEADERS)
+                .cloned()
+                .unwrap_or_else(|| HeaderValue::from_static("authorization, content-type"));
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked);
+            headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            return Ok(response);
+        }
+    }
+    let response = service.oneshot(req).await?;
+    let mut response = response.map(|body| body.map_err(Into::into).boxed_unsync());
+    if let Some(origin) = &origin {
+        cors.decorate(response.headers_mut(), origin);
+    }
+    Ok(response)
+}
+
+async fn serve_connection<S, B>(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    service: S,
+    cors: Cors,
+    stop: CancellationToken,
+) where
+    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let _ = stream.set_nodelay(true);
+    let svc = tower::service_fn(move |req: Request<Incoming>| {
+        handle(service.clone(), cors.clone(), peer, req)
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10));
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(err) = result {
+                tracing::trace!(%err, "connection ended with an error");
+            }
+        }
+        () = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The shared state every handler gets: one cheap-to-clone handle.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Keys;
+use crate::cache::{RoomCache, UserCache};
+use crate::config::Config;
+use crate::db::Store;
+use crate::events::Events;
+use crate::followups::Notification;
+use crate::presence::Presence;
+use crate::realtime::typing::Typing;
+use crate::writer::Writer;
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub keys: Keys,
+    pub users: UserCache,
+    pub rooms: RoomCache,
+    pub writer: Writer,
+    pub events: Events,
+    pub presence: Presence,
+    pub typing: Typing,
+    /// Notifications for offline recipients when there is no Redis to publish them on.
+    pub notifications: broadcast::Sender<Notification>,
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> AppState {
+        AppState {
+            inner: Arc::new(inner),
+        }
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
