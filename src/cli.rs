@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "tigo-chat", version, about = "Real-time chat for the Tigo hotel-booking platform")]
+#[command(
+    name = "tigo-chat",
+    version,
+    about = "Real-time chat for the Tigo hotel-booking platform"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,7 +21,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: REST API and Socket.IO on one port.
-    #[command(after_help = "Examples:\n  tigo-chat serve\n  DATABASE_URL=postgres://u:p@127.0.0.1/chat REDIS_URL=redis://127.0.0.1 tigo-chat serve --port 8080")]
+    #[command(
+        after_help = "Examples:\n  tigo-chat serve\n  DATABASE_URL=postgres://u:p@127.0.0.1/chat REDIS_URL=redis://127.0.0.1 tigo-chat serve --port 8080"
+    )]
     Serve(ServeArgs),
     /// Operations: migrations, users, rooms, retention, monitoring.
     Admin(AdminArgs),
@@ -116,7 +122,9 @@ pub enum AdminCommand {
     #[command(after_help = "Example:\n  tigo-chat admin migrate")]
     Migrate,
     /// Create a user (operators grant HotelOwner and Admin this way).
-    #[command(after_help = "Examples:\n  tigo-chat admin create-user --email ops@tigo.dev --first-name Ops --last-name Team --role Admin --password-stdin\n  tigo-chat admin create-user --email c@x.io --first-name C --last-name X --role Customer --password 'longpassword'")]
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin create-user --email ops@tigo.dev --first-name Ops --last-name Team --role Admin --password-stdin\n  tigo-chat admin create-user --email c@x.io --first-name C --last-name X --role Customer --password 'longpassword'"
+    )]
     CreateUser(CreateUserArgs),
 }
 
@@ -132,7 +140,11 @@ pub struct CreateUserArgs {
     #[arg(long = "role", required = true, value_parser = parse_role)]
     pub roles: Vec<tigo_common::Role>,
     /// The password (visible in the process list: prefer --password-stdin).
-    #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+    #[arg(
+        long,
+        conflicts_with = "password_stdin",
+        required_unless_present = "password_stdin"
+    )]
     pub password: Option<String>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
@@ -140,9 +152,8 @@ pub struct CreateUserArgs {
 }
 
 pub fn parse_role(text: &str) -> Result<tigo_common::Role, String> {
-    tigo_common::Role::parse(text).ok_or_else(|| {
-        format!("unknown role {text:?}: use Customer, HotelOwner or Admin")
-    })
+    tigo_common::Role::parse(text)
+        .ok_or_else(|| format!("unknown role {text:?}: use Customer, HotelOwner or Admin"))
 }
 
 impl DbArgs {

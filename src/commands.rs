@@ -18,7 +18,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -116,7 +118,12 @@ async fn admin(args: AdminArgs) -> anyhow::Result<ExitCode> {
                         println!("{}", serde_json::to_string(&created)?);
                     } else {
                         let roles: Vec<&str> = created.roles.iter().map(|r| r.as_str()).collect();
-                        println!("created user {} <{}> roles {}", created.id, created.email, roles.join(","));
+                        println!(
+                            "created user {} <{}> roles {}",
+                            created.id,
+                            created.email,
+                            roles.join(",")
+                        );
                     }
                 }
                 Err(err) => {

@@ -134,9 +134,13 @@ impl MessageStatus {
     }
 
     pub fn parse(text: &str) -> Option<MessageStatus> {
-        [MessageStatus::Sent, MessageStatus::Delivered, MessageStatus::Read]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            MessageStatus::Sent,
+            MessageStatus::Delivered,
+            MessageStatus::Read,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 

@@ -95,11 +95,16 @@ impl NewAccount {
         if chars > 128 {
             p.push("password must be shorter than or equal to 128 characters".into());
         }
-        for (name, value) in [("first_name", &self.first_name), ("last_name", &self.last_name)] {
+        for (name, value) in [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+        ] {
             if value.trim().is_empty() {
                 p.push(format!("{name} should not be empty"));
             } else if value.chars().count() > 100 {
-                p.push(format!("{name} must be shorter than or equal to 100 characters"));
+                p.push(format!(
+                    "{name} must be shorter than or equal to 100 characters"
+                ));
             }
         }
         if self.roles.is_empty() {

@@ -30,7 +30,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database", &self.database.redacted())
-            .field("redis_url", &self.redis_url.as_deref().map(crate::db::redact_url))
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(crate::db::redact_url),
+            )
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("cors_origins", &self.cors_origins)
             .field("allow_registration", &self.allow_registration)

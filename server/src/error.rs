@@ -24,7 +24,10 @@ pub enum AppError {
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("too many requests")]
-    TooManyRequests { message: String, retry_after_secs: u64 },
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// A dependency is down; the client may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 use tigo_common::{
-    Message, MessageDelivered, MessageDeleted, MessagesRead, Room, UserPresence, UserTyping,
+    Message, MessageDeleted, MessageDelivered, MessagesRead, Room, UserPresence, UserTyping,
     server_events as ev,
 };
 use tokio::sync::mpsc;
@@ -21,9 +21,16 @@ use crate::realtime::hub::{Hub, Outgoing};
 #[derive(Debug)]
 pub enum Followup {
     /// A recipient's connection got the message: mark it delivered.
-    Delivered { message_id: Uuid, room_id: Uuid, recipient: Uuid },
+    Delivered {
+        message_id: Uuid,
+        room_id: Uuid,
+        recipient: Uuid,
+    },
     /// A new message: recipients with no live connection anywhere get a notification.
-    Notify { message: Arc<Message>, recipients: Vec<Uuid> },
+    Notify {
+        message: Arc<Message>,
+        recipients: Vec<Uuid>,
+    },
     /// A user changed: drop cached copies.
     UserUpdated(Uuid),
 }
@@ -63,7 +70,12 @@ fn known(event: &str) -> Option<&'static str> {
 }
 
 impl Events {
-    pub fn new(instance: Uuid, hub: Arc<Hub>, bus: Bus, followups: mpsc::Sender<Followup>) -> Events {
+    pub fn new(
+        instance: Uuid,
+        hub: Arc<Hub>,
+        bus: Bus,
+        followups: mpsc::Sender<Followup>,
+    ) -> Events {
         Events {
             inner: Arc::new(Inner {
                 instance,
@@ -113,7 +125,11 @@ impl Events {
     /// A message was stored: `new_message` to everyone in its room; recipients with no live
     /// connection anywhere get a notification.
     pub fn new_message(&self, message: &Message, access: RoomAccess) {
-        let envelope = self.envelope(ev::NEW_MESSAGE, Some(message.chat_room_id), to_value(message));
+        let envelope = self.envelope(
+            ev::NEW_MESSAGE,
+            Some(message.chat_room_id),
+            to_value(message),
+        );
         self.deliver_message(&envelope, Some(access));
         self.inner.bus.publish(&envelope);
         let recipients: Vec<Uuid> = access
@@ -128,13 +144,20 @@ impl Events {
     }
 
     pub fn message_edited(&self, message: &Message) {
-        let envelope =
-            self.envelope(ev::MESSAGE_EDITED, Some(message.chat_room_id), to_value(message));
+        let envelope = self.envelope(
+            ev::MESSAGE_EDITED,
+            Some(message.chat_room_id),
+            to_value(message),
+        );
         self.emit(envelope);
     }
 
     pub fn message_deleted(&self, deleted: &MessageDeleted) {
-        let envelope = self.envelope(ev::MESSAGE_DELETED, Some(deleted.room_id), to_value(deleted));
+        let envelope = self.envelope(
+            ev::MESSAGE_DELETED,
+            Some(deleted.room_id),
+            to_value(deleted),
+        );
         self.emit(envelope);
     }
 
@@ -144,8 +167,11 @@ impl Events {
     }
 
     pub fn message_delivered(&self, delivered: &MessageDelivered) {
-        let envelope =
-            self.envelope(ev::MESSAGE_DELIVERED, Some(delivered.room_id), to_value(delivered));
+        let envelope = self.envelope(
+            ev::MESSAGE_DELIVERED,
+            Some(delivered.room_id),
+            to_value(delivered),
+        );
         self.emit(envelope);
     }
 
@@ -156,11 +182,16 @@ impl Events {
         self.emit(envelope);
     }
 
-    /// `user_online` / `user_offline` to the rooms the user is in.
+    /// `user_online` / `user_offline` to the others in the rooms the user is in.
     pub fn presence(&self, user: Uuid, online: bool, rooms: Vec<Uuid>) {
-        let event = if online { ev::USER_ONLINE } else { ev::USER_OFFLINE };
+        let event = if online {
+            ev::USER_ONLINE
+        } else {
+            ev::USER_OFFLINE
+        };
         let mut envelope = self.envelope(event, None, to_value(&UserPresence { user_id: user }));
         envelope.rooms = rooms;
+        envelope.except = Some(user);
         self.emit(envelope);
     }
 
@@ -200,7 +231,9 @@ impl Events {
         };
         let hub = &self.inner.hub;
         match event {
-            ev::USER_ONLINE | ev::USER_OFFLINE => hub.to_rooms(&envelope.rooms, event, &envelope.data),
+            ev::USER_ONLINE | ev::USER_OFFLINE => {
+                hub.to_rooms(&envelope.rooms, event, &envelope.data, envelope.except)
+            }
             ev::ROOM_CREATED => {
                 if let Some(access) = room_access(&envelope.data) {
                     hub.room_created(access, &envelope.users, &envelope.data);
@@ -258,7 +291,9 @@ impl Events {
 }
 
 fn id_field(data: &Value, name: &str) -> Option<Uuid> {
-    data.get(name)?.as_str().and_then(|s| Uuid::parse_str(s).ok())
+    data.get(name)?
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
 }
 
 fn room_access(room: &Value) -> Option<RoomAccess> {

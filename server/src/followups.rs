@@ -108,10 +108,7 @@ async fn mark_delivered(state: &AppState, delivered: &HashMap<Uuid, Uuid>) {
     }
 }
 
-async fn send_notifications(
-    state: &AppState,
-    notify: Vec<(std::sync::Arc<Message>, Vec<Uuid>)>,
-) {
+async fn send_notifications(state: &AppState, notify: Vec<(std::sync::Arc<Message>, Vec<Uuid>)>) {
     let mut everyone: Vec<Uuid> = notify.iter().flat_map(|(_, r)| r.iter().copied()).collect();
     everyone.sort();
     everyone.dedup();

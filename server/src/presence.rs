@@ -36,7 +36,10 @@ pub fn room_key(room: Uuid) -> String {
 #[derive(Clone)]
 pub enum Backend {
     Local,
-    Redis { conn: ConnectionManager, instance: Uuid },
+    Redis {
+        conn: ConnectionManager,
+        instance: Uuid,
+    },
 }
 
 #[derive(Clone)]
@@ -119,8 +122,10 @@ impl Presence {
                     .query_async(&mut conn)
                     .await
                     .unwrap_or_default();
-                let mut candidates: Vec<Uuid> =
-                    members.iter().filter_map(|m| Uuid::parse_str(m).ok()).collect();
+                let mut candidates: Vec<Uuid> = members
+                    .iter()
+                    .filter_map(|m| Uuid::parse_str(m).ok())
+                    .collect();
                 candidates.extend(access.participants());
                 candidates.sort();
                 candidates.dedup();
@@ -134,7 +139,11 @@ impl Presence {
     /// Which of `users` have a live connection on any instance.
     pub async fn online(&self, users: &[Uuid]) -> HashSet<Uuid> {
         match &self.backend {
-            Backend::Local => users.iter().copied().filter(|u| self.hub.is_local(*u)).collect(),
+            Backend::Local => users
+                .iter()
+                .copied()
+                .filter(|u| self.hub.is_local(*u))
+                .collect(),
             Backend::Redis { conn, .. } => {
                 if users.is_empty() {
                     return HashSet::new();
@@ -149,7 +158,11 @@ impl Presence {
                     Err(err) => {
                         tracing::warn!(%err, "presence lookup failed");
                         // Fall back to what this instance knows.
-                        return users.iter().copied().filter(|u| self.hub.is_local(*u)).collect();
+                        return users
+                            .iter()
+                            .copied()
+                            .filter(|u| self.hub.is_local(*u))
+                            .collect();
                     }
                 };
                 let now = now_secs();
@@ -188,7 +201,9 @@ impl Presence {
             };
             let Some(op) = op else { break };
             match op {
-                Op::Changed { user, rooms } => self.settle(&mut announced, &events, user, rooms).await,
+                Op::Changed { user, rooms } => {
+                    self.settle(&mut announced, &events, user, rooms).await
+                }
                 Op::Joined { user, room } => {
                     if let Some(rooms) = announced.get_mut(&user)
                         && !rooms.contains(&room)
@@ -286,7 +301,10 @@ impl Presence {
         };
         let mut pipe = redis::pipe();
         for room in rooms {
-            pipe.cmd("SADD").arg(room_key(*room)).arg(user.to_string()).ignore();
+            pipe.cmd("SADD")
+                .arg(room_key(*room))
+                .arg(user.to_string())
+                .ignore();
         }
         let mut conn = conn.clone();
         let _: redis::RedisResult<()> = pipe.query_async(&mut conn).await;
@@ -298,7 +316,10 @@ impl Presence {
         };
         let mut pipe = redis::pipe();
         for room in rooms {
-            pipe.cmd("SREM").arg(room_key(*room)).arg(user.to_string()).ignore();
+            pipe.cmd("SREM")
+                .arg(room_key(*room))
+                .arg(user.to_string())
+                .ignore();
         }
         let mut conn = conn.clone();
         let _: redis::RedisResult<()> = pipe.query_async(&mut conn).await;
@@ -316,10 +337,17 @@ impl Presence {
         let mut pipe = redis::pipe();
         for (user, rooms) in announced {
             let key = user_key(*user);
-            pipe.cmd("HSET").arg(&key).arg(instance.to_string()).arg(expiry).ignore();
+            pipe.cmd("HSET")
+                .arg(&key)
+                .arg(instance.to_string())
+                .arg(expiry)
+                .ignore();
             pipe.cmd("EXPIRE").arg(&key).arg(KEY_TTL_SECS).ignore();
             for room in rooms {
-                pipe.cmd("SADD").arg(room_key(*room)).arg(user.to_string()).ignore();
+                pipe.cmd("SADD")
+                    .arg(room_key(*room))
+                    .arg(user.to_string())
+                    .ignore();
             }
         }
         let mut conn = conn.clone();

@@ -62,7 +62,10 @@ impl Application {
                 )
             })?;
         if config.migrate {
-            let applied = store.migrate().await.context("running database migrations")?;
+            let applied = store
+                .migrate()
+                .await
+                .context("running database migrations")?;
             if !applied.is_empty() {
                 tracing::info!(?applied, "applied migrations");
             }
@@ -102,7 +105,8 @@ impl Application {
             },
             None => Backend::Local,
         };
-        let (presence, presence_task) = Presence::start(backend, hub, events.clone(), shutdown.clone());
+        let (presence, presence_task) =
+            Presence::start(backend, hub, events.clone(), shutdown.clone());
         let writer_stop = CancellationToken::new();
         let (writer, writer_task) = Writer::start(
             store.clone(),
@@ -218,7 +222,10 @@ impl Application {
         let grace = state.config.shutdown_grace;
         writer_stop.cancel();
         if tokio::time::timeout(grace, writer_task).await.is_err() {
-            tracing::warn!(?grace, "queued messages did not finish within the grace period");
+            tracing::warn!(
+                ?grace,
+                "queued messages did not finish within the grace period"
+            );
         }
         let _ = tokio::time::timeout(Duration::from_secs(2), io.close()).await;
         connections.cancel();
@@ -313,7 +320,9 @@ where
             return Ok(refused_origin());
         }
         if req.method() == Method::OPTIONS
-            && req.headers().contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
+            && req
+                .headers()
+                .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
         {
             use http::header::*;
             let mut response = empty(StatusCode::NO_CONTENT);
@@ -365,7 +374,8 @@ async fn serve_connection<S, B>(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(Duration::from_secs(10));
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+    let conn =
+        builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {

@@ -134,7 +134,8 @@ async fn run(
                             .await
                             .map_err(AppError::from)
                             .and_then(|mut one| {
-                                one.pop().ok_or_else(|| AppError::Internal("empty insert result".into()))
+                                one.pop()
+                                    .ok_or_else(|| AppError::Internal("empty insert result".into()))
                             }),
                     );
                 }

@@ -67,16 +67,22 @@ impl Keys {
             exp: now + ttl_secs,
             nbf: None,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.inner.encoding)
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.inner.encoding,
+        )
     }
 
     /// Verifies signature, algorithm and times; returns the user id the token names.
     pub fn verify(&self, token: &str) -> Result<(Uuid, Claims), TokenError> {
-        let data = decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                jsonwebtoken::errors::ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-                _ => TokenError::Invalid,
+        let data =
+            decode::<Claims>(token, &self.inner.decoding, &self.inner.validation).map_err(|e| {
+                match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                    jsonwebtoken::errors::ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                    _ => TokenError::Invalid,
+                }
             })?;
         let id = Uuid::parse_str(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
         Ok((id, data.claims))
@@ -132,8 +138,14 @@ mod tests {
     fn another_secret_or_an_expired_token_is_refused() {
         let u = user();
         let token = Keys::new(b"one").issue(&u, 60).expect("issue");
-        assert_eq!(Keys::new(b"two").verify(&token).unwrap_err(), TokenError::Invalid);
+        assert_eq!(
+            Keys::new(b"two").verify(&token).unwrap_err(),
+            TokenError::Invalid
+        );
         let expired = Keys::new(b"one").issue(&u, -120).expect("issue");
-        assert_eq!(Keys::new(b"one").verify(&expired).unwrap_err(), TokenError::Expired);
+        assert_eq!(
+            Keys::new(b"one").verify(&expired).unwrap_err(),
+            TokenError::Expired
+        );
     }
 }

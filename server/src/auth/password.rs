@@ -1,8 +1,8 @@
 //! Password hashes: argon2id for new ones; bcrypt (the Tigo platform's) and argon2 both verify.
 //! Hashing is deliberately slow, so it always runs on the blocking pool.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// Hashes with argon2id (default parameters) off the async threads.
 pub async fn hash(password: String) -> Result<String, String> {
@@ -51,8 +51,7 @@ pub fn verify_blocking(password: &str, stored: &str) -> bool {
 }
 
 /// argon2id of a random string nobody knows, at default parameters.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2nL0Yh9Ff0bkDk5sYH0kQw5JgKqJmQx5dAyk0S8kJ7c";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2nL0Yh9Ff0bkDk5sYH0kQw5JgKqJmQx5dAyk0S8kJ7c";
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,10 @@ impl RedisBus {
             up,
         };
         tokio::spawn(bus.clone().publisher(publish_rx, shutdown.clone()));
-        tokio::spawn(bus.clone().subscriber(incoming_tx, resubscribed_tx, shutdown));
+        tokio::spawn(
+            bus.clone()
+                .subscriber(incoming_tx, resubscribed_tx, shutdown),
+        );
         Ok((bus, incoming_rx, resubscribed_rx))
     }
 

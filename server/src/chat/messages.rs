@@ -93,7 +93,9 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
     if message.sender_id != caller.id {
-        return Err(AppError::Forbidden("You can only edit your own messages".into()));
+        return Err(AppError::Forbidden(
+            "You can only edit your own messages".into(),
+        ));
     }
     room_access(state, caller, message.chat_room_id).await?;
     let edited = state

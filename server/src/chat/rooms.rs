@@ -66,13 +66,18 @@ pub async fn list(state: &AppState, caller: &User, params: &Params) -> AppResult
     let room_type = validate::room_type_param(params, "type", &mut p);
     let participant_id = validate::uuid_param(params, "participant_id", &mut p);
     let all = validate::bool_param(params, "all", &mut p).unwrap_or(false);
-    let search = params.get("search").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let search = params
+        .get("search")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
         p.push("search must be shorter than or equal to 100 characters");
     }
     p.finish()?;
     if all && !is_admin(caller) {
-        return Err(AppError::Forbidden("Only admins can list every room".into()));
+        return Err(AppError::Forbidden(
+            "Only admins can list every room".into(),
+        ));
     }
     let query = RoomQuery {
         viewer: caller.id,

@@ -35,7 +35,12 @@ pub fn object(body: &Value) -> AppResult<&Map<String, Value>> {
         .ok_or_else(|| AppError::validation("request body must be a JSON object"))
 }
 
-fn uuid_field(obj: &Map<String, Value>, name: &str, required: bool, p: &mut Problems) -> Option<Uuid> {
+fn uuid_field(
+    obj: &Map<String, Value>,
+    name: &str,
+    required: bool,
+    p: &mut Problems,
+) -> Option<Uuid> {
     match obj.get(name) {
         None | Some(Value::Null) if !required => None,
         Some(Value::String(s)) => match Uuid::parse_str(s) {
@@ -62,7 +67,9 @@ fn string_field(
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
             if s.chars().count() > max_chars {
-                p.push(format!("{name} must be shorter than or equal to {max_chars} characters"));
+                p.push(format!(
+                    "{name} must be shorter than or equal to {max_chars} characters"
+                ));
             }
             Some(s.clone())
         }
@@ -74,7 +81,10 @@ fn string_field(
 }
 
 fn enum_message(name: &str, values: &[&str]) -> String {
-    format!("{name} must be one of the following values: {}", values.join(", "))
+    format!(
+        "{name} must be one of the following values: {}",
+        values.join(", ")
+    )
 }
 
 /// `POST /chat/rooms`.
@@ -255,11 +265,20 @@ pub fn path_uuid(name: &str, text: &str) -> AppResult<Uuid> {
 pub type Params = HashMap<String, String>;
 
 pub fn parse_query(raw: &str) -> Params {
-    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// An integer parameter within `min..=max`, or its default.
-pub fn int_param(params: &Params, name: &str, default: u32, min: u32, max: u32, p: &mut Problems) -> u32 {
+pub fn int_param(
+    params: &Params,
+    name: &str,
+    default: u32,
+    min: u32,
+    max: u32,
+    p: &mut Problems,
+) -> u32 {
     let Some(text) = params.get(name) else {
         return default;
     };
@@ -328,7 +347,9 @@ pub fn bound_param(params: &Params, name: &str, p: &mut Problems) -> Option<Boun
     match tigo_common::time::parse(text) {
         Some(at) => Some(Bound::At(at)),
         None => {
-            p.push(format!("{name} must be an RFC 3339 timestamp or a message id"));
+            p.push(format!(
+                "{name} must be an RFC 3339 timestamp or a message id"
+            ));
             None
         }
     }
@@ -348,7 +369,9 @@ mod tests {
 
     #[test]
     fn a_room_body_names_every_problem() {
-        let p = problems(create_room(&json!({"type": "x", "participant1_id": "nope", "hotel_id": 5})));
+        let p = problems(create_room(
+            &json!({"type": "x", "participant1_id": "nope", "hotel_id": 5}),
+        ));
         assert_eq!(
             p,
             vec![
@@ -363,13 +386,21 @@ mod tests {
     #[test]
     fn a_room_with_the_same_user_twice_is_refused() {
         let id = Uuid::new_v4().to_string();
-        let p = problems(create_room(&json!({"type": "customer_admin", "participant1_id": id, "participant2_id": id})));
-        assert_eq!(p, vec!["participant1_id and participant2_id must be different users"]);
+        let p = problems(create_room(
+            &json!({"type": "customer_admin", "participant1_id": id, "participant2_id": id}),
+        ));
+        assert_eq!(
+            p,
+            vec!["participant1_id and participant2_id must be different users"]
+        );
     }
 
     #[test]
     fn message_rules_are_each_reported() {
-        let limits = Limits { max_message_chars: 5, ..Limits::default() };
+        let limits = Limits {
+            max_message_chars: 5,
+            ..Limits::default()
+        };
         let p = problems(send_message(
             &json!({"chat_room_id": "x", "content": "toolong", "type": "file",
                     "file_url": "javascript:alert(1)", "file_size": -1, "metadata": [1],
@@ -400,7 +431,10 @@ mod tests {
         ));
         assert_eq!(
             p,
-            vec!["content should not be empty", "metadata must not be larger than 4096 bytes"]
+            vec![
+                "content should not be empty",
+                "metadata must not be larger than 4096 bytes"
+            ]
         );
     }
 
@@ -425,7 +459,10 @@ mod tests {
         assert_eq!(int_param(&params, "page", 1, 1, u32::MAX, &mut p), 1);
         assert_eq!(
             problems(p.finish()),
-            vec!["limit must not be greater than 100", "page must not be less than 1"]
+            vec![
+                "limit must not be greater than 100",
+                "page must not be less than 1"
+            ]
         );
     }
 }

@@ -30,10 +30,7 @@ pub enum DatabaseConfig {
 impl DatabaseConfig {
     /// Reads `DATABASE_URL` (`postgres://…` or `sqlite://path`), else the seed's `DB_HOST`,
     /// `DB_PORT`, `DB_USERNAME`, `DB_PASSWORD`, `DB_DATABASE`, else `./tigo-chat.db`.
-    pub fn resolve(
-        database_url: Option<&str>,
-        parts: &DbParts,
-    ) -> Result<DatabaseConfig, String> {
+    pub fn resolve(database_url: Option<&str>, parts: &DbParts) -> Result<DatabaseConfig, String> {
         if let Some(url) = database_url.filter(|u| !u.trim().is_empty()) {
             return Self::from_url(url.trim());
         }
@@ -60,7 +57,9 @@ impl DatabaseConfig {
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             let path = path.split('?').next().unwrap_or(path);
             if path.is_empty() {
-                return Err("DATABASE_URL sqlite:// needs a file path, e.g. sqlite://./chat.db".into());
+                return Err(
+                    "DATABASE_URL sqlite:// needs a file path, e.g. sqlite://./chat.db".into(),
+                );
             }
             Ok(DatabaseConfig::Sqlite { path: path.into() })
         } else if let Some(path) = url.strip_prefix("sqlite:") {
@@ -93,7 +92,9 @@ fn url_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -218,12 +219,18 @@ pub struct Cursor {
 impl Cursor {
     /// The position just before every message created at `at`.
     pub fn before_instant(at: DateTime<Utc>) -> Cursor {
-        Cursor { at, id: Uuid::nil() }
+        Cursor {
+            at,
+            id: Uuid::nil(),
+        }
     }
 
     /// The position just after every message created at `at`.
     pub fn after_instant(at: DateTime<Utc>) -> Cursor {
-        Cursor { at, id: Uuid::max() }
+        Cursor {
+            at,
+            id: Uuid::max(),
+        }
     }
 
     pub fn of(message: &Message) -> Cursor {
@@ -472,7 +479,11 @@ impl BatchPlan {
     }
 
     /// Idempotency keys whose insert was skipped because an earlier message holds them.
-    pub(crate) fn missing_keys(&self, unique: &[&NewMessage], stored: &[Uuid]) -> Vec<(Uuid, String)> {
+    pub(crate) fn missing_keys(
+        &self,
+        unique: &[&NewMessage],
+        stored: &[Uuid],
+    ) -> Vec<(Uuid, String)> {
         unique
             .iter()
             .filter(|m| !stored.contains(&m.id))
@@ -508,7 +519,9 @@ impl BatchPlan {
                     })
                     .map(|(_, m)| Inserted::Existing(m.clone()))
                     .ok_or_else(|| {
-                        StoreError::Conflict("message was not stored and has no earlier copy".into())
+                        StoreError::Conflict(
+                            "message was not stored and has no earlier copy".into(),
+                        )
                     })
             })
             .collect()

@@ -9,9 +9,7 @@ use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row};
 use std::str::FromStr;
-use tigo_common::{
-    Message, MessageStatus, MessageType, Role, Room, RoomType, User, UserSummary,
-};
+use tigo_common::{Message, MessageStatus, MessageType, Role, Room, RoomType, User, UserSummary};
 use uuid::Uuid;
 
 use super::*;
@@ -27,7 +25,10 @@ impl PgStore {
         let connect = PgConnectOptions::from_str(url)
             .map_err(StoreError::Other)?
             .application_name("tigo-chat")
-            .options([("statement_timeout", format!("{}", opts.acquire_timeout.as_millis()))]);
+            .options([(
+                "statement_timeout",
+                format!("{}", opts.acquire_timeout.as_millis()),
+            )]);
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections)
             .min_connections(0)
@@ -62,7 +63,8 @@ const ROOM_SELECT: &str = "SELECT r.id, r.type, r.participant1_id, r.participant
     JOIN users u2 ON u2.id = r.participant2_id
     LEFT JOIN chat_room_reads rr ON rr.chat_room_id = r.id AND rr.user_id = $1";
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
         m.file_url, m.file_name, m.file_size, m.metadata, m.is_edited, m.edited_at,
         m.created_at, m.updated_at, u.first_name, u.last_name, u.email
     FROM chat_messages m JOIN users u ON u.id = m.sender_id";
@@ -201,18 +203,17 @@ pub(crate) fn like_pattern(text: &str) -> String {
 
 impl PgStore {
     async fn applied_versions(&self) -> StoreResult<Vec<i64>> {
-        let exists: bool =
-            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                .fetch_one(&self.pool)
-                .await?;
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await?;
         if !exists {
             return Ok(Vec::new());
         }
-        Ok(
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn messages_by_client_ids(
@@ -256,15 +257,19 @@ impl Store for PgStore {
     }
 
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?)
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<UserRecord> {
@@ -285,10 +290,12 @@ impl Store for PgStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -375,8 +382,7 @@ impl Store for PgStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(access_from_row)
-        .transpose()
+        row.as_ref().map(access_from_row).transpose()
     }
 
     async fn list_rooms(&self, q: &RoomQuery) -> StoreResult<(Vec<Room>, i64)> {
@@ -420,7 +426,10 @@ impl Store for PgStore {
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
         let mut select = QueryBuilder::<Postgres>::new("WITH viewer AS (SELECT ");
-        select.push_bind(q.viewer).push("::uuid AS id) ").push(ROOM_SELECT);
+        select
+            .push_bind(q.viewer)
+            .push("::uuid AS id) ")
+            .push(ROOM_SELECT);
         filters(&mut select, q);
         select
             .push(" ORDER BY COALESCE(r.last_message_at, r.created_at) DESC, r.id DESC LIMIT ")
@@ -428,7 +437,10 @@ impl Store for PgStore {
             .push(" OFFSET ")
             .push_bind(q.offset);
         let rows = select.build().fetch_all(&self.pool).await?;
-        let rooms = rows.iter().map(room_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let rooms = rows
+            .iter()
+            .map(room_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok((rooms, total))
     }
 
@@ -563,18 +575,23 @@ impl Store for PgStore {
         } else {
             " ORDER BY m.created_at, m.id"
         });
-        b.push(" LIMIT ").push_bind(q.limit).push(" OFFSET ").push_bind(q.offset);
+        b.push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
         let rows = b.build().fetch_all(&self.pool).await?;
-        let mut messages = rows.iter().map(message_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         if newest_first {
             messages.reverse();
         }
-        let total: i64 =
-            sqlx::query_scalar("SELECT message_count FROM chat_rooms WHERE id = $1")
-                .bind(q.room_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .unwrap_or(0);
+        let total: i64 = sqlx::query_scalar("SELECT message_count FROM chat_rooms WHERE id = $1")
+            .bind(q.room_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .unwrap_or(0);
         Ok((messages, total))
     }
 
@@ -597,7 +614,10 @@ impl Store for PgStore {
         let Some(room) = room else {
             return Ok(None);
         };
-        sqlx::query(REFRESH_LAST).bind(room).execute(&mut *tx).await?;
+        sqlx::query(REFRESH_LAST)
+            .bind(room)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.message(id).await
     }
@@ -615,10 +635,12 @@ impl Store for PgStore {
         if deleted == 0 {
             return Ok(None);
         }
-        sqlx::query("UPDATE chat_rooms SET message_count = GREATEST(message_count - 1, 0) WHERE id = $1")
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE chat_rooms SET message_count = GREATEST(message_count - 1, 0) WHERE id = $1",
+        )
+        .bind(message.chat_room_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(REFRESH_LAST)
             .bind(message.chat_room_id)
             .execute(&mut *tx)
@@ -678,7 +700,10 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ReadOutcome { read_at: at, changed })
+        Ok(ReadOutcome {
+            read_at: at,
+            changed,
+        })
     }
 
     async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
@@ -692,7 +717,10 @@ impl Store for PgStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(message_id, room_id)| Delivered { message_id, room_id })
+            .map(|(message_id, room_id)| Delivered {
+                message_id,
+                room_id,
+            })
             .collect())
     }
 
@@ -743,7 +771,10 @@ impl Store for PgStore {
             .bind(n)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(REFRESH_LAST).bind(room).execute(&mut *tx).await?;
+            sqlx::query(REFRESH_LAST)
+                .bind(room)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(deleted.len() as u64)

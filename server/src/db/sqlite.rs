@@ -15,7 +15,9 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use tigo_common::{Message, Role, Room, User, UserSummary};
 use uuid::Uuid;
 
-use super::postgres::{like_pattern, parse_message_type, parse_roles, parse_room_type, parse_status};
+use super::postgres::{
+    like_pattern, parse_message_type, parse_roles, parse_room_type, parse_status,
+};
 use super::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -70,11 +72,11 @@ impl SqliteStore {
         if exists == 0 {
             return Ok(Vec::new());
         }
-        Ok(
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 }
 
@@ -96,7 +98,8 @@ const ROOM_SELECT: &str = "SELECT r.id, r.type, r.participant1_id, r.participant
     JOIN users u2 ON u2.id = r.participant2_id
     LEFT JOIN chat_room_reads rr ON rr.chat_room_id = r.id AND rr.user_id = ?1";
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
         m.file_url, m.file_name, m.file_size, m.metadata, m.is_edited, m.edited_at,
         m.created_at, m.updated_at, m.client_msg_id, u.first_name, u.last_name, u.email
     FROM chat_messages m JOIN users u ON u.id = m.sender_id";
@@ -208,6 +211,35 @@ fn roles_json(roles: &[Role]) -> String {
         .unwrap_or_else(|_| "[]".into())
 }
 
+/// A bind value of a query assembled at run time.
+enum Arg {
+    Id(Uuid),
+    Text(String),
+    Int(i64),
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type SqliteScalar<'q> =
+    sqlx::query::QueryScalar<'q, Sqlite, i64, sqlx::sqlite::SqliteArguments<'q>>;
+
+impl Arg {
+    fn bind<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
+        match self {
+            Arg::Id(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::Int(v) => query.bind(v),
+        }
+    }
+
+    fn bind_scalar<'q>(&'q self, query: SqliteScalar<'q>) -> SqliteScalar<'q> {
+        match self {
+            Arg::Id(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v.as_str()),
+            Arg::Int(v) => query.bind(v),
+        }
+    }
+}
+
 /// Per room of a stored batch: how many messages, and the newest one.
 struct RoomDelta<'a> {
     count: i64,
@@ -233,15 +265,19 @@ impl Store for SqliteStore {
     }
 
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?)
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+                .bind(key)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<UserRecord> {
@@ -263,10 +299,12 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"))
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -356,60 +394,70 @@ impl Store for SqliteStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(access_from_row)
-        .transpose()
+        row.as_ref().map(access_from_row).transpose()
     }
 
     async fn list_rooms(&self, q: &RoomQuery) -> StoreResult<(Vec<Room>, i64)> {
-        fn filters(b: &mut QueryBuilder<'_, Sqlite>, q: &RoomQuery) {
-            b.push(" WHERE 1");
-            if !q.all {
-                b.push(" AND (r.participant1_id = ?1 OR r.participant2_id = ?1)");
-            }
-            if let Some(t) = q.room_type {
-                b.push(" AND r.type = ").push_bind(t.as_str().to_string());
-            }
-            if let Some(p) = q.participant_id {
-                b.push(" AND (r.participant1_id = ")
-                    .push_bind(p)
-                    .push(" OR r.participant2_id = ")
-                    .push_bind(p)
-                    .push(")");
-            }
-            if let Some(active) = q.active {
-                b.push(" AND r.is_active = ").push_bind(active);
-            }
-            if let Some(search) = q.search.as_deref() {
-                let pattern = like_pattern(search);
-                b.push(
-                    " AND ((r.participant1_id <> ?1 AND (u1.first_name || ' ' || u1.last_name || ' ' || u1.email) LIKE ",
-                )
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\') OR (r.participant2_id <> ?1 AND (u2.first_name || ' ' || u2.last_name || ' ' || u2.email) LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\'))");
-            }
+        // Explicitly numbered parameters throughout: sqlx numbers bare `?` on its own, so
+        // mixing them with `?1` would bind the wrong values. `?1` is the viewer.
+        let mut args = vec![Arg::Id(q.viewer)];
+        let mut next = |arg: Arg| {
+            args.push(arg);
+            format!("?{}", args.len())
+        };
+        let mut filters = String::from(" WHERE 1");
+        if !q.all {
+            filters.push_str(" AND (r.participant1_id = ?1 OR r.participant2_id = ?1)");
         }
-        // The viewer is always the first bind, so `?1` in ROOM_SELECT and the filters is it.
-        let mut count = QueryBuilder::<Sqlite>::new("WITH viewer AS (SELECT ");
-        count.push_bind(q.viewer).push(
-            " AS id) SELECT count(*) FROM chat_rooms r
+        if let Some(t) = q.room_type {
+            filters.push_str(&format!(
+                " AND r.type = {}",
+                next(Arg::Text(t.as_str().into()))
+            ));
+        }
+        if let Some(p) = q.participant_id {
+            let p = next(Arg::Id(p));
+            filters.push_str(&format!(
+                " AND (r.participant1_id = {p} OR r.participant2_id = {p})"
+            ));
+        }
+        if let Some(active) = q.active {
+            filters.push_str(&format!(
+                " AND r.is_active = {}",
+                next(Arg::Int(i64::from(active)))
+            ));
+        }
+        if let Some(search) = q.search.as_deref() {
+            let pattern = next(Arg::Text(like_pattern(search)));
+            filters.push_str(&format!(
+                " AND ((r.participant1_id <> ?1 AND (u1.first_name || ' ' || u1.last_name || ' ' || u1.email) LIKE {pattern} ESCAPE '\\')
+                    OR (r.participant2_id <> ?1 AND (u2.first_name || ' ' || u2.last_name || ' ' || u2.email) LIKE {pattern} ESCAPE '\\'))"
+            ));
+        }
+        let limit = next(Arg::Int(q.limit));
+        let offset = next(Arg::Int(q.offset));
+        let count_sql = format!(
+            "SELECT count(*) FROM chat_rooms r
              JOIN users u1 ON u1.id = r.participant1_id
-             JOIN users u2 ON u2.id = r.participant2_id",
+             JOIN users u2 ON u2.id = r.participant2_id{filters}"
         );
-        filters(&mut count, q);
-        let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-
-        let mut select = QueryBuilder::<Sqlite>::new("WITH viewer AS (SELECT ");
-        select.push_bind(q.viewer).push(" AS id) ").push(ROOM_SELECT);
-        filters(&mut select, q);
-        select
-            .push(" ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC LIMIT ")
-            .push_bind(q.limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset);
-        let rows = select.build().fetch_all(&self.pool).await?;
-        let rooms = rows.iter().map(room_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let page_sql = format!(
+            "{ROOM_SELECT}{filters}
+             ORDER BY coalesce(r.last_message_at, r.created_at) DESC, r.id DESC
+             LIMIT {limit} OFFSET {offset}"
+        );
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        let mut page = sqlx::query(&page_sql);
+        for arg in &args {
+            count = arg.bind_scalar(count);
+            page = arg.bind(page);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let rows = page.fetch_all(&self.pool).await?;
+        let rooms = rows
+            .iter()
+            .map(room_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok((rooms, total))
     }
 
@@ -454,7 +502,9 @@ impl Store for SqliteStore {
             .await?;
             if done.rows_affected() == 1 {
                 stored.push(m.id);
-                let delta = rooms.entry(m.room_id).or_insert(RoomDelta { count: 0, last: m });
+                let delta = rooms
+                    .entry(m.room_id)
+                    .or_insert(RoomDelta { count: 0, last: m });
                 delta.count += 1;
                 if (m.created_at, m.id) > (delta.last.created_at, delta.last.id) {
                     delta.last = m;
@@ -531,9 +581,15 @@ impl Store for SqliteStore {
         } else {
             " ORDER BY m.created_at, m.id"
         });
-        b.push(" LIMIT ").push_bind(q.limit).push(" OFFSET ").push_bind(q.offset);
+        b.push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
         let rows = b.build().fetch_all(&self.pool).await?;
-        let mut messages = rows.iter().map(message_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         if newest_first {
             messages.reverse();
         }
@@ -564,7 +620,10 @@ impl Store for SqliteStore {
         let Some(room) = room else {
             return Ok(None);
         };
-        sqlx::query(REFRESH_LAST).bind(room).execute(&mut *tx).await?;
+        sqlx::query(REFRESH_LAST)
+            .bind(room)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.message(id).await
     }
@@ -582,10 +641,12 @@ impl Store for SqliteStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE chat_rooms SET message_count = max(message_count - 1, 0) WHERE id = ?1")
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE chat_rooms SET message_count = max(message_count - 1, 0) WHERE id = ?1",
+        )
+        .bind(message.chat_room_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(REFRESH_LAST)
             .bind(message.chat_room_id)
             .execute(&mut *tx)
@@ -645,7 +706,10 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ReadOutcome { read_at: at, changed })
+        Ok(ReadOutcome {
+            read_at: at,
+            changed,
+        })
     }
 
     async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
@@ -716,12 +780,17 @@ impl Store for SqliteStore {
             *per_room.entry(*room).or_default() += 1;
         }
         for (room, n) in &per_room {
-            sqlx::query("UPDATE chat_rooms SET message_count = max(message_count - ?2, 0) WHERE id = ?1")
+            sqlx::query(
+                "UPDATE chat_rooms SET message_count = max(message_count - ?2, 0) WHERE id = ?1",
+            )
+            .bind(room)
+            .bind(n)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(REFRESH_LAST)
                 .bind(room)
-                .bind(n)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(REFRESH_LAST).bind(room).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(deleted.len() as u64)

@@ -8,10 +8,10 @@ use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
 use serde_json::Value;
 use tigo_common::User;
+use warp::Filter;
 use warp::http::StatusCode;
 use warp::reject::{Reject, Rejection};
 use warp::reply::Response;
-use warp::Filter;
 
 use crate::chat::validate::{Params, parse_query};
 use crate::error::AppError;
@@ -27,7 +27,9 @@ pub struct ApiReject(pub AppError);
 
 impl Reject for ApiReject {}
 
-pub fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+pub fn with_state(
+    state: AppState,
+) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
     warp::any().map(move || state.clone())
 }
 
@@ -78,7 +80,8 @@ where
     S: futures_util::Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let too_large = || AppError::PayloadTooLarge(format!("Request body is larger than {limit} bytes"));
+    let too_large =
+        || AppError::PayloadTooLarge(format!("Request body is larger than {limit} bytes"));
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
@@ -117,7 +120,10 @@ pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     let err = if let Some(ApiReject(err)) = rejection.find::<ApiReject>() {
         err.clone()
     } else if rejection.is_not_found() {
-        return Ok(status_error(StatusCode::NOT_FOUND, "Cannot find this route"));
+        return Ok(status_error(
+            StatusCode::NOT_FOUND,
+            "Cannot find this route",
+        ));
     } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
         return Ok(status_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -125,7 +131,10 @@ pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
         ));
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         AppError::PayloadTooLarge("Request body is too large".into())
-    } else if rejection.find::<warp::reject::UnsupportedMediaType>().is_some() {
+    } else if rejection
+        .find::<warp::reject::UnsupportedMediaType>()
+        .is_some()
+    {
         return Ok(status_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported media type",
@@ -136,7 +145,10 @@ pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     {
         AppError::BadRequest("Malformed request".into())
     } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
-        return Ok(status_error(StatusCode::LENGTH_REQUIRED, "Content-Length required"));
+        return Ok(status_error(
+            StatusCode::LENGTH_REQUIRED,
+            "Content-Length required",
+        ));
     } else {
         tracing::warn!(?rejection, "unhandled rejection");
         AppError::BadRequest("Malformed request".into())

@@ -37,7 +37,9 @@ pub fn error(err: &AppError) -> Response {
     } = err
         && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
     {
-        response.headers_mut().insert(warp::http::header::RETRY_AFTER, value);
+        response
+            .headers_mut()
+            .insert(warp::http::header::RETRY_AFTER, value);
     }
     response
 }

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 use tigo_common::{OnlineUsers, RegisterResponse, User};
+use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
-use warp::Filter;
 
 use super::filters::{authed, json_body, params, recover, with_state};
 use super::{json, no_content, reply};
@@ -83,13 +83,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(authed(state.clone()))
         .and(params())
-        .then(|id: String, state: AppState, user: User, params: Params| async move {
-            let result = match path_uuid("roomId", &id) {
-                Ok(id) => messages::history(&state, &user, id, &params).await,
-                Err(e) => Err(e),
-            };
-            reply(StatusCode::OK, result)
-        })
+        .then(
+            |id: String, state: AppState, user: User, params: Params| async move {
+                let result = match path_uuid("roomId", &id) {
+                    Ok(id) => messages::history(&state, &user, id, &params).await,
+                    Err(e) => Err(e),
+                };
+                reply(StatusCode::OK, result)
+            },
+        )
         .boxed();
 
     let mark_read = warp::path!("chat" / "rooms" / String / "read")
@@ -134,13 +136,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::patch())
         .and(authed(state.clone()))
         .and(json_body(limit))
-        .then(|id: String, state: AppState, user: User, body: Value| async move {
-            let result = match path_uuid("messageId", &id) {
-                Ok(id) => messages::edit(&state, &user, id, &body).await,
-                Err(e) => Err(e),
-            };
-            reply(StatusCode::OK, result)
-        })
+        .then(
+            |id: String, state: AppState, user: User, body: Value| async move {
+                let result = match path_uuid("messageId", &id) {
+                    Ok(id) => messages::edit(&state, &user, id, &body).await,
+                    Err(e) => Err(e),
+                };
+                reply(StatusCode::OK, result)
+            },
+        )
         .boxed();
 
     let delete = warp::path!("chat" / "messages" / String)

@@ -1,5 +1,6 @@
 //! One Socket.IO connection's state: who it is, which rooms it has joined (with the replay gate
-//! of `join_room {lastMessageId}`), and the ticket turnstile that keeps its events in order.
+//! of `join_room {lastMessageId}`), and the turnstiles that process and answer its events in
+//! arrival order.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -32,8 +33,8 @@ pub struct Conn {
     pub is_admin: bool,
     pub(crate) rooms: Mutex<HashMap<Uuid, Gate>>,
     next_ticket: AtomicU64,
-    turn: AtomicU64,
-    turn_changed: Notify,
+    processing: Turnstile,
+    replying: Turnstile,
 }
 
 /// What handing a packet to the connection's queue did.
@@ -54,8 +55,8 @@ impl Conn {
             is_admin,
             rooms: Mutex::new(HashMap::new()),
             next_ticket: AtomicU64::new(0),
-            turn: AtomicU64::new(0),
-            turn_changed: Notify::new(),
+            processing: Turnstile::default(),
+            replying: Turnstile::default(),
         }
     }
 
@@ -109,20 +110,19 @@ impl Conn {
     }
 
     /// Starts a replay for `room`: from now on live events for it wait. Returns the ids this
-    /// connection already received live since connecting (the replay must skip them).
-    pub(crate) fn begin_replay(&self, room: Uuid) -> HashSet<Uuid> {
+    /// connection already received live since connecting (the replay must skip them), and
+    /// whether it was in the room already.
+    pub(crate) fn begin_replay(&self, room: Uuid) -> (HashSet<Uuid>, bool) {
         let mut rooms = self.lock_rooms();
+        let was_joined = rooms.contains_key(&room);
         let seen = match rooms.get(&room) {
             Some(Gate::Fresh { recent }) => recent.iter().copied().collect(),
             _ => HashSet::new(),
         };
-        match rooms.get_mut(&room) {
-            Some(Gate::Replaying { .. }) => {}
-            _ => {
-                rooms.insert(room, Gate::Replaying { pending: Vec::new() });
-            }
+        if !matches!(rooms.get(&room), Some(Gate::Replaying { .. })) {
+            rooms.insert(room, Gate::Replaying { pending: Vec::new() });
         }
-        seen
+        (seen, was_joined)
     }
 
     /// Ends a replay: emits what waited (skipping messages the replay already sent), then
@@ -170,8 +170,8 @@ impl Conn {
         }
     }
 
-    /// Takes this event's place in line (events are processed in ticket order), unless
-    /// `max_backlog` events already wait. Only the socket's receive loop calls this, in order.
+    /// Takes this event's place in line, unless `max_backlog` events already wait. Only the
+    /// socket's receive loop calls this, so tickets follow arrival order.
     pub fn take_ticket(&self, max_backlog: u64) -> Option<u64> {
         if self.backlog() >= max_backlog {
             return None;
@@ -179,33 +179,55 @@ impl Conn {
         Some(self.next_ticket.fetch_add(1, Ordering::AcqRel))
     }
 
-    /// How many events wait for their turn.
+    /// How many events wait to be answered.
     pub fn backlog(&self) -> u64 {
         self.next_ticket
             .load(Ordering::Acquire)
-            .saturating_sub(self.turn.load(Ordering::Acquire))
+            .saturating_sub(self.replying.current())
     }
 
-    /// Waits until every earlier ticket is done; the guard passes the turn on when dropped.
-    pub async fn wait_turn(&self, ticket: u64) -> Turn<'_> {
+    /// Waits until every earlier event has been processed (its message queued, say).
+    pub async fn processing_turn(&self, ticket: u64) -> Turn<'_> {
+        self.processing.wait(ticket).await
+    }
+
+    /// Waits until every earlier event has been answered, so replies go out in order.
+    pub async fn reply_turn(&self, ticket: u64) -> Turn<'_> {
+        self.replying.wait(ticket).await
+    }
+}
+
+/// Lets tickets through one at a time, in order.
+#[derive(Default)]
+pub(crate) struct Turnstile {
+    now: AtomicU64,
+    changed: Notify,
+}
+
+impl Turnstile {
+    fn current(&self) -> u64 {
+        self.now.load(Ordering::Acquire)
+    }
+
+    async fn wait(&self, ticket: u64) -> Turn<'_> {
         loop {
-            let notified = self.turn_changed.notified();
-            if self.turn.load(Ordering::Acquire) == ticket {
-                return Turn { conn: self };
+            let notified = self.changed.notified();
+            if self.current() == ticket {
+                return Turn { turnstile: self };
             }
             notified.await;
         }
     }
 }
 
-/// Holding the turn: this connection's later events wait.
+/// Holding a turn: this connection's later events wait; dropping it lets the next one in.
 pub struct Turn<'a> {
-    conn: &'a Conn,
+    turnstile: &'a Turnstile,
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.conn.turn.fetch_add(1, Ordering::AcqRel);
-        self.conn.turn_changed.notify_waiters();
+        self.turnstile.now.fetch_add(1, Ordering::AcqRel);
+        self.turnstile.changed.notify_waiters();
     }
 }

@@ -3,7 +3,7 @@
 //! (`{ok, …}`) or, without one, by the contract's reply event or `error`.
 //!
 //! socketioxide runs each event handler as its own task; a ticket taken in arrival order
-//! (see [`Inbound`]) makes one connection's events run one after another, in order.
+//! (see [`Inbound`]) makes one connection's events be processed, and answered, in order.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -27,6 +27,7 @@ use crate::db::{Cursor, MessageQuery};
 use crate::error::{AppError, AppResult};
 use crate::http::filters_bearer;
 use crate::state::AppState;
+use crate::writer::Receipt;
 
 /// How long a replay may wait for a slow client before it is dropped.
 const REPLAY_PATIENCE: Duration = Duration::from_secs(10);
@@ -94,12 +95,7 @@ async fn authenticate(
     })?;
     let conn = Arc::new(Conn::new(socket.clone(), user.id, chat::is_admin(&user)));
     socket.extensions.insert(conn.clone());
-    socket.on(ce::JOIN_ROOM, on_join_room);
-    socket.on(ce::LEAVE_ROOM, on_leave_room);
-    socket.on(ce::SEND_MESSAGE, on_send_message);
-    socket.on(ce::MARK_MESSAGES_READ, on_mark_read);
-    socket.on(ce::TYPING_START, on_typing_start);
-    socket.on(ce::TYPING_STOP, on_typing_stop);
+    register(&socket);
     socket.on_disconnect(on_disconnect);
     let hub = state.events.hub();
     hub.add_conn(&conn);
@@ -122,7 +118,10 @@ async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
             user_id: conn.user_id,
         },
     );
-    state.presence.changed(conn.user_id, conn.joined_rooms()).await;
+    state
+        .presence
+        .changed(conn.user_id, conn.joined_rooms())
+        .await;
 }
 
 async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
@@ -200,9 +199,16 @@ fn fail(conn: &Conn, ack: AckSender, wants_ack: bool, err: &AppError) {
     let message = err.message().to_string();
     let status_code = err.status();
     if wants_ack {
-        let _ = ack.send(&json!({"ok": false, "error": {"statusCode": status_code, "message": message}}));
+        let _ = ack
+            .send(&json!({"ok": false, "error": {"statusCode": status_code, "message": message}}));
     } else {
-        conn.emit(se::ERROR, &EventError { message, status_code });
+        conn.emit(
+            se::ERROR,
+            &EventError {
+                message,
+                status_code,
+            },
+        );
     }
 }
 
@@ -219,7 +225,10 @@ async fn caller(state: &AppState, conn: &Conn) -> AppResult<User> {
 
 fn room_ref(data: &Value) -> AppResult<Uuid> {
     let problem = || AppError::validation("roomId must be a UUID");
-    let text = data.get("roomId").and_then(Value::as_str).ok_or_else(problem)?;
+    let text = data
+        .get("roomId")
+        .and_then(Value::as_str)
+        .ok_or_else(problem)?;
     validate::path_uuid("roomId", text).map_err(|_| problem())
 }
 
@@ -230,25 +239,99 @@ fn overloaded() -> AppError {
     }
 }
 
-async fn on_join_room(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    let Inbound { conn, ticket, data, wants_ack } = inbound;
+/// What processing an event produced.
+enum Outcome {
+    /// Answered now.
+    Done(Answer),
+    /// A message queued for storage: answered once it is durable.
+    Queued(Receipt),
+}
+
+/// The reply to an event: the contract's reply event (if any) and the ack's fields.
+struct Answer {
+    event: Option<(&'static str, Value)>,
+    ack: Value,
+}
+
+impl Answer {
+    fn with_event<T: serde::Serialize>(event: &'static str, data: &T) -> Answer {
+        let data = serde_json::to_value(data).unwrap_or_default();
+        Answer {
+            event: Some((event, data.clone())),
+            ack: data,
+        }
+    }
+}
+
+/// Runs one event: processed in arrival order (a queued message lets the next event in at
+/// once), answered in arrival order.
+async fn run<F, Fut>(inbound: Inbound, ack: AckSender, state: AppState, process: F)
+where
+    F: FnOnce(AppState, Arc<Conn>, Value) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Outcome>>,
+{
+    let Inbound {
+        conn,
+        ticket,
+        data,
+        wants_ack,
+    } = inbound;
     let Some(ticket) = ticket else {
         return fail(&conn, ack, wants_ack, &overloaded());
     };
-    let turn = conn.wait_turn(ticket).await;
-    let result = join_room(&state, &conn, &data).await;
-    drop(turn);
-    match result {
-        Ok(joined) => {
-            conn.emit(se::JOINED_ROOM, &joined);
-            ack_ok(ack, wants_ack, serde_json::to_value(&joined).unwrap_or_default());
+    let processing = conn.processing_turn(ticket).await;
+    let outcome = process(state, conn.clone(), data).await;
+    drop(processing);
+    let answer = match outcome {
+        Ok(Outcome::Done(answer)) => Ok(answer),
+        Ok(Outcome::Queued(receipt)) => crate::writer::wait(receipt).await.map(|stored| {
+            let message = stored.message();
+            Answer::with_event(
+                se::MESSAGE_SENT,
+                &MessageSent {
+                    message_id: message.id,
+                    message: message.clone(),
+                },
+            )
+        }),
+        Err(err) => Err(err),
+    };
+    let _replying = conn.reply_turn(ticket).await;
+    match answer {
+        Ok(answer) => {
+            if let Some((event, data)) = &answer.event {
+                conn.emit(event, data);
+            }
+            ack_ok(ack, wants_ack, answer.ack);
         }
         Err(err) => fail(&conn, ack, wants_ack, &err),
     }
 }
 
-async fn join_room(state: &AppState, conn: &Arc<Conn>, data: &Value) -> AppResult<JoinedRoom> {
-    let room = room_ref(data)?;
+/// Registers the client events of the contract on an authenticated socket.
+fn register(socket: &SocketRef) {
+    socket.on(ce::JOIN_ROOM, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, join_room)
+    });
+    socket.on(ce::LEAVE_ROOM, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, leave_room)
+    });
+    socket.on(ce::SEND_MESSAGE, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, send_message)
+    });
+    socket.on(ce::MARK_MESSAGES_READ, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, mark_read)
+    });
+    socket.on(ce::TYPING_START, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, typing_start)
+    });
+    socket.on(ce::TYPING_STOP, |i: Inbound, a: AckSender, State(s): State<AppState>| {
+        run(i, a, s, typing_stop)
+    });
+}
+
+async fn join_room(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    let room = room_ref(&data)?;
     let last = match data.get("lastMessageId") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(
@@ -257,30 +340,26 @@ async fn join_room(state: &AppState, conn: &Arc<Conn>, data: &Value) -> AppResul
         ),
         Some(_) => return Err(AppError::validation("lastMessageId must be a UUID")),
     };
-    let user = caller(state, conn).await?;
-    let access = chat::room_access(state, &user, room).await?;
+    let user = caller(&state, &conn).await?;
+    let access = chat::room_access(&state, &user, room).await?;
     let hub = state.events.hub();
     let mut joined = JoinedRoom {
         room_id: room,
         replayed: 0,
         has_more: false,
     };
-    let Some(last) = last else {
-        hub.join(conn, access, false);
-        state.presence.joined(user.id, room).await;
-        return Ok(joined);
-    };
-    // Live events wait behind the replay; what this connection already got is skipped.
-    hub.join(conn, access, false);
-    let seen = conn.begin_replay(room);
-    let mut replayed = HashSet::new();
-    let outcome = replay(state, conn, &access, last, &seen, &mut replayed).await;
-    conn.end_replay(room, &replayed);
+    if let Some(last) = last {
+        // Live events wait behind the replay; what this connection already got is skipped.
+        let seen = hub.join_for_replay(&conn, access);
+        let mut replayed = HashSet::new();
+        let outcome = replay(&state, &conn, &access, last, &seen, &mut replayed).await;
+        conn.end_replay(room, &replayed);
+        (joined.replayed, joined.has_more) = outcome?;
+    } else {
+        hub.join(&conn, access, false);
+    }
     state.presence.joined(user.id, room).await;
-    let (count, has_more) = outcome?;
-    joined.replayed = count;
-    joined.has_more = has_more;
-    Ok(joined)
+    Ok(Outcome::Done(Answer::with_event(se::JOINED_ROOM, &joined)))
 }
 
 /// Emits the messages after `last`, oldest first, up to the replay limit.
@@ -293,7 +372,12 @@ async fn replay(
     replayed: &mut HashSet<Uuid>,
 ) -> AppResult<(u32, bool)> {
     let limit = state.config.limits.max_replay;
-    let Some(anchor) = state.store.message(last).await?.filter(|m| m.chat_room_id == access.id) else {
+    let Some(anchor) = state
+        .store
+        .message(last)
+        .await?
+        .filter(|m| m.chat_room_id == access.id)
+    else {
         // Unknown or deleted anchor: the client must catch up over REST.
         return Ok((0, true));
     };
@@ -312,7 +396,10 @@ async fn replay(
         if seen.contains(&message.id) {
             continue;
         }
-        match conn.emit_paced(se::NEW_MESSAGE, message, REPLAY_PATIENCE).await {
+        match conn
+            .emit_paced(se::NEW_MESSAGE, message, REPLAY_PATIENCE)
+            .await
+        {
             Sent::Queued => count += 1,
             Sent::Closed | Sent::Dropped => break,
         }
@@ -323,111 +410,51 @@ async fn replay(
     Ok((count, has_more))
 }
 
-async fn on_leave_room(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    let Inbound { conn, ticket, data, wants_ack } = inbound;
-    let Some(ticket) = ticket else {
-        return fail(&conn, ack, wants_ack, &overloaded());
-    };
-    let turn = conn.wait_turn(ticket).await;
-    let result = async {
-        let room = room_ref(&data)?;
-        let user = caller(&state, &conn).await?;
-        chat::room_access(&state, &user, room).await?;
-        state.events.hub().leave(&conn, room);
-        Ok::<_, AppError>(RoomRef { room_id: room })
-    }
-    .await;
-    drop(turn);
-    match result {
-        Ok(left) => {
-            conn.emit(se::LEFT_ROOM, &left);
-            ack_ok(ack, wants_ack, json!({"roomId": left.room_id}));
-        }
-        Err(err) => fail(&conn, ack, wants_ack, &err),
-    }
+async fn leave_room(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    let room = room_ref(&data)?;
+    let user = caller(&state, &conn).await?;
+    chat::room_access(&state, &user, room).await?;
+    state.events.hub().leave(&conn, room);
+    Ok(Outcome::Done(Answer::with_event(
+        se::LEFT_ROOM,
+        &RoomRef { room_id: room },
+    )))
 }
 
-async fn on_send_message(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    let Inbound { conn, ticket, data, wants_ack } = inbound;
-    let Some(ticket) = ticket else {
-        return fail(&conn, ack, wants_ack, &overloaded());
-    };
-    let turn = conn.wait_turn(ticket).await;
-    // Queue in arrival order, then let the next event in while the commit happens.
-    let queued = match caller(&state, &conn).await {
-        Ok(user) => messages::enqueue(&state, &user, &data).await,
-        Err(err) => Err(err),
-    };
-    drop(turn);
-    let stored = match queued {
-        Ok(receipt) => crate::writer::wait(receipt).await,
-        Err(err) => Err(err),
-    };
-    match stored {
-        Ok(inserted) => {
-            let message = inserted.message();
-            let sent = MessageSent {
-                message_id: message.id,
-                message: message.clone(),
-            };
-            conn.emit(se::MESSAGE_SENT, &sent);
-            ack_ok(ack, wants_ack, serde_json::to_value(&sent).unwrap_or_default());
-        }
-        Err(err) => fail(&conn, ack, wants_ack, &err),
-    }
+async fn send_message(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    let user = caller(&state, &conn).await?;
+    Ok(Outcome::Queued(messages::enqueue(&state, &user, &data).await?))
 }
 
-async fn on_mark_read(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    let Inbound { conn, ticket, data, wants_ack } = inbound;
-    let Some(ticket) = ticket else {
-        return fail(&conn, ack, wants_ack, &overloaded());
-    };
-    let turn = conn.wait_turn(ticket).await;
-    let result = async {
-        let room = room_ref(&data)?;
-        let user = caller(&state, &conn).await?;
-        rooms::mark_read(&state, &user, room).await
-    }
-    .await;
-    drop(turn);
-    match result {
-        Ok(read) => {
-            conn.emit(se::MESSAGES_MARKED_READ, &RoomRef { room_id: read.room_id });
-            ack_ok(ack, wants_ack, json!({"roomId": read.room_id, "readAt": tigo_common::time::format(&read.read_at)}));
-        }
-        Err(err) => fail(&conn, ack, wants_ack, &err),
-    }
+async fn mark_read(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    let room = room_ref(&data)?;
+    let user = caller(&state, &conn).await?;
+    let read = rooms::mark_read(&state, &user, room).await?;
+    Ok(Outcome::Done(Answer {
+        event: Some((se::MESSAGES_MARKED_READ, json!({ "roomId": room }))),
+        ack: json!({"roomId": room, "readAt": tigo_common::time::format(&read.read_at)}),
+    }))
 }
 
-async fn typing(inbound: Inbound, ack: AckSender, state: AppState, is_typing: bool) {
-    let Inbound { conn, ticket, data, wants_ack } = inbound;
-    let Some(ticket) = ticket else {
-        return fail(&conn, ack, wants_ack, &overloaded());
-    };
-    let turn = conn.wait_turn(ticket).await;
-    let result = async {
-        let room = room_ref(&data)?;
-        let user = caller(&state, &conn).await?;
-        chat::room_access(&state, &user, room).await?;
-        if is_typing {
-            state.typing.start(user.id, room);
-        } else {
-            state.typing.stop(user.id, room);
-        }
-        Ok::<_, AppError>(room)
+async fn typing(state: &AppState, conn: &Conn, data: &Value, is_typing: bool) -> AppResult<Outcome> {
+    let room = room_ref(data)?;
+    let user = caller(state, conn).await?;
+    chat::room_access(state, &user, room).await?;
+    if is_typing {
+        state.typing.start(user.id, room);
+    } else {
+        state.typing.stop(user.id, room);
     }
-    .await;
-    drop(turn);
-    match result {
-        Ok(room) => ack_ok(ack, wants_ack, json!({"roomId": room})),
-        Err(err) => fail(&conn, ack, wants_ack, &err),
-    }
+    Ok(Outcome::Done(Answer {
+        event: None,
+        ack: json!({ "roomId": room }),
+    }))
 }
 
-async fn on_typing_start(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    typing(inbound, ack, state, true).await
+async fn typing_start(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    typing(&state, &conn, &data, true).await
 }
 
-async fn on_typing_stop(inbound: Inbound, ack: AckSender, State(state): State<AppState>) {
-    typing(inbound, ack, state, false).await
+async fn typing_stop(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
+    typing(&state, &conn, &data, false).await
 }

@@ -96,6 +96,10 @@ impl Hub {
                 },
             );
         }
+        self.add_to_room(conn, access);
+    }
+
+    fn add_to_room(&self, conn: &Arc<Conn>, access: RoomAccess) {
         let mut rooms = self.rooms.write().unwrap_or_else(|p| p.into_inner());
         rooms
             .entry(access.id)
@@ -105,6 +109,16 @@ impl Hub {
             })
             .conns
             .push(conn.clone());
+    }
+
+    /// Joins a room for a replay: live events wait until [`Conn::end_replay`]. Returns the
+    /// message ids the connection already got live since connecting.
+    pub fn join_for_replay(&self, conn: &Arc<Conn>, access: RoomAccess) -> HashSet<Uuid> {
+        let (seen, was_joined) = conn.begin_replay(access.id);
+        if !was_joined {
+            self.add_to_room(conn, access);
+        }
+        seen
     }
 
     pub fn leave(&self, conn: &Arc<Conn>, room: Uuid) {
@@ -150,15 +164,15 @@ impl Hub {
         reach
     }
 
-    /// Emits once to every connection in any of `rooms` (presence changes).
-    pub fn to_rooms(&self, rooms: &[Uuid], event: &'static str, data: &Value) {
+    /// Emits once to every connection in any of `rooms` except those of `except` (presence).
+    pub fn to_rooms(&self, rooms: &[Uuid], event: &'static str, data: &Value, except: Option<Uuid>) {
         let mut seen = HashSet::new();
         for room in rooms {
             let Some((_, conns)) = self.room_conns(*room) else {
                 continue;
             };
             for conn in conns {
-                if seen.insert(Arc::as_ptr(&conn)) {
+                if Some(conn.user_id) != except && seen.insert(Arc::as_ptr(&conn)) {
                     conn.emit(event, data);
                 }
             }

@@ -81,7 +81,11 @@ impl Typing {
     pub fn clear_user(&self, user: Uuid) {
         let rooms: Vec<Uuid> = {
             let mut active = self.lock();
-            let rooms: Vec<Uuid> = active.keys().filter(|(u, _)| *u == user).map(|(_, r)| *r).collect();
+            let rooms: Vec<Uuid> = active
+                .keys()
+                .filter(|(u, _)| *u == user)
+                .map(|(_, r)| *r)
+                .collect();
             for room in &rooms {
                 active.remove(&(user, *room));
             }

@@ -1,0 +1,469 @@
+//! A Socket.IO v5 client (Engine.IO v4, WebSocket transport) on tokio-tungstenite: connect to
+//! a namespace with an auth payload, emit with or without acknowledgement, receive events.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SioError {
+    /// The server refused the namespace connection (`connect_error`).
+    #[error("connection refused: {0}")]
+    Refused(String),
+    #[error("socket error: {0}")]
+    Transport(String),
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    #[error("the connection is closed")]
+    Closed,
+}
+
+/// How to authenticate: `auth` payload, headers, query parameters.
+#[derive(Debug, Clone)]
+pub struct SocketOptions {
+    pub namespace: String,
+    pub auth: Option<Value>,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub connect_timeout: Duration,
+}
+
+impl SocketOptions {
+    /// `/chat` with `auth: {token}`.
+    pub fn with_token(token: &str) -> SocketOptions {
+        SocketOptions {
+            auth: Some(serde_json::json!({ "token": token })),
+            ..SocketOptions::default()
+        }
+    }
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            namespace: tigo_common::NAMESPACE.into(),
+            auth: None,
+            headers: Vec::new(),
+            query: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A server event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub data: Value,
+}
+
+type AckMap = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+
+/// The sending half of a connection; cheap to clone.
+#[derive(Clone)]
+pub struct Socket {
+    out: mpsc::UnboundedSender<Frame>,
+    acks: AckMap,
+    next_ack: Arc<AtomicU64>,
+    namespace: Arc<str>,
+    sid: Arc<str>,
+}
+
+/// The receiving half: events in arrival order.
+pub struct Events {
+    rx: mpsc::UnboundedReceiver<Event>,
+    /// Events read while waiting for another one, kept for later calls.
+    backlog: VecDeque<Event>,
+}
+
+/// Splits a Socket.IO packet (`2/chat,12["ev",…]`) into type, namespace, ack id and JSON.
+pub fn parse_packet(text: &str) -> Option<(u8, &str, Option<u64>, &str)> {
+    let kind = text.as_bytes().first()?.checked_sub(b'0')?;
+    let mut rest = &text[1..];
+    let namespace = if rest.starts_with('/') {
+        let end = rest.find(',').unwrap_or(rest.len());
+        let ns = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        ns
+    } else {
+        "/"
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let ack = if digits > 0 {
+        rest[..digits].parse().ok()
+    } else {
+        None
+    };
+    Some((kind, namespace, ack, &rest[digits..]))
+}
+
+fn ws_url(base: &str, query: &[(String, String)]) -> String {
+    let base = base.trim_end_matches('/');
+    let base = if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_string()
+    };
+    let mut url = format!("{base}/socket.io/?EIO=4&transport=websocket");
+    for (k, v) in query {
+        url.push('&');
+        url.extend(form_urlencoded::byte_serialize(k.as_bytes()));
+        url.push('=');
+        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+    }
+    url
+}
+
+impl Socket {
+    /// Opens the WebSocket, joins the namespace and returns once the server accepted it.
+    pub async fn connect(base: &str, options: SocketOptions) -> Result<(Socket, Events), SioError> {
+        tokio::time::timeout(options.connect_timeout, Self::connect_inner(base, &options))
+            .await
+            .map_err(|_| SioError::Timeout("the namespace connection".into()))?
+    }
+
+    async fn connect_inner(
+        base: &str,
+        options: &SocketOptions,
+    ) -> Result<(Socket, Events), SioError> {
+        let mut request = ws_url(base, &options.query)
+            .into_client_request()
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        for (name, value) in &options.headers {
+            let name =
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|e| SioError::Transport(e.to_string()))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| SioError::Transport(e.to_string()))?;
+            request.headers_mut().insert(name, value);
+        }
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(16 * 1024)
+            .write_buffer_size(0);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+            .await
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        let (mut sink, mut stream) = ws.split();
+        // Engine.IO open packet.
+        match stream.next().await {
+            Some(Ok(Frame::Text(t))) if t.starts_with('0') => {}
+            other => {
+                return Err(SioError::Transport(format!(
+                    "expected an open packet, got {other:?}"
+                )));
+            }
+        }
+        let namespace = options.namespace.clone();
+        let auth = options
+            .auth
+            .clone()
+            .unwrap_or(Value::Object(Default::default()));
+        sink.send(Frame::text(format!("40{namespace},{auth}")))
+            .await
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        let sid = loop {
+            match stream.next().await {
+                Some(Ok(Frame::Text(t))) => {
+                    if t.as_str() == "2" {
+                        let _ = sink.send(Frame::text("3")).await;
+                        continue;
+                    }
+                    let Some(body) = t.strip_prefix('4') else {
+                        continue;
+                    };
+                    let Some((kind, ns, _, json)) = parse_packet(body) else {
+                        continue;
+                    };
+                    if ns != namespace {
+                        continue;
+                    }
+                    let payload: Value = serde_json::from_str(json).unwrap_or(Value::Null);
+                    match kind {
+                        0 => {
+                            break payload
+                                .get("sid")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string();
+                        }
+                        4 => {
+                            let message = payload
+                                .get("message")
+                                .and_then(Value::as_str)
+                                .unwrap_or("connect_error")
+                                .to_string();
+                            return Err(SioError::Refused(message));
+                        }
+                        _ => continue,
+                    }
+                }
+                Some(Ok(Frame::Close(_))) | None => return Err(SioError::Closed),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(SioError::Transport(e.to_string())),
+            }
+        };
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Frame>();
+        let (event_tx, event_rx) = mpsc::unbounded_channel();
+        let acks: AckMap = Arc::new(Mutex::new(HashMap::new()));
+        tokio::spawn(async move {
+            while let Some(frame) = out_rx.recv().await {
+                let closing = matches!(frame, Frame::Close(_));
+                if sink.send(frame).await.is_err() || closing {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        let reader_acks = acks.clone();
+        let pong = out_tx.clone();
+        let ns = namespace.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = stream.next().await {
+                let Frame::Text(text) = frame else {
+                    if matches!(frame, Frame::Close(_)) {
+                        break;
+                    }
+                    continue;
+                };
+                if text.as_str() == "2" {
+                    let _ = pong.send(Frame::text("3"));
+                    continue;
+                }
+                let Some(body) = text.strip_prefix('4') else {
+                    continue;
+                };
+                let Some((kind, packet_ns, ack, json)) = parse_packet(body) else {
+                    continue;
+                };
+                if packet_ns != ns {
+                    continue;
+                }
+                match kind {
+                    2 => {
+                        let Ok(Value::Array(mut parts)) = serde_json::from_str::<Value>(json)
+                        else {
+                            continue;
+                        };
+                        if parts.is_empty() {
+                            continue;
+                        }
+                        let name = parts.remove(0);
+                        let data = if parts.is_empty() {
+                            Value::Null
+                        } else {
+                            parts.remove(0)
+                        };
+                        if let Value::String(name) = name
+                            && event_tx.send(Event { name, data }).is_err()
+                        {
+                            break;
+                        }
+                    }
+                    3 => {
+                        let Some(id) = ack else { continue };
+                        let data = match serde_json::from_str::<Value>(json) {
+                            Ok(Value::Array(mut parts)) if !parts.is_empty() => parts.remove(0),
+                            _ => Value::Null,
+                        };
+                        let waiter = reader_acks
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&id);
+                        if let Some(waiter) = waiter {
+                            let _ = waiter.send(data);
+                        }
+                    }
+                    1 => break,
+                    _ => {}
+                }
+            }
+            // Dropping the senders ends the event stream and fails pending acks.
+            reader_acks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        });
+        Ok((
+            Socket {
+                out: out_tx,
+                acks,
+                next_ack: Arc::new(AtomicU64::new(1)),
+                namespace: namespace.into(),
+                sid: sid.into(),
+            },
+            Events {
+                rx: event_rx,
+                backlog: VecDeque::new(),
+            },
+        ))
+    }
+
+    pub fn sid(&self) -> &str {
+        &self.sid
+    }
+
+    /// Emits an event without acknowledgement.
+    pub fn emit(&self, event: &str, data: &Value) -> Result<(), SioError> {
+        let payload = serde_json::to_string(&(event, data))
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        self.out
+            .send(Frame::text(format!("42{},{payload}", self.namespace)))
+            .map_err(|_| SioError::Closed)
+    }
+
+    /// Emits a raw Socket.IO packet body (for tests of hostile input).
+    pub fn emit_raw(&self, packet: &str) -> Result<(), SioError> {
+        self.out
+            .send(Frame::text(packet.to_string()))
+            .map_err(|_| SioError::Closed)
+    }
+
+    /// Emits an event and waits for its acknowledgement.
+    pub async fn emit_ack(
+        &self,
+        event: &str,
+        data: &Value,
+        timeout: Duration,
+    ) -> Result<Value, SioError> {
+        let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.acks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        let payload = serde_json::to_string(&(event, data))
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        self.out
+            .send(Frame::text(format!("42{},{id}{payload}", self.namespace)))
+            .map_err(|_| SioError::Closed)?;
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err(SioError::Closed),
+            Err(_) => {
+                self.acks
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+                Err(SioError::Timeout(format!("the ack of {event}")))
+            }
+        }
+    }
+
+    /// Leaves the namespace and closes the WebSocket.
+    pub fn close(&self) {
+        let _ = self.out.send(Frame::text(format!("41{},", self.namespace)));
+        let _ = self.out.send(Frame::Close(None));
+    }
+
+    /// Drops the connection without a goodbye (as a network cut would).
+    pub fn abort(&self) {
+        let _ = self.out.send(Frame::Close(None));
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.out.is_closed()
+    }
+}
+
+impl Events {
+    /// The next event, or `None` once the connection is closed.
+    pub async fn next(&mut self) -> Option<Event> {
+        if let Some(event) = self.backlog.pop_front() {
+            return Some(event);
+        }
+        self.rx.recv().await
+    }
+
+    /// The next event within `timeout`.
+    pub async fn next_within(&mut self, timeout: Duration) -> Result<Event, SioError> {
+        match tokio::time::timeout(timeout, self.next()).await {
+            Ok(Some(event)) => Ok(event),
+            Ok(None) => Err(SioError::Closed),
+            Err(_) => Err(SioError::Timeout("the next event".into())),
+        }
+    }
+
+    /// The first event named `name` within `timeout`; other events stay queued, in order.
+    pub async fn wait_for(&mut self, name: &str, timeout: Duration) -> Result<Value, SioError> {
+        if let Some(pos) = self.backlog.iter().position(|e| e.name == name) {
+            return Ok(self
+                .backlog
+                .remove(pos)
+                .map(|e| e.data)
+                .unwrap_or(Value::Null));
+        }
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(event)) if event.name == name => return Ok(event.data),
+                Ok(Some(event)) => self.backlog.push_back(event),
+                Ok(None) => return Err(SioError::Closed),
+                Err(_) => return Err(SioError::Timeout(format!("event {name}"))),
+            }
+        }
+    }
+
+    /// Every event that arrives within `window` (and what was queued).
+    pub async fn collect_for(&mut self, window: Duration) -> Vec<Event> {
+        let mut events: Vec<Event> = self.backlog.drain(..).collect();
+        let deadline = tokio::time::Instant::now() + window;
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            events.push(event);
+        }
+        events
+    }
+
+    /// Events named `name` that arrive within `window`; others stay queued.
+    pub async fn collect_named(&mut self, name: &str, window: Duration) -> Vec<Value> {
+        let all = self.collect_for(window).await;
+        let mut matched = Vec::new();
+        for event in all {
+            if event.name == name {
+                matched.push(event.data);
+            } else {
+                self.backlog.push_back(event);
+            }
+        }
+        matched
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packets_split_into_type_namespace_ack_and_json() {
+        assert_eq!(
+            parse_packet("2/chat,[\"a\",1]"),
+            Some((2, "/chat", None, "[\"a\",1]"))
+        );
+        assert_eq!(
+            parse_packet("3/chat,12[{}]"),
+            Some((3, "/chat", Some(12), "[{}]"))
+        );
+        assert_eq!(
+            parse_packet("0{\"sid\":\"x\"}"),
+            Some((0, "/", None, "{\"sid\":\"x\"}"))
+        );
+        assert_eq!(parse_packet("1/chat,"), Some((1, "/chat", None, "")));
+    }
+
+    #[test]
+    fn http_urls_become_socket_io_websocket_urls() {
+        assert_eq!(
+            ws_url("http://127.0.0.1:3000/", &[("token".into(), "a b".into())]),
+            "ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket&token=a+b"
+        );
+    }
+}

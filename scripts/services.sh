@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Private PostgreSQL and Redis instances for tests and benchmarks, on free loopback ports.
+# Source it, then: services_install; services_start; … ; services_stop
+# Exports TEST_PG_URL, TEST_REDIS_URL, and PG_BIN / PG_DATA / PG_PORT / REDIS_PORT so fault
+# tests can stop and restart them.
+
+SERVICES_DIR=${SERVICES_DIR:-}
+
+free_port() {
+  python3 - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+pg_bin_dir() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs what is missing from Debian packages: PostgreSQL, Redis, tmux.
+services_install() {
+  local need=()
+  local bin
+  bin=$(pg_bin_dir)
+  [ -n "$bin" ] && [ -x "$bin/initdb" ] || need+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  command -v tmux >/dev/null 2>&1 || need+=(tmux)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "services: installing ${need[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+# Runs a PostgreSQL binary as the owner of the data directory (initdb refuses root).
+pg_as_owner() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_start() {
+  pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$SERVICES_DIR/pg.log" -w -t 30 \
+    -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1" start >/dev/null
+}
+
+pg_stop() {
+  pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m "${1:-fast}" -w -t 30 stop >/dev/null 2>&1 || true
+}
+
+redis_start() {
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$SERVICES_DIR/redis.pid" --logfile "$SERVICES_DIR/redis.log" \
+    --dir "$SERVICES_DIR" >/dev/null
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "services: redis did not start" >&2
+  return 1
+}
+
+redis_stop() {
+  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || return 0
+    sleep 0.1
+  done
+}
+
+services_start() {
+  SERVICES_DIR=$(mktemp -d /tmp/tigo-services.XXXXXX)
+  chmod 755 "$SERVICES_DIR"
+  PG_BIN=$(pg_bin_dir)
+  PG_DATA="$SERVICES_DIR/pg"
+  PG_PORT=$(free_port)
+  REDIS_PORT=$(free_port)
+  mkdir -p "$PG_DATA"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA" "$SERVICES_DIR"; fi
+  pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 >/dev/null
+  cat >>"$PG_DATA/postgresql.conf" <<CONF
+max_connections = 300
+shared_buffers = 128MB
+fsync = ${PG_FSYNC:-off}
+synchronous_commit = ${PG_SYNC_COMMIT:-off}
+full_page_writes = ${PG_FSYNC:-off}
+CONF
+  pg_start
+  redis_start
+  export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export SERVICES_DIR PG_BIN PG_DATA PG_PORT REDIS_PORT
+  echo "services: postgres on $PG_PORT, redis on $REDIS_PORT ($SERVICES_DIR)"
+}
+
+services_stop() {
+  [ -n "${SERVICES_DIR:-}" ] || return 0
+  redis_stop
+  pg_stop immediate
+  rm -rf "$SERVICES_DIR"
+  SERVICES_DIR=
+}

@@ -1,0 +1,309 @@
+//! Test harness: the real server on port 0 with a fresh database (a temporary SQLite file, or
+//! a new database on the PostgreSQL that `scripts/test.sh` starts), users, rooms, sockets.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tigo_client::Api;
+use tigo_client::sio::{Events, Socket, SocketOptions};
+use tigo_common::{CreateRoom, Message, Role, Room, RoomType, SendMessage, User};
+use tigo_server::accounts::{NewAccount, create_user};
+use tigo_server::db::DatabaseConfig;
+use tigo_server::state::AppState;
+use tigo_server::{Application, Config};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const SECRET: &str = "test-secret-of-the-tigo-platform";
+pub const PASSWORD: &str = "correct horse battery";
+pub const WAIT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one test body on both backends: `contract!(name, …)` makes `sqlite::name` and
+/// `postgres::name` from `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+/// A fresh database of the backend; removed (SQLite) when dropped.
+pub struct TestDb {
+    pub config: DatabaseConfig,
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+pub fn pg_url() -> String {
+    std::env::var("TEST_PG_URL").unwrap_or_else(|_| {
+        panic!("TEST_PG_URL is not set: run scripts/test.sh, which starts a private PostgreSQL")
+    })
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!("TEST_REDIS_URL is not set: run scripts/test.sh, which starts a private Redis")
+    })
+}
+
+pub async fn fresh_db(backend: Backend) -> TestDb {
+    match backend {
+        Backend::Sqlite => {
+            let path =
+                std::env::temp_dir().join(format!("tigo-test-{}.db", Uuid::new_v4().simple()));
+            TestDb {
+                config: DatabaseConfig::Sqlite {
+                    path: path.display().to_string(),
+                },
+                sqlite_path: Some(path),
+            }
+        }
+        Backend::Postgres => {
+            let admin = pg_url();
+            let name = format!("t_{}", Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to TEST_PG_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            TestDb {
+                config: DatabaseConfig::Postgres {
+                    url: format!("{base}/{name}"),
+                },
+                sqlite_path: None,
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub api: Api,
+    pub state: AppState,
+    pub backend: Backend,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _db: Option<TestDb>,
+}
+
+pub struct TestUser {
+    pub user: User,
+    pub token: String,
+    pub api: Api,
+}
+
+impl TestUser {
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub fn test_config(db: &TestDb) -> Config {
+    let mut config = Config::new(db.config.clone());
+    config.jwt_secret = Some(SECRET.into());
+    config.pool.max_connections = 5;
+    config
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `TEST_LOG=debug` shows the server's logs.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
+    let db = fresh_db(backend).await;
+    let mut config = test_config(&db);
+    tweak(&mut config);
+    let mut app = start(config, backend).await;
+    app._db = Some(db);
+    app
+}
+
+/// Starts a server on an existing database (a second instance, say).
+pub async fn start(config: Config, backend: Backend) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let app = Application::build(config, listener)
+        .await
+        .expect("build app");
+    let url = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        api: Api::new(&url).expect("client"),
+        url,
+        state,
+        backend,
+        stop: Some(stop),
+        task: Some(task),
+        _db: None,
+    }
+}
+
+impl TestApp {
+    /// Stops the server the way SIGTERM does and waits for it.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
+    }
+
+    pub async fn user_with(&self, roles: &[Role], first: &str) -> TestUser {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let email = format!(
+            "{}-{n}-{}@example.com",
+            first.to_lowercase(),
+            Uuid::new_v4().simple()
+        );
+        let user = create_user(
+            self.state.store.as_ref(),
+            NewAccount {
+                email: email.clone(),
+                password: PASSWORD.into(),
+                first_name: first.into(),
+                last_name: "Tester".into(),
+                roles: roles.to_vec(),
+            },
+        )
+        .await
+        .expect("create user");
+        let login = self.api.login(&email, PASSWORD).await.expect("login");
+        TestUser {
+            api: self.api.with_token(&login.access_token),
+            token: login.access_token,
+            user,
+        }
+    }
+
+    pub async fn customer(&self) -> TestUser {
+        self.user_with(&[Role::Customer], "Carla").await
+    }
+
+    pub async fn owner(&self) -> TestUser {
+        self.user_with(&[Role::HotelOwner], "Oscar").await
+    }
+
+    pub async fn admin(&self) -> TestUser {
+        self.user_with(&[Role::Admin], "Ada").await
+    }
+
+    /// A customer–hotel-owner room created by the customer.
+    pub async fn room(&self, customer: &TestUser, owner: &TestUser) -> Room {
+        customer
+            .api
+            .create_room(&CreateRoom {
+                room_type: RoomType::CustomerHotelOwner,
+                participant1_id: customer.id(),
+                participant2_id: owner.id(),
+                hotel_id: None,
+            })
+            .await
+            .expect("create room")
+    }
+
+    pub async fn socket(&self, user: &TestUser) -> (Socket, Events) {
+        Socket::connect(&self.url, SocketOptions::with_token(&user.token))
+            .await
+            .expect("socket connects")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn text(room: Uuid, content: &str) -> SendMessage {
+    SendMessage {
+        chat_room_id: room,
+        content: content.into(),
+        ..SendMessage::default()
+    }
+}
+
+pub async fn send(user: &TestUser, room: Uuid, content: &str) -> Message {
+    user.api
+        .send(&text(room, content))
+        .await
+        .expect("send message")
+}
+
+/// The `message` of a NestJS error body as a list (one or many).
+pub fn messages_of(body: &Value) -> Vec<String> {
+    match &body["message"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Asserts an error body has the contract's shape and status.
+pub fn assert_error(status: u16, body: &Value, expected: u16) {
+    assert_eq!(status, expected, "unexpected status, body: {body}");
+    assert_eq!(body["statusCode"], json!(expected), "statusCode in {body}");
+    assert!(body["error"].is_string(), "error in {body}");
+    assert!(!messages_of(body).is_empty(), "message in {body}");
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests of tigo-chat: the real server on port 0, real SQLite and PostgreSQL, real
+//! sockets, asserting what clients see.
+
+mod helpers;
+
+mod auth;
+mod authz;
+mod messages;
+mod rooms;
+mod realtime;
+mod service;
