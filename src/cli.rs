@@ -92,7 +92,7 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_PAYLOAD_BYTES", default_value_t = 64 * 1024)]
     pub max_payload_bytes: usize,
     /// Packets queued per connection before a slow client is disconnected.
-    #[arg(long, env = "SOCKET_QUEUE", default_value_t = 256)]
+    #[arg(long, env = "SOCKET_QUEUE", default_value_t = 1024)]
     pub socket_queue: usize,
     /// Time given to in-flight work when stopping.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = duration::parse)]

@@ -71,7 +71,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most missed messages replayed by `join_room {lastMessageId}`; the rest via REST.
     pub max_replay: usize,
-    /// Packets queued for one connection before it counts as too slow and is dropped.
+    /// Packets queued for one connection before it counts as too slow and is cut off. Must
+    /// hold a burst: one committed batch (`max_batch`) fans out at once.
     pub socket_queue: usize,
     /// WebSocket read buffer per connection, in bytes.
     pub ws_read_buffer: usize,
@@ -95,7 +96,7 @@ impl Default for Limits {
             max_metadata_bytes: 4096,
             max_body_bytes: 64 * 1024,
             max_replay: 500,
-            socket_queue: 256,
+            socket_queue: 1024,
             ws_read_buffer: 4096,
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),

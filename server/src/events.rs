@@ -33,6 +33,8 @@ pub enum Followup {
     },
     /// A user changed: drop cached copies.
     UserUpdated(Uuid),
+    /// A user's connections here joined a room (presence keeps `room:{id}:users`).
+    Joined { user: Uuid, room: Uuid },
 }
 
 #[derive(Clone)]
@@ -236,7 +238,12 @@ impl Events {
             }
             ev::ROOM_CREATED => {
                 if let Some(access) = room_access(&envelope.data) {
-                    hub.room_created(access, &envelope.users, &envelope.data);
+                    for user in hub.room_created(access, &envelope.users, &envelope.data) {
+                        self.followup(Followup::Joined {
+                            user,
+                            room: access.id,
+                        });
+                    }
                 }
             }
             internal::USER_UPDATED => {

@@ -1,6 +1,7 @@
 //! Work that follows deliveries, batched off the hot path: marking messages `delivered`
 //! (then `message_delivered` to the room), notifications for recipients with no live
-//! connection (`notification:events`), and dropping cached users that changed.
+//! connection (`notification:events`), dropping cached users that changed, and presence's
+//! record of rooms joined live.
 
 use std::collections::HashMap;
 
@@ -79,6 +80,7 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
                     recipients,
                 } => notify.push((message, recipients)),
                 Followup::UserUpdated(user) => state.users.remove(&user),
+                Followup::Joined { user, room } => state.presence.joined(user, room).await,
             }
         }
         if !delivered.is_empty() {

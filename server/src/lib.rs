@@ -17,6 +17,7 @@ pub mod events;
 pub mod followups;
 pub mod health;
 pub mod http;
+pub mod killable;
 pub mod presence;
 pub mod realtime;
 pub mod startup;

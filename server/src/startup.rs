@@ -29,6 +29,7 @@ use crate::config::Config;
 use crate::db;
 use crate::events::Events;
 use crate::http::PeerAddr;
+use crate::killable::{ConnKill, Killable};
 use crate::presence::{Backend, Presence};
 use crate::realtime::{gateway, hub::Hub, typing::Typing};
 use crate::state::{AppState, Inner};
@@ -306,6 +307,7 @@ async fn handle<S, B>(
     service: S,
     cors: Cors,
     peer: SocketAddr,
+    kill: ConnKill,
     mut req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible>
 where
@@ -314,6 +316,7 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     req.extensions_mut().insert(PeerAddr(peer));
+    req.extensions_mut().insert(kill);
     let origin = req.headers().get(http::header::ORIGIN).cloned();
     if let Some(origin) = &origin {
         if !cors.allows(origin) {
@@ -366,8 +369,11 @@ async fn serve_connection<S, B>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let _ = stream.set_nodelay(true);
+    let kill = CancellationToken::new();
+    let stream = Killable::new(stream, kill.clone());
+    let kill = ConnKill(kill);
     let svc = tower::service_fn(move |req: Request<Incoming>| {
-        handle(service.clone(), cors.clone(), peer, req)
+        handle(service.clone(), cors.clone(), peer, kill.clone(), req)
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder

@@ -115,7 +115,6 @@ pub struct TestApp {
     pub url: String,
     pub api: Api,
     pub state: AppState,
-    pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _db: Option<TestDb>,
@@ -164,13 +163,13 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     let db = fresh_db(backend).await;
     let mut config = test_config(&db);
     tweak(&mut config);
-    let mut app = start(config, backend).await;
+    let mut app = start(config).await;
     app._db = Some(db);
     app
 }
 
 /// Starts a server on an existing database (a second instance, say).
-pub async fn start(config: Config, backend: Backend) -> TestApp {
+pub async fn start(config: Config) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -187,7 +186,6 @@ pub async fn start(config: Config, backend: Backend) -> TestApp {
         api: Api::new(&url).expect("client"),
         url,
         state,
-        backend,
         stop: Some(stop),
         task: Some(task),
         _db: None,

@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod authz;
 mod messages;
-mod rooms;
 mod realtime;
+mod rooms;
+mod scaleout;
 mod service;

@@ -91,7 +91,65 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"]["Error"].is_object());
 }
 
+async fn stopping_commits_every_acknowledged_message_and_closes_connections(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (cs, mut c_events) = app.socket(&c).await;
+    for i in 0..100 {
+        cs.emit(
+            "send_message",
+            &serde_json::json!({"chat_room_id": room.id, "content": format!("m{i}")}),
+        )
+        .expect("emit");
+    }
+    // Stop while messages are in flight.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.stop().await;
+    let mut acked = Vec::new();
+    while let Ok(event) = c_events
+        .next_within(std::time::Duration::from_secs(2))
+        .await
+    {
+        if event.name == "message_sent" {
+            acked.push(event.data["messageId"].as_str().expect("id").to_string());
+        }
+    }
+    assert!(
+        cs.is_closed()
+            || c_events
+                .next_within(std::time::Duration::from_millis(100))
+                .await
+                .is_err()
+    );
+    let query = tigo_server::db::MessageQuery {
+        room_id: room.id,
+        before: None,
+        after: None,
+        offset: 0,
+        limit: 1000,
+    };
+    let (stored, _) = app
+        .state
+        .store
+        .list_messages(&query)
+        .await
+        .expect("history");
+    let stored: std::collections::HashSet<String> =
+        stored.iter().map(|m| m.id.to_string()).collect();
+    for id in &acked {
+        assert!(stored.contains(id), "acknowledged message {id} was lost");
+    }
+    let (status, _) = app
+        .api
+        .raw(Method::GET, "/chat/health", None)
+        .await
+        .unwrap_or((0, Value::Null));
+    assert_eq!(status, 0, "the server no longer accepts connections");
+}
+
 contract!(
+    stopping_commits_every_acknowledged_message_and_closes_connections,
     health_reports_the_database_and_the_bus,
     unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape,
     the_openapi_document_describes_every_route,

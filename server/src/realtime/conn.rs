@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::hub::Outgoing;
+use crate::killable::ConnKill;
 
 /// Ids of messages a freshly auto-joined connection received live, remembered (up to this
 /// many per room) so a replay requested right after connecting skips them.
@@ -60,16 +61,26 @@ impl Conn {
         }
     }
 
-    /// Emits one event; a connection whose queue is full is disconnected, never buffered.
+    /// Emits one event; a connection whose queue is full is cut off, never buffered.
     pub fn emit<T: serde::Serialize + ?Sized>(&self, event: &str, data: &T) -> Sent {
         match self.socket.emit(event, data) {
             Ok(()) => Sent::Queued,
             Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                tracing::warn!(user_id = %self.user_id, "connection cannot keep up; disconnecting");
-                let _ = self.socket.clone().disconnect();
+                tracing::warn!(user_id = %self.user_id, "connection cannot keep up; cutting it off");
+                self.cut();
                 Sent::Dropped
             }
             Err(_) => Sent::Closed,
+        }
+    }
+
+    /// Ends the connection now. A polite `disconnect` needs room in the queue; when there is
+    /// none, the TCP connection is cut (and the engine's heartbeat is the last resort).
+    pub fn cut(&self) {
+        if self.socket.clone().disconnect().is_err()
+            && let Some(ConnKill(kill)) = self.socket.req_parts().extensions.get::<ConnKill>()
+        {
+            kill.cancel();
         }
     }
 
@@ -87,7 +98,7 @@ impl Conn {
                 Ok(()) => return Sent::Queued,
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
                     if tokio::time::Instant::now() >= deadline {
-                        let _ = self.socket.clone().disconnect();
+                        self.cut();
                         return Sent::Dropped;
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -120,7 +131,12 @@ impl Conn {
             _ => HashSet::new(),
         };
         if !matches!(rooms.get(&room), Some(Gate::Replaying { .. })) {
-            rooms.insert(room, Gate::Replaying { pending: Vec::new() });
+            rooms.insert(
+                room,
+                Gate::Replaying {
+                    pending: Vec::new(),
+                },
+            );
         }
         (seen, was_joined)
     }
@@ -151,8 +167,8 @@ impl Conn {
             Some(Gate::Replaying { pending }) => {
                 if pending.len() >= max_pending {
                     drop(rooms);
-                    tracing::warn!(user_id = %self.user_id, "replay backlog overflow; disconnecting");
-                    let _ = self.socket.clone().disconnect();
+                    tracing::warn!(user_id = %self.user_id, "replay backlog overflow; cutting it off");
+                    self.cut();
                     return Sent::Dropped;
                 }
                 pending.push(out.clone());

@@ -310,24 +310,30 @@ where
 
 /// Registers the client events of the contract on an authenticated socket.
 fn register(socket: &SocketRef) {
-    socket.on(ce::JOIN_ROOM, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, join_room)
-    });
-    socket.on(ce::LEAVE_ROOM, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, leave_room)
-    });
-    socket.on(ce::SEND_MESSAGE, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, send_message)
-    });
-    socket.on(ce::MARK_MESSAGES_READ, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, mark_read)
-    });
-    socket.on(ce::TYPING_START, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, typing_start)
-    });
-    socket.on(ce::TYPING_STOP, |i: Inbound, a: AckSender, State(s): State<AppState>| {
-        run(i, a, s, typing_stop)
-    });
+    socket.on(
+        ce::JOIN_ROOM,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, join_room),
+    );
+    socket.on(
+        ce::LEAVE_ROOM,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, leave_room),
+    );
+    socket.on(
+        ce::SEND_MESSAGE,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, send_message),
+    );
+    socket.on(
+        ce::MARK_MESSAGES_READ,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, mark_read),
+    );
+    socket.on(
+        ce::TYPING_START,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, typing_start),
+    );
+    socket.on(
+        ce::TYPING_STOP,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, typing_stop),
+    );
 }
 
 async fn join_room(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
@@ -423,7 +429,9 @@ async fn leave_room(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<
 
 async fn send_message(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     let user = caller(&state, &conn).await?;
-    Ok(Outcome::Queued(messages::enqueue(&state, &user, &data).await?))
+    Ok(Outcome::Queued(
+        messages::enqueue(&state, &user, &data).await?,
+    ))
 }
 
 async fn mark_read(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
@@ -436,7 +444,12 @@ async fn mark_read(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<O
     }))
 }
 
-async fn typing(state: &AppState, conn: &Conn, data: &Value, is_typing: bool) -> AppResult<Outcome> {
+async fn typing(
+    state: &AppState,
+    conn: &Conn,
+    data: &Value,
+    is_typing: bool,
+) -> AppResult<Outcome> {
     let room = room_ref(data)?;
     let user = caller(state, conn).await?;
     chat::room_access(state, &user, room).await?;

@@ -165,7 +165,13 @@ impl Hub {
     }
 
     /// Emits once to every connection in any of `rooms` except those of `except` (presence).
-    pub fn to_rooms(&self, rooms: &[Uuid], event: &'static str, data: &Value, except: Option<Uuid>) {
+    pub fn to_rooms(
+        &self,
+        rooms: &[Uuid],
+        event: &'static str,
+        data: &Value,
+        except: Option<Uuid>,
+    ) {
         let mut seen = HashSet::new();
         for room in rooms {
             let Some((_, conns)) = self.room_conns(*room) else {
@@ -180,13 +186,20 @@ impl Hub {
     }
 
     /// Joins every connection of `users` to a new room and tells them (`room_created`).
-    pub fn room_created(&self, access: RoomAccess, users: &[Uuid], room: &Value) {
+    /// Returns the users who have a connection here.
+    pub fn room_created(&self, access: RoomAccess, users: &[Uuid], room: &Value) -> Vec<Uuid> {
+        let mut joined = Vec::new();
         for user in users {
-            for conn in self.user_conns(*user) {
+            let conns = self.user_conns(*user);
+            if !conns.is_empty() {
+                joined.push(*user);
+            }
+            for conn in conns {
                 self.join(&conn, access, false);
                 conn.emit(server_events::ROOM_CREATED, room);
             }
         }
+        joined
     }
 
     /// Users with a connection in `room` on this instance.
