@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Helpers for scripts: run the real `tigo-chat` binary in the background on a free port.
+
+TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
+SERVER_PIDS=()
+
+# server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve --port 0` and prints its URL.
+server_start() {
+  local log=$1
+  shift
+  env "$@" PORT=0 HOST=127.0.0.1 LOG_FORMAT=text RUST_LOG=${RUST_LOG:-info} \
+    "$TIGO_BIN" serve >"$log" 2>&1 &
+  local pid=$!
+  SERVER_PIDS+=("$pid")
+  local addr=""
+  for _ in $(seq 1 300); do
+    addr=$(sed -n 's/.*tigo-chat listening.*addr=\([0-9.:]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$addr" ] && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "server exited early; its log:" >&2
+      cat "$log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  if [ -z "$addr" ]; then
+    echo "server did not start within 30 s; its log:" >&2
+    cat "$log" >&2
+    return 1
+  fi
+  LAST_SERVER_PID=$pid
+  echo "http://$addr"
+}
+
+# server_stop PID: SIGTERM, then wait (at most 30 s) and return its exit code.
+server_stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 300); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null
+    return 124
+  fi
+  wait "$pid" 2>/dev/null
+}
+
+servers_stop_all() {
+  for pid in "${SERVER_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${SERVER_PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null
+  done
+  SERVER_PIDS=()
+}
+
+# create_user DB_ENV EMAIL PASSWORD FIRST LAST ROLE...: with the same database settings as serve.
+create_user() {
+  local dbenv=$1 email=$2 password=$3 first=$4 last=$5
+  shift 5
+  local roles=()
+  for r in "$@"; do roles+=(--role "$r"); done
+  printf '%s\n' "$password" | env $dbenv "$TIGO_BIN" admin create-user --email "$email" \
+    --first-name "$first" --last-name "$last" "${roles[@]}" --password-stdin >/dev/null
+}

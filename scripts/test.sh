@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
+# (PostgreSQL, Redis, tmux from Debian packages; socket.io-client from npm), starts private
+# PostgreSQL and Redis instances on free loopback ports, and tears everything down at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+source scripts/services.sh
+source scripts/lib.sh
+
+WORK=$(mktemp -d /tmp/tigo-test.XXXXXX)
+cleanup() {
+  servers_stop_all
+  services_stop
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+step "install and start PostgreSQL and Redis"
+services_install
+if ! command -v node >/dev/null 2>&1; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+services_start
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --all-targets -j2 -- -D warnings
+
+step "build (release)"
+cargo build --release -j2
+
+step "unit and integration tests (SQLite and PostgreSQL, Redis)"
+cargo test --release -j2
+
+step "conformance: official socket.io-client, both transports"
+(cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)
+run_conformance() {
+  local label=$1 dbenv=$2
+  shift 2
+  local log="$WORK/conformance-$label.log"
+  local users='{}'
+  local i=0
+  for spec in "customer:Customer:Carla" "customer2:Customer:Stan" "owner:HotelOwner:Oscar" "admin:Admin:Ada"; do
+    IFS=: read -r key role first <<<"$spec"
+    local email="$key-$label-$RANDOM@conformance.test"
+    create_user "$dbenv" "$email" "conformance-pw-$i" "$first" "Tester" "$role"
+    users=$(python3 -c 'import json,sys; u=json.loads(sys.argv[1]); u[sys.argv[2]]={"email":sys.argv[3],"password":sys.argv[4],"first_name":sys.argv[5]}; print(json.dumps(u))' \
+      "$users" "$key" "$email" "conformance-pw-$i" "$first")
+    i=$((i + 1))
+  done
+  local url
+  url=$(server_start "$log" $dbenv "$@")
+  echo "$label: $url"
+  (cd tests/conformance && TIGO_URL=$url TIGO_USERS=$users node --test --test-concurrency=1 scenarios.test.mjs) || {
+    echo "--- server log ($label) ---"
+    tail -n 50 "$log"
+    return 1
+  }
+  server_stop "$LAST_SERVER_PID"
+}
+run_conformance embedded "DATABASE_URL=sqlite://$WORK/conformance.db"
+psql "$TEST_PG_URL" -qc "CREATE DATABASE conformance" >/dev/null
+PG_CONF_URL="${TEST_PG_URL%/*}/conformance"
+env DATABASE_URL="$PG_CONF_URL" "$TIGO_BIN" admin migrate >/dev/null
+run_conformance postgres-redis "DATABASE_URL=$PG_CONF_URL" "REDIS_URL=$TEST_REDIS_URL"
+
+step "all tests passed in $(( $(date +%s) - started )) s"
