@@ -70,4 +70,32 @@ PG_CONF_URL="${TEST_PG_URL%/*}/conformance"
 env DATABASE_URL="$PG_CONF_URL" "$TIGO_BIN" admin migrate >/dev/null
 run_conformance postgres-redis "DATABASE_URL=$PG_CONF_URL" "REDIS_URL=$TEST_REDIS_URL"
 
+step "smoke: tigo-chat smoke against a real server"
+SMOKE_DB="DATABASE_URL=sqlite://$WORK/smoke.db"
+create_user "$SMOKE_DB" smoke-guest@smoke.test smoke-guest-pw Sam Guest Customer
+create_user "$SMOKE_DB" smoke-hotel@smoke.test smoke-hotel-pw Hal Hotel HotelOwner
+SMOKE_URL=$(server_start "$WORK/smoke.log" $SMOKE_DB)
+"$TIGO_BIN" smoke --url "$SMOKE_URL" --user-a smoke-guest@smoke.test:smoke-guest-pw \
+  --user-b smoke-hotel@smoke.test:smoke-hotel-pw
+
+step "terminal client: two tigo-chat tui processes in tmux"
+create_user "$SMOKE_DB" tui-guest@tui.test tui-password-1 Tina Guest Customer
+create_user "$SMOKE_DB" tui-hotel@tui.test tui-password-1 Otto Hotel HotelOwner
+scripts/tui-e2e.sh "$SMOKE_URL" "$SMOKE_DB" tui-guest@tui.test tui-hotel@tui.test tui-password-1
+server_stop "$LAST_SERVER_PID"
+
+step "bench smoke: every message exactly once and in order (timings not asserted)"
+BENCH_DB="DATABASE_URL=sqlite://$WORK/bench.db"
+BENCH_ENV="$BENCH_DB JWT_SECRET=bench-secret-for-tests"
+BENCH_URL=$(server_start "$WORK/bench.log" $BENCH_ENV)
+env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
+env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
+server_stop "$LAST_SERVER_PID"
+psql "$TEST_PG_URL" -qc "CREATE DATABASE bench" >/dev/null
+BENCH_ENV="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret-for-tests"
+BENCH_URL=$(server_start "$WORK/bench-pg.log" $BENCH_ENV)
+env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
+env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
+server_stop "$LAST_SERVER_PID"
+
 step "all tests passed in $(( $(date +%s) - started )) s"

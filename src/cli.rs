@@ -27,6 +27,145 @@ pub enum Command {
     Serve(ServeArgs),
     /// Operations: migrations, users, rooms, retention, monitoring.
     Admin(AdminArgs),
+    /// Terminal chat client for testers and support staff.
+    #[command(
+        after_help = "Examples:\n  tigo-chat tui --url http://127.0.0.1:3000\n  echo \"$PW\" | tigo-chat tui --email ops@tigo.dev --password-stdin\n  tigo-chat tui --logout"
+    )]
+    Tui(TuiArgs),
+    /// End-to-end check of a deployment: two users chat over REST and Socket.IO.
+    #[command(
+        after_help = "Example:\n  tigo-chat smoke --url https://chat.example.com --user-a guest@example.com:pw1 --user-b owner@example.com:pw2"
+    )]
+    Smoke(SmokeArgs),
+    /// Load generator: closed loop, open loop, idle connections.
+    Bench(BenchArgs),
+    /// Print shell completions.
+    #[command(
+        after_help = "Example:\n  tigo-chat completions bash > /etc/bash_completion.d/tigo-chat"
+    )]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// The server.
+    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, requires = "email", conflicts_with = "token")]
+    pub password_stdin: bool,
+    /// An access token (from `tigo-chat admin token`, say) instead of a password.
+    #[arg(long, env = "TIGO_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Forget the saved session and exit.
+    #[arg(long)]
+    pub logout: bool,
+    /// Do not save the session token to the config directory.
+    #[arg(long)]
+    pub no_save: bool,
+    /// Where to write logs (never to the screen).
+    #[arg(long, env = "TIGO_TUI_LOG")]
+    pub log_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SmokeArgs {
+    /// Base URL of the deployment.
+    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// First user, EMAIL:PASSWORD.
+    #[arg(long, value_parser = parse_credentials)]
+    pub user_a: (String, String),
+    /// Second user, EMAIL:PASSWORD (roles must fit a room type with the first).
+    #[arg(long, value_parser = parse_credentials)]
+    pub user_b: (String, String),
+    /// Seconds to wait for each step.
+    #[arg(long, default_value = "5s", value_parser = duration::parse)]
+    pub step_timeout: Duration,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples (the bench makes its own users and rooms when given the server's database settings):\n  DATABASE_URL=postgres://… JWT_SECRET=… tigo-chat bench --url http://127.0.0.1:3000 closed-loop --senders 10 --rooms 5 --messages 2000\n  tigo-chat bench open-loop --users 200 --rooms 100 --rate 11000 --duration 60s --size 100\n  tigo-chat bench connections --count 19000 --source-addrs 127.0.0.2-127.0.0.20 --server-pid $(pidof tigo-chat) --hold 30s\n  tigo-chat bench --users users.txt closed-loop   # users.txt: email:password per line"
+)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The server.
+    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    pub url: String,
+    /// Users to run as, `email:password` per line (else made in the database).
+    #[arg(long = "users-file", alias = "users-from")]
+    pub users_file: Option<std::path::PathBuf>,
+    /// The server's JWT secret, to mint tokens for users made in the database.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Give up after this long.
+    #[arg(long, default_value = "120s", value_parser = duration::parse, global = true)]
+    pub timeout: Duration,
+    /// One JSON object instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub mode: BenchMode,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchMode {
+    /// One message in flight per sender (the next goes on message_sent), one receiver per room.
+    ClosedLoop {
+        #[arg(long, default_value_t = 10)]
+        senders: usize,
+        #[arg(long, default_value_t = 5)]
+        rooms: usize,
+        #[arg(long, default_value_t = 2000)]
+        messages: u64,
+    },
+    /// A fixed send rate whatever the server's pace; latency from each scheduled send time.
+    OpenLoop {
+        /// Connections in all: half send, half receive.
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 100)]
+        rooms: usize,
+        /// Messages per second, all senders together.
+        #[arg(long, default_value_t = 1000.0)]
+        rate: f64,
+        #[arg(long, default_value = "10s", value_parser = duration::parse)]
+        duration: Duration,
+        /// Content bytes per message.
+        #[arg(long, default_value_t = 100)]
+        size: usize,
+    },
+    /// Idle authenticated connections, held until --hold passes or Ctrl-C.
+    Connections {
+        #[arg(long)]
+        count: usize,
+        /// Distinct users to connect as.
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        /// Local addresses to connect from, e.g. 127.0.0.2-127.0.0.20 (past one address's ports).
+        #[arg(long)]
+        source_addrs: Option<String>,
+        #[arg(long, value_parser = duration::parse)]
+        hold: Option<Duration>,
+        /// The server's pid, to report its memory per connection (same machine).
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+}
+
+pub fn parse_credentials(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((email, password)) if !email.is_empty() && !password.is_empty() => {
+            Ok((email.to_string(), password.to_string()))
+        }
+        _ => Err("expected EMAIL:PASSWORD".into()),
+    }
 }
 
 /// Where the database is: `DATABASE_URL`, else the seed's `DB_*` variables, else `./tigo-chat.db`.
@@ -109,6 +248,12 @@ pub struct ServeArgs {
 pub struct AdminArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    /// Redis of the servers (online, monitor, stats; role changes reach running servers at once).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+    /// The servers' JWT secret (token); unset: the secret stored in the database.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
@@ -121,11 +266,140 @@ pub enum AdminCommand {
     /// Apply pending migrations and print the versions applied (idempotent).
     #[command(after_help = "Example:\n  tigo-chat admin migrate")]
     Migrate,
+    /// Check a running server (--url) or the configured database and Redis directly.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin health --url http://127.0.0.1:3000\n  DATABASE_URL=postgres://… REDIS_URL=redis://… tigo-chat admin health --json\nExit code 1 when unhealthy (a degraded server, Redis down, still exits 0)."
+    )]
+    Health {
+        /// Base URL of a running server.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// List rooms with participants, message counts, unread counts and last activity.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin list-rooms --type customer_admin --active\n  tigo-chat admin list-rooms --user guest@example.com --json"
+    )]
+    ListRooms {
+        /// customer_hotel_owner, customer_admin or hotel_owner_admin.
+        #[arg(long = "type", value_parser = parse_room_type)]
+        room_type: Option<tigo_common::RoomType>,
+        /// Only rooms of this user (email or id).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, conflicts_with = "inactive")]
+        active: bool,
+        #[arg(long)]
+        inactive: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Delete messages older than a duration, in bounded batches (retention).
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin purge --older-than 90d --dry-run\n  tigo-chat admin purge --older-than 12h --room 0190… --yes"
+    )]
+    Purge {
+        /// Age: 90d, 12h, 30m, 10s…
+        #[arg(long, value_parser = duration::parse)]
+        older_than: Duration,
+        /// Only this room.
+        #[arg(long)]
+        room: Option<uuid::Uuid>,
+        /// Count what would be deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Messages deleted per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
+    },
     /// Create a user (operators grant HotelOwner and Admin this way).
     #[command(
         after_help = "Examples:\n  tigo-chat admin create-user --email ops@tigo.dev --first-name Ops --last-name Team --role Admin --password-stdin\n  tigo-chat admin create-user --email c@x.io --first-name C --last-name X --role Customer --password 'longpassword'"
     )]
     CreateUser(CreateUserArgs),
+    /// List users.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin users\n  tigo-chat admin users --role Admin --json"
+    )]
+    Users {
+        #[arg(long, value_parser = parse_role)]
+        role: Option<tigo_common::Role>,
+    },
+    /// Replace a user's roles.
+    #[command(
+        after_help = "Example:\n  tigo-chat admin set-roles --user owner@example.com --role HotelOwner --role Admin"
+    )]
+    SetRoles {
+        /// Email or id.
+        #[arg(long)]
+        user: String,
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<tigo_common::Role>,
+    },
+    /// Deactivate a user: logins and tokens stop working, live connections are dropped.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin deactivate --user spammer@example.com\n  tigo-chat admin deactivate --user spammer@example.com --undo"
+    )]
+    Deactivate {
+        /// Email or id.
+        #[arg(long)]
+        user: String,
+        /// Reactivate instead.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Mint an access token for scripted tests.
+    #[command(
+        after_help = "Example:\n  TOKEN=$(tigo-chat admin token --email qa@example.com --ttl 1h)"
+    )]
+    Token {
+        /// Email or id.
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "1h", value_parser = duration::parse)]
+        ttl: Duration,
+    },
+    /// Export a room's whole history, oldest first.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin export --room 0190… > room.json\n  tigo-chat admin export --room 0190… --format csv --output room.csv"
+    )]
+    Export {
+        #[arg(long)]
+        room: uuid::Uuid,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Users online now (from Redis, or from a running server with --url).
+    #[command(
+        after_help = "Examples:\n  REDIS_URL=redis://127.0.0.1:6379 tigo-chat admin online\n  tigo-chat admin online --url http://127.0.0.1:3000 --as ops@tigo.dev"
+    )]
+    Online {
+        /// Ask a running server instead of Redis.
+        #[arg(long, requires = "as_user")]
+        url: Option<String>,
+        /// The Admin to ask as (email or id), with --url.
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Print every event on chat:events and notification:events until Ctrl-C (Redis mode).
+    #[command(
+        after_help = "Example:\n  REDIS_URL=redis://127.0.0.1:6379 tigo-chat admin monitor --json"
+    )]
+    Monitor,
+    /// Users, rooms, messages (total, last hour, last day) and users online.
+    #[command(after_help = "Example:\n  tigo-chat admin stats --json")]
+    Stats,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +423,12 @@ pub struct CreateUserArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+pub fn parse_room_type(text: &str) -> Result<tigo_common::RoomType, String> {
+    tigo_common::RoomType::parse(text).ok_or_else(|| {
+        "unknown room type: use customer_hotel_owner, customer_admin or hotel_owner_admin".into()
+    })
 }
 
 pub fn parse_role(text: &str) -> Result<tigo_common::Role, String> {

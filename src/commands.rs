@@ -1,23 +1,41 @@
 //! Dispatch: each command builds its settings and calls a library function.
 
-use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::CommandFactory;
 use tigo_server::Config;
 
-use crate::cli::{AdminArgs, AdminCommand, Cli, Command, LogFormat, ServeArgs};
+use crate::cli::{Cli, Command, LogFormat, ServeArgs, SmokeArgs, TuiArgs};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Admin(args) => admin(args).await,
+        Command::Admin(args) => {
+            init_logging(LogFormat::Text, "warn");
+            crate::admin::run(args).await
+        }
+        Command::Smoke(args) => smoke(args).await,
+        Command::Tui(args) => tui(args).await,
+        Command::Bench(args) => {
+            init_logging(LogFormat::Text, "warn");
+            crate::bench::run(args).await
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "tigo-chat",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -29,7 +47,7 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_logging(args.log_format);
+    init_logging(args.log_format, "info,sqlx=warn");
     let mut config = Config::new(args.db.database()?);
     config.pool = args.db.pool();
     config.redis_url = args.redis_url.filter(|u| !u.trim().is_empty());
@@ -53,7 +71,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -74,65 +92,102 @@ async fn shutdown_signal() {
     }
 }
 
-async fn admin(args: AdminArgs) -> anyhow::Result<ExitCode> {
-    init_logging(LogFormat::Text);
-    let database = args.db.database()?;
-    let store = tigo_server::db::connect(&database, &args.db.pool())
-        .await
-        .with_context(|| format!("cannot open the database {}", database.redacted()))?;
-    match args.command {
-        AdminCommand::Migrate => {
-            let applied = store.migrate().await.context("running migrations")?;
-            if args.json {
-                println!("{}", serde_json::json!({ "applied": applied }));
-            } else if applied.is_empty() {
-                println!("database is up to date");
-            } else {
-                for version in &applied {
-                    println!("applied {version}");
-                }
-            }
-        }
-        AdminCommand::CreateUser(user) => {
-            store.migrate().await.context("running migrations")?;
-            let password = match (user.password, user.password_stdin) {
-                (Some(p), _) => p,
-                (None, _) => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .context("reading the password from standard input")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
-            let account = tigo_server::accounts::NewAccount {
-                email: user.email,
-                password,
-                first_name: user.first_name,
-                last_name: user.last_name,
-                roles: user.roles,
-            };
-            match tigo_server::accounts::create_user(store.as_ref(), account).await {
-                Ok(created) => {
-                    if args.json {
-                        println!("{}", serde_json::to_string(&created)?);
-                    } else {
-                        let roles: Vec<&str> = created.roles.iter().map(|r| r.as_str()).collect();
-                        println!(
-                            "created user {} <{}> roles {}",
-                            created.id,
-                            created.email,
-                            roles.join(",")
-                        );
-                    }
-                }
-                Err(err) => {
-                    eprintln!("error: {}", err.message());
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
-        }
+async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
+    let config = tigo_client::smoke::SmokeConfig {
+        url: args.url.clone(),
+        user_a: args.user_a,
+        user_b: args.user_b,
+        step_timeout: args.step_timeout,
+    };
+    let json = args.json;
+    if !json {
+        println!("smoke test of {}", args.url);
     }
+    let steps = tigo_client::smoke::run(&config, &mut |step| {
+        if !json {
+            let mark = if step.ok { "ok  " } else { "FAIL" };
+            let detail = if step.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", step.detail)
+            };
+            println!("{mark} {:>8.1} ms  {}{detail}", step.millis, step.name);
+        }
+    })
+    .await;
+    let passed = !steps.is_empty() && steps.iter().all(|s| s.ok);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"passed": passed, "steps": steps}))?
+        );
+    } else {
+        let total: f64 = steps.iter().map(|s| s.millis).sum();
+        println!(
+            "{} in {total:.1} ms",
+            if passed { "all steps passed" } else { "FAILED" }
+        );
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn tui(args: TuiArgs) -> anyhow::Result<ExitCode> {
+    use std::io::BufRead;
+    let session_path = tigo_client::tui::session::default_path();
+    if args.logout {
+        if let Some(path) = &session_path {
+            tigo_client::tui::session::forget(path).context("forgetting the saved session")?;
+        }
+        println!("logged out");
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Logs go to a file: the terminal belongs to the interface.
+    let log_path = args.log_file.clone().unwrap_or_else(|| {
+        std::env::var_os("XDG_STATE_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
+            })
+            .unwrap_or_else(std::env::temp_dir)
+            .join("tigo-chat")
+            .join("tui.log")
+    });
+    if let Some(dir) = log_path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("opening the log file {}", log_path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    tigo_client::tui::run(tigo_client::tui::TuiOptions {
+        url: args.url.trim_end_matches('/').to_string(),
+        email: args.email,
+        password,
+        token: args.token,
+        session_path: if args.no_save { None } else { session_path },
+    })
+    .await?;
     Ok(ExitCode::SUCCESS)
 }

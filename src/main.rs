@@ -1,8 +1,11 @@
 //! `tigo-chat`: parses arguments and calls the server and client libraries.
 
+mod admin;
+mod bench;
 mod cli;
 mod commands;
 mod duration;
+mod table;
 
 use std::process::ExitCode;
 

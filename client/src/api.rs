@@ -44,6 +44,8 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Result<Api, ApiError> {
+        // HTTPS uses rustls with ring; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(5))
@@ -224,6 +226,35 @@ impl Api {
                 &format!("/chat/rooms/{room}/online-users"),
                 None,
             )
+            .await?;
+        Ok(online.online_users)
+    }
+
+    /// `GET /chat/users/lookup?email=…`: a user by exact email (to open a room with them).
+    pub async fn lookup_user(&self, email: &str) -> Result<User, ApiError> {
+        let q: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", email)
+            .finish();
+        self.call::<(), _>(
+            reqwest::Method::GET,
+            &format!("/chat/users/lookup?{q}"),
+            None,
+        )
+        .await
+    }
+
+    /// `GET /chat/admin/queue` (Admin only): rooms waiting for an answer, oldest first.
+    pub async fn support_queue(&self) -> Result<Vec<tigo_common::Waiting>, ApiError> {
+        let queue: tigo_common::SupportQueue = self
+            .call::<(), _>(reqwest::Method::GET, "/chat/admin/queue", None)
+            .await?;
+        Ok(queue.rooms)
+    }
+
+    /// `GET /chat/admin/online-users` (Admin only): everyone connected right now.
+    pub async fn admin_online(&self) -> Result<Vec<Uuid>, ApiError> {
+        let online: OnlineUsers = self
+            .call::<(), _>(reqwest::Method::GET, "/chat/admin/online-users", None)
             .await?;
         Ok(online.online_users)
     }

@@ -2,7 +2,10 @@
 //! and the tools built on them (smoke test, load generator, terminal UI).
 
 pub mod api;
+pub mod bench;
 pub mod sio;
+pub mod smoke;
+pub mod tui;
 
 pub use api::{Api, ApiError};
 pub use sio::{Event, Socket, SocketOptions};

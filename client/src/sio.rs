@@ -34,6 +34,8 @@ pub struct SocketOptions {
     pub headers: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
     pub connect_timeout: Duration,
+    /// Local address to connect from (load tests spread over several loopback addresses).
+    pub bind: Option<std::net::IpAddr>,
 }
 
 impl SocketOptions {
@@ -54,6 +56,7 @@ impl Default for SocketOptions {
             headers: Vec::new(),
             query: Vec::new(),
             connect_timeout: Duration::from_secs(10),
+            bind: None,
         }
     }
 }
@@ -150,9 +153,38 @@ impl Socket {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(16 * 1024)
             .write_buffer_size(0);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-            .await
-            .map_err(|e| SioError::Transport(e.to_string()))?;
+        let (ws, _) = match options.bind {
+            None => tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+                .await
+                .map_err(|e| SioError::Transport(e.to_string()))?,
+            Some(local) => {
+                let host = request.uri().host().unwrap_or("127.0.0.1").to_string();
+                let port = request.uri().port_u16().unwrap_or(80);
+                let remote = tokio::net::lookup_host((host.as_str(), port))
+                    .await
+                    .map_err(|e| SioError::Transport(e.to_string()))?
+                    .next()
+                    .ok_or_else(|| SioError::Transport(format!("cannot resolve {host}")))?;
+                let socket = if remote.is_ipv4() {
+                    tokio::net::TcpSocket::new_v4()
+                } else {
+                    tokio::net::TcpSocket::new_v6()
+                }
+                .map_err(|e| SioError::Transport(e.to_string()))?;
+                socket
+                    .bind(std::net::SocketAddr::new(local, 0))
+                    .map_err(|e| SioError::Transport(format!("binding {local}: {e}")))?;
+                let stream = socket
+                    .connect(remote)
+                    .await
+                    .map_err(|e| SioError::Transport(e.to_string()))?;
+                let _ = stream.set_nodelay(true);
+                let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+                tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+                    .await
+                    .map_err(|e| SioError::Transport(e.to_string()))?
+            }
+        };
         let (mut sink, mut stream) = ws.split();
         // Engine.IO open packet.
         match stream.next().await {

@@ -374,3 +374,18 @@ pub struct ErrorBody {
     pub message: ErrorMessage,
     pub error: String,
 }
+
+/// A room whose last message is from a non-admin and has no answer yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub room: Room,
+    pub last_sender: UserSummary,
+    #[serde(with = "crate::time::rfc3339")]
+    pub waiting_since: DateTime<Utc>,
+}
+
+/// `GET /chat/admin/queue`: oldest wait first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupportQueue {
+    pub rooms: Vec<Waiting>,
+}

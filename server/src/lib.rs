@@ -5,6 +5,7 @@
 //! listener, run until a shutdown future resolves.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod bus;
 pub mod cache;

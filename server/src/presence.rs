@@ -144,35 +144,18 @@ impl Presence {
                 .copied()
                 .filter(|u| self.hub.is_local(*u))
                 .collect(),
-            Backend::Redis { conn, .. } => {
-                if users.is_empty() {
-                    return HashSet::new();
+            Backend::Redis { conn, .. } => match alive(conn.clone(), users).await {
+                Ok(online) => online,
+                Err(err) => {
+                    tracing::warn!(%err, "presence lookup failed");
+                    // Fall back to what this instance knows.
+                    users
+                        .iter()
+                        .copied()
+                        .filter(|u| self.hub.is_local(*u))
+                        .collect()
                 }
-                let mut conn = conn.clone();
-                let mut pipe = redis::pipe();
-                for user in users {
-                    pipe.cmd("HVALS").arg(user_key(*user));
-                }
-                let values: Vec<Vec<i64>> = match pipe.query_async(&mut conn).await {
-                    Ok(v) => v,
-                    Err(err) => {
-                        tracing::warn!(%err, "presence lookup failed");
-                        // Fall back to what this instance knows.
-                        return users
-                            .iter()
-                            .copied()
-                            .filter(|u| self.hub.is_local(*u))
-                            .collect();
-                    }
-                };
-                let now = now_secs();
-                users
-                    .iter()
-                    .zip(values)
-                    .filter(|(_, claims)| claims.iter().any(|exp| *exp > now))
-                    .map(|(u, _)| *u)
-                    .collect()
-            }
+            },
         }
     }
 
@@ -191,6 +174,9 @@ impl Presence {
     async fn run(self, mut rx: mpsc::Receiver<Op>, events: Events, shutdown: CancellationToken) {
         // user → the rooms announced for them
         let mut announced: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        // Users who left here while another instance still claimed them: if that claim runs
+        // out (the instance died), they are offline and somebody has to say so.
+        let mut rechecks: Vec<(Uuid, Vec<Uuid>, tokio::time::Instant)> = Vec::new();
         let mut refresh = tokio::time::interval(REFRESH_EVERY);
         refresh.tick().await;
         loop {
@@ -202,7 +188,9 @@ impl Presence {
             let Some(op) = op else { break };
             match op {
                 Op::Changed { user, rooms } => {
-                    self.settle(&mut announced, &events, user, rooms).await
+                    if let Some(recheck) = self.settle(&mut announced, &events, user, rooms).await {
+                        rechecks.push(recheck);
+                    }
                 }
                 Op::Joined { user, room } => {
                     if let Some(rooms) = announced.get_mut(&user)
@@ -212,7 +200,10 @@ impl Presence {
                         self.add_to_rooms(user, &[room]).await;
                     }
                 }
-                Op::Resync => self.refresh(&announced).await,
+                Op::Resync => {
+                    self.refresh(&announced).await;
+                    self.recheck(&mut rechecks, &events).await;
+                }
             }
         }
         // Going away: release this instance's claims so users connected elsewhere stay
@@ -225,13 +216,15 @@ impl Presence {
         }
     }
 
+    /// Brings what this instance announced in line with its connections. Returns a recheck
+    /// when the user left here but is still claimed elsewhere.
     async fn settle(
         &self,
         announced: &mut HashMap<Uuid, Vec<Uuid>>,
         events: &Events,
         user: Uuid,
         rooms: Vec<Uuid>,
-    ) {
+    ) -> Option<(Uuid, Vec<Uuid>, tokio::time::Instant)> {
         let here = self.hub.is_local(user);
         match (here, announced.contains_key(&user)) {
             (true, false) => {
@@ -256,9 +249,35 @@ impl Presence {
                 if self.release(user).await {
                     self.remove_from_rooms(user, &rooms).await;
                     events.presence(user, false, rooms);
+                } else {
+                    let due =
+                        tokio::time::Instant::now() + Duration::from_secs(CLAIM_SECS as u64 + 5);
+                    return Some((user, rooms, due));
                 }
             }
             (false, false) => {}
+        }
+        None
+    }
+
+    /// Users still claimed elsewhere when they left here: once those claims ran out without a
+    /// refresh (their instance is gone), they are offline.
+    async fn recheck(
+        &self,
+        rechecks: &mut Vec<(Uuid, Vec<Uuid>, tokio::time::Instant)>,
+        events: &Events,
+    ) {
+        let now = tokio::time::Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = rechecks.drain(..).partition(|(_, _, at)| *at <= now);
+        *rechecks = later;
+        for (user, rooms, _) in due {
+            if self.hub.is_local(user) {
+                continue;
+            }
+            if self.release(user).await {
+                self.remove_from_rooms(user, &rooms).await;
+                events.presence(user, false, rooms);
+            }
         }
     }
 
@@ -355,6 +374,28 @@ impl Presence {
             tracing::warn!(%err, "presence refresh failed");
         }
     }
+}
+
+/// Which of `users` hold a live claim in Redis (`user:{id}:online` has an unexpired field).
+pub async fn alive(
+    mut conn: ConnectionManager,
+    users: &[Uuid],
+) -> redis::RedisResult<HashSet<Uuid>> {
+    if users.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut pipe = redis::pipe();
+    for user in users {
+        pipe.cmd("HVALS").arg(user_key(*user));
+    }
+    let values: Vec<Vec<i64>> = pipe.query_async(&mut conn).await?;
+    let now = now_secs();
+    Ok(users
+        .iter()
+        .zip(values)
+        .filter(|(_, claims)| claims.iter().any(|exp| *exp > now))
+        .map(|(u, _)| *u)
+        .collect())
 }
 
 /// Users with a `user:{id}:online` key.

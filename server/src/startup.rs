@@ -132,6 +132,7 @@ impl Application {
             shutdown: shutdown.clone(),
         });
         tokio::spawn(crate::followups::run(state.clone(), followups_rx));
+        tokio::spawn(sweep(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
             tokio::spawn(async move {
@@ -234,6 +235,25 @@ impl Application {
         let _ = tokio::time::timeout(Duration::from_secs(2), presence_task).await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Every 30 s, drops connections whose socket went away unnoticed (belt and braces: the
+/// disconnect handler normally does it).
+async fn sweep(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = state.shutdown.cancelled() => return,
+        }
+        for conn in state.events.hub().sweep() {
+            tracing::debug!(user_id = %conn.user_id, "swept a stale connection");
+            state
+                .presence
+                .changed(conn.user_id, conn.joined_rooms())
+                .await;
+        }
     }
 }
 

@@ -56,6 +56,20 @@ pub struct TestDb {
     sqlite_path: Option<std::path::PathBuf>,
 }
 
+impl TestDb {
+    /// `DATABASE_URL` for the CLI.
+    pub fn database_url(&self) -> String {
+        url_of(&self.config)
+    }
+}
+
+fn url_of(config: &DatabaseConfig) -> String {
+    match config {
+        DatabaseConfig::Sqlite { path } => format!("sqlite://{path}"),
+        DatabaseConfig::Postgres { url } => url.clone(),
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(path) = &self.sqlite_path {
@@ -193,6 +207,11 @@ pub async fn start(config: Config) -> TestApp {
 }
 
 impl TestApp {
+    /// `DATABASE_URL` for the CLI: the same database as this server.
+    pub fn database_url(&self) -> String {
+        url_of(&self.state.config.database)
+    }
+
     /// Stops the server the way SIGTERM does and waits for it.
     pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
@@ -267,6 +286,39 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+/// Moves stored messages back in time (test fixtures only: the server stamps messages itself).
+pub async fn backdate(app: &TestApp, ids: &[Uuid], by: chrono::Duration) {
+    match &app.state.config.database {
+        DatabaseConfig::Sqlite { path } => {
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .expect("open sqlite");
+            for id in ids {
+                sqlx::query("UPDATE chat_messages SET created_at = created_at - ?1, updated_at = updated_at - ?1 WHERE id = ?2")
+                    .bind(by.num_microseconds().expect("micros"))
+                    .bind(id)
+                    .execute(&mut conn)
+                    .await
+                    .expect("backdate");
+            }
+        }
+        DatabaseConfig::Postgres { url } => {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .expect("open postgres");
+            sqlx::query(
+                "UPDATE chat_messages SET created_at = created_at - make_interval(secs => $1),
+                    updated_at = updated_at - make_interval(secs => $1) WHERE id = ANY($2)",
+            )
+            .bind(by.num_seconds() as f64)
+            .bind(ids)
+            .execute(&mut conn)
+            .await
+            .expect("backdate");
         }
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod authz;
+mod cli;
 mod messages;
 mod realtime;
 mod rooms;

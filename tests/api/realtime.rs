@@ -715,8 +715,10 @@ async fn stalled_client(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_cannot_keep_up_is_cut_off_and_the_others_get_everything() {
+    // A queue that holds many bursts (a batch is at most 16 messages), so only a client that
+    // stops reading overflows it.
     let app = spawn_app_with(Backend::Sqlite, |c| {
-        c.limits.socket_queue = 64;
+        c.limits.socket_queue = 256;
         c.limits.max_batch = 16;
     })
     .await;

@@ -65,6 +65,9 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         ("/chat/messages", "post"),
         ("/chat/messages/{messageId}", "patch"),
         ("/chat/messages/{messageId}", "delete"),
+        ("/chat/admin/online-users", "get"),
+        ("/chat/admin/queue", "get"),
+        ("/chat/users/lookup", "get"),
         ("/chat/health", "get"),
     ];
     for (path, method) in expected {

@@ -133,3 +133,31 @@ pub async fn online_users(state: &AppState, caller: &User, room: Uuid) -> AppRes
     let access = room_access(state, caller, room).await?;
     Ok(state.presence.online_in_room(&access).await)
 }
+
+/// `GET /chat/admin/queue` (Admin only): rooms waiting for an answer, longest wait first.
+pub async fn support_queue(
+    state: &AppState,
+    caller: &User,
+    params: &Params,
+) -> AppResult<tigo_common::SupportQueue> {
+    if !is_admin(caller) {
+        return Err(AppError::Forbidden(
+            "The support queue is for admins".into(),
+        ));
+    }
+    let mut p = Problems::default();
+    let limit = validate::int_param(params, "limit", 50, 1, 100, &mut p);
+    p.finish()?;
+    let rooms = state
+        .store
+        .support_queue(caller.id, i64::from(limit))
+        .await?
+        .into_iter()
+        .map(|(room, last_sender)| tigo_common::Waiting {
+            waiting_since: room.last_message_at.unwrap_or(room.created_at),
+            room,
+            last_sender,
+        })
+        .collect();
+    Ok(tigo_common::SupportQueue { rooms })
+}

@@ -29,6 +29,24 @@ impl Problems {
     }
 }
 
+/// Refuses text with NUL characters anywhere (PostgreSQL cannot store them; no client needs
+/// them), in a JSON document or in query parameters.
+pub fn reject_nul(value: &Value) -> AppResult<()> {
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+            _ => false,
+        }
+    }
+    if has_nul(value) {
+        Err(AppError::validation("text must not contain NUL characters"))
+    } else {
+        Ok(())
+    }
+}
+
 /// The body as an object, or the one problem that it is not.
 pub fn object(body: &Value) -> AppResult<&Map<String, Value>> {
     body.as_object()
@@ -268,6 +286,20 @@ pub fn parse_query(raw: &str) -> Params {
     form_urlencoded::parse(raw.as_bytes())
         .into_owned()
         .collect()
+}
+
+/// Query parameters, refusing NUL characters.
+pub fn checked_query(raw: &str) -> AppResult<Params> {
+    let params = parse_query(raw);
+    if params
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(AppError::validation(
+            "query parameters must not contain NUL characters",
+        ));
+    }
+    Ok(params)
 }
 
 /// An integer parameter within `min..=max`, or its default.

@@ -44,10 +44,12 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// PostgreSQL connection and shutdown classes, SQLite busy/locked.
+/// PostgreSQL connection and shutdown classes and cancelled (timed-out) statements, SQLite
+/// busy/locked.
 fn is_unavailable_code(code: &str) -> bool {
     code.starts_with("08")
         || code.starts_with("57P")
+        || code == "57014"
         || code == "53300"
         || code == "5"
         || code == "6"

@@ -106,7 +106,7 @@ pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    match rest.split_once('@') {
+    match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
             if userinfo.contains(':') {
@@ -396,6 +396,14 @@ pub trait Store: Send + Sync + 'static {
     /// Every room a user participates in.
     async fn rooms_of_user(&self, user: Uuid) -> StoreResult<Vec<RoomAccess>>;
 
+    /// Rooms whose newest message is from a user without the Admin role (an unanswered
+    /// customer or hotel owner), longest waiting first, with that sender.
+    async fn support_queue(
+        &self,
+        viewer: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<(Room, UserSummary)>>;
+
     /// Stores messages in one transaction (group commit) and updates their rooms' last
     /// message and count. A repeated `(sender, client_msg_id)` returns the first message.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>>;
@@ -447,6 +455,9 @@ pub trait Store: Send + Sync + 'static {
     async fn stats(&self, now: DateTime<Utc>) -> StoreResult<Stats>;
 }
 
+/// Messages a batch stored, with the instant the database gave each.
+pub(crate) type Stored = HashMap<Uuid, DateTime<Utc>>;
+
 /// How a batch of [`NewMessage`]s maps to rows: repeats of one `(sender, client_msg_id)` inside
 /// the batch are stored once, and every input gets an outcome. Shared by both backends.
 pub(crate) struct BatchPlan {
@@ -482,11 +493,11 @@ impl BatchPlan {
     pub(crate) fn missing_keys(
         &self,
         unique: &[&NewMessage],
-        stored: &[Uuid],
+        stored: &Stored,
     ) -> Vec<(Uuid, String)> {
         unique
             .iter()
-            .filter(|m| !stored.contains(&m.id))
+            .filter(|m| !stored.contains_key(&m.id))
             .filter_map(|m| m.client_msg_id.clone().map(|key| (m.sender.id, key)))
             .collect()
     }
@@ -495,7 +506,7 @@ impl BatchPlan {
     pub(crate) fn outcomes(
         &self,
         batch: &[NewMessage],
-        stored: &[Uuid],
+        stored: &Stored,
         existing: &[(String, Message)],
     ) -> StoreResult<Vec<Inserted>> {
         batch
@@ -503,8 +514,10 @@ impl BatchPlan {
             .enumerate()
             .map(|(i, _)| {
                 let first = &batch[self.first_of[i]];
-                if stored.contains(&first.id) {
-                    let message = first.to_message();
+                if let Some(at) = stored.get(&first.id) {
+                    let mut message = first.to_message();
+                    message.created_at = *at;
+                    message.updated_at = *at;
                     return Ok(if self.first_of[i] == i {
                         Inserted::New(message)
                     } else {

@@ -456,6 +456,37 @@ impl Store for PgStore {
         rows.iter().map(access_from_row).collect()
     }
 
+    async fn support_queue(
+        &self,
+        viewer: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<(Room, UserSummary)>> {
+        let waiting: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+            "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
+             FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
+             WHERE NOT ('Admin' = ANY(ls.roles))
+             ORDER BY r.last_message_at, r.id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(waiting.len());
+        for (room, id, first_name, last_name, email) in waiting {
+            if let Some(room) = self.room(room, viewer).await? {
+                out.push((
+                    room,
+                    UserSummary {
+                        id,
+                        first_name,
+                        last_name,
+                        email,
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
         let plan = BatchPlan::new(batch);
         let unique = plan.unique(batch);
@@ -471,7 +502,6 @@ impl Store for PgStore {
         let mut sizes = Vec::with_capacity(n);
         let mut metas = Vec::with_capacity(n);
         let mut client_ids = Vec::with_capacity(n);
-        let mut times = Vec::with_capacity(n);
         for m in &unique {
             ids.push(m.id);
             rooms.push(m.room_id);
@@ -484,20 +514,34 @@ impl Store for PgStore {
             sizes.push(m.file_size);
             metas.push(m.metadata.clone());
             client_ids.push(m.client_msg_id.as_deref());
-            times.push(m.created_at);
         }
-        let stored: Vec<Uuid> = sqlx::query_scalar(
+        // One statement, one round trip, one commit. The rooms' rows are locked first and each
+        // message is stamped after its room's newest one, with the database's clock: writers
+        // on any instance take turns per room, so in every room commit order is (created_at,
+        // id) order and a reader paging with `after` can never step over a late commit.
+        let rows: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
             "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[],
-                    $12::timestamptz[])
+                    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[])
+                    WITH ORDINALITY
                 AS t(id, chat_room_id, sender_id, content, preview, type, file_url, file_name,
-                     file_size, metadata, client_msg_id, created_at)
+                     file_size, metadata, client_msg_id, ord)
+            ), locked AS (
+                SELECT r.id, GREATEST(clock_timestamp(),
+                    COALESCE(r.last_message_at + interval '1 microsecond', '-infinity')) AS base
+                FROM chat_rooms r WHERE r.id IN (SELECT chat_room_id FROM input)
+                ORDER BY r.id FOR UPDATE
+            ), stamped AS (
+                SELECT input.*, locked.base + (row_number() OVER (
+                    PARTITION BY input.chat_room_id ORDER BY input.ord) - 1) * interval '1 microsecond'
+                    AS created_at
+                FROM input JOIN locked ON locked.id = input.chat_room_id
             ), ins AS (
                 INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
                     file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at)
                 SELECT id, chat_room_id, sender_id, content, type, 'sent', file_url, file_name,
-                    file_size, metadata, client_msg_id, created_at, created_at FROM input
+                    file_size, metadata, client_msg_id, created_at, created_at
+                FROM stamped ORDER BY ord
                 ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
                 RETURNING id, chat_room_id, created_at, sender_id
             ), last AS (
@@ -509,16 +553,14 @@ impl Store for PgStore {
             ), upd AS (
                 UPDATE chat_rooms r SET
                     message_count = r.message_count + last.n,
-                    last_message_content = CASE WHEN r.last_message_at IS NULL OR last.created_at >= r.last_message_at
-                        THEN last.preview ELSE r.last_message_content END,
-                    last_message_sender_id = CASE WHEN r.last_message_at IS NULL OR last.created_at >= r.last_message_at
-                        THEN last.sender_id ELSE r.last_message_sender_id END,
-                    last_message_at = GREATEST(r.last_message_at, last.created_at),
+                    last_message_content = last.preview,
+                    last_message_sender_id = last.sender_id,
+                    last_message_at = last.created_at,
                     updated_at = GREATEST(r.updated_at, last.created_at)
                 FROM last WHERE r.id = last.chat_room_id
                 RETURNING r.id
             )
-            SELECT id FROM ins",
+            SELECT id, created_at FROM ins",
         )
         .bind(&ids)
         .bind(&rooms)
@@ -531,9 +573,9 @@ impl Store for PgStore {
         .bind(&sizes)
         .bind(&metas)
         .bind(&client_ids)
-        .bind(&times)
         .fetch_all(&self.pool)
         .await?;
+        let stored: Stored = rows.into_iter().collect();
         let missing = plan.missing_keys(&unique, &stored);
         let existing = if missing.is_empty() {
             Vec::new()

@@ -473,11 +473,42 @@ impl Store for SqliteStore {
         rows.iter().map(access_from_row).collect()
     }
 
+    async fn support_queue(
+        &self,
+        viewer: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<(Room, UserSummary)>> {
+        let waiting: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+            "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
+             FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
+             WHERE NOT EXISTS (SELECT 1 FROM json_each(ls.roles) WHERE value = 'Admin')
+             ORDER BY r.last_message_at, r.id LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(waiting.len());
+        for (room, id, first_name, last_name, email) in waiting {
+            if let Some(room) = self.room(room, viewer).await? {
+                out.push((
+                    room,
+                    UserSummary {
+                        id,
+                        first_name,
+                        last_name,
+                        email,
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
         let plan = BatchPlan::new(batch);
         let unique = plan.unique(batch);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut stored = Vec::with_capacity(unique.len());
+        let mut stored = Stored::with_capacity(unique.len());
         let mut rooms: HashMap<Uuid, RoomDelta<'_>> = HashMap::new();
         for m in &unique {
             let metadata = m.metadata.as_ref().map(Value::to_string);
@@ -501,7 +532,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                stored.push(m.id);
+                stored.insert(m.id, m.created_at);
                 let delta = rooms
                     .entry(m.room_id)
                     .or_insert(RoomDelta { count: 0, last: m });

@@ -13,7 +13,7 @@ use warp::http::StatusCode;
 use warp::reject::{Reject, Rejection};
 use warp::reply::Response;
 
-use crate::chat::validate::{Params, parse_query};
+use crate::chat::validate::{Params, checked_query};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -103,16 +103,20 @@ where
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
-    serde_json::from_slice::<Value>(&bytes)
-        .map_err(|e| AppError::BadRequest(format!("Request body is not valid JSON: {e}")))
+    let value = serde_json::from_slice::<Value>(&bytes)
+        .map_err(|e| AppError::BadRequest(format!("Request body is not valid JSON: {e}")))?;
+    crate::chat::validate::reject_nul(&value)?;
+    Ok(value)
 }
 
 /// Query parameters (none is fine).
-pub fn params() -> impl Filter<Extract = (Params,), Error = Infallible> + Clone {
+pub fn params() -> impl Filter<Extract = (Params,), Error = Rejection> + Clone {
     warp::query::raw()
         .or(warp::any().map(String::new))
         .unify()
-        .map(|raw: String| parse_query(&raw))
+        .and_then(|raw: String| async move {
+            checked_query(&raw).map_err(|e| warp::reject::custom(ApiReject(e)))
+        })
 }
 
 /// Every rejection becomes a NestJS-shaped error.

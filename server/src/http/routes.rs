@@ -159,6 +159,47 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         })
         .boxed();
 
+    let everyone_online = warp::path!("chat" / "admin" / "online-users")
+        .and(warp::get())
+        .and(authed(state.clone()))
+        .then(|state: AppState, user: User| async move {
+            let result = if crate::chat::is_admin(&user) {
+                Ok(OnlineUsers {
+                    online_users: state.presence.everyone_online().await,
+                })
+            } else {
+                Err(crate::error::AppError::Forbidden(
+                    "Only admins can list everyone online".into(),
+                ))
+            };
+            reply(StatusCode::OK, result)
+        })
+        .boxed();
+
+    let lookup = warp::path!("chat" / "users" / "lookup")
+        .and(warp::get())
+        .and(authed(state.clone()))
+        .and(params())
+        .then(|state: AppState, _user: User, params: Params| async move {
+            reply(
+                StatusCode::OK,
+                crate::accounts::lookup(&state, &params).await,
+            )
+        })
+        .boxed();
+
+    let queue = warp::path!("chat" / "admin" / "queue")
+        .and(warp::get())
+        .and(authed(state.clone()))
+        .and(params())
+        .then(|state: AppState, user: User, params: Params| async move {
+            reply(
+                StatusCode::OK,
+                rooms::support_queue(&state, &user, &params).await,
+            )
+        })
+        .boxed();
+
     let health = warp::path!("chat" / "health")
         .and(warp::get())
         .and(with_state(state.clone()))
@@ -200,6 +241,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(edit)
         .unify()
         .or(delete)
+        .unify()
+        .or(everyone_online)
+        .unify()
+        .or(lookup)
+        .unify()
+        .or(queue)
         .unify()
         .or(health)
         .unify()

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
@@ -36,6 +36,12 @@ pub struct Conn {
     next_ticket: AtomicU64,
     processing: Turnstile,
     replying: Turnstile,
+    /// Events that may wait for their turn before new ones are refused.
+    max_backlog: u64,
+    /// Registered in the hub (after the client heard it is connected).
+    ready: AtomicBool,
+    /// Cut off for being too slow: emits stop, the transport is closing.
+    cut: AtomicBool,
 }
 
 /// What handing a packet to the connection's queue did.
@@ -49,7 +55,7 @@ pub enum Sent {
 }
 
 impl Conn {
-    pub fn new(socket: SocketRef, user_id: Uuid, is_admin: bool) -> Conn {
+    pub fn new(socket: SocketRef, user_id: Uuid, is_admin: bool, max_backlog: u64) -> Conn {
         Conn {
             socket,
             user_id,
@@ -58,11 +64,26 @@ impl Conn {
             next_ticket: AtomicU64::new(0),
             processing: Turnstile::default(),
             replying: Turnstile::default(),
+            max_backlog,
+            ready: AtomicBool::new(false),
+            cut: AtomicBool::new(false),
         }
+    }
+
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// Registered, but its socket is gone (the hub's sweep removes such leftovers).
+    pub fn is_stale(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && !self.socket.connected()
     }
 
     /// Emits one event; a connection whose queue is full is cut off, never buffered.
     pub fn emit<T: serde::Serialize + ?Sized>(&self, event: &str, data: &T) -> Sent {
+        if self.cut.load(Ordering::Acquire) {
+            return Sent::Dropped;
+        }
         match self.socket.emit(event, data) {
             Ok(()) => Sent::Queued,
             Err(SendError::Socket(SocketError::InternalChannelFull)) => {
@@ -77,6 +98,9 @@ impl Conn {
     /// Ends the connection now. A polite `disconnect` needs room in the queue; when there is
     /// none, the TCP connection is cut (and the engine's heartbeat is the last resort).
     pub fn cut(&self) {
+        if self.cut.swap(true, Ordering::AcqRel) {
+            return;
+        }
         if self.socket.clone().disconnect().is_err()
             && let Some(ConnKill(kill)) = self.socket.req_parts().extensions.get::<ConnKill>()
         {
@@ -186,10 +210,10 @@ impl Conn {
         }
     }
 
-    /// Takes this event's place in line, unless `max_backlog` events already wait. Only the
+    /// Takes this event's place in line, unless too many events already wait. Only the
     /// socket's receive loop calls this, so tickets follow arrival order.
-    pub fn take_ticket(&self, max_backlog: u64) -> Option<u64> {
-        if self.backlog() >= max_backlog {
+    pub fn take_ticket(&self) -> Option<u64> {
+        if self.backlog() >= self.max_backlog {
             return None;
         }
         Some(self.next_ticket.fetch_add(1, Ordering::AcqRel))

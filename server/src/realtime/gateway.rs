@@ -93,24 +93,44 @@ async fn authenticate(
         tracing::warn!(%e, "could not load rooms at connect");
         Refused("Service temporarily unavailable, please retry".into())
     })?;
-    let conn = Arc::new(Conn::new(socket.clone(), user.id, chat::is_admin(&user)));
+    let conn = Arc::new(Conn::new(
+        socket.clone(),
+        user.id,
+        chat::is_admin(&user),
+        state.config.limits.max_pending_events,
+    ));
+    for access in &rooms {
+        state.rooms.insert(access.id, *access);
+    }
     socket.extensions.insert(conn.clone());
+    socket.extensions.insert(Arc::new(rooms));
     register(&socket);
     socket.on_disconnect(on_disconnect);
-    let hub = state.events.hub();
-    hub.add_conn(&conn);
-    for access in rooms {
-        state.rooms.insert(access.id, access);
-        hub.join(&conn, access, true);
-    }
     tracing::debug!(user_id = %user.id, "socket authenticated");
     Ok(())
 }
 
+/// Runs once the client has been told it is connected: from here on emits reach it, so this
+/// is where the connection joins the hub and its rooms.
 async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
     let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
         return;
     };
+    let rooms = socket
+        .extensions
+        .get::<Arc<Vec<crate::db::RoomAccess>>>()
+        .unwrap_or_default();
+    let hub = state.events.hub();
+    hub.add_conn(&conn);
+    for access in rooms.iter() {
+        hub.join(&conn, *access, true);
+    }
+    conn.mark_ready();
+    if !socket.connected() {
+        // Closed while joining: the disconnect handler may have run before we registered.
+        hub.remove_conn(&conn);
+        return;
+    }
     conn.emit(
         se::CONNECTED,
         &Connected {
@@ -166,7 +186,7 @@ impl<A: Adapter> FromMessageParts<A> for Inbound {
         ack_id: &Option<i64>,
     ) -> Result<Self, Self::Error> {
         let conn = s.extensions.get::<Arc<Conn>>().ok_or(NotAuthenticated)?;
-        let ticket = conn.take_ticket(256);
+        let ticket = conn.take_ticket();
         let TryData(data) = match TryData::<Value>::from_message_parts(s, v, ack_id) {
             Ok(data) => data,
             Err(never) => match never {},
@@ -280,7 +300,10 @@ where
         return fail(&conn, ack, wants_ack, &overloaded());
     };
     let processing = conn.processing_turn(ticket).await;
-    let outcome = process(state, conn.clone(), data).await;
+    let outcome = match validate::reject_nul(&data) {
+        Ok(()) => process(state, conn.clone(), data).await,
+        Err(err) => Err(err),
+    };
     drop(processing);
     let answer = match outcome {
         Ok(Outcome::Done(answer)) => Ok(answer),

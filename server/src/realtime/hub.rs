@@ -142,8 +142,9 @@ impl Hub {
         users.get(&user).cloned().unwrap_or_default()
     }
 
-    /// Emits to every connection in `room` except those of `except`. Connections that are
-    /// gone are unregistered on the way.
+    /// Emits to every connection in `room` except those of `except`. A connection that is gone
+    /// stays registered until its disconnect handler (or the sweep) removes it: unregistering
+    /// here could undo a join that raced with this delivery.
     pub fn to_room(&self, room: Uuid, out: &Outgoing, except: Option<Uuid>) -> Reach {
         let mut reach = Reach::default();
         let Some((access, conns)) = self.room_conns(room) else {
@@ -154,11 +155,8 @@ impl Hub {
             if Some(conn.user_id) == except {
                 continue;
             }
-            match conn.deliver(room, out, self.max_pending) {
-                Sent::Queued => {
-                    reach.users.insert(conn.user_id);
-                }
-                Sent::Closed | Sent::Dropped => self.leave(&conn, room),
+            if conn.deliver(room, out, self.max_pending) == Sent::Queued {
+                reach.users.insert(conn.user_id);
             }
         }
         reach
@@ -228,6 +226,20 @@ impl Hub {
     pub fn connections(&self) -> usize {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());
         users.values().map(Vec::len).sum()
+    }
+
+    /// Unregisters connections whose socket closed without their disconnect handler running;
+    /// returns them (presence must hear of them).
+    pub fn sweep(&self) -> Vec<Arc<Conn>> {
+        let stale: Vec<Arc<Conn>> = self
+            .all_conns()
+            .into_iter()
+            .filter(|c| c.is_stale())
+            .collect();
+        for conn in &stale {
+            self.remove_conn(conn);
+        }
+        stale
     }
 
     /// Every connection (for shutdown notices).

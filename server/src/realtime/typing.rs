@@ -2,9 +2,8 @@
 //! ends by itself after the TTL (≈ 5 s).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tigo_common::UserTyping;
 use uuid::Uuid;
@@ -17,9 +16,8 @@ pub struct Typing {
 }
 
 struct Inner {
-    /// (user, room) → generation of the latest start.
-    active: Mutex<HashMap<(Uuid, Uuid), u64>>,
-    generation: AtomicU64,
+    /// (user, room) → when the indicator ends unless renewed.
+    active: Mutex<HashMap<(Uuid, Uuid), Instant>>,
     ttl: Duration,
     events: Events,
 }
@@ -29,14 +27,13 @@ impl Typing {
         Typing {
             inner: Arc::new(Inner {
                 active: Mutex::new(HashMap::new()),
-                generation: AtomicU64::new(0),
                 ttl,
                 events,
             }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, Uuid), u64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, Uuid), Instant>> {
         self.inner.active.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -48,26 +45,37 @@ impl Typing {
         });
     }
 
+    /// A start shows at once; repeats only push the end back (one timer per user and room).
     pub fn start(&self, user: Uuid, room: Uuid) {
-        let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed);
-        let was_typing = self.lock().insert((user, room), generation).is_some();
-        if !was_typing {
-            self.announce(user, room, true);
+        let until = Instant::now() + self.inner.ttl;
+        let was_typing = self.lock().insert((user, room), until).is_some();
+        if was_typing {
+            return;
         }
+        self.announce(user, room, true);
         let this = self.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(this.inner.ttl).await;
-            let expired = {
-                let mut active = this.lock();
-                let expired = active.get(&(user, room)) == Some(&generation);
-                if expired {
-                    active.remove(&(user, room));
+            let mut until = until;
+            loop {
+                tokio::time::sleep_until(until.into()).await;
+                let next = {
+                    let mut active = this.lock();
+                    match active.get(&(user, room)).copied() {
+                        // Stopped (and maybe restarted, with its own timer) meanwhile.
+                        None => return,
+                        Some(later) if later > Instant::now() => Some(later),
+                        Some(_) => {
+                            active.remove(&(user, room));
+                            None
+                        }
+                    }
+                };
+                match next {
+                    Some(later) => until = later,
+                    None => break,
                 }
-                expired
-            };
-            if expired {
-                this.announce(user, room, false);
             }
+            this.announce(user, room, false);
         });
     }
 

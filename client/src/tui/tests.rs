@@ -1,0 +1,475 @@
+//! The terminal client's state transitions and what it draws (ratatui `TestBackend`).
+
+use chrono::{Duration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use tigo_common::{Message, MessageStatus, MessageType, Role, Room, RoomType, User, UserSummary};
+use uuid::Uuid;
+
+use super::app::{App, Cmd, Link, Msg, Screen};
+use super::ui;
+
+fn user(first: &str, roles: &[Role]) -> User {
+    User {
+        id: Uuid::new_v4(),
+        email: format!("{}@example.com", first.to_lowercase()),
+        first_name: first.into(),
+        last_name: "Test".into(),
+        roles: roles.to_vec(),
+    }
+}
+
+fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
+    let at = Utc::now() - Duration::minutes(minutes_ago);
+    Room {
+        id: Uuid::new_v4(),
+        room_type: RoomType::CustomerHotelOwner,
+        participant1_id: a.id,
+        participant2_id: b.id,
+        participant1: a.summary(),
+        participant2: b.summary(),
+        hotel_id: None,
+        last_message_content: Some("earlier".into()),
+        last_message_at: Some(at),
+        is_active: true,
+        created_at: at,
+        updated_at: at,
+        unread_count: 0,
+    }
+}
+
+fn message(room: &Room, from: &User, content: &str) -> Message {
+    let at = Utc::now();
+    Message {
+        id: Uuid::now_v7(),
+        chat_room_id: room.id,
+        sender_id: from.id,
+        sender: UserSummary {
+            id: from.id,
+            first_name: from.first_name.clone(),
+            last_name: from.last_name.clone(),
+            email: from.email.clone(),
+        },
+        content: content.into(),
+        message_type: MessageType::Text,
+        status: MessageStatus::Sent,
+        file_url: None,
+        file_name: None,
+        file_size: None,
+        metadata: None,
+        is_edited: false,
+        edited_at: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for c in text.chars() {
+        cmds.extend(app.update(key(KeyCode::Char(c))));
+    }
+    cmds
+}
+
+/// A signed-in customer with two rooms, the first focused.
+fn signed_in() -> (App, User, User, Room, Room) {
+    let me = user("Carla", &[Role::Customer]);
+    let owner = user("Oscar", &[Role::HotelOwner]);
+    let other = user("Olga", &[Role::HotelOwner]);
+    let mut app = App::new("http://127.0.0.1:3000", None);
+    app.update(Msg::LoggedIn {
+        user: me.clone(),
+        token: "t".into(),
+    });
+    app.update(Msg::Link(Link::Online));
+    let (r1, r2) = (room(&me, &owner, 1), room(&me, &other, 5));
+    app.update(Msg::Rooms(vec![r2.clone(), r1.clone()]));
+    (app, me, owner, r1, r2)
+}
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, app)).expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn logging_in_sends_the_credentials_and_a_failure_lets_the_user_retry() {
+    let mut app = App::new("http://x", None);
+    assert_eq!(app.screen, Screen::Login);
+    typed(&mut app, "c@example.com");
+    app.update(key(KeyCode::Tab));
+    typed(&mut app, "secret");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Login {
+            email: "c@example.com".into(),
+            password: "secret".into()
+        }]
+    );
+    app.update(Msg::LoginFailed(
+        "Wrong email or password, try again".into(),
+    ));
+    assert_eq!(app.screen, Screen::Login);
+    assert!(app.password.is_empty(), "the wrong password is cleared");
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Wrong email or password"), "{shown}");
+    typed(&mut app, "right");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Login {
+            email: "c@example.com".into(),
+            password: "right".into()
+        }]
+    );
+}
+
+#[test]
+fn rooms_sort_by_latest_activity_and_the_focused_one_is_marked_read() {
+    let (mut app, me, owner, r1, r2) = signed_in();
+    assert_eq!(app.rooms[0].id, r1.id, "newest activity first");
+    // A message in the unfocused room: unread there, and that room moves to the top.
+    let cmds = app.update(Msg::Event {
+        name: "new_message".into(),
+        data: json!(message(&r2, &room_other(&r2, &me), "hi")),
+    });
+    assert!(cmds.is_empty());
+    assert_eq!(app.rooms[0].id, r2.id);
+    assert_eq!(app.rooms[0].unread_count, 1);
+    // Focused room is still r1 (selection follows the room, not the index).
+    assert_eq!(app.current_id(), Some(r1.id));
+    // A message in the focused room is marked read at once.
+    let cmds = app.update(Msg::Event {
+        name: "new_message".into(),
+        data: json!(message(&r1, &owner, "hello")),
+    });
+    assert_eq!(cmds, vec![Cmd::MarkRead(r1.id)]);
+    // Focusing the other room marks it read.
+    let cmds = app.update(key(KeyCode::Tab));
+    assert!(cmds.contains(&Cmd::MarkRead(r2.id)), "{cmds:?}");
+    assert_eq!(
+        app.rooms
+            .iter()
+            .find(|r| r.id == r2.id)
+            .map(|r| r.unread_count),
+        Some(0)
+    );
+}
+
+fn room_other(room: &Room, me: &User) -> User {
+    let o = room.other(me.id);
+    User {
+        id: o.id,
+        email: o.email.clone(),
+        first_name: o.first_name.clone(),
+        last_name: o.last_name.clone(),
+        roles: vec![Role::HotelOwner],
+    }
+}
+
+#[test]
+fn a_room_opened_with_new_gets_the_focus() {
+    let (mut app, me, _owner, r1, _r2) = signed_in();
+    let third = room(&me, &user("Nina", &[Role::HotelOwner]), 60);
+    app.update(Msg::Event {
+        name: "room_created".into(),
+        data: json!(third),
+    });
+    assert_eq!(
+        app.current_id(),
+        Some(r1.id),
+        "a room appearing does not steal the focus"
+    );
+    app.update(Msg::Focus(third.id));
+    assert_eq!(app.current_id(), Some(third.id));
+    typed(&mut app, "to Nina");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Cmd::Send { room, .. } if *room == third.id)),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn repeats_are_dropped_and_history_merges_in_order() {
+    let (mut app, _me, owner, r1, _) = signed_in();
+    let a = message(&r1, &owner, "a");
+    let mut b = message(&r1, &owner, "b");
+    b.created_at = a.created_at + Duration::milliseconds(1);
+    app.update(Msg::Event {
+        name: "new_message".into(),
+        data: json!(b),
+    });
+    app.update(Msg::Event {
+        name: "new_message".into(),
+        data: json!(b),
+    });
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![a.clone(), b.clone()],
+        older: false,
+        total: 2,
+    });
+    let contents: Vec<&str> = app.messages[&r1.id]
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect();
+    assert_eq!(contents, vec!["a", "b"]);
+}
+
+#[test]
+fn receipts_move_own_messages_from_sent_to_delivered_to_read() {
+    let (mut app, me, owner, r1, _) = signed_in();
+    let mine = message(&r1, &me, "mine");
+    app.update(Msg::Event {
+        name: "message_sent".into(),
+        data: json!({"messageId": mine.id, "message": mine}),
+    });
+    app.update(Msg::Event {
+        name: "message_delivered".into(),
+        data: json!({"messageId": mine.id, "roomId": r1.id, "userId": owner.id}),
+    });
+    assert_eq!(app.messages[&r1.id][0].status, MessageStatus::Delivered);
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("you: mine ✓✓"), "{shown}");
+    app.update(Msg::Event {
+        name: "messages_read".into(),
+        data: json!({"userId": owner.id, "roomId": r1.id, "readAt": "2024-01-01T00:00:00Z"}),
+    });
+    assert_eq!(app.messages[&r1.id][0].status, MessageStatus::Read);
+    assert!(screen(&app, 80, 24).contains("✓✓ read"));
+}
+
+#[test]
+fn typing_shows_and_clears() {
+    let (mut app, _me, owner, r1, _) = signed_in();
+    app.update(Msg::Event {
+        name: "user_typing".into(),
+        data: json!({"userId": owner.id, "roomId": r1.id, "isTyping": true}),
+    });
+    assert_eq!(app.typists(), vec!["Oscar".to_string()]);
+    assert!(screen(&app, 80, 24).contains("Oscar is typing…"));
+    app.update(Msg::Event {
+        name: "user_typing".into(),
+        data: json!({"userId": owner.id, "roomId": r1.id, "isTyping": false}),
+    });
+    assert!(app.typists().is_empty());
+    assert!(!screen(&app, 80, 24).contains("is typing"));
+}
+
+#[test]
+fn typing_a_line_announces_typing_once_then_sends_with_a_client_id() {
+    let (mut app, _me, _owner, r1, _) = signed_in();
+    let cmds = typed(&mut app, "hello");
+    assert_eq!(
+        cmds,
+        vec![Cmd::Typing {
+            room: r1.id,
+            on: true
+        }],
+        "one start for the burst of keys"
+    );
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(cmds.len(), 2);
+    assert_eq!(
+        cmds[0],
+        Cmd::Typing {
+            room: r1.id,
+            on: false
+        }
+    );
+    match &cmds[1] {
+        Cmd::Send {
+            room,
+            content,
+            client_msg_id,
+        } => {
+            assert_eq!((*room, content.as_str()), (r1.id, "hello"));
+            assert!(client_msg_id.starts_with("tui-"));
+        }
+        other => panic!("expected a send, got {other:?}"),
+    }
+    assert!(app.input.is_empty());
+}
+
+#[test]
+fn slash_commands_map_to_actions() {
+    let (mut app, me, _owner, r1, _) = signed_in();
+    let mine = message(&r1, &me, "oops");
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![mine.clone()],
+        older: false,
+        total: 1,
+    });
+    let mut run = |app: &mut App, line: &str| {
+        typed(app, line);
+        app.update(key(KeyCode::Enter))
+    };
+    assert_eq!(
+        run(&mut app, "/edit fixed"),
+        vec![Cmd::Edit {
+            message: mine.id,
+            content: "fixed".into()
+        }]
+    );
+    assert_eq!(run(&mut app, "/delete"), vec![Cmd::Delete(mine.id)]);
+    assert_eq!(
+        run(&mut app, "/new olga@example.com"),
+        vec![Cmd::NewRoom {
+            email: "olga@example.com".into()
+        }]
+    );
+    assert_eq!(run(&mut app, "/quit"), vec![Cmd::Quit]);
+    assert!(run(&mut app, "/bogus").is_empty());
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("unknown command"))
+    );
+    run(&mut app, "/help");
+    assert_eq!(app.screen, Screen::Help);
+    let shown = screen(&app, 80, 24);
+    assert!(
+        shown.contains("/new EMAIL") && shown.contains("/delete"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Chat);
+    assert!(
+        run(&mut app, "/queue").is_empty(),
+        "a customer has no queue"
+    );
+    assert_eq!(run(&mut app, "/leave"), vec![Cmd::Leave(r1.id)]);
+    assert!(!app.rooms.iter().any(|r| r.id == r1.id));
+}
+
+#[test]
+fn scrolling_past_the_loaded_history_asks_for_older_messages() {
+    let (mut app, _me, owner, r1, _) = signed_in();
+    let page: Vec<Message> = (0..3)
+        .map(|i| message(&r1, &owner, &format!("m{i}")))
+        .collect();
+    let first = page[0].id;
+    app.update(Msg::History {
+        room: r1.id,
+        messages: page,
+        older: false,
+        total: 200,
+    });
+    let cmds = app.update(key(KeyCode::PageUp));
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadOlder {
+            room: r1.id,
+            before: first
+        }]
+    );
+    assert!(
+        app.update(key(KeyCode::PageUp)).is_empty(),
+        "one request at a time"
+    );
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![],
+        older: true,
+        total: 200,
+    });
+    assert!(
+        app.complete.contains(&r1.id),
+        "an empty older page means the start was reached"
+    );
+}
+
+#[test]
+fn admins_get_the_support_queue_and_open_rooms_from_it() {
+    let admin = user("Ada", &[Role::Admin]);
+    let mut app = App::new("http://x", None);
+    app.update(Msg::LoggedIn {
+        user: admin,
+        token: "t".into(),
+    });
+    let cmds = app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('w'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(cmds, vec![Cmd::LoadQueue]);
+    assert_eq!(app.screen, Screen::Queue);
+    let waiting_room = Uuid::new_v4();
+    app.update(Msg::Queue(vec![super::app::Waiting {
+        room: waiting_room,
+        who: "Guest G <g@example.com>".into(),
+        since: Utc::now() - Duration::minutes(42),
+        preview: "where is my booking?".into(),
+    }]));
+    let shown = screen(&app, 100, 24);
+    assert!(
+        shown.contains("42m")
+            && shown.contains("Guest G")
+            && shown.contains("where is my booking?"),
+        "{shown}"
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        vec![Cmd::OpenRoom(waiting_room)]
+    );
+    assert_eq!(app.screen, Screen::Chat);
+}
+
+#[test]
+fn the_chat_screen_fits_80_by_24_and_shows_everything_the_issue_lists() {
+    let (mut app, _me, owner, r1, _) = signed_in();
+    app.update(Msg::Online {
+        room: r1.id,
+        users: vec![owner.id],
+    });
+    let mut edited = message(&r1, &owner, "Welcome to the hotel!");
+    edited.is_edited = true;
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![edited],
+        older: false,
+        total: 1,
+    });
+    let shown = screen(&app, 80, 24);
+    for expected in [
+        "rooms (2)",
+        "● Oscar Test",
+        "C↔H HotelOwner",
+        "guest↔hotel",
+        "Welcome to the hotel! (edited)",
+        "● connected",
+        "carla@example.com (Customer)",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from\n{shown}"
+        );
+    }
+    app.update(Msg::Link(Link::Reconnecting {
+        attempt: 2,
+        in_secs: 2,
+    }));
+    assert!(screen(&app, 80, 24).contains("reconnecting…"));
+    // Tiny terminals do not panic.
+    let _ = screen(&app, 20, 5);
+    let _ = screen(&app, 1, 1);
+}

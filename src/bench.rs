@@ -1,0 +1,288 @@
+//! `tigo-chat bench`: sets up users and rooms (from a users file, or directly in the server's
+//! database when given its settings) and runs a load mode of the client library.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tigo_client::bench::{self, BenchRoom, Report};
+use tigo_common::{CreateRoom, Role, RoomType};
+
+use crate::cli::{BenchArgs, BenchMode};
+use crate::table;
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let rooms_wanted = match &args.mode {
+        BenchMode::ClosedLoop { rooms, .. } | BenchMode::OpenLoop { rooms, .. } => *rooms,
+        BenchMode::Connections { users, .. } => users.div_ceil(2),
+    };
+    let rooms = match &args.users_file {
+        Some(file) => rooms_from_file(&args.url, file, rooms_wanted).await?,
+        None => provision(&args, rooms_wanted).await?,
+    };
+    if !args.json {
+        eprintln!("bench: {} rooms ready on {}", rooms.len(), args.url);
+    }
+    match args.mode {
+        BenchMode::ClosedLoop {
+            senders, messages, ..
+        } => {
+            let report = bench::closed_loop(&args.url, &rooms, senders, messages, args.timeout)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            finish(&report, args.json)
+        }
+        BenchMode::OpenLoop {
+            users,
+            rate,
+            duration,
+            size,
+            ..
+        } => {
+            let report = bench::open_loop(
+                &args.url,
+                &rooms,
+                users,
+                rate,
+                duration,
+                size,
+                Duration::from_secs(5),
+            )
+            .await
+            .map_err(anyhow::Error::msg)?;
+            finish(&report, args.json)
+        }
+        BenchMode::Connections {
+            count,
+            source_addrs,
+            hold,
+            server_pid,
+            ..
+        } => {
+            let sources = parse_sources(source_addrs.as_deref())?;
+            let tokens: Vec<String> = rooms
+                .iter()
+                .flat_map(|r| [r.sender_token.clone(), r.receiver_token.clone()])
+                .collect();
+            let json = args.json;
+            let (report, held) =
+                bench::connections(&args.url, &tokens, count, &sources, server_pid, |n| {
+                    if !json {
+                        eprintln!("  {n} connected");
+                    }
+                })
+                .await
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                table::print(
+                    &[
+                        "REQUESTED",
+                        "CONNECTED",
+                        "FAILED",
+                        "SECONDS",
+                        "SERVER RSS BEFORE",
+                        "AFTER",
+                        "PER CONNECTION",
+                    ],
+                    &[vec![
+                        report.requested.to_string(),
+                        report.connected.to_string(),
+                        report.failed.to_string(),
+                        format!("{:.1}", report.connect_s),
+                        report
+                            .server_rss_before_kib
+                            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+                            .unwrap_or_else(|| "-".into()),
+                        report
+                            .server_rss_after_kib
+                            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+                            .unwrap_or_else(|| "-".into()),
+                        report
+                            .server_rss_per_connection_bytes
+                            .map(|b| format!("{:.0} B", b))
+                            .unwrap_or_else(|| "-".into()),
+                    ]],
+                );
+                eprintln!(
+                    "holding {} connections {}",
+                    held.len(),
+                    match hold {
+                        Some(d) => format!("for {d:?}"),
+                        None => "until Ctrl-C".into(),
+                    }
+                );
+            }
+            match hold {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+            held.close();
+            Ok(if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn finish(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        table::print(
+            &[
+                "MODE",
+                "MSG/S",
+                "P50 MS",
+                "P90 MS",
+                "P99 MS",
+                "MAX MS",
+                "SENT",
+                "DELIVERED",
+                "LOST",
+                "DUP",
+                "ORDER",
+                "ERRORS",
+            ],
+            &[vec![
+                report.mode.clone(),
+                format!("{:.0}", report.throughput_msg_s),
+                format!("{:.2}", report.p50_ms),
+                format!("{:.2}", report.p90_ms),
+                format!("{:.2}", report.p99_ms),
+                format!("{:.2}", report.max_ms),
+                report.sent.to_string(),
+                report.delivered.to_string(),
+                report.lost.to_string(),
+                report.duplicates.to_string(),
+                report.out_of_order.to_string(),
+                report.errors.to_string(),
+            ]],
+        );
+    }
+    let clean = report.lost == 0
+        && report.duplicates == 0
+        && report.out_of_order == 0
+        && report.errors == 0;
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `127.0.0.2-127.0.0.20` or `127.0.0.2,127.0.0.3`.
+fn parse_sources(text: Option<&str>) -> anyhow::Result<Vec<IpAddr>> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (std::net::Ipv4Addr, std::net::Ipv4Addr) = (
+                    a.parse().with_context(|| format!("bad address {a}"))?,
+                    b.parse().with_context(|| format!("bad address {b}"))?,
+                );
+                let (a, b) = (u32::from(a), u32::from(b));
+                if b < a || b - a > 65_535 {
+                    bail!("bad address range {part}");
+                }
+                out.extend((a..=b).map(|n| IpAddr::V4(n.into())));
+            }
+            None => out.push(
+                part.parse()
+                    .with_context(|| format!("bad address {part}"))?,
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// Users and rooms made directly in the server's database (same settings as `serve`).
+async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
+    let database = args.db.database()?;
+    let admin = tigo_server::admin::Admin::connect(
+        &database,
+        &args.db.pool(),
+        None,
+        args.jwt_secret.clone().filter(|s| !s.is_empty()),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot open the database {} (or pass --users FILE)",
+            database.redacted()
+        )
+    })?;
+    let fixture = admin
+        .bench_fixture(rooms, Duration::from_secs(6 * 3600))
+        .await?;
+    Ok(fixture
+        .into_iter()
+        .map(|(id, sender_token, receiver_token)| BenchRoom {
+            id,
+            sender_token,
+            receiver_token,
+        })
+        .collect())
+}
+
+/// Users from a file of `email:password` lines: customers pair with hotel owners (or admins).
+async fn rooms_from_file(
+    url: &str,
+    file: &std::path::Path,
+    rooms: usize,
+) -> anyhow::Result<Vec<BenchRoom>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let api = tigo_client::Api::new(url)?;
+    let (mut customers, mut others) = (Vec::new(), Vec::new());
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (email, password) = line
+            .split_once(':')
+            .with_context(|| format!("expected email:password, got {line:?}"))?;
+        let login = api
+            .login(email, password)
+            .await
+            .with_context(|| format!("logging in {email}"))?;
+        if login.user.has_role(Role::Customer) {
+            customers.push(login);
+        } else {
+            others.push(login);
+        }
+    }
+    let mut out = Vec::new();
+    for (c, o) in customers.iter().zip(&others).take(rooms) {
+        let room_type = RoomType::infer(&c.user.roles, &o.user.roles)
+            .context("these users' roles fit no room type")?;
+        let room = api
+            .with_token(&c.access_token)
+            .create_room(&CreateRoom {
+                room_type,
+                participant1_id: c.user.id,
+                participant2_id: o.user.id,
+                hotel_id: None,
+            })
+            .await?;
+        out.push(BenchRoom {
+            id: room.id,
+            sender_token: c.access_token.clone(),
+            receiver_token: o.access_token.clone(),
+        });
+    }
+    if out.is_empty() {
+        bail!("the users file needs customers and hotel owners (or admins) to pair into rooms");
+    }
+    Ok(out)
+}
