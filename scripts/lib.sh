@@ -4,7 +4,8 @@
 TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
 SERVER_PIDS=()
 
-# server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve --port 0` and prints its URL.
+# server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve --port 0`; sets SERVER_URL and
+# LAST_SERVER_PID (call it directly, not in $(…), or those are lost with the subshell).
 server_start() {
   local log=$1
   shift
@@ -29,7 +30,7 @@ server_start() {
     return 1
   fi
   LAST_SERVER_PID=$pid
-  echo "http://$addr"
+  SERVER_URL="http://$addr"
 }
 
 # server_stop PID: SIGTERM, then wait (at most 30 s) and return its exit code.

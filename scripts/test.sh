@@ -54,8 +54,8 @@ run_conformance() {
       "$users" "$key" "$email" "conformance-pw-$i" "$first")
     i=$((i + 1))
   done
-  local url
-  url=$(server_start "$log" $dbenv "$@")
+  server_start "$log" $dbenv "$@"
+  local url=$SERVER_URL
   echo "$label: $url"
   (cd tests/conformance && TIGO_URL=$url TIGO_USERS=$users node --test --test-concurrency=1 scenarios.test.mjs) || {
     echo "--- server log ($label) ---"
@@ -74,7 +74,8 @@ step "smoke: tigo-chat smoke against a real server"
 SMOKE_DB="DATABASE_URL=sqlite://$WORK/smoke.db"
 create_user "$SMOKE_DB" smoke-guest@smoke.test smoke-guest-pw Sam Guest Customer
 create_user "$SMOKE_DB" smoke-hotel@smoke.test smoke-hotel-pw Hal Hotel HotelOwner
-SMOKE_URL=$(server_start "$WORK/smoke.log" $SMOKE_DB)
+server_start "$WORK/smoke.log" $SMOKE_DB
+SMOKE_URL=$SERVER_URL
 "$TIGO_BIN" smoke --url "$SMOKE_URL" --user-a smoke-guest@smoke.test:smoke-guest-pw \
   --user-b smoke-hotel@smoke.test:smoke-hotel-pw
 
@@ -87,13 +88,15 @@ server_stop "$LAST_SERVER_PID"
 step "bench smoke: every message exactly once and in order (timings not asserted)"
 BENCH_DB="DATABASE_URL=sqlite://$WORK/bench.db"
 BENCH_ENV="$BENCH_DB JWT_SECRET=bench-secret-for-tests"
-BENCH_URL=$(server_start "$WORK/bench.log" $BENCH_ENV)
+server_start "$WORK/bench.log" $BENCH_ENV
+BENCH_URL=$SERVER_URL
 env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
 env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
 server_stop "$LAST_SERVER_PID"
 psql "$TEST_PG_URL" -qc "CREATE DATABASE bench" >/dev/null
 BENCH_ENV="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret-for-tests"
-BENCH_URL=$(server_start "$WORK/bench-pg.log" $BENCH_ENV)
+server_start "$WORK/bench-pg.log" $BENCH_ENV
+BENCH_URL=$SERVER_URL
 env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
 env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
 server_stop "$LAST_SERVER_PID"

@@ -16,16 +16,11 @@ use uuid::Uuid;
 use crate::bus::{Bus, Envelope, internal};
 use crate::db::RoomAccess;
 use crate::realtime::hub::{Hub, Outgoing};
+use crate::writer::Receipt;
 
 /// Work that follows a delivery, done off the hot path by [`crate::followups`].
 #[derive(Debug)]
 pub enum Followup {
-    /// A recipient's connection got the message: mark it delivered.
-    Delivered {
-        message_id: Uuid,
-        room_id: Uuid,
-        recipient: Uuid,
-    },
     /// A new message: recipients with no live connection anywhere get a notification.
     Notify {
         message: Arc<Message>,
@@ -47,6 +42,8 @@ struct Inner {
     hub: Arc<Hub>,
     bus: Bus,
     followups: mpsc::Sender<Followup>,
+    /// To the writer: messages that reached a recipient (committed with the next batch).
+    receipts: mpsc::Sender<Receipt>,
 }
 
 fn to_value<T: Serialize>(data: &T) -> Value {
@@ -77,6 +74,7 @@ impl Events {
         hub: Arc<Hub>,
         bus: Bus,
         followups: mpsc::Sender<Followup>,
+        receipts: mpsc::Sender<Receipt>,
     ) -> Events {
         Events {
             inner: Arc::new(Inner {
@@ -84,6 +82,7 @@ impl Events {
                 hub,
                 bus,
                 followups,
+                receipts,
             }),
         }
     }
@@ -211,13 +210,15 @@ impl Events {
         self.emit(envelope);
     }
 
-    /// A recipient's connection got a message (a replay, say): it becomes `delivered`.
-    pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
-        self.followup(Followup::Delivered {
+    /// A recipient's connection got a message: it becomes `delivered` at the next commit.
+    pub fn delivered(&self, message_id: Uuid, recipient: Uuid) {
+        let receipt = Receipt {
             message_id,
-            room_id,
             recipient,
-        });
+        };
+        if self.inner.receipts.try_send(receipt).is_err() {
+            tracing::debug!("receipt queue full; a delivery receipt was skipped");
+        }
     }
 
     /// An event heard on the bus.
@@ -288,11 +289,7 @@ impl Events {
             .into_iter()
             .find(|p| *p != sender && reach.users.contains(p))
         {
-            self.followup(Followup::Delivered {
-                message_id,
-                room_id: room,
-                recipient,
-            });
+            self.delivered(message_id, recipient);
         }
     }
 }

@@ -1,12 +1,9 @@
-//! Work that follows deliveries, batched off the hot path: marking messages `delivered`
-//! (then `message_delivered` to the room), notifications for recipients with no live
-//! connection (`notification:events`), dropping cached users that changed, and presence's
-//! record of rooms joined live.
-
-use std::collections::HashMap;
+//! Work that follows deliveries, batched off the hot path: notifications for recipients with
+//! no live connection (`notification:events`), dropping cached users that changed, and
+//! presence's record of rooms joined live. (Delivery receipts go to the writer.)
 
 use serde::Serialize;
-use tigo_common::{Message, MessageDelivered};
+use tigo_common::Message;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -64,17 +61,9 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
                 Err(_) => break,
             }
         }
-        let mut delivered: HashMap<Uuid, Uuid> = HashMap::new();
         let mut notify = Vec::new();
         for item in batch.drain(..) {
             match item {
-                Followup::Delivered {
-                    message_id,
-                    recipient,
-                    ..
-                } => {
-                    delivered.entry(message_id).or_insert(recipient);
-                }
                 Followup::Notify {
                     message,
                     recipients,
@@ -83,30 +72,9 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
                 Followup::Joined { user, room } => state.presence.joined(user, room).await,
             }
         }
-        if !delivered.is_empty() {
-            mark_delivered(&state, &delivered).await;
-        }
         if !notify.is_empty() {
             send_notifications(&state, notify).await;
         }
-    }
-}
-
-async fn mark_delivered(state: &AppState, delivered: &HashMap<Uuid, Uuid>) {
-    let ids: Vec<Uuid> = delivered.keys().copied().collect();
-    match state.store.mark_delivered(&ids, chrono::Utc::now()).await {
-        Ok(moved) => {
-            for d in moved {
-                if let Some(user_id) = delivered.get(&d.message_id) {
-                    state.events.message_delivered(&MessageDelivered {
-                        message_id: d.message_id,
-                        room_id: d.room_id,
-                        user_id: *user_id,
-                    });
-                }
-            }
-        }
-        Err(err) => tracing::warn!(%err, "could not mark messages delivered"),
     }
 }
 

@@ -98,7 +98,14 @@ impl Application {
         };
         let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
         let (followups_tx, followups_rx) = mpsc::channel(65_536);
-        let events = Events::new(instance, hub.clone(), bus.clone(), followups_tx);
+        let (receipts_tx, receipts_rx) = mpsc::channel(65_536);
+        let events = Events::new(
+            instance,
+            hub.clone(),
+            bus.clone(),
+            followups_tx,
+            receipts_tx,
+        );
         let backend = match bus.redis() {
             Some(redis) => Backend::Redis {
                 conn: redis.commands(),
@@ -112,6 +119,7 @@ impl Application {
         let (writer, writer_task) = Writer::start(
             store.clone(),
             events.clone(),
+            receipts_rx,
             config.limits.max_batch,
             config.limits.writer_queue,
             writer_stop.clone(),

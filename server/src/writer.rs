@@ -1,6 +1,7 @@
 //! Group commit: every message, from REST or Socket.IO, goes through one writer task that
 //! commits whatever has queued up in one transaction, answers each sender only after the
-//! commit, and then fans the new messages out in commit order.
+//! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
+//! same transactions, so a busy room costs one commit per batch, not two.
 
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use crate::clock;
 use crate::db::{Inserted, NewMessage, RoomAccess, Store};
 use crate::error::{AppError, AppResult};
 use crate::events::Events;
+use tigo_common::MessageDelivered;
+use uuid::Uuid;
 
 /// A validated message whose sender may post in its room.
 pub struct Draft {
@@ -21,7 +24,22 @@ pub struct Draft {
 }
 
 /// The answer to one message: the stored message once it is durable.
-pub type Receipt = oneshot::Receiver<AppResult<Inserted>>;
+pub type Stored = oneshot::Receiver<AppResult<Inserted>>;
+
+/// A message reached a connection of `recipient`: it becomes `delivered` at the next commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    pub message_id: Uuid,
+    pub recipient: Uuid,
+}
+
+/// Longest a delivery receipt waits for a message batch to share its commit.
+const RECEIPT_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
+
+struct Inputs {
+    jobs: mpsc::Receiver<Job>,
+    receipts: mpsc::Receiver<Receipt>,
+}
 
 struct Job {
     draft: Draft,
@@ -34,22 +52,25 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task; it drains its queue and stops when `shutdown` fires.
+    /// Starts the writer task; it drains its queue and stops when `shutdown` fires. Receipts
+    /// (a message reached a recipient's connection) arrive on `receipts`.
     pub fn start(
         store: Arc<dyn Store>,
         events: Events,
+        receipts: mpsc::Receiver<Receipt>,
         max_batch: usize,
         queue: usize,
         shutdown: CancellationToken,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let task = tokio::spawn(run(rx, store, events, max_batch.max(1), shutdown));
+        let inputs = Inputs { jobs: rx, receipts };
+        let task = tokio::spawn(run(inputs, store, events, max_batch.max(1), shutdown));
         (Writer { tx }, task)
     }
 
     /// Queues a message and returns at once; the receipt resolves after the commit. The order
     /// of `enqueue` calls is the order of storage and delivery.
-    pub fn enqueue(&self, draft: Draft) -> AppResult<Receipt> {
+    pub fn enqueue(&self, draft: Draft) -> AppResult<Stored> {
         let (reply, receipt) = oneshot::channel();
         match self.tx.try_send(Job { draft, reply }) {
             Ok(()) => Ok(receipt),
@@ -69,9 +90,9 @@ impl Writer {
     }
 }
 
-/// Waits for a receipt.
-pub async fn wait(receipt: Receipt) -> AppResult<Inserted> {
-    receipt
+/// Waits until a queued message is stored.
+pub async fn wait(stored: Stored) -> AppResult<Inserted> {
+    stored
         .await
         .map_err(|_| AppError::Unavailable("the message writer stopped".into()))?
 }
@@ -95,64 +116,123 @@ fn to_new(draft: &Draft) -> NewMessage {
 }
 
 async fn run(
-    mut rx: mpsc::Receiver<Job>,
+    mut inputs: Inputs,
     store: Arc<dyn Store>,
     events: Events,
     max_batch: usize,
     shutdown: CancellationToken,
 ) {
     let mut jobs: Vec<Job> = Vec::with_capacity(max_batch);
+    let mut receipts: Vec<Receipt> = Vec::new();
+    let mut stopping = false;
+    // Receipts wait for the next message batch to ride along; alone, they are committed
+    // after this long (a receipt may arrive a little late, a message never waits for one).
+    let mut receipts_due: Option<tokio::time::Instant> = None;
     loop {
-        let first = tokio::select! {
-            biased;
-            job = rx.recv() => job,
-            () = shutdown.cancelled() => {
-                // Refuse new messages, finish the queued ones.
-                rx.close();
-                rx.recv().await
+        if jobs.is_empty() {
+            let due = receipts_due.unwrap_or_else(|| tokio::time::Instant::now() + RECEIPT_DELAY);
+            tokio::select! {
+                biased;
+                job = inputs.jobs.recv() => match job {
+                    Some(job) => jobs.push(job),
+                    None => break,
+                },
+                receipt = inputs.receipts.recv(), if !stopping => match receipt {
+                    Some(r) => {
+                        receipts.push(r);
+                        receipts_due.get_or_insert_with(|| tokio::time::Instant::now() + RECEIPT_DELAY);
+                        if receipts.len() < 4 * max_batch {
+                            continue;
+                        }
+                    }
+                    None => stopping = true,
+                },
+                () = tokio::time::sleep_until(due), if receipts_due.is_some() => {}
+                () = shutdown.cancelled(), if !stopping => {
+                    // Refuse new messages, finish the queued ones.
+                    inputs.jobs.close();
+                    stopping = true;
+                    continue;
+                }
             }
-        };
-        let Some(first) = first else { break };
-        jobs.push(first);
+            if jobs.is_empty() && receipts.is_empty() {
+                continue;
+            }
+        }
         while jobs.len() < max_batch {
-            match rx.try_recv() {
+            match inputs.jobs.try_recv() {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
-        let batch: Vec<NewMessage> = jobs.iter().map(|j| to_new(&j.draft)).collect();
-        let outcomes = match store.insert_messages(&batch).await {
-            Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
-            Err(err) if batch.len() > 1 && !err.is_unavailable() => {
-                // One bad message must not sink the others: retry them one by one.
-                tracing::warn!(%err, size = batch.len(), "batch insert failed; isolating");
-                let mut outcomes = Vec::with_capacity(batch.len());
-                for message in &batch {
-                    outcomes.push(
-                        store
-                            .insert_messages(std::slice::from_ref(message))
-                            .await
-                            .map_err(AppError::from)
-                            .and_then(|mut one| {
-                                one.pop()
-                                    .ok_or_else(|| AppError::Internal("empty insert result".into()))
-                            }),
-                    );
-                }
-                outcomes
+        while receipts.len() < 4 * max_batch {
+            match inputs.receipts.try_recv() {
+                Ok(r) => receipts.push(r),
+                Err(_) => break,
             }
-            Err(err) => {
-                let err = AppError::from(err);
-                err.log();
-                batch.iter().map(|_| Err(err.clone())).collect()
-            }
-        };
-        for (job, outcome) in jobs.drain(..).zip(outcomes) {
-            if let Ok(Inserted::New(message)) = &outcome {
-                events.new_message(message, job.draft.access);
-            }
-            let _ = job.reply.send(outcome);
         }
+        receipts_due = None;
+        commit(&store, &events, &mut jobs, &mut receipts).await;
     }
     tracing::debug!("message writer stopped");
+}
+
+/// One transaction for the queued messages and receipts; then answers, fan-out, receipts.
+async fn commit(
+    store: &Arc<dyn Store>,
+    events: &Events,
+    jobs: &mut Vec<Job>,
+    receipts: &mut Vec<Receipt>,
+) {
+    let batch: Vec<NewMessage> = jobs.iter().map(|j| to_new(&j.draft)).collect();
+    let recipients: std::collections::HashMap<Uuid, Uuid> = receipts
+        .drain(..)
+        .map(|r| (r.message_id, r.recipient))
+        .collect();
+    let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
+    let result = store
+        .commit(&batch, &delivered_ids, chrono::Utc::now())
+        .await;
+    let (outcomes, moved): (Vec<AppResult<Inserted>>, Vec<crate::db::Delivered>) = match result {
+        Ok(done) => (done.inserted.into_iter().map(Ok).collect(), done.delivered),
+        Err(err) if batch.len() > 1 && !err.is_unavailable() => {
+            // One bad message must not sink the others: retry them one by one.
+            tracing::warn!(%err, size = batch.len(), "batch commit failed; isolating");
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for message in &batch {
+                outcomes.push(
+                    store
+                        .insert_messages(std::slice::from_ref(message))
+                        .await
+                        .map_err(AppError::from)
+                        .and_then(|mut one| {
+                            one.pop()
+                                .ok_or_else(|| AppError::Internal("empty insert result".into()))
+                        }),
+                );
+            }
+            (outcomes, Vec::new())
+        }
+        Err(err) => {
+            // Receipts are best effort; the messages get the error.
+            let err = AppError::from(err);
+            err.log();
+            (batch.iter().map(|_| Err(err.clone())).collect(), Vec::new())
+        }
+    };
+    for (job, outcome) in jobs.drain(..).zip(outcomes) {
+        if let Ok(Inserted::New(message)) = &outcome {
+            events.new_message(message, job.draft.access);
+        }
+        let _ = job.reply.send(outcome);
+    }
+    for d in moved {
+        if let Some(user_id) = recipients.get(&d.message_id) {
+            events.message_delivered(&MessageDelivered {
+                message_id: d.message_id,
+                room_id: d.room_id,
+                user_id: *user_id,
+            });
+        }
+    }
 }

@@ -9,11 +9,11 @@ use super::{is_admin, room_access};
 use crate::db::{Cursor, Inserted, MessageQuery};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::writer::{Draft, Receipt};
+use crate::writer::{Draft, Stored};
 
 /// Validates and access-checks a message, then queues it; the receipt resolves once it is
 /// stored. Queue order is storage and delivery order.
-pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult<Receipt> {
+pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult<Stored> {
     let message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
     state.writer.enqueue(Draft {

@@ -328,6 +328,15 @@ pub struct ReadOutcome {
     pub changed: u64,
 }
 
+/// What one group commit did.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    /// One outcome per message of the batch, in order.
+    pub inserted: Vec<Inserted>,
+    /// Messages that moved from `sent` to `delivered`.
+    pub delivered: Vec<Delivered>,
+}
+
 /// A message that moved from `sent` to `delivered`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
@@ -404,9 +413,20 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> StoreResult<Vec<(Room, UserSummary)>>;
 
-    /// Stores messages in one transaction (group commit) and updates their rooms' last
-    /// message and count. A repeated `(sender, client_msg_id)` returns the first message.
-    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>>;
+    /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
+    /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages
+    /// that are still `sent` to `delivered`, all in one transaction.
+    async fn commit(
+        &self,
+        batch: &[NewMessage],
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed>;
+
+    /// Stores messages in one transaction: [`Store::commit`] without receipts.
+    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
+        Ok(self.commit(batch, &[], Utc::now()).await?.inserted)
+    }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>>;
 
@@ -434,8 +454,10 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> StoreResult<ReadOutcome>;
 
-    /// Moves `sent` messages among `ids` to `delivered`; returns those that moved.
-    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>>;
+    /// Moves `sent` messages among `ids` to `delivered`: [`Store::commit`] without messages.
+    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
+        Ok(self.commit(&[], ids, at).await?.delivered)
+    }
 
     /// Unread counts of `user` in the given rooms (rooms without unread messages omitted).
     async fn unread_counts(&self, user: Uuid, rooms: &[Uuid]) -> StoreResult<HashMap<Uuid, i64>>;

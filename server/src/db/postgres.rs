@@ -487,7 +487,12 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
+    async fn commit(
+        &self,
+        batch: &[NewMessage],
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed> {
         let plan = BatchPlan::new(batch);
         let unique = plan.unique(batch);
         let n = unique.len();
@@ -519,7 +524,8 @@ impl Store for PgStore {
         // message is stamped after its room's newest one, with the database's clock: writers
         // on any instance take turns per room, so in every room commit order is (created_at,
         // id) order and a reader paging with `after` can never step over a late commit.
-        let rows: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+        // Receipts ride in the same statement (one commit, not two).
+        let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid)> = sqlx::query_as(
             "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[])
@@ -559,8 +565,14 @@ impl Store for PgStore {
                     updated_at = GREATEST(r.updated_at, last.created_at)
                 FROM last WHERE r.id = last.chat_room_id
                 RETURNING r.id
+            ), dlv AS (
+                UPDATE chat_messages SET status = 'delivered', updated_at = $12
+                WHERE id = ANY($13) AND status = 'sent'
+                RETURNING id, chat_room_id
             )
-            SELECT id, created_at FROM ins",
+            SELECT true, id, created_at, chat_room_id FROM ins
+            UNION ALL
+            SELECT false, id, $12, chat_room_id FROM dlv",
         )
         .bind(&ids)
         .bind(&rooms)
@@ -573,16 +585,32 @@ impl Store for PgStore {
         .bind(&sizes)
         .bind(&metas)
         .bind(&client_ids)
+        .bind(at)
+        .bind(delivered)
         .fetch_all(&self.pool)
         .await?;
-        let stored: Stored = rows.into_iter().collect();
+        let mut stored = Stored::new();
+        let mut moved = Vec::new();
+        for (inserted, id, created_at, room_id) in rows {
+            if inserted {
+                stored.insert(id, created_at);
+            } else {
+                moved.push(Delivered {
+                    message_id: id,
+                    room_id,
+                });
+            }
+        }
         let missing = plan.missing_keys(&unique, &stored);
         let existing = if missing.is_empty() {
             Vec::new()
         } else {
             self.messages_by_client_ids(&missing).await?
         };
-        plan.outcomes(batch, &stored, &existing)
+        Ok(Committed {
+            inserted: plan.outcomes(batch, &stored, &existing)?,
+            delivered: moved,
+        })
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {
@@ -746,24 +774,6 @@ impl Store for PgStore {
             read_at: at,
             changed,
         })
-    }
-
-    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
-        let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
-            "UPDATE chat_messages SET status = 'delivered', updated_at = $2
-             WHERE id = ANY($1) AND status = 'sent' RETURNING id, chat_room_id",
-        )
-        .bind(ids)
-        .bind(at)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(message_id, room_id)| Delivered {
-                message_id,
-                room_id,
-            })
-            .collect())
     }
 
     async fn unread_counts(&self, user: Uuid, rooms: &[Uuid]) -> StoreResult<HashMap<Uuid, i64>> {

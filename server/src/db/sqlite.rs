@@ -504,62 +504,92 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
+    async fn commit(
+        &self,
+        batch: &[NewMessage],
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed> {
         let plan = BatchPlan::new(batch);
         let unique = plan.unique(batch);
+        // Whole batches go in as one JSON array, whatever their size: each statement is a hop
+        // to sqlx's SQLite thread, so a commit costs five of them, not one per message.
+        let rows: Vec<Value> = unique
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id.simple().to_string(),
+                    "room": m.room_id.simple().to_string(),
+                    "sender": m.sender.id.simple().to_string(),
+                    "content": m.content,
+                    "type": m.message_type.as_str(),
+                    "file_url": m.file_url,
+                    "file_name": m.file_name,
+                    "file_size": m.file_size,
+                    "metadata": m.metadata.as_ref().map(Value::to_string),
+                    "client_msg_id": m.client_msg_id,
+                    "at": micros(m.created_at),
+                })
+            })
+            .collect();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut stored = Stored::with_capacity(unique.len());
-        let mut rooms: HashMap<Uuid, RoomDelta<'_>> = HashMap::new();
-        for m in &unique {
-            let metadata = m.metadata.as_ref().map(Value::to_string);
-            let done = sqlx::query(
+        let inserted: Vec<Uuid> = if rows.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_scalar(
                 "INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
                     file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11, ?11)
-                 ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING",
+                 SELECT unhex(j.value ->> 'id'), unhex(j.value ->> 'room'), unhex(j.value ->> 'sender'),
+                    j.value ->> 'content', j.value ->> 'type', 'sent', j.value ->> 'file_url',
+                    j.value ->> 'file_name', j.value ->> 'file_size', j.value ->> 'metadata',
+                    j.value ->> 'client_msg_id', j.value ->> 'at', j.value ->> 'at'
+                 FROM json_each(?1) AS j WHERE true ORDER BY j.key
+                 ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+                 RETURNING id",
             )
-            .bind(m.id)
-            .bind(m.room_id)
-            .bind(m.sender.id)
-            .bind(&m.content)
-            .bind(m.message_type.as_str())
-            .bind(m.file_url.as_deref())
-            .bind(m.file_name.as_deref())
-            .bind(m.file_size)
-            .bind(metadata)
-            .bind(m.client_msg_id.as_deref())
-            .bind(micros(m.created_at))
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                stored.insert(m.id, m.created_at);
-                let delta = rooms
-                    .entry(m.room_id)
-                    .or_insert(RoomDelta { count: 0, last: m });
-                delta.count += 1;
-                if (m.created_at, m.id) > (delta.last.created_at, delta.last.id) {
-                    delta.last = m;
-                }
+            .bind(Value::Array(rows).to_string())
+            .fetch_all(&mut *tx)
+            .await?
+        };
+        let inserted: std::collections::HashSet<Uuid> = inserted.into_iter().collect();
+        let mut stored = Stored::with_capacity(inserted.len());
+        let mut rooms: HashMap<Uuid, RoomDelta<'_>> = HashMap::new();
+        for m in unique.iter().filter(|m| inserted.contains(&m.id)) {
+            stored.insert(m.id, m.created_at);
+            let delta = rooms
+                .entry(m.room_id)
+                .or_insert(RoomDelta { count: 0, last: m });
+            delta.count += 1;
+            if (m.created_at, m.id) > (delta.last.created_at, delta.last.id) {
+                delta.last = m;
             }
         }
-        for (room, delta) in &rooms {
-            let at = micros(delta.last.created_at);
+        if !rooms.is_empty() {
+            let updates: Vec<Value> = rooms
+                .iter()
+                .map(|(room, d)| {
+                    serde_json::json!({
+                        "room": room.simple().to_string(),
+                        "n": d.count,
+                        "at": micros(d.last.created_at),
+                        "preview": d.last.preview(),
+                        "sender": d.last.sender.id.simple().to_string(),
+                    })
+                })
+                .collect();
             sqlx::query(
                 "UPDATE chat_rooms SET
-                    message_count = message_count + ?2,
-                    last_message_content = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at
-                        THEN ?4 ELSE last_message_content END,
-                    last_message_sender_id = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at
-                        THEN ?5 ELSE last_message_sender_id END,
-                    last_message_at = max(coalesce(last_message_at, ?3), ?3),
-                    updated_at = max(updated_at, ?3)
-                 WHERE id = ?1",
+                    message_count = message_count + (u.value ->> 'n'),
+                    last_message_content = CASE WHEN last_message_at IS NULL OR (u.value ->> 'at') >= last_message_at
+                        THEN u.value ->> 'preview' ELSE last_message_content END,
+                    last_message_sender_id = CASE WHEN last_message_at IS NULL OR (u.value ->> 'at') >= last_message_at
+                        THEN unhex(u.value ->> 'sender') ELSE last_message_sender_id END,
+                    last_message_at = max(coalesce(last_message_at, u.value ->> 'at'), u.value ->> 'at'),
+                    updated_at = max(updated_at, u.value ->> 'at')
+                 FROM json_each(?1) AS u
+                 WHERE chat_rooms.id = unhex(u.value ->> 'room')",
             )
-            .bind(room)
-            .bind(delta.count)
-            .bind(at)
-            .bind(delta.last.preview())
-            .bind(delta.last.sender.id)
+            .bind(Value::Array(updates).to_string())
             .execute(&mut *tx)
             .await?;
         }
@@ -577,8 +607,31 @@ impl Store for SqliteStore {
                 existing.push((key.clone(), message_from_row(&row)?));
             }
         }
+        let mut moved = Vec::new();
+        if !delivered.is_empty() {
+            let ids: Vec<String> = delivered.iter().map(|id| id.simple().to_string()).collect();
+            let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                "UPDATE chat_messages SET status = 'delivered', updated_at = ?2
+                 WHERE id IN (SELECT unhex(value) FROM json_each(?1)) AND status = 'sent'
+                 RETURNING id, chat_room_id",
+            )
+            .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+            .bind(micros(at))
+            .fetch_all(&mut *tx)
+            .await?;
+            moved = rows
+                .into_iter()
+                .map(|(message_id, room_id)| Delivered {
+                    message_id,
+                    room_id,
+                })
+                .collect();
+        }
         tx.commit().await?;
-        plan.outcomes(batch, &stored, &existing)
+        Ok(Committed {
+            inserted: plan.outcomes(batch, &stored, &existing)?,
+            delivered: moved,
+        })
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {
@@ -741,29 +794,6 @@ impl Store for SqliteStore {
             read_at: at,
             changed,
         })
-    }
-
-    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut out = Vec::new();
-        for id in ids {
-            let room: Option<Uuid> = sqlx::query_scalar(
-                "UPDATE chat_messages SET status = 'delivered', updated_at = ?2
-                 WHERE id = ?1 AND status = 'sent' RETURNING chat_room_id",
-            )
-            .bind(id)
-            .bind(micros(at))
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(room_id) = room {
-                out.push(Delivered {
-                    message_id: *id,
-                    room_id,
-                });
-            }
-        }
-        tx.commit().await?;
-        Ok(out)
     }
 
     async fn unread_counts(&self, user: Uuid, rooms: &[Uuid]) -> StoreResult<HashMap<Uuid, i64>> {

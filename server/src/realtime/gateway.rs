@@ -27,7 +27,7 @@ use crate::db::{Cursor, MessageQuery};
 use crate::error::{AppError, AppResult};
 use crate::http::filters_bearer;
 use crate::state::AppState;
-use crate::writer::Receipt;
+use crate::writer::Stored;
 
 /// How long a replay may wait for a slow client before it is dropped.
 const REPLAY_PATIENCE: Duration = Duration::from_secs(10);
@@ -264,7 +264,7 @@ enum Outcome {
     /// Answered now.
     Done(Answer),
     /// A message queued for storage: answered once it is durable.
-    Queued(Receipt),
+    Queued(Stored),
 }
 
 /// The reply to an event: the contract's reply event (if any) and the ack's fields.
@@ -433,7 +433,7 @@ async fn replay(
             Sent::Closed | Sent::Dropped => break,
         }
         if message.sender_id != conn.user_id && access.has_participant(conn.user_id) {
-            state.events.delivered(message.id, access.id, conn.user_id);
+            state.events.delivered(message.id, conn.user_id);
         }
     }
     Ok((count, has_more))
