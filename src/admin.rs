@@ -287,6 +287,39 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 })
                 .await?;
         }
+        AdminCommand::Audit { since, user, limit } => {
+            let lines = admin.audit(since, user.as_deref(), limit).await?;
+            if json {
+                print_json(&lines)?;
+            } else {
+                table::print(
+                    &["WHEN", "ACTION", "BY", "ROOM", "MESSAGE", "USER", "DETAIL"],
+                    &lines
+                        .iter()
+                        .map(|l| {
+                            let short = |id: Option<uuid::Uuid>| {
+                                id.map(|i| i.to_string()).unwrap_or_else(|| "-".into())
+                            };
+                            vec![
+                                time(&l.at),
+                                l.action.clone(),
+                                l.actor_email.clone().unwrap_or_else(|| {
+                                    if l.actor_id.is_some() {
+                                        "(removed)".into()
+                                    } else {
+                                        "operator".into()
+                                    }
+                                }),
+                                short(l.room_id),
+                                short(l.message_id),
+                                short(l.target_user_id),
+                                l.detail.to_string(),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
         AdminCommand::Stats => {
             let stats = admin.stats().await?;
             if json {

@@ -233,6 +233,31 @@ pub struct ServeArgs {
     /// Packets queued per connection before a slow client is disconnected.
     #[arg(long, env = "SOCKET_QUEUE", default_value_t = 1024)]
     pub socket_queue: usize,
+    /// Messages per user per second (0: no limit).
+    #[arg(long, env = "MESSAGES_PER_SECOND", default_value_t = 10)]
+    pub messages_per_second: u32,
+    /// Burst of messages a user may send at once.
+    #[arg(long, env = "MESSAGE_BURST", default_value_t = 30)]
+    pub message_burst: u32,
+    /// Socket.IO events per connection per second (0: no limit).
+    #[arg(long, env = "EVENTS_PER_SECOND", default_value_t = 100)]
+    pub events_per_second: u32,
+    /// Login attempts per minute per account (0: no limit).
+    #[arg(long, env = "LOGINS_PER_MINUTE", default_value_t = 10)]
+    pub logins_per_minute: u32,
+    /// Login attempts per minute per client address (0: no limit).
+    #[arg(long, env = "LOGINS_PER_MINUTE_PER_ADDRESS", default_value_t = 60)]
+    pub logins_per_minute_per_address: u32,
+    /// Open Socket.IO connections per user (0: no limit).
+    #[arg(long, env = "CONNECTIONS_PER_USER", default_value_t = 50)]
+    pub connections_per_user: usize,
+    /// Open Socket.IO connections per client address (0: no limit; behind a proxy all
+    /// clients share its address).
+    #[arg(long, env = "CONNECTIONS_PER_ADDRESS", default_value_t = 5000)]
+    pub connections_per_address: usize,
+    /// Rooms one connection may join.
+    #[arg(long, env = "MAX_ROOMS_JOINED", default_value_t = 1000)]
+    pub max_rooms_joined: usize,
     /// Time given to in-flight work when stopping.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = duration::parse)]
     pub shutdown_grace: Duration,
@@ -391,6 +416,20 @@ pub enum AdminCommand {
         after_help = "Example:\n  REDIS_URL=redis://127.0.0.1:6379 tigo-chat admin monitor --json"
     )]
     Monitor,
+    /// The audit log: room creation, edits and deletions (by whom), admin reads, purges, role changes.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin audit --since 24h\n  tigo-chat admin audit --user ops@tigo.dev --json\n  tigo-chat admin audit --since 2024-01-15T00:00:00Z --limit 1000"
+    )]
+    Audit {
+        /// A duration back from now (24h, 7d) or an RFC 3339 instant.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Lines where this user (email or id) acted or was acted on.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
     /// Users, rooms, messages (total, last hour, last day) and users online.
     #[command(after_help = "Example:\n  tigo-chat admin stats --json")]
     Stats,
@@ -423,6 +462,15 @@ pub struct CreateUserArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+pub fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Some(at) = tigo_common::time::parse(text) {
+        return Ok(at);
+    }
+    let back = duration::parse(text)?;
+    let back = chrono::Duration::from_std(back).map_err(|e| e.to_string())?;
+    Ok(chrono::Utc::now() - back)
 }
 
 pub fn parse_room_type(text: &str) -> Result<tigo_common::RoomType, String> {

@@ -60,6 +60,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.limits.max_message_chars = args.max_message_chars;
     config.limits.max_body_bytes = args.max_payload_bytes;
     config.limits.socket_queue = args.socket_queue.max(16);
+    config.limits.messages_per_second = args.messages_per_second;
+    config.limits.message_burst = args.message_burst;
+    config.limits.events_per_second = args.events_per_second;
+    config.limits.logins_per_minute_per_account = args.logins_per_minute;
+    config.limits.logins_per_minute_per_address = args.logins_per_minute_per_address;
+    config.limits.connections_per_user = args.connections_per_user;
+    config.limits.connections_per_address = args.connections_per_address;
+    config.limits.max_rooms_joined = args.max_rooms_joined.max(1);
     tracing::info!(database = %config.database.redacted(), redis = config.redis_url.is_some(), "starting");
     let addr = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind(&addr)

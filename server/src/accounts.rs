@@ -47,12 +47,24 @@ fn string<'a>(obj: &'a serde_json::Map<String, Value>, name: &str, p: &mut Probl
 
 /// `POST /auth/login`: the same 401 for an unknown email, a wrong password and a
 /// deactivated account, after the same amount of work.
-pub async fn login(state: &AppState, body: &Value) -> AppResult<LoginResponse> {
+pub async fn login(
+    state: &AppState,
+    body: &Value,
+    address: Option<std::net::IpAddr>,
+) -> AppResult<LoginResponse> {
     let obj = object(body)?;
     let mut p = Problems::default();
     let email = normalize_email(string(obj, "email", &mut p));
     let password = string(obj, "password", &mut p).to_string();
     p.finish()?;
+    if let Err(wait) = state.limits.login(&email, address) {
+        state.metrics.rate_limited("logins");
+        let secs = crate::limits::retry_after(wait);
+        return Err(AppError::TooManyRequests {
+            message: format!("Too many login attempts; retry in {secs} s"),
+            retry_after_secs: secs,
+        });
+    }
     let record = state.store.user_by_email(&email).await?;
     let hash = record.as_ref().map(|r| r.password_hash.clone());
     let verified = password::verify(password, hash).await;

@@ -300,6 +300,13 @@ impl Admin {
             total += deleted;
             progress(total);
         }
+        self.record(db::AuditEntry {
+            action: "messages.purge",
+            room,
+            detail: serde_json::json!({ "before": tigo_common::time::format(&before), "deleted": total }),
+            ..Default::default()
+        })
+        .await;
         Ok(total)
     }
 
@@ -345,6 +352,13 @@ impl Admin {
         roles.sort();
         roles.dedup();
         self.store.set_roles(user.user.id, &roles).await?;
+        self.record(db::AuditEntry {
+            action: "user.roles",
+            target_user: Some(user.user.id),
+            detail: serde_json::json!({ "from": user.user.roles, "to": roles }),
+            ..Default::default()
+        })
+        .await;
         self.announce_user_change(user.user.id).await;
         Ok(self.find_user(&user.user.id.to_string()).await?.into())
     }
@@ -352,6 +366,13 @@ impl Admin {
     pub async fn set_active(&self, who: &str, active: bool) -> AdminResult<UserRow> {
         let user = self.find_user(who).await?;
         self.store.set_active(user.user.id, active).await?;
+        self.record(db::AuditEntry {
+            action: "user.active",
+            target_user: Some(user.user.id),
+            detail: serde_json::json!({ "active": active }),
+            ..Default::default()
+        })
+        .await;
         self.announce_user_change(user.user.id).await;
         Ok(self.find_user(&user.user.id.to_string()).await?.into())
     }
@@ -580,6 +601,38 @@ impl Admin {
 
     /// Creates a user (operators grant HotelOwner and Admin this way).
     pub async fn create_user(&self, account: crate::accounts::NewAccount) -> AdminResult<User> {
-        Ok(crate::accounts::create_user(self.store.as_ref(), account).await?)
+        let user = crate::accounts::create_user(self.store.as_ref(), account).await?;
+        self.record(db::AuditEntry {
+            action: "user.create",
+            target_user: Some(user.id),
+            detail: serde_json::json!({ "roles": user.roles }),
+            ..Default::default()
+        })
+        .await;
+        Ok(user)
+    }
+
+    /// Operator commands are audited with no actor.
+    async fn record(&self, entry: db::AuditEntry) {
+        if let Err(err) = self.store.audit(&entry).await {
+            tracing::warn!(%err, action = entry.action, "could not write the audit log");
+        }
+    }
+
+    /// The audit log: since an instant, about a user (email or id), newest `limit` lines.
+    pub async fn audit(
+        &self,
+        since: Option<DateTime<Utc>>,
+        user: Option<&str>,
+        limit: i64,
+    ) -> AdminResult<Vec<db::AuditRecord>> {
+        let user = match user {
+            Some(who) => Some(self.find_user(who).await?.user.id),
+            None => None,
+        };
+        Ok(self
+            .store
+            .audit_log(since, user, limit.clamp(1, 100_000))
+            .await?)
     }
 }

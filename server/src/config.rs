@@ -87,6 +87,19 @@ pub struct Limits {
     pub max_pending_events: u64,
     /// A `typing_start` with no stop ends by itself after this long.
     pub typing_ttl: Duration,
+    /// Messages per user per second (0: no limit), with bursts up to `message_burst`.
+    pub messages_per_second: u32,
+    pub message_burst: u32,
+    /// Client events per connection per second (0: no limit).
+    pub events_per_second: u32,
+    /// Login attempts per minute per account and per client address (0: no limit).
+    pub logins_per_minute_per_account: u32,
+    pub logins_per_minute_per_address: u32,
+    /// Open Socket.IO connections per user and per client address (0: no limit).
+    pub connections_per_user: usize,
+    pub connections_per_address: usize,
+    /// Rooms one connection may have joined.
+    pub max_rooms_joined: usize,
 }
 
 impl Default for Limits {
@@ -105,6 +118,14 @@ impl Default for Limits {
             writer_queue: 16_384,
             max_pending_events: 256,
             typing_ttl: Duration::from_secs(5),
+            messages_per_second: 10,
+            message_burst: 30,
+            events_per_second: 100,
+            logins_per_minute_per_account: 10,
+            logins_per_minute_per_address: 60,
+            connections_per_user: 50,
+            connections_per_address: 5000,
+            max_rooms_joined: 1000,
         }
     }
 }

@@ -44,6 +44,7 @@ struct Inner {
     followups: mpsc::Sender<Followup>,
     /// To the writer: messages that reached a recipient (committed with the next batch).
     receipts: mpsc::Sender<Receipt>,
+    metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
 fn to_value<T: Serialize>(data: &T) -> Value {
@@ -83,8 +84,23 @@ impl Events {
                 bus,
                 followups,
                 receipts,
+                metrics: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Counts a stored message for `/metrics`.
+    pub fn counted_message(&self) {
+        if let Some(metrics) = self.inner.metrics.get() {
+            metrics
+                .messages
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Lets the dispatcher count what it sees (set once at start).
+    pub fn set_metrics(&self, metrics: Arc<crate::metrics::Metrics>) {
+        let _ = self.inner.metrics.set(metrics);
     }
 
     pub fn instance(&self) -> Uuid {

@@ -19,6 +19,8 @@ pub mod followups;
 pub mod health;
 pub mod http;
 pub mod killable;
+pub mod limits;
+pub mod metrics;
 pub mod presence;
 pub mod realtime;
 pub mod startup;

@@ -126,6 +126,7 @@ impl Application {
         );
         let typing = Typing::new(config.limits.typing_ttl, events.clone());
         let (notifications, _) = broadcast::channel(1024);
+        let config_limits = config.limits.clone();
         let state = AppState::new(Inner {
             keys: Keys::new(secret.as_bytes()),
             config,
@@ -137,8 +138,11 @@ impl Application {
             presence: presence.clone(),
             typing,
             notifications,
+            metrics: Arc::new(crate::metrics::Metrics::default()),
+            limits: crate::limits::RateLimits::new(&config_limits),
             shutdown: shutdown.clone(),
         });
+        events.set_metrics(state.metrics.clone());
         tokio::spawn(crate::followups::run(state.clone(), followups_rx));
         tokio::spawn(sweep(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
@@ -155,7 +159,13 @@ impl Application {
             });
         }
         let limits = &state.config.limits;
+        // The API takes no binary attachments: a few, small, are tolerated; floods are not.
+        let parser = socketioxide::ParserConfig::common()
+            .max_incoming_binaries(4)
+            .max_incoming_binary_buf_size(limits.max_body_bytes)
+            .packet_completion_timeout(Duration::from_secs(5));
         let (layer, io) = SocketIo::builder()
+            .with_parser(parser)
             .with_state(state.clone())
             .max_payload(limits.max_body_bytes as u64)
             .max_buffer_size(limits.socket_queue)
@@ -215,6 +225,7 @@ impl Application {
                             peer,
                             service.clone(),
                             cors.clone(),
+                            state.metrics.clone(),
                             connections.clone(),
                         ));
                     }
@@ -255,6 +266,7 @@ async fn sweep(state: AppState) {
             _ = every.tick() => {}
             () = state.shutdown.cancelled() => return,
         }
+        state.limits.sweep();
         for conn in state.events.hub().sweep() {
             tracing::debug!(user_id = %conn.user_id, "swept a stale connection");
             state
@@ -334,6 +346,7 @@ fn refused_origin() -> Response<Body> {
 async fn handle<S, B>(
     service: S,
     cors: Cors,
+    metrics: Arc<crate::metrics::Metrics>,
     peer: SocketAddr,
     kill: ConnKill,
     mut req: Request<Incoming>,
@@ -373,7 +386,16 @@ where
             return Ok(response);
         }
     }
+    let started = std::time::Instant::now();
+    let route = crate::metrics::route_of(req.method().as_str(), req.uri().path());
     let response = service.oneshot(req).await?;
+    let status = response.status().as_u16();
+    if !route.ends_with("/socket.io") {
+        metrics.http(&route, status, started.elapsed());
+        if status >= 400 {
+            metrics.error(crate::metrics::error_kind(status));
+        }
+    }
     let mut response = response.map(|body| body.map_err(Into::into).boxed_unsync());
     if let Some(origin) = &origin {
         cors.decorate(response.headers_mut(), origin);
@@ -386,6 +408,7 @@ async fn serve_connection<S, B>(
     peer: SocketAddr,
     service: S,
     cors: Cors,
+    metrics: Arc<crate::metrics::Metrics>,
     stop: CancellationToken,
 ) where
     S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
@@ -401,7 +424,14 @@ async fn serve_connection<S, B>(
     let stream = Killable::new(stream, kill.clone());
     let kill = ConnKill(kill);
     let svc = tower::service_fn(move |req: Request<Incoming>| {
-        handle(service.clone(), cors.clone(), peer, kill.clone(), req)
+        handle(
+            service.clone(),
+            cors.clone(),
+            metrics.clone(),
+            peer,
+            kill.clone(),
+            req,
+        )
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder

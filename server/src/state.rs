@@ -11,6 +11,8 @@ use crate::config::Config;
 use crate::db::Store;
 use crate::events::Events;
 use crate::followups::Notification;
+use crate::limits::RateLimits;
+use crate::metrics::Metrics;
 use crate::presence::Presence;
 use crate::realtime::typing::Typing;
 use crate::writer::Writer;
@@ -32,6 +34,8 @@ pub struct Inner {
     pub typing: Typing,
     /// Notifications for offline recipients when there is no Redis to publish them on.
     pub notifications: broadcast::Sender<Notification>,
+    pub metrics: Arc<Metrics>,
+    pub limits: RateLimits,
     pub shutdown: CancellationToken,
 }
 

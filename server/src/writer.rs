@@ -222,6 +222,7 @@ async fn commit(
     };
     for (job, outcome) in jobs.drain(..).zip(outcomes) {
         if let Ok(Inserted::New(message)) = &outcome {
+            events.counted_message();
             events.new_message(message, job.draft.access);
         }
         let _ = job.reply.send(outcome);

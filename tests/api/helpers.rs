@@ -152,6 +152,14 @@ pub fn test_config(db: &TestDb) -> Config {
     let mut config = Config::new(db.config.clone());
     config.jwt_secret = Some(SECRET.into());
     config.pool.max_connections = 5;
+    // Rate limits are off unless a test is about them (tests/api/hardening.rs).
+    let limits = &mut config.limits;
+    limits.messages_per_second = 0;
+    limits.events_per_second = 0;
+    limits.logins_per_minute_per_account = 0;
+    limits.logins_per_minute_per_address = 0;
+    limits.connections_per_user = 0;
+    limits.connections_per_address = 0;
     config
 }
 

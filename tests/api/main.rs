@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod hardening;
+
 mod auth;
 mod authz;
 mod cli;

@@ -69,6 +69,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         ("/chat/admin/queue", "get"),
         ("/chat/users/lookup", "get"),
         ("/chat/health", "get"),
+        ("/metrics", "get"),
     ];
     for (path, method) in expected {
         let op = &doc["paths"][path][method];

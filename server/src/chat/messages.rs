@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::validate::{self, Bound, Params, Problems};
 use super::{is_admin, room_access};
-use crate::db::{Cursor, Inserted, MessageQuery};
+use crate::db::{AuditEntry, Cursor, Inserted, MessageQuery};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::writer::{Draft, Stored};
@@ -14,6 +14,14 @@ use crate::writer::{Draft, Stored};
 /// Validates and access-checks a message, then queues it; the receipt resolves once it is
 /// stored. Queue order is storage and delivery order.
 pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult<Stored> {
+    if let Err(wait) = state.limits.message(caller.id) {
+        state.metrics.rate_limited("messages");
+        let secs = crate::limits::retry_after(wait);
+        return Err(AppError::TooManyRequests {
+            message: format!("Too many messages; retry in {secs} s"),
+            retry_after_secs: secs,
+        });
+    }
     let message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
     state.writer.enqueue(Draft {
@@ -67,7 +75,8 @@ pub async fn history(
     let before = validate::bound_param(params, "before", &mut p);
     let after = validate::bound_param(params, "after", &mut p);
     p.finish()?;
-    room_access(state, caller, room).await?;
+    let access = room_access(state, caller, room).await?;
+    crate::chat::audit_admin_read(state, caller, &access).await;
     let query = MessageQuery {
         room_id: room,
         before: cursor(state, room, "before", before, false).await?,
@@ -103,6 +112,18 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
         .edit_message(id, &content, chrono::Utc::now())
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    crate::chat::audit(
+        state,
+        AuditEntry {
+            actor: Some(caller.id),
+            action: "message.edit",
+            room: Some(edited.chat_room_id),
+            message: Some(edited.id),
+            target_user: Some(edited.sender_id),
+            ..AuditEntry::default()
+        },
+    )
+    .await;
     state.events.message_edited(&edited);
     Ok(edited)
 }
@@ -129,6 +150,18 @@ pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<Mess
         room_id: deleted.chat_room_id,
         deleted_by: caller.id,
     };
+    crate::chat::audit(
+        state,
+        AuditEntry {
+            actor: Some(caller.id),
+            action: "message.delete",
+            room: Some(deleted.chat_room_id),
+            message: Some(deleted.id),
+            target_user: Some(deleted.sender_id),
+            detail: serde_json::json!({ "by_admin": caller.id != deleted.sender_id }),
+        },
+    )
+    .await;
     state.events.message_deleted(&event);
     Ok(event)
 }

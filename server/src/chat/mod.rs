@@ -16,6 +16,29 @@ pub fn is_admin(user: &User) -> bool {
     user.has_role(Role::Admin)
 }
 
+/// Appends to the audit log; a failure is logged, never fails the operation it records.
+pub async fn audit(state: &AppState, entry: crate::db::AuditEntry) {
+    if let Err(err) = state.store.audit(&entry).await {
+        tracing::warn!(%err, action = entry.action, "could not write the audit log");
+    }
+}
+
+/// An Admin reading a room they are not in is audited.
+pub async fn audit_admin_read(state: &AppState, caller: &User, access: &RoomAccess) {
+    if !access.has_participant(caller.id) && is_admin(caller) {
+        audit(
+            state,
+            crate::db::AuditEntry {
+                actor: Some(caller.id),
+                action: "room.admin_read",
+                room: Some(access.id),
+                ..Default::default()
+            },
+        )
+        .await;
+    }
+}
+
 /// A user by id, through the cache.
 pub async fn user(state: &AppState, id: Uuid) -> AppResult<Option<UserRecord>> {
     if let Some(record) = state.users.get(&id) {

@@ -44,6 +44,20 @@ pub async fn create(state: &AppState, caller: &User, body: &Value) -> AppResult<
     let (room, created) = state.store.create_room(&new, caller.id).await?;
     if created {
         state.rooms.insert(room.id, access_of(&room));
+        crate::chat::audit(
+            state,
+            crate::db::AuditEntry {
+                actor: Some(caller.id),
+                action: "room.create",
+                room: Some(room.id),
+                detail: serde_json::json!({
+                    "type": room.room_type,
+                    "participants": [room.participant1_id, room.participant2_id],
+                }),
+                ..Default::default()
+            },
+        )
+        .await;
         state.events.room_created(&room);
     }
     Ok((room, created))
@@ -100,7 +114,8 @@ pub async fn list(state: &AppState, caller: &User, params: &Params) -> AppResult
 
 /// `GET /chat/rooms/:id`.
 pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room> {
-    room_access(state, caller, room).await?;
+    let access = room_access(state, caller, room).await?;
+    crate::chat::audit_admin_read(state, caller, &access).await;
     state
         .store
         .room(room, caller.id)

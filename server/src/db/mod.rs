@@ -344,6 +344,32 @@ pub struct Delivered {
     pub room_id: Uuid,
 }
 
+/// One line for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditEntry {
+    /// `None`: an operator command.
+    pub actor: Option<Uuid>,
+    pub action: &'static str,
+    pub room: Option<Uuid>,
+    pub message: Option<Uuid>,
+    pub target_user: Option<Uuid>,
+    pub detail: Value,
+}
+
+/// An audit line as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub room_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub target_user_id: Option<Uuid>,
+    pub detail: Value,
+}
+
 /// Counts for `admin stats`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Stats {
@@ -475,6 +501,17 @@ pub trait Store: Send + Sync + 'static {
     async fn count_older(&self, before: DateTime<Utc>, room: Option<Uuid>) -> StoreResult<i64>;
 
     async fn stats(&self, now: DateTime<Utc>) -> StoreResult<Stats>;
+
+    /// Appends to the audit log.
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+
+    /// Audit lines since `since` (newest last), those where `user` acted or was acted on.
+    async fn audit_log(
+        &self,
+        since: Option<DateTime<Utc>>,
+        user: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>>;
 }
 
 /// Messages a batch stored, with the instant the database gave each.

@@ -862,4 +862,58 @@ impl Store for PgStore {
             messages_last_day: row.try_get("last_day")?,
         })
     }
+
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (actor_id, action, room_id, message_id, target_user_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.room)
+        .bind(entry.message)
+        .bind(entry.target_user)
+        .bind(&entry.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        since: Option<DateTime<Utc>>,
+        user: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM (
+                SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.room_id,
+                       a.message_id, a.target_user_id, a.detail
+                FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+                WHERE ($1::timestamptz IS NULL OR a.at >= $1)
+                  AND ($2::uuid IS NULL OR a.actor_id = $2 OR a.target_user_id = $2)
+                ORDER BY a.id DESC LIMIT $3
+             ) recent ORDER BY id",
+        )
+        .bind(since)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: row.try_get("at")?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor_email: row.try_get("actor_email")?,
+                    action: row.try_get("action")?,
+                    room_id: row.try_get("room_id")?,
+                    message_id: row.try_get("message_id")?,
+                    target_user_id: row.try_get("target_user_id")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
 }

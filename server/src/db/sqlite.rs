@@ -887,4 +887,61 @@ impl Store for SqliteStore {
             messages_last_day: row.try_get("last_day")?,
         })
     }
+
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, action, room_id, message_id, target_user_id, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(micros(Utc::now()))
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.room)
+        .bind(entry.message)
+        .bind(entry.target_user)
+        .bind(entry.detail.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        since: Option<DateTime<Utc>>,
+        user: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM (
+                SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.room_id,
+                       a.message_id, a.target_user_id, a.detail
+                FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+                WHERE (?1 IS NULL OR a.at >= ?1)
+                  AND (?2 IS NULL OR a.actor_id = ?2 OR a.target_user_id = ?2)
+                ORDER BY a.id DESC LIMIT ?3
+             ) ORDER BY id",
+        )
+        .bind(since.map(micros))
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let detail: String = row.try_get("detail")?;
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: instant(row.try_get("at")?)?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor_email: row.try_get("actor_email")?,
+                    action: row.try_get("action")?,
+                    room_id: row.try_get("room_id")?,
+                    message_id: row.try_get("message_id")?,
+                    target_user_id: row.try_get("target_user_id")?,
+                    detail: serde_json::from_str(&detail)
+                        .map_err(|e| StoreError::Corrupt(format!("audit detail: {e}")))?,
+                })
+            })
+            .collect()
+    }
 }

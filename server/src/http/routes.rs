@@ -8,7 +8,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
-use super::filters::{authed, json_body, params, recover, with_state};
+use super::filters::{PeerAddr, authed, json_body, params, recover, with_state};
 use super::{json, no_content, reply};
 use crate::chat::validate::{Params, path_uuid};
 use crate::chat::{messages, rooms};
@@ -21,10 +21,17 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let login = warp::path!("auth" / "login")
         .and(warp::post())
         .and(with_state(state.clone()))
+        .and(warp::ext::optional::<PeerAddr>())
         .and(json_body(limit))
-        .then(|state: AppState, body: Value| async move {
-            reply(StatusCode::OK, crate::accounts::login(&state, &body).await)
-        })
+        .then(
+            |state: AppState, peer: Option<PeerAddr>, body: Value| async move {
+                let address = peer.map(|p| p.0.ip());
+                reply(
+                    StatusCode::OK,
+                    crate::accounts::login(&state, &body, address).await,
+                )
+            },
+        )
         .boxed();
 
     let register = warp::path!("auth" / "register")
@@ -214,6 +221,30 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         })
         .boxed();
 
+    let metrics = warp::path!("metrics")
+        .and(warp::get())
+        .and(with_state(state.clone()))
+        .then(|state: AppState| async move {
+            let hub = state.events.hub();
+            let database_up = matches!(
+                tokio::time::timeout(std::time::Duration::from_secs(1), state.store.ping()).await,
+                Ok(Ok(()))
+            );
+            let gauges = crate::metrics::Gauges {
+                connections: hub.connections(),
+                users_here: hub.local_users().len(),
+                database_up,
+                bus_up: state.events.bus().redis().map(|r| r.is_up()),
+            };
+            let mut response = Response::new(state.metrics.render(&gauges).into());
+            response.headers_mut().insert(
+                warp::http::header::CONTENT_TYPE,
+                warp::http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            response
+        })
+        .boxed();
+
     let openapi = warp::path!("openapi.json")
         .and(warp::get())
         .map(super::openapi::document)
@@ -251,6 +282,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(health)
         .unify()
         .or(openapi)
+        .unify()
+        .or(metrics)
         .unify()
         .recover(recover)
         .unify()

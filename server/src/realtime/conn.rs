@@ -18,8 +18,14 @@ use crate::killable::ConnKill;
 /// many per room) so a replay requested right after connecting skips them.
 const RECENT_IDS: usize = 64;
 
+/// Connections cut off for not keeping up, since start (for `/metrics`).
+pub static CUT_OFF: AtomicU64 = AtomicU64::new(0);
+
 /// How a joined room delivers to this connection.
 pub(crate) enum Gate {
+    /// Joined while the client is still being told it is connected: events wait here and go
+    /// out, in order, the moment it is.
+    Connecting { pending: Vec<Outgoing> },
     /// Joined at connect; remembers the first live message ids.
     Fresh { recent: Vec<Uuid> },
     /// Joined by `join_room`: everything goes straight out.
@@ -32,14 +38,19 @@ pub struct Conn {
     pub socket: SocketRef,
     pub user_id: Uuid,
     pub is_admin: bool,
+    /// Identifies this connection for per-connection limits.
+    pub key: Uuid,
+    /// The client's address (per-address limits).
+    pub addr: Option<std::net::IpAddr>,
     pub(crate) rooms: Mutex<HashMap<Uuid, Gate>>,
     next_ticket: AtomicU64,
     processing: Turnstile,
     replying: Turnstile,
     /// Events that may wait for their turn before new ones are refused.
     max_backlog: u64,
-    /// Registered in the hub (after the client heard it is connected).
+    /// The client heard it is connected.
     ready: AtomicBool,
+    created: std::time::Instant,
     /// Cut off for being too slow: emits stop, the transport is closing.
     cut: AtomicBool,
 }
@@ -56,27 +67,57 @@ pub enum Sent {
 
 impl Conn {
     pub fn new(socket: SocketRef, user_id: Uuid, is_admin: bool, max_backlog: u64) -> Conn {
+        let addr = socket
+            .req_parts()
+            .extensions
+            .get::<crate::http::PeerAddr>()
+            .map(|p| p.0.ip());
         Conn {
             socket,
             user_id,
             is_admin,
+            key: Uuid::new_v4(),
+            addr,
             rooms: Mutex::new(HashMap::new()),
             next_ticket: AtomicU64::new(0),
             processing: Turnstile::default(),
             replying: Turnstile::default(),
             max_backlog,
             ready: AtomicBool::new(false),
+            created: std::time::Instant::now(),
             cut: AtomicBool::new(false),
         }
     }
 
-    pub fn mark_ready(&self) {
+    /// The client now knows it is connected: what waited goes out, in order, and live events
+    /// flow from here on.
+    pub fn connected(&self) {
+        let mut rooms = self.lock_rooms();
+        for gate in rooms.values_mut() {
+            if let Gate::Connecting { pending } = gate {
+                let pending = std::mem::take(pending);
+                let recent = pending
+                    .iter()
+                    .filter_map(|o| o.message_id)
+                    .take(RECENT_IDS)
+                    .collect();
+                *gate = Gate::Fresh { recent };
+                for out in pending {
+                    if self.emit(out.event, &*out.data) != Sent::Queued {
+                        break;
+                    }
+                }
+            }
+        }
         self.ready.store(true, Ordering::Release);
     }
 
-    /// Registered, but its socket is gone (the hub's sweep removes such leftovers).
+    /// Registered, but its socket is gone, or never got connected: the hub's sweep removes
+    /// such leftovers (normally the disconnect handler does).
     pub fn is_stale(&self) -> bool {
-        self.ready.load(Ordering::Acquire) && !self.socket.connected()
+        !self.socket.connected()
+            && (self.ready.load(Ordering::Acquire)
+                || self.created.elapsed() > std::time::Duration::from_secs(60))
     }
 
     /// Emits one event; a connection whose queue is full is cut off, never buffered.
@@ -101,6 +142,7 @@ impl Conn {
         if self.cut.swap(true, Ordering::AcqRel) {
             return;
         }
+        CUT_OFF.fetch_add(1, Ordering::Relaxed);
         if self.socket.clone().disconnect().is_err()
             && let Some(ConnKill(kill)) = self.socket.req_parts().extensions.get::<ConnKill>()
         {
@@ -188,7 +230,7 @@ impl Conn {
         let mut rooms = self.lock_rooms();
         match rooms.get_mut(&room) {
             None => Sent::Closed,
-            Some(Gate::Replaying { pending }) => {
+            Some(Gate::Connecting { pending }) | Some(Gate::Replaying { pending }) => {
                 if pending.len() >= max_pending {
                     drop(rooms);
                     tracing::warn!(user_id = %self.user_id, "replay backlog overflow; cutting it off");

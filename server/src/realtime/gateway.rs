@@ -16,7 +16,7 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::{ConnectHandler, FromMessageParts};
 use socketioxide_core::Value as RawValue;
 use tigo_common::{
-    Connected, EventError, JoinedRoom, MessageSent, NAMESPACE, RoomRef, User, client_events as ce,
+    Connected, JoinedRoom, MessageSent, NAMESPACE, RoomRef, User, client_events as ce,
     server_events as se,
 };
 use uuid::Uuid;
@@ -86,9 +86,39 @@ async fn authenticate(
             "Authentication required: pass a token in auth.token, an Authorization: Bearer header or the token query parameter".into(),
         ));
     };
-    let user = chat::authenticate(&state, &token)
-        .await
-        .map_err(|e| Refused(e.message().to_string()))?;
+    let user = chat::authenticate(&state, &token).await.map_err(|e| {
+        state
+            .metrics
+            .connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Refused(e.message().to_string())
+    })?;
+    let limits = &state.config.limits;
+    let hub = state.events.hub();
+    let per_user = hub.user_conns(user.id).len();
+    let per_address = socket
+        .req_parts()
+        .extensions
+        .get::<crate::http::PeerAddr>()
+        .map_or(0, |p| hub.connections_from(p.0.ip()));
+    let refused = if limits.connections_per_user > 0 && per_user >= limits.connections_per_user {
+        Some(("connections_per_user", "Too many connections for this user"))
+    } else if limits.connections_per_address > 0 && per_address >= limits.connections_per_address {
+        Some((
+            "connections_per_address",
+            "Too many connections from this address",
+        ))
+    } else {
+        None
+    };
+    if let Some((limit, why)) = refused {
+        state.metrics.rate_limited(limit);
+        state
+            .metrics
+            .connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(Refused(why.into()));
+    }
     let rooms = state.store.rooms_of_user(user.id).await.map_err(|e| {
         tracing::warn!(%e, "could not load rooms at connect");
         Refused("Service temporarily unavailable, please retry".into())
@@ -103,34 +133,25 @@ async fn authenticate(
         state.rooms.insert(access.id, *access);
     }
     socket.extensions.insert(conn.clone());
-    socket.extensions.insert(Arc::new(rooms));
     register(&socket);
     socket.on_disconnect(on_disconnect);
+    // Registered before the client hears it is connected, so nothing sent meanwhile is
+    // missed (it waits in the gate) and the limits above count this connection at once. If
+    // the connection dies before that, the sweep removes it.
+    hub.add_conn(&conn);
+    for access in rooms.iter().take(limits.max_rooms_joined) {
+        hub.join(&conn, *access, true);
+    }
     tracing::debug!(user_id = %user.id, "socket authenticated");
     Ok(())
 }
 
-/// Runs once the client has been told it is connected: from here on emits reach it, so this
-/// is where the connection joins the hub and its rooms.
+/// Runs once the client has been told it is connected: what waited goes out, and presence
+/// hears of the connection.
 async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
     let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
         return;
     };
-    let rooms = socket
-        .extensions
-        .get::<Arc<Vec<crate::db::RoomAccess>>>()
-        .unwrap_or_default();
-    let hub = state.events.hub();
-    hub.add_conn(&conn);
-    for access in rooms.iter() {
-        hub.join(&conn, *access, true);
-    }
-    conn.mark_ready();
-    if !socket.connected() {
-        // Closed while joining: the disconnect handler may have run before we registered.
-        hub.remove_conn(&conn);
-        return;
-    }
     conn.emit(
         se::CONNECTED,
         &Connected {
@@ -138,6 +159,11 @@ async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
             user_id: conn.user_id,
         },
     );
+    conn.connected();
+    if !socket.connected() {
+        // Closed meanwhile: the disconnect handler may have run before we got here.
+        state.events.hub().remove_conn(&conn);
+    }
     state
         .presence
         .changed(conn.user_id, conn.joined_rooms())
@@ -216,19 +242,18 @@ fn ack_ok(ack: AckSender, wants_ack: bool, fields: Value) {
 /// Reports a failed event: by ack when asked, else as an `error` event.
 fn fail(conn: &Conn, ack: AckSender, wants_ack: bool, err: &AppError) {
     err.log();
-    let message = err.message().to_string();
-    let status_code = err.status();
+    let mut error = json!({"statusCode": err.status(), "message": err.message().to_string()});
+    // Rate limited: say when to try again.
+    if let AppError::TooManyRequests {
+        retry_after_secs, ..
+    } = err
+    {
+        error["retryAfter"] = json!(retry_after_secs);
+    }
     if wants_ack {
-        let _ = ack
-            .send(&json!({"ok": false, "error": {"statusCode": status_code, "message": message}}));
+        let _ = ack.send(&json!({"ok": false, "error": error}));
     } else {
-        conn.emit(
-            se::ERROR,
-            &EventError {
-                message,
-                status_code,
-            },
-        );
+        conn.emit(se::ERROR, &error);
     }
 }
 
@@ -285,11 +310,18 @@ impl Answer {
 
 /// Runs one event: processed in arrival order (a queued message lets the next event in at
 /// once), answered in arrival order.
-async fn run<F, Fut>(inbound: Inbound, ack: AckSender, state: AppState, process: F)
-where
+async fn run<F, Fut>(
+    event: &'static str,
+    inbound: Inbound,
+    ack: AckSender,
+    state: AppState,
+    process: F,
+) where
     F: FnOnce(AppState, Arc<Conn>, Value) -> Fut,
     Fut: std::future::Future<Output = AppResult<Outcome>>,
 {
+    let started = std::time::Instant::now();
+    let metrics = state.metrics.clone();
     let Inbound {
         conn,
         ticket,
@@ -300,9 +332,17 @@ where
         return fail(&conn, ack, wants_ack, &overloaded());
     };
     let processing = conn.processing_turn(ticket).await;
-    let outcome = match validate::reject_nul(&data) {
-        Ok(()) => process(state, conn.clone(), data).await,
-        Err(err) => Err(err),
+    let outcome = match (state.limits.event(conn.key), validate::reject_nul(&data)) {
+        (Err(wait), _) => {
+            state.metrics.rate_limited("events");
+            let secs = crate::limits::retry_after(wait);
+            Err(AppError::TooManyRequests {
+                message: format!("Too many events; retry in {secs} s"),
+                retry_after_secs: secs,
+            })
+        }
+        (Ok(()), Err(err)) => Err(err),
+        (Ok(()), Ok(())) => process(state, conn.clone(), data).await,
     };
     drop(processing);
     let answer = match outcome {
@@ -320,6 +360,10 @@ where
         Err(err) => Err(err),
     };
     let _replying = conn.reply_turn(ticket).await;
+    metrics.event(event, started.elapsed());
+    if let Err(err) = &answer {
+        metrics.error(crate::metrics::error_kind(err.status()));
+    }
     match answer {
         Ok(answer) => {
             if let Some((event, data)) = &answer.event {
@@ -335,27 +379,39 @@ where
 fn register(socket: &SocketRef) {
     socket.on(
         ce::JOIN_ROOM,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, join_room),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::JOIN_ROOM, i, a, s, join_room)
+        },
     );
     socket.on(
         ce::LEAVE_ROOM,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, leave_room),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::LEAVE_ROOM, i, a, s, leave_room)
+        },
     );
     socket.on(
         ce::SEND_MESSAGE,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, send_message),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::SEND_MESSAGE, i, a, s, send_message)
+        },
     );
     socket.on(
         ce::MARK_MESSAGES_READ,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, mark_read),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::MARK_MESSAGES_READ, i, a, s, mark_read)
+        },
     );
     socket.on(
         ce::TYPING_START,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, typing_start),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::TYPING_START, i, a, s, typing_start)
+        },
     );
     socket.on(
         ce::TYPING_STOP,
-        |i: Inbound, a: AckSender, State(s): State<AppState>| run(i, a, s, typing_stop),
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::TYPING_STOP, i, a, s, typing_stop)
+        },
     );
 }
 
@@ -371,6 +427,14 @@ async fn join_room(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<O
     };
     let user = caller(&state, &conn).await?;
     let access = chat::room_access(&state, &user, room).await?;
+    if !conn.joined(room) && conn.joined_rooms().len() >= state.config.limits.max_rooms_joined {
+        state.metrics.rate_limited("rooms_joined");
+        return Err(AppError::TooManyRequests {
+            message: "This connection has joined too many rooms; leave some first".into(),
+            retry_after_secs: 1,
+        });
+    }
+    chat::audit_admin_read(&state, &user, &access).await;
     let hub = state.events.hub();
     let mut joined = JoinedRoom {
         room_id: room,

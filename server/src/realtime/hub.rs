@@ -29,6 +29,8 @@ struct RoomEntry {
 pub struct Hub {
     rooms: RwLock<HashMap<Uuid, RoomEntry>>,
     users: RwLock<HashMap<Uuid, Vec<Arc<Conn>>>>,
+    /// Open connections per client address.
+    addresses: std::sync::Mutex<HashMap<std::net::IpAddr, usize>>,
     /// Live events a replaying connection may hold back before it is dropped.
     max_pending: usize,
 }
@@ -52,6 +54,14 @@ impl Hub {
 
     /// Registers a connection; true when it is the user's first on this instance.
     pub fn add_conn(&self, conn: &Arc<Conn>) -> bool {
+        if let Some(addr) = conn.addr {
+            *self
+                .addresses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(addr)
+                .or_default() += 1;
+        }
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
         let list = users.entry(conn.user_id).or_default();
         list.push(conn.clone());
@@ -70,6 +80,15 @@ impl Hub {
         let before = list.len();
         list.retain(|c| !Arc::ptr_eq(c, conn));
         let removed = list.len() < before;
+        if removed && let Some(addr) = conn.addr {
+            let mut addresses = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = addresses.get_mut(&addr) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    addresses.remove(&addr);
+                }
+            }
+        }
         if list.is_empty() {
             users.remove(&conn.user_id);
             return removed;
@@ -77,20 +96,23 @@ impl Hub {
         false
     }
 
-    /// Adds a connection to a room. `fresh` marks a join made at connect time.
-    pub fn join(&self, conn: &Arc<Conn>, access: RoomAccess, fresh: bool) {
+    /// Adds a connection to a room. `connecting` marks the joins made while the client is
+    /// being told it is connected (their events wait until [`Conn::connected`]).
+    pub fn join(&self, conn: &Arc<Conn>, access: RoomAccess, connecting: bool) {
         {
             let mut rooms = conn.lock_rooms();
             if rooms.contains_key(&access.id) {
-                if !fresh && let Some(gate @ Gate::Fresh { .. }) = rooms.get_mut(&access.id) {
+                if !connecting && let Some(gate @ Gate::Fresh { .. }) = rooms.get_mut(&access.id) {
                     *gate = Gate::Live;
                 }
                 return;
             }
             rooms.insert(
                 access.id,
-                if fresh {
-                    Gate::Fresh { recent: Vec::new() }
+                if connecting {
+                    Gate::Connecting {
+                        pending: Vec::new(),
+                    }
                 } else {
                     Gate::Live
                 },
@@ -135,6 +157,16 @@ impl Hub {
     fn room_conns(&self, room: Uuid) -> Option<(RoomAccess, Vec<Arc<Conn>>)> {
         let rooms = self.rooms.read().unwrap_or_else(|p| p.into_inner());
         rooms.get(&room).map(|e| (e.access, e.conns.clone()))
+    }
+
+    /// Open connections from a client address.
+    pub fn connections_from(&self, addr: std::net::IpAddr) -> usize {
+        self.addresses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&addr)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn user_conns(&self, user: Uuid) -> Vec<Arc<Conn>> {

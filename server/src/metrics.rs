@@ -1,0 +1,360 @@
+//! Prometheus metrics (`GET /metrics`, text format 0.0.4): counters and fixed-bucket
+//! histograms on atomics, cheap enough for the hot path. Label sets are small and fixed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Upper bounds in seconds, from 100 µs to 10 s.
+const BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0,
+];
+
+#[derive(Default)]
+pub struct Histogram {
+    counts: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.counts[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0;
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            cumulative += self.counts[i].load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {count}");
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum{braces} {sum}");
+        let _ = writeln!(out, "{name}_count{braces} {count}");
+    }
+}
+
+/// Counters and histograms keyed by a label value, created on first use.
+#[derive(Default)]
+struct Family<T> {
+    by_label: Mutex<BTreeMap<String, std::sync::Arc<T>>>,
+}
+
+impl<T: Default> Family<T> {
+    fn get(&self, label: &str) -> std::sync::Arc<T> {
+        let mut map = self.by_label.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = map.get(label) {
+            return found.clone();
+        }
+        // Bounded: labels come from fixed sets (routes, event names, error kinds).
+        if map.len() >= 256 {
+            return map
+                .entry("other".into())
+                .or_insert_with(|| std::sync::Arc::new(T::default()))
+                .clone();
+        }
+        map.entry(label.to_string())
+            .or_insert_with(|| std::sync::Arc::new(T::default()))
+            .clone()
+    }
+
+    fn each(&self, mut f: impl FnMut(&str, &T)) {
+        let map = self.by_label.lock().unwrap_or_else(|p| p.into_inner());
+        for (label, value) in map.iter() {
+            f(label, value);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    pub messages: AtomicU64,
+    pub connections_refused: AtomicU64,
+    events: Family<Histogram>,
+    http: Family<Histogram>,
+    http_status: Family<AtomicU64>,
+    errors: Family<AtomicU64>,
+    rate_limited: Family<AtomicU64>,
+}
+
+/// Gauges read when scraped.
+pub struct Gauges {
+    pub connections: usize,
+    pub users_here: usize,
+    pub database_up: bool,
+    /// 1 up, 0 down; `None` in-process (no Redis).
+    pub bus_up: Option<bool>,
+}
+
+impl Metrics {
+    pub fn event(&self, name: &str, elapsed: Duration) {
+        self.events.get(name).observe(elapsed);
+    }
+
+    pub fn http(&self, route: &str, status: u16, elapsed: Duration) {
+        self.http.get(route).observe(elapsed);
+        self.http_status
+            .get(&format!("{route}|{status}"))
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An error answered to a client, by kind (validation, forbidden, unavailable, …).
+    pub fn error(&self, kind: &str) {
+        self.errors.get(kind).fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn rate_limited(&self, limit: &str) {
+        self.rate_limited.get(limit).fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let mut out = String::with_capacity(8192);
+        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+            );
+        };
+        let gauge = |out: &mut String, name: &str, help: &str, value: f64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        };
+        gauge(
+            &mut out,
+            "tigo_connections",
+            "Open Socket.IO connections on this instance.",
+            gauges.connections as f64,
+        );
+        gauge(
+            &mut out,
+            "tigo_users_connected",
+            "Users with a connection on this instance.",
+            gauges.users_here as f64,
+        );
+        gauge(
+            &mut out,
+            "tigo_database_up",
+            "1 when the database answers.",
+            f64::from(u8::from(gauges.database_up)),
+        );
+        match gauges.bus_up {
+            Some(up) => gauge(
+                &mut out,
+                "tigo_bus_up",
+                "1 when Redis pub/sub is connected.",
+                f64::from(u8::from(up)),
+            ),
+            None => gauge(
+                &mut out,
+                "tigo_bus_up",
+                "1 when Redis pub/sub is connected (in-process bus: always 1).",
+                1.0,
+            ),
+        }
+        counter(
+            &mut out,
+            "tigo_messages_total",
+            "Messages stored.",
+            self.messages.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "tigo_slow_consumers_cut_total",
+            "Connections cut off for not keeping up.",
+            crate::realtime::conn::CUT_OFF.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "tigo_connections_refused_total",
+            "Socket.IO connections refused (auth, limits).",
+            self.connections_refused.load(Ordering::Relaxed),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP tigo_event_duration_seconds Socket.IO client events, from arrival to answer.\n# TYPE tigo_event_duration_seconds histogram"
+        );
+        self.events.each(|event, h| {
+            h.render(
+                &mut out,
+                "tigo_event_duration_seconds",
+                &format!("event=\"{event}\""),
+            )
+        });
+        let _ = writeln!(
+            out,
+            "# HELP tigo_http_request_duration_seconds REST requests, by route.\n# TYPE tigo_http_request_duration_seconds histogram"
+        );
+        self.http.each(|route, h| {
+            h.render(
+                &mut out,
+                "tigo_http_request_duration_seconds",
+                &format!("route=\"{route}\""),
+            )
+        });
+        let _ = writeln!(
+            out,
+            "# HELP tigo_http_requests_total REST requests, by route and status.\n# TYPE tigo_http_requests_total counter"
+        );
+        self.http_status.each(|key, n| {
+            let (route, status) = key.split_once('|').unwrap_or((key, "0"));
+            let _ = writeln!(
+                out,
+                "tigo_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        });
+        let _ = writeln!(
+            out,
+            "# HELP tigo_errors_total Errors answered to clients (REST and Socket.IO), by kind.\n# TYPE tigo_errors_total counter"
+        );
+        self.errors.each(|kind, n| {
+            let _ = writeln!(
+                out,
+                "tigo_errors_total{{kind=\"{kind}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        });
+        let _ = writeln!(
+            out,
+            "# HELP tigo_rate_limited_total Requests refused by a rate or size limit, by limit.\n# TYPE tigo_rate_limited_total counter"
+        );
+        self.rate_limited.each(|limit, n| {
+            let _ = writeln!(
+                out,
+                "tigo_rate_limited_total{{limit=\"{limit}\"}} {}",
+                n.load(Ordering::Relaxed)
+            );
+        });
+        out
+    }
+}
+
+/// The `kind` label of an error status.
+pub fn error_kind(status: u16) -> &'static str {
+    match status {
+        400 => "validation",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "too_large",
+        429 => "rate_limited",
+        503 => "unavailable",
+        500..=599 => "internal",
+        _ => "other",
+    }
+}
+
+/// A REST path matched to its route pattern, for a bounded `route` label.
+pub fn route_of(method: &str, path: &str) -> String {
+    const ROUTES: [&str; 16] = [
+        "/auth/login",
+        "/auth/register",
+        "/auth/me",
+        "/chat/rooms",
+        "/chat/rooms/:id",
+        "/chat/rooms/:id/messages",
+        "/chat/rooms/:id/read",
+        "/chat/rooms/:id/online-users",
+        "/chat/messages",
+        "/chat/messages/:id",
+        "/chat/health",
+        "/chat/admin/online-users",
+        "/chat/admin/queue",
+        "/chat/users/lookup",
+        "/openapi.json",
+        "/metrics",
+    ];
+    if path.starts_with("/socket.io") {
+        return format!("{method} /socket.io");
+    }
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let matches = |route: &str| {
+        let pattern: Vec<&str> = route.split('/').collect();
+        pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| *p == ":id" && !s.is_empty() || p == s)
+    };
+    // Literal routes win over patterns (`/chat/rooms/x` vs `/chat/admin/queue` never clash,
+    // but keep the rule simple and explicit).
+    let literal = ROUTES.iter().find(|r| !r.contains(':') && matches(r));
+    match literal.or_else(|| ROUTES.iter().find(|r| matches(r))) {
+        Some(route) => format!("{method} {route}"),
+        None => format!("{method} other"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_normalized_and_bounded() {
+        assert_eq!(
+            route_of(
+                "GET",
+                "/chat/rooms/0190f7e2-6b1c-7000-8000-000000000000/messages"
+            ),
+            "GET /chat/rooms/:id/messages"
+        );
+        assert_eq!(route_of("GET", "/wp-admin"), "GET other");
+        assert_eq!(
+            route_of("GET", "/chat/rooms/not-a-uuid"),
+            "GET /chat/rooms/:id"
+        );
+        assert_eq!(
+            route_of("PATCH", "/chat/messages/x"),
+            "PATCH /chat/messages/:id"
+        );
+        assert_eq!(route_of("GET", "/socket.io/"), "GET /socket.io");
+    }
+
+    #[test]
+    fn histograms_render_cumulative_buckets() {
+        let m = Metrics::default();
+        m.event("send_message", Duration::from_micros(300));
+        m.event("send_message", Duration::from_millis(30));
+        let text = m.render(&Gauges {
+            connections: 1,
+            users_here: 1,
+            database_up: true,
+            bus_up: None,
+        });
+        assert!(
+            text.contains(
+                "tigo_event_duration_seconds_bucket{event=\"send_message\",le=\"0.0005\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "tigo_event_duration_seconds_bucket{event=\"send_message\",le=\"+Inf\"} 2"
+            )
+        );
+        assert!(text.contains("tigo_event_duration_seconds_count{event=\"send_message\"} 2"));
+    }
+}
