@@ -85,6 +85,23 @@ create_user "$SMOKE_DB" tui-hotel@tui.test tui-password-1 Otto Hotel HotelOwner
 scripts/tui-e2e.sh "$SMOKE_URL" "$SMOKE_DB" tui-guest@tui.test tui-hotel@tui.test tui-password-1
 server_stop "$LAST_SERVER_PID"
 
+step "fuzz: schemathesis against /openapi.json (bounded; no 5xx may come back)"
+if ! command -v schemathesis >/dev/null 2>&1; then
+  python3 -m pip install -q --disable-pip-version-check schemathesis
+fi
+FUZZ_DB="DATABASE_URL=sqlite://$WORK/fuzz.db"
+create_user "$FUZZ_DB" fuzz@fuzz.test fuzz-password-1 Fuzz Tester Admin Customer HotelOwner
+server_start "$WORK/fuzz.log" $FUZZ_DB MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 LOGINS_PER_MINUTE=0 LOGINS_PER_MINUTE_PER_ADDRESS=0
+FUZZ_TOKEN=$(env $FUZZ_DB "$TIGO_BIN" admin token --email fuzz@fuzz.test)
+schemathesis run "$SERVER_URL/openapi.json" --checks not_a_server_error \
+  -H "Authorization: Bearer $FUZZ_TOKEN" --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \
+  --workers 1 --request-timeout 10
+if grep -qi "panicked" "$WORK/fuzz.log"; then
+  echo "the server panicked during the fuzz run"
+  exit 1
+fi
+server_stop "$LAST_SERVER_PID"
+
 step "bench smoke: every message exactly once and in order (timings not asserted)"
 BENCH_DB="DATABASE_URL=sqlite://$WORK/bench.db"
 NO_LIMITS="MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 CONNECTIONS_PER_USER=0"

@@ -295,10 +295,9 @@ impl Socket {
                         } else {
                             parts.remove(0)
                         };
-                        if let Value::String(name) = name
-                            && event_tx.send(Event { name, data }).is_err()
-                        {
-                            break;
+                        // Nobody listening to events is fine: acks still need reading.
+                        if let Value::String(name) = name {
+                            let _ = event_tx.send(Event { name, data });
                         }
                     }
                     3 => {

@@ -604,7 +604,58 @@ async fn smoke_passes_against_a_live_server_and_leaves_nothing_behind(backend: B
     assert_eq!(json(&out)["passed"], false);
 }
 
+async fn the_audit_command_lists_what_happened(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let m = send(&c, room.id, "secret words").await;
+    c.api.delete(m.id).await.expect("delete");
+    let (code, _, _) = tigo(
+        &app,
+        &[
+            "admin",
+            "set-roles",
+            "--user",
+            &o.user.email,
+            "--role",
+            "HotelOwner",
+            "--role",
+            "Admin",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(code, 0);
+    let (code, out, _) = tigo(&app, &["admin", "audit", "--since", "1h", "--json"], None).await;
+    assert_eq!(code, 0);
+    let actions: Vec<String> = json(&out)
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["action"].as_str().map(String::from))
+        .collect();
+    assert_eq!(actions, vec!["room.create", "message.delete", "user.roles"]);
+    assert!(!out.contains("secret words"));
+    let (code, out, _) = tigo(
+        &app,
+        &["admin", "audit", "--user", &o.user.email, "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(code, 0);
+    let lines = json(&out);
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{lines}");
+    assert_eq!(
+        lines[0]["detail"]["to"],
+        serde_json::json!(["HotelOwner", "Admin"])
+    );
+    let (code, out, _) = tigo(&app, &["admin", "audit"], None).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("ACTION") && out.contains("operator"), "{out}");
+}
+
 contract!(
+    the_audit_command_lists_what_happened,
     migrate_is_idempotent_and_prints_versions,
     users_are_created_listed_given_roles_and_deactivated,
     a_minted_token_works_against_the_server,

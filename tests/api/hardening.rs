@@ -508,4 +508,122 @@ contract!(
     metrics_expose_connections_latency_errors_and_health,
     frontend_url_limits_browser_origins_for_rest_and_socket_io,
     the_audit_log_records_rooms_edits_deletes_and_admin_reads,
+    socket_payload_fuzz_never_yields_a_server_error,
 );
+
+/// A small deterministic generator (xorshift) so a failing fuzz run can be replayed by seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    /// Arbitrary JSON, biased toward the fields the events read.
+    fn value(&mut self, depth: u32) -> Value {
+        let keys = [
+            "roomId",
+            "chat_room_id",
+            "content",
+            "type",
+            "lastMessageId",
+            "file_url",
+            "file_name",
+            "file_size",
+            "metadata",
+            "client_msg_id",
+            "x",
+        ];
+        match self.below(if depth > 4 { 6 } else { 9 }) {
+            0 => Value::Null,
+            1 => json!(self.next() % 2 == 0),
+            2 => json!((self.next() as i64) >> self.below(60)),
+            3 => json!(f64::from(self.next() as u32) / 7.0),
+            4 => json!(
+                uuid::Uuid::from_u128(u128::from(self.next()) << 64 | u128::from(self.next()))
+                    .to_string()
+            ),
+            5 => {
+                let len = [0, 1, 10, 200, 70_000][self.below(5) as usize];
+                let c = ["a", "é", "\u{0}", "\"", "😀", "<script>"][self.below(6) as usize];
+                json!(c.repeat(len / c.len().max(1)))
+            }
+            6 => Value::Array((0..self.below(4)).map(|_| self.value(depth + 1)).collect()),
+            _ => {
+                let mut map = serde_json::Map::new();
+                for _ in 0..self.below(5) {
+                    let key = keys[self.below(keys.len() as u64) as usize];
+                    map.insert(key.into(), self.value(depth + 1));
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+/// `FUZZ_ITERATIONS` (default 300 per backend) random payloads over every event; longer runs:
+/// `FUZZ_ITERATIONS=100000 cargo test --release --test api socket_payload_fuzz`.
+async fn socket_payload_fuzz_never_yields_a_server_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let seed = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(7)
+                | 1
+        });
+    eprintln!("socket fuzz seed {seed} ({iterations} payloads)");
+    let mut rng = Rng(seed);
+    let events = [
+        "join_room",
+        "leave_room",
+        "send_message",
+        "mark_messages_read",
+        "typing_start",
+        "typing_stop",
+    ];
+    let (mut socket, _) = app.socket(&c).await;
+    for i in 0..iterations {
+        let event = events[rng.below(events.len() as u64) as usize];
+        let mut payload = rng.value(0);
+        if rng.below(3) == 0 && payload.is_object() {
+            // Often aim at the real room, so deeper validation runs too.
+            payload[if event == "send_message" {
+                "chat_room_id"
+            } else {
+                "roomId"
+            }] = json!(room.id);
+        }
+        match socket
+            .emit_ack(event, &payload, Duration::from_secs(5))
+            .await
+        {
+            Ok(ack) => {
+                let status = ack["error"]["statusCode"].as_u64().unwrap_or(200);
+                assert!(
+                    status < 500,
+                    "seed {seed}, payload {i} to {event}: {payload} → {ack}"
+                );
+            }
+            // A payload over the size limit closes the connection: take a new one.
+            Err(_) => socket = app.socket(&c).await.0,
+        }
+    }
+    assert_eq!(app.api.health().await.expect("health").status, "healthy");
+}

@@ -57,6 +57,14 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database someone else owns (not removed when dropped).
+    pub fn from_url(url: &str) -> TestDb {
+        TestDb {
+            config: DatabaseConfig::from_url(url).expect("database url"),
+            sqlite_path: None,
+        }
+    }
+
     /// `DATABASE_URL` for the CLI.
     pub fn database_url(&self) -> String {
         url_of(&self.config)

@@ -8,6 +8,7 @@ mod hardening;
 mod auth;
 mod authz;
 mod cli;
+mod faults;
 mod messages;
 mod realtime;
 mod rooms;
