@@ -45,16 +45,20 @@ impl Server {
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("start tigo-chat serve");
         let url = format!("http://127.0.0.1:{port}");
-        let api = Api::new(&url).expect("client");
+        // Held in `Server` at once, so Drop reaps the process on every path.
+        let server = Server {
+            child: cmd.spawn().expect("start tigo-chat serve"),
+            url,
+        };
+        let api = Api::new(&server.url).expect("client");
         for _ in 0..200 {
             if api.health().await.is_ok() {
-                return Server { child, url };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("tigo-chat serve did not come up on {url}");
+        panic!("tigo-chat serve did not come up on {}", server.url);
     }
 
     fn pid(&self) -> u32 {

@@ -543,7 +543,7 @@ impl Rng {
         ];
         match self.below(if depth > 4 { 6 } else { 9 }) {
             0 => Value::Null,
-            1 => json!(self.next() % 2 == 0),
+            1 => json!(self.next().is_multiple_of(2)),
             2 => json!((self.next() as i64) >> self.below(60)),
             3 => json!(f64::from(self.next() as u32) / 7.0),
             4 => json!(
