@@ -49,11 +49,12 @@ server_stop() {
 }
 
 servers_stop_all() {
+  local pid
   for pid in "${SERVER_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; fi
   done
   for pid in "${SERVER_PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
   done
   SERVER_PIDS=()
 }

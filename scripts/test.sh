@@ -10,9 +10,12 @@ source scripts/lib.sh
 
 WORK=$(mktemp -d /tmp/tigo-test.XXXXXX)
 cleanup() {
+  local status=$?
+  set +e
   servers_stop_all
   services_stop
   rm -rf "$WORK"
+  exit "$status"
 }
 trap cleanup EXIT
 
@@ -29,8 +32,10 @@ services_start
 step "format"
 cargo fmt --all -- --check
 
+# Lint in the release profile: its build scripts (bundled SQLite, ring) are then shared with
+# the release build below instead of compiled twice.
 step "lint"
-cargo clippy --all-targets -j2 -- -D warnings
+cargo clippy --release --all-targets -j2 -- -D warnings
 
 step "build (release)"
 cargo build --release -j2
