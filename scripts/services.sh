@@ -93,6 +93,7 @@ shared_buffers = 128MB
 fsync = ${PG_FSYNC:-off}
 synchronous_commit = ${PG_SYNC_COMMIT:-off}
 full_page_writes = ${PG_FSYNC:-off}
+${PG_EXTRA_CONF:-}
 CONF
   pg_start
   redis_start

@@ -255,6 +255,10 @@ pub struct ServeArgs {
     /// clients share its address).
     #[arg(long, env = "CONNECTIONS_PER_ADDRESS", default_value_t = 5000)]
     pub connections_per_address: usize,
+    /// Writers committing messages concurrently, each for its share of the rooms (PostgreSQL;
+    /// SQLite has one write lock and always uses one).
+    #[arg(long, env = "WRITERS", default_value_t = 2)]
+    pub writers: usize,
     /// Rooms one connection may join.
     #[arg(long, env = "MAX_ROOMS_JOINED", default_value_t = 1000)]
     pub max_rooms_joined: usize,

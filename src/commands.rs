@@ -67,6 +67,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.limits.logins_per_minute_per_address = args.logins_per_minute_per_address;
     config.limits.connections_per_user = args.connections_per_user;
     config.limits.connections_per_address = args.connections_per_address;
+    config.limits.writers = args.writers.clamp(1, 64);
     config.limits.max_rooms_joined = args.max_rooms_joined.max(1);
     tracing::info!(database = %config.database.redacted(), redis = config.redis_url.is_some(), "starting");
     let addr = format!("{}:{}", args.host, args.port);

@@ -81,6 +81,9 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// Most messages committed in one transaction.
     pub max_batch: usize,
+    /// Writers committing concurrently, each for its share of the rooms (PostgreSQL; SQLite
+    /// always uses one).
+    pub writers: usize,
     /// Messages waiting for the writer before senders are told to retry.
     pub writer_queue: usize,
     /// Events one connection may have waiting to be processed.
@@ -115,6 +118,7 @@ impl Default for Limits {
             ping_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             max_batch: 256,
+            writers: 2,
             writer_queue: 16_384,
             max_pending_events: 256,
             typing_ttl: Duration::from_secs(5),

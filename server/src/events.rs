@@ -42,8 +42,9 @@ struct Inner {
     hub: Arc<Hub>,
     bus: Bus,
     followups: mpsc::Sender<Followup>,
-    /// To the writer: messages that reached a recipient (committed with the next batch).
-    receipts: mpsc::Sender<Receipt>,
+    /// To the writers (one per shard of rooms): messages that reached a recipient, committed
+    /// with the next batch.
+    receipts: Vec<mpsc::Sender<Receipt>>,
     metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
@@ -75,7 +76,7 @@ impl Events {
         hub: Arc<Hub>,
         bus: Bus,
         followups: mpsc::Sender<Followup>,
-        receipts: mpsc::Sender<Receipt>,
+        receipts: Vec<mpsc::Sender<Receipt>>,
     ) -> Events {
         Events {
             inner: Arc::new(Inner {
@@ -227,12 +228,19 @@ impl Events {
     }
 
     /// A recipient's connection got a message: it becomes `delivered` at the next commit.
-    pub fn delivered(&self, message_id: Uuid, recipient: Uuid) {
+    pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
         let receipt = Receipt {
             message_id,
+            room_id,
             recipient,
         };
-        if self.inner.receipts.try_send(receipt).is_err() {
+        let shard = crate::writer::shard_of(room_id, self.inner.receipts.len());
+        if self
+            .inner
+            .receipts
+            .get(shard)
+            .is_none_or(|tx| tx.try_send(receipt).is_err())
+        {
             tracing::debug!("receipt queue full; a delivery receipt was skipped");
         }
     }
@@ -305,7 +313,7 @@ impl Events {
             .into_iter()
             .find(|p| *p != sender && reach.users.contains(p))
         {
-            self.delivered(message_id, recipient);
+            self.delivered(message_id, room, recipient);
         }
     }
 }

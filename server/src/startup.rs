@@ -98,7 +98,14 @@ impl Application {
         };
         let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
         let (followups_tx, followups_rx) = mpsc::channel(65_536);
-        let (receipts_tx, receipts_rx) = mpsc::channel(65_536);
+        // One writer per shard of rooms; SQLite has one write lock, so one writer.
+        let writers = if store.backend() == "sqlite" {
+            1
+        } else {
+            config.limits.writers.max(1)
+        };
+        let (receipts_tx, receipts_rx): (Vec<_>, Vec<_>) =
+            (0..writers).map(|_| mpsc::channel(65_536)).unzip();
         let events = Events::new(
             instance,
             hub.clone(),

@@ -30,6 +30,7 @@ pub type Stored = oneshot::Receiver<AppResult<Inserted>>;
 #[derive(Debug, Clone, Copy)]
 pub struct Receipt {
     pub message_id: Uuid,
+    pub room_id: Uuid,
     pub recipient: Uuid,
 }
 
@@ -46,33 +47,63 @@ struct Job {
     reply: oneshot::Sender<AppResult<Inserted>>,
 }
 
+/// The writers: one per shard of rooms. A room always goes to the same shard (its order is
+/// kept); different shards commit concurrently, so PostgreSQL flushes several commits at once.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Job>,
+    shards: Arc<[mpsc::Sender<Job>]>,
+}
+
+/// The shard of a room among `n`.
+pub fn shard_of(room: Uuid, n: usize) -> usize {
+    (room.as_u128() % n.max(1) as u128) as usize
 }
 
 impl Writer {
-    /// Starts the writer task; it drains its queue and stops when `shutdown` fires. Receipts
-    /// (a message reached a recipient's connection) arrive on `receipts`.
+    /// Starts one writer task per receipt channel (one per shard); they drain their queues
+    /// and stop when `shutdown` fires. Receipts (a message reached a recipient's connection)
+    /// arrive on the shard of the message's room.
     pub fn start(
         store: Arc<dyn Store>,
         events: Events,
-        receipts: mpsc::Receiver<Receipt>,
+        receipts: Vec<mpsc::Receiver<Receipt>>,
         max_batch: usize,
         queue: usize,
         shutdown: CancellationToken,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel(queue.max(1));
-        let inputs = Inputs { jobs: rx, receipts };
-        let task = tokio::spawn(run(inputs, store, events, max_batch.max(1), shutdown));
-        (Writer { tx }, task)
+        let mut senders = Vec::with_capacity(receipts.len());
+        let mut tasks = Vec::with_capacity(receipts.len());
+        for receipts in receipts {
+            let (tx, rx) = mpsc::channel(queue.max(1));
+            senders.push(tx);
+            let inputs = Inputs { jobs: rx, receipts };
+            tasks.push(tokio::spawn(run(
+                inputs,
+                store.clone(),
+                events.clone(),
+                max_batch.max(1),
+                shutdown.clone(),
+            )));
+        }
+        let all = tokio::spawn(async move {
+            for task in tasks {
+                let _ = task.await;
+            }
+        });
+        (
+            Writer {
+                shards: senders.into(),
+            },
+            all,
+        )
     }
 
     /// Queues a message and returns at once; the receipt resolves after the commit. The order
     /// of `enqueue` calls is the order of storage and delivery.
     pub fn enqueue(&self, draft: Draft) -> AppResult<Stored> {
         let (reply, receipt) = oneshot::channel();
-        match self.tx.try_send(Job { draft, reply }) {
+        let shard = &self.shards[shard_of(draft.access.id, self.shards.len())];
+        match shard.try_send(Job { draft, reply }) {
             Ok(()) => Ok(receipt),
             Err(mpsc::error::TrySendError::Full(_)) => Err(AppError::TooManyRequests {
                 message: "Too many messages in flight, please retry".into(),

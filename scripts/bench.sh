@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Reproduces the README's performance figures on this machine: a private PostgreSQL with default
+# durability (fsync and synchronous_commit on) and Redis, a release build, the server and the
+# load generator on the same cores. Loopback only; every run is bounded.
+#   scripts/bench.sh              all of it (about 6 minutes)
+#   scripts/bench.sh closed       one part: closed | open | connections | memory | history
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+source scripts/lib.sh
+WHAT=${1:-all}
+RUNS=${RUNS:-3}
+OPEN_RATE=${OPEN_RATE:-11000}
+OPEN_SECONDS=${OPEN_SECONDS:-60}
+WORK=$(mktemp -d /tmp/tigo-bench.XXXXXX)
+cleanup() {
+  local status=$?
+  set +e
+  servers_stop_all
+  services_stop
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }
+say() { printf '\n## %s\n' "$*"; }
+
+services_install
+PG_FSYNC=on PG_SYNC_COMMIT=on services_start
+cargo build --release -j2 >/dev/null 2>&1
+NO_LIMITS="MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 CONNECTIONS_PER_USER=0 CONNECTIONS_PER_ADDRESS=0"
+PG="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret $NO_LIMITS"
+SQ="DATABASE_URL=sqlite://$WORK/bench.db JWT_SECRET=bench-secret $NO_LIMITS"
+psql "$TEST_PG_URL" -qc "CREATE DATABASE bench"
+echo "machine: $(nproc) cores, $(uname -r); PostgreSQL $(psql "$TEST_PG_URL" -tAc 'show server_version'), fsync=$(psql "$TEST_PG_URL" -tAc 'show fsync'), synchronous_commit=$(psql "$TEST_PG_URL" -tAc 'show synchronous_commit')"
+
+bench() { env $1 "$TIGO_BIN" bench --url "$SERVER_URL" "${@:2}" 2>/dev/null; }
+
+if want closed; then
+  for mode in PG SQ; do
+    label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
+    say "closed loop 10 senders / 5 rooms / 2,000 messages, $label, $RUNS runs"
+    server_start "$WORK/closed-$mode.log" ${!mode}
+    bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 >/dev/null # warm-up
+    for _ in $(seq 1 "$RUNS"); do
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | tail -n 1
+    done
+    server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+if want open; then
+  say "open loop, PostgreSQL + Redis: 200 connections, 100 rooms, $OPEN_RATE msg/s for ${OPEN_SECONDS}s, 100-byte messages"
+  server_start "$WORK/open.log" $PG
+  bench "$PG" --timeout 300s open-loop --users 200 --rooms 100 --rate "$OPEN_RATE" --duration "${OPEN_SECONDS}s" --size 100 | tail -n 1
+  server_stop "$LAST_SERVER_PID"
+fi
+
+if want memory; then
+  say "idle server memory (embedded, after start and one request)"
+  server_start "$WORK/idle.log" $SQ
+  curl -s "$SERVER_URL/chat/health" >/dev/null
+  sleep 2
+  echo "idle RSS: $(awk '/VmRSS/ {print $2, $3}' /proc/$LAST_SERVER_PID/status)"
+  server_stop "$LAST_SERVER_PID"
+fi
+
+if want connections; then
+  for count in 10000 19000; do
+    say "idle Socket.IO connections: $count (embedded server, sources 127.0.0.2-127.0.0.20)"
+    server_start "$WORK/conn-$count.log" $SQ
+    bench "$SQ" --timeout 600s connections --count "$count" --users 200 \
+      --source-addrs 127.0.0.2-127.0.0.20 --server-pid "$LAST_SERVER_PID" --hold 3s | tail -n 1
+    server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+if want history; then
+  say "history page (limit 50, before=a message id) with 10k vs 1M messages in the room, PostgreSQL"
+  server_start "$WORK/history.log" $PG
+  env $PG "$TIGO_BIN" bench --url "$SERVER_URL" closed-loop --senders 2 --rooms 2 --messages 2 >/dev/null 2>&1
+  read -r small big < <(psql "${TEST_PG_URL%/*}/bench" -tAc "select string_agg(id::text, ' ') from (select id from chat_rooms order by id limit 2) r")
+  sender=$(psql "${TEST_PG_URL%/*}/bench" -tAc "select participant1_id from chat_rooms where id = '$small'")
+  sender_big=$(psql "${TEST_PG_URL%/*}/bench" -tAc "select participant1_id from chat_rooms where id = '$big'")
+  for pair in "$small:10000:$sender" "$big:1000000:$sender_big"; do
+    IFS=: read -r room n who <<<"$pair"
+    psql "${TEST_PG_URL%/*}/bench" -q <<SQL
+INSERT INTO chat_messages (id, chat_room_id, sender_id, content, created_at, updated_at)
+SELECT gen_random_uuid(), '$room', '$who', 'history ' || g,
+       now() - interval '1 microsecond' * ($n - g), now()
+FROM generate_series(1, $n) g;
+UPDATE chat_rooms SET message_count = message_count + $n WHERE id = '$room';
+ANALYZE chat_messages;
+SQL
+  done
+  token=$(env $PG "$TIGO_BIN" admin token --email bench-customer-0@bench.invalid)
+  token_big=$(env $PG "$TIGO_BIN" admin token --email bench-customer-1@bench.invalid)
+  for pair in "$small:$token:10k" "$big:$token_big:1M"; do
+    IFS=: read -r room tok label <<<"$pair"
+    anchor=$(psql "${TEST_PG_URL%/*}/bench" -tAc "select id from chat_messages where chat_room_id = '$room' order by created_at desc, id desc offset 5000 limit 1")
+    python3 - "$SERVER_URL" "$room" "$tok" "$anchor" "$label" <<'PY'
+import sys, time, urllib.request
+url, room, token, anchor, label = sys.argv[1:]
+req = urllib.request.Request(f"{url}/chat/rooms/{room}/messages?limit=50&before={anchor}", headers={"Authorization": f"Bearer {token}"})
+for _ in range(20):
+    urllib.request.urlopen(req).read()
+samples = []
+for _ in range(300):
+    t = time.perf_counter(); urllib.request.urlopen(req).read(); samples.append(time.perf_counter() - t)
+samples.sort()
+print(f"{label}: median {samples[len(samples)//2]*1000:.2f} ms, p90 {samples[int(len(samples)*0.9)]*1000:.2f} ms (300 requests)")
+PY
+  done
+  server_stop "$LAST_SERVER_PID"
+fi
