@@ -113,7 +113,7 @@ impl Default for Limits {
             max_body_bytes: 64 * 1024,
             max_replay: 500,
             socket_queue: 1024,
-            ws_read_buffer: 4096,
+            ws_read_buffer: 1024,
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
