@@ -47,7 +47,7 @@ if want closed; then
     server_start "$WORK/closed-$mode.log" ${!mode}
     bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 >/dev/null # warm-up
     for run in $(seq 1 "$RUNS"); do
-      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run" = 1 ] && cat || tail -n +2; }
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run" = 1 ] && cat || tail -n +3; }
     done
     server_stop "$LAST_SERVER_PID"
   done
