@@ -12,16 +12,7 @@ WHAT=${1:-all}
 RUNS=${RUNS:-3}
 OPEN_RATE=${OPEN_RATE:-"2000 11000"}
 OPEN_SECONDS=${OPEN_SECONDS:-60}
-WORK=$(mktemp -d /tmp/tigo-bench.XXXXXX)
-cleanup() {
-  local status=$?
-  set +e
-  servers_stop_all
-  services_stop
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
+scratch_with_cleanup tigo-bench
 want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }
 say() { printf '\n## %s\n' "$*"; }
 

@@ -68,3 +68,18 @@ create_user() {
   printf '%s\n' "$password" | env $dbenv "$TIGO_BIN" admin create-user --email "$email" \
     --first-name "$first" --last-name "$last" "${roles[@]}" --password-stdin >/dev/null
 }
+
+# Makes a scratch directory $WORK (/tmp/PREFIX.XXXXXX) and, when the script exits, stops every
+# server and service it started and removes $WORK, keeping the script's exit status.
+scratch_with_cleanup() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  trap scratch_cleanup EXIT
+}
+scratch_cleanup() {
+  local status=$?
+  set +e
+  servers_stop_all
+  services_stop
+  rm -rf "$WORK"
+  exit "$status"
+}

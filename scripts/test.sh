@@ -8,16 +8,7 @@ ROOT=$PWD
 source scripts/services.sh
 source scripts/lib.sh
 
-WORK=$(mktemp -d /tmp/tigo-test.XXXXXX)
-cleanup() {
-  local status=$?
-  set +e
-  servers_stop_all
-  services_stop
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
+scratch_with_cleanup tigo-test
 
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
