@@ -10,7 +10,7 @@ source scripts/services.sh
 source scripts/lib.sh
 WHAT=${1:-all}
 RUNS=${RUNS:-3}
-OPEN_RATE=${OPEN_RATE:-"2000 11000"}
+OPEN_RATE=${OPEN_RATE:-"2000 4500 11000"}
 OPEN_SECONDS=${OPEN_SECONDS:-60}
 scratch_with_cleanup tigo-bench
 want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }

@@ -420,6 +420,26 @@ async fn marking_a_room_read_moves_sent_and_delivered_messages_from_the_other_si
         Some(MessageStatus::Sent),
         "own messages stay as they are"
     );
+    // The next read starts where this one ended: what came since moves, the rest stays read.
+    let third = send(&c, room.id, "three").await;
+    let (status, body) = o
+        .api
+        .raw(Method::POST, &format!("/chat/rooms/{}/read", room.id), None)
+        .await
+        .expect("read again");
+    assert_eq!(status, 204, "{body}");
+    let history = c.api.messages(room.id, "").await.expect("history");
+    let statuses: Vec<(Uuid, MessageStatus)> =
+        history.messages.iter().map(|m| (m.id, m.status)).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (first.id, MessageStatus::Read),
+            (second.id, MessageStatus::Read),
+            (mine.id, MessageStatus::Sent),
+            (third.id, MessageStatus::Read),
+        ]
+    );
 }
 
 async fn only_the_sender_edits_and_the_room_shows_the_edit(backend: Backend) {

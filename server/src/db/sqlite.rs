@@ -756,19 +756,35 @@ impl Store for SqliteStore {
         .await?;
         let mut changed = 0;
         if let (true, Some((upto_at, upto_id))) = (move_status, newest) {
-            changed = sqlx::query(
-                "UPDATE chat_messages SET status = 'read', updated_at = ?5
-                 WHERE chat_room_id = ?1 AND status <> 'read' AND sender_id <> ?2
-                   AND (created_at, id) <= (?3, ?4)",
+            // As in PostgreSQL: only what came after the reader's previous read mark can be
+            // unread, so the update walks the room's index from there.
+            let since: Option<(i64, Uuid)> = sqlx::query_as(
+                "SELECT read_upto_at, read_upto_id FROM chat_room_reads
+                 WHERE chat_room_id = ?1 AND user_id = ?2 AND read_upto_at IS NOT NULL",
             )
             .bind(room_id)
             .bind(user)
-            .bind(upto_at)
-            .bind(upto_id)
-            .bind(micros(at))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .fetch_optional(&mut *tx)
+            .await?;
+            let update = if since.is_some() {
+                "UPDATE chat_messages SET status = 'read', updated_at = ?5
+                 WHERE chat_room_id = ?1 AND status <> 'read' AND sender_id <> ?2
+                   AND (created_at, id) <= (?3, ?4) AND (created_at, id) > (?6, ?7)"
+            } else {
+                "UPDATE chat_messages SET status = 'read', updated_at = ?5
+                 WHERE chat_room_id = ?1 AND status <> 'read' AND sender_id <> ?2
+                   AND (created_at, id) <= (?3, ?4)"
+            };
+            let mut update = sqlx::query(update)
+                .bind(room_id)
+                .bind(user)
+                .bind(upto_at)
+                .bind(upto_id)
+                .bind(micros(at));
+            if let Some((since_at, since_id)) = since {
+                update = update.bind(since_at).bind(since_id);
+            }
+            changed = update.execute(&mut *tx).await?.rows_affected();
         }
         sqlx::query(
             "INSERT INTO chat_room_reads (chat_room_id, user_id, last_read_at, read_upto_at, read_upto_id)
