@@ -352,29 +352,33 @@ impl Admin {
         roles.sort();
         roles.dedup();
         self.store.set_roles(user.user.id, &roles).await?;
-        self.record(db::AuditEntry {
-            action: "user.roles",
-            target_user: Some(user.user.id),
-            detail: serde_json::json!({ "from": user.user.roles, "to": roles }),
-            ..Default::default()
-        })
-        .await;
-        self.announce_user_change(user.user.id).await;
-        Ok(self.find_user(&user.user.id.to_string()).await?.into())
+        let detail = serde_json::json!({ "from": user.user.roles, "to": roles });
+        self.user_changed(user.user.id, "user.roles", detail).await
     }
 
     pub async fn set_active(&self, who: &str, active: bool) -> AdminResult<UserRow> {
         let user = self.find_user(who).await?;
         self.store.set_active(user.user.id, active).await?;
+        let detail = serde_json::json!({ "active": active });
+        self.user_changed(user.user.id, "user.active", detail).await
+    }
+
+    /// After a change to a user: audits it, tells running servers, and returns the user as now.
+    async fn user_changed(
+        &self,
+        id: Uuid,
+        action: &'static str,
+        detail: serde_json::Value,
+    ) -> AdminResult<UserRow> {
         self.record(db::AuditEntry {
-            action: "user.active",
-            target_user: Some(user.user.id),
-            detail: serde_json::json!({ "active": active }),
+            action,
+            target_user: Some(id),
+            detail,
             ..Default::default()
         })
         .await;
-        self.announce_user_change(user.user.id).await;
-        Ok(self.find_user(&user.user.id.to_string()).await?.into())
+        self.announce_user_change(id).await;
+        Ok(self.find_user(&id.to_string()).await?.into())
     }
 
     /// A token for `who`, signed with `JWT_SECRET` or the secret stored in the database.

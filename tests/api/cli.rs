@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tigo_common::{MessageType, UserSummary};
+
 use tigo_server::db::NewMessage;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use uuid::Uuid;
@@ -327,26 +327,8 @@ async fn purge_deletes_old_messages_in_batches_and_keeps_rooms_right(backend: Ba
     let app = spawn_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
-    let sender = UserSummary {
-        id: c.id(),
-        first_name: c.user.first_name.clone(),
-        last_name: c.user.last_name.clone(),
-        email: c.user.email.clone(),
-    };
     let old: Vec<NewMessage> = (0..25)
-        .map(|i| NewMessage {
-            id: Uuid::new_v4(),
-            room_id: room.id,
-            sender: sender.clone(),
-            content: format!("old {i}"),
-            message_type: MessageType::Text,
-            file_url: None,
-            file_name: None,
-            file_size: None,
-            metadata: None,
-            client_msg_id: None,
-            created_at: chrono::Utc::now(),
-        })
+        .map(|i| stored_text(&c, room.id, format!("old {i}"), chrono::Utc::now()))
         .collect();
     app.state
         .store

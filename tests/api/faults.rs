@@ -15,14 +15,6 @@ use uuid::Uuid;
 use crate::contract;
 use crate::helpers::*;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 /// A `tigo-chat serve` process.
 struct Server {
     child: Child,

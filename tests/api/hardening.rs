@@ -43,14 +43,7 @@ async fn sending_faster_than_the_limit_gets_429_with_a_retry_hint(backend: Backe
     assert!(retry_after.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
     // The same limit over Socket.IO, with the hint in the error.
     let (cs, _e) = app.socket(&c).await;
-    let ack = cs
-        .emit_ack(
-            "send_message",
-            &json!({"chat_room_id": room.id, "content": "more"}),
-            WAIT,
-        )
-        .await
-        .expect("ack");
+    let ack = send_ack(&cs, room.id, "more").await;
     assert_eq!(ack["ok"], false);
     assert_eq!(ack["error"]["statusCode"], 429);
     assert!(
@@ -160,14 +153,7 @@ async fn a_flooding_client_does_not_slow_down_the_others(backend: Backend) {
     let mut worst = Duration::ZERO;
     for i in 0..10 {
         let start = Instant::now();
-        let ack = cs
-            .emit_ack(
-                "send_message",
-                &json!({"chat_room_id": room.id, "content": format!("normal {i}")}),
-                WAIT,
-            )
-            .await
-            .expect("ack");
+        let ack = send_ack(&cs, room.id, &format!("normal {i}")).await;
         assert_eq!(ack["ok"], true, "{ack}");
         let got = oe.wait_for("new_message", WAIT).await.expect("delivered");
         assert_eq!(got["content"], format!("normal {i}"));
@@ -251,14 +237,7 @@ async fn hostile_socket_payloads_get_errors_and_never_break_the_server(backend: 
     assert_eq!(health.status, "healthy");
     assert_eq!(c.api.messages(room.id, "").await.expect("history").total, 0);
     let (cs2, _e) = app.socket(&c).await;
-    let ack = cs2
-        .emit_ack(
-            "send_message",
-            &json!({"chat_room_id": room.id, "content": "still works"}),
-            WAIT,
-        )
-        .await
-        .expect("ack");
+    let ack = send_ack(&cs2, room.id, "still works").await;
     assert_eq!(ack["ok"], true);
 }
 
@@ -338,13 +317,7 @@ async fn metrics_expose_connections_latency_errors_and_health(backend: Backend) 
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
     let (cs, _e) = app.socket(&c).await;
-    cs.emit_ack(
-        "send_message",
-        &json!({"chat_room_id": room.id, "content": "x"}),
-        WAIT,
-    )
-    .await
-    .expect("ack");
+    send_ack(&cs, room.id, "x").await;
     let _ = c.api.raw(Method::GET, "/chat/rooms/not-a-uuid", None).await;
     let resp = reqwest::get(format!("{}/metrics", app.url))
         .await

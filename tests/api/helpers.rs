@@ -88,6 +88,15 @@ impl Drop for TestDb {
     }
 }
 
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 pub fn pg_url() -> String {
     std::env::var("TEST_PG_URL").unwrap_or_else(|_| {
         panic!("TEST_PG_URL is not set: run scripts/test.sh, which starts a private PostgreSQL")
@@ -355,6 +364,40 @@ pub async fn send(user: &TestUser, room: Uuid, content: &str) -> Message {
 }
 
 /// The `message` of a NestJS error body as a list (one or many).
+/// A text message from `sender` stamped `at`, for storing directly (bypassing the writer).
+pub fn stored_text(
+    sender: &TestUser,
+    room: Uuid,
+    content: String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> tigo_server::db::NewMessage {
+    tigo_server::db::NewMessage {
+        id: Uuid::new_v4(),
+        room_id: room,
+        sender: sender.user.summary(),
+        content,
+        message_type: tigo_common::MessageType::Text,
+        file_url: None,
+        file_name: None,
+        file_size: None,
+        metadata: None,
+        client_msg_id: None,
+        created_at: at,
+    }
+}
+
+/// Sends a text message over Socket.IO and returns the acknowledgement.
+pub async fn send_ack(socket: &Socket, room: Uuid, content: &str) -> Value {
+    socket
+        .emit_ack(
+            "send_message",
+            &json!({"chat_room_id": room, "content": content}),
+            WAIT,
+        )
+        .await
+        .expect("ack")
+}
+
 pub fn messages_of(body: &Value) -> Vec<String> {
     match &body["message"] {
         Value::String(s) => vec![s.clone()],

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use reqwest::Method;
 use serde_json::json;
-use tigo_common::{MessageStatus, MessageType, SendMessage, UserSummary};
+use tigo_common::{MessageStatus, MessageType, SendMessage};
 use tigo_server::db::{Inserted, NewMessage};
 use uuid::Uuid;
 
@@ -312,25 +312,10 @@ async fn paging_never_skips_or_repeats_messages_that_share_a_timestamp(backend: 
     // strictly increasing per room, so there the ties cannot even happen; SQLite keeps the
     // instants given, which exercises the tie-breaking.)
     let base = chrono::Utc::now();
-    let sender = UserSummary {
-        id: c.id(),
-        first_name: c.user.first_name.clone(),
-        last_name: c.user.last_name.clone(),
-        email: c.user.email.clone(),
-    };
     let batch: Vec<NewMessage> = (0..120)
-        .map(|i| NewMessage {
-            id: Uuid::new_v4(),
-            room_id: room.id,
-            sender: sender.clone(),
-            content: format!("tie {i}"),
-            message_type: MessageType::Text,
-            file_url: None,
-            file_name: None,
-            file_size: None,
-            metadata: None,
-            client_msg_id: None,
-            created_at: base + chrono::Duration::microseconds(i / 30),
+        .map(|i| {
+            let at = base + chrono::Duration::microseconds(i / 30);
+            stored_text(&c, room.id, format!("tie {i}"), at)
         })
         .collect();
     let stored = app

@@ -121,14 +121,7 @@ async fn a_room_created_later_is_joined_live_by_both_participants(backend: Backe
             .expect("room_created");
         assert_eq!(created["id"], json!(room.id));
     }
-    let ack = os
-        .emit_ack(
-            "send_message",
-            &json!({"chat_room_id": room.id, "content": "no reconnect needed"}),
-            WAIT,
-        )
-        .await
-        .expect("ack");
+    let ack = send_ack(&os, room.id, "no reconnect needed").await;
     assert_eq!(ack["ok"], true, "{ack}");
     let heard = c_events
         .wait_for("new_message", WAIT)
@@ -308,14 +301,7 @@ async fn receipts_move_a_message_to_delivered_then_read(backend: Backend) {
     let (cs, mut c_events) = app.socket(&c).await;
     let offline = send(&c, room.id, "while away").await;
     let (os, mut o_events) = app.socket(&o).await;
-    let ack = cs
-        .emit_ack(
-            "send_message",
-            &json!({"chat_room_id": room.id, "content": "now"}),
-            WAIT,
-        )
-        .await
-        .expect("ack");
+    let ack = send_ack(&cs, room.id, "now").await;
     let id = ack["messageId"].clone();
     o_events
         .wait_for("new_message", WAIT)

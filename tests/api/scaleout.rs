@@ -59,14 +59,7 @@ async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
     expected.sort();
     assert_eq!(online, expected, "A knows who is connected to B");
 
-    let ack = cs
-        .emit_ack(
-            "send_message",
-            &json!({"chat_room_id": room.id, "content": "from A"}),
-            WAIT,
-        )
-        .await
-        .expect("ack");
+    let ack = send_ack(&cs, room.id, "from A").await;
     assert_eq!(ack["ok"], true);
     let heard = o_events
         .wait_for("new_message", WAIT)
@@ -94,13 +87,7 @@ async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
         false
     );
 
-    os.emit_ack(
-        "send_message",
-        &json!({"chat_room_id": room.id, "content": "from B"}),
-        WAIT,
-    )
-    .await
-    .expect("ack");
+    send_ack(&os, room.id, "from B").await;
     assert_eq!(
         c_events
             .wait_for("new_message", WAIT)
@@ -270,14 +257,6 @@ impl Drop for OwnRedis {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

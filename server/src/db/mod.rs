@@ -383,6 +383,10 @@ pub struct Stats {
 /// Every operation the service needs from a database, in the same order in each backend.
 ///
 /// Both backends must behave identically; `tests/api` runs one contract suite against each.
+/// A room waiting for an answer: room id, then the waiting sender's id, first name, last name
+/// and email.
+pub type WaitingRow = (Uuid, Uuid, String, String, String);
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
@@ -437,7 +441,25 @@ pub trait Store: Send + Sync + 'static {
         &self,
         viewer: Uuid,
         limit: i64,
-    ) -> StoreResult<Vec<(Room, UserSummary)>>;
+    ) -> StoreResult<Vec<(Room, UserSummary)>> {
+        let mut out = Vec::new();
+        for (room, id, first_name, last_name, email) in self.waiting_rooms(limit).await? {
+            if let Some(room) = self.room(room, viewer).await? {
+                let sender = UserSummary {
+                    id,
+                    first_name,
+                    last_name,
+                    email,
+                };
+                out.push((room, sender));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rows behind [`Store::support_queue`], longest waiting first (each dialect spells
+    /// the Admin role test its own way).
+    async fn waiting_rooms(&self, limit: i64) -> StoreResult<Vec<WaitingRow>>;
 
     /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
     /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages

@@ -476,12 +476,8 @@ impl Store for PgStore {
         rows.iter().map(access_from_row).collect()
     }
 
-    async fn support_queue(
-        &self,
-        viewer: Uuid,
-        limit: i64,
-    ) -> StoreResult<Vec<(Room, UserSummary)>> {
-        let waiting: Vec<(Uuid, Uuid, String, String, String)> = sqlx::query_as(
+    async fn waiting_rooms(&self, limit: i64) -> StoreResult<Vec<WaitingRow>> {
+        Ok(sqlx::query_as(
             "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
              FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
              WHERE NOT ('Admin' = ANY(ls.roles))
@@ -489,22 +485,7 @@ impl Store for PgStore {
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::with_capacity(waiting.len());
-        for (room, id, first_name, last_name, email) in waiting {
-            if let Some(room) = self.room(room, viewer).await? {
-                out.push((
-                    room,
-                    UserSummary {
-                        id,
-                        first_name,
-                        last_name,
-                        email,
-                    },
-                ));
-            }
-        }
-        Ok(out)
+        .await?)
     }
 
     async fn commit(
