@@ -99,20 +99,15 @@ fi
 server_stop "$LAST_SERVER_PID"
 
 step "bench smoke: every message exactly once and in order (timings not asserted)"
-BENCH_DB="DATABASE_URL=sqlite://$WORK/bench.db"
 NO_LIMITS="MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 CONNECTIONS_PER_USER=0"
-BENCH_ENV="$BENCH_DB JWT_SECRET=bench-secret-for-tests $NO_LIMITS"
-server_start "$WORK/bench.log" $BENCH_ENV
-BENCH_URL=$SERVER_URL
-env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
-env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
-server_stop "$LAST_SERVER_PID"
+bench_smoke() { # label, server environment
+  server_start "$WORK/bench-$1.log" $2
+  env $2 "$TIGO_BIN" bench --url "$SERVER_URL" closed-loop --senders 10 --rooms 5 --messages 2000
+  env $2 "$TIGO_BIN" bench --url "$SERVER_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
+  server_stop "$LAST_SERVER_PID"
+}
+bench_smoke embedded "DATABASE_URL=sqlite://$WORK/bench.db JWT_SECRET=bench-secret-for-tests $NO_LIMITS"
 psql "$TEST_PG_URL" -qc "CREATE DATABASE bench" >/dev/null
-BENCH_ENV="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret-for-tests $NO_LIMITS"
-server_start "$WORK/bench-pg.log" $BENCH_ENV
-BENCH_URL=$SERVER_URL
-env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" closed-loop --senders 10 --rooms 5 --messages 2000
-env $BENCH_ENV "$TIGO_BIN" bench --url "$BENCH_URL" open-loop --users 20 --rooms 10 --rate 500 --duration 3s --size 100
-server_stop "$LAST_SERVER_PID"
+bench_smoke postgres "DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret-for-tests $NO_LIMITS"
 
 step "all tests passed in $(( $(date +%s) - started )) s"

@@ -31,28 +31,35 @@ wait_for() {
   return 1
 }
 
-start() {
-  local session=$1 email=$2
+# A terminal client in its own tmux session, at the login screen.
+launch() {
+  local session=$1
   tmux new-session -d -s "$session" -x 100 -y 30 \
     "env HOME=$HOME_DIR/$session XDG_CONFIG_HOME=$HOME_DIR/$session/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$session.log; sleep 30"
   wait_for "$session" "Log in"
+}
+
+# Types an email and a password into the login form and submits it.
+log_in() {
+  local session=$1 email=$2 password=$3
   tmux send-keys -t "$session" -l "$email"
   tmux send-keys -t "$session" Tab
-  tmux send-keys -t "$session" -l "$PASSWORD"
+  tmux send-keys -t "$session" -l "$password"
   tmux send-keys -t "$session" Enter
+}
+
+start() {
+  local session=$1 email=$2
+  launch "$session"
+  log_in "$session" "$email" "$PASSWORD"
   wait_for "$session" "connected"
 }
 
 step() { echo "tui-e2e: $*"; }
 
 step "a wrong password is refused, then both log in"
-tmux new-session -d -s "$A" -x 100 -y 30 \
-  "env HOME=$HOME_DIR/$A XDG_CONFIG_HOME=$HOME_DIR/$A/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$A.log; sleep 30"
-wait_for "$A" "Log in"
-tmux send-keys -t "$A" -l "$A_EMAIL"
-tmux send-keys -t "$A" Tab
-tmux send-keys -t "$A" -l "not-the-password"
-tmux send-keys -t "$A" Enter
+launch "$A"
+log_in "$A" "$A_EMAIL" "not-the-password"
 wait_for "$A" "Wrong email or password"
 tmux send-keys -t "$A" -l "$PASSWORD"
 tmux send-keys -t "$A" Enter
