@@ -335,6 +335,63 @@ async fn a_room_by_id_is_404_when_unknown_and_400_when_not_a_uuid(backend: Backe
     assert_eq!(messages_of(&body), vec!["roomId must be a UUID"]);
 }
 
+async fn the_support_queue_lists_rooms_waiting_for_an_admin_oldest_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
+    let (c2, o2) = (app.customer().await, app.owner().await);
+    let first = app.room(&c, &o).await;
+    let second = app.room(&c2, &o2).await;
+    send(&o, first.id, "owner asks").await;
+    send(&c2, second.id, "customer asks").await;
+    let waiting = a.api.support_queue().await.expect("queue");
+    let rows: Vec<_> = waiting
+        .iter()
+        .map(|w| (w.room.id, w.last_sender.id, w.last_sender.email.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (first.id, o.id(), o.user.email.clone()),
+            (second.id, c2.id(), c2.user.email.clone()),
+        ]
+    );
+    // An admin's answer takes the room off the queue.
+    let support = a
+        .api
+        .create_room(&CreateRoom {
+            room_type: RoomType::CustomerAdmin,
+            participant1_id: c.id(),
+            participant2_id: a.id(),
+            hotel_id: None,
+        })
+        .await
+        .expect("support room");
+    send(&c, support.id, "help").await;
+    assert_eq!(
+        a.api
+            .support_queue()
+            .await
+            .expect("queue")
+            .last()
+            .map(|w| w.room.id),
+        Some(support.id)
+    );
+    send(&a, support.id, "here").await;
+    let ids: Vec<_> = a
+        .api
+        .support_queue()
+        .await
+        .expect("queue")
+        .iter()
+        .map(|w| w.room.id)
+        .collect();
+    assert_eq!(ids, vec![first.id, second.id]);
+    assert_eq!(
+        c.api.support_queue().await.expect_err("customer").status(),
+        Some(403)
+    );
+}
+
 contract!(
     creating_a_room_gives_201_then_200_for_the_same_pair_in_either_order,
     twenty_concurrent_creates_of_one_pair_yield_one_room_and_no_error,
@@ -346,4 +403,5 @@ contract!(
     bad_list_parameters_are_400,
     unread_counts_are_per_user_and_clear_on_read,
     a_room_by_id_is_404_when_unknown_and_400_when_not_a_uuid,
+    the_support_queue_lists_rooms_waiting_for_an_admin_oldest_first,
 );
