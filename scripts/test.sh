@@ -10,8 +10,8 @@ source scripts/lib.sh
 
 scratch_with_cleanup tigo-test
 
-step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
+step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 
 step "install and start PostgreSQL and Redis"
 services_install
@@ -32,7 +32,7 @@ step "build (release)"
 cargo build --release -j2
 
 step "unit and integration tests (SQLite and PostgreSQL, Redis)"
-cargo test --release -j2
+cargo test --release -j2 --workspace
 
 step "conformance: official socket.io-client, both transports"
 (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error)

@@ -255,8 +255,8 @@ pub struct ServeArgs {
     /// clients share its address).
     #[arg(long, env = "CONNECTIONS_PER_ADDRESS", default_value_t = 5000)]
     pub connections_per_address: usize,
-    /// Writers committing messages concurrently, each for its share of the rooms (PostgreSQL;
-    /// SQLite has one write lock and always uses one).
+    /// Writers that may commit messages at once; a second starts only when messages wait
+    /// (PostgreSQL; SQLite has one write lock and always uses one).
     #[arg(long, env = "WRITERS", default_value_t = 2)]
     pub writers: usize,
     /// Rooms one connection may join.

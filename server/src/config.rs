@@ -81,8 +81,8 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// Most messages committed in one transaction.
     pub max_batch: usize,
-    /// Writers committing concurrently, each for its share of the rooms (PostgreSQL; SQLite
-    /// always uses one).
+    /// Writers that may commit at once (PostgreSQL; SQLite always uses one). See
+    /// [`crate::writer`] for when a second one starts.
     pub writers: usize,
     /// Messages waiting for the writer before senders are told to retry.
     pub writer_queue: usize,

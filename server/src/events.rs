@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::bus::{Bus, Envelope, internal};
 use crate::db::RoomAccess;
 use crate::realtime::hub::{Hub, Outgoing};
-use crate::writer::Receipt;
+use crate::writer::{Queue as WriteQueue, Receipt};
 
 /// Work that follows a delivery, done off the hot path by [`crate::followups`].
 #[derive(Debug)]
@@ -42,9 +42,8 @@ struct Inner {
     hub: Arc<Hub>,
     bus: Bus,
     followups: mpsc::Sender<Followup>,
-    /// To the writers (one per shard of rooms): messages that reached a recipient, committed
-    /// with the next batch.
-    receipts: Vec<mpsc::Sender<Receipt>>,
+    /// To the writers: messages that reached a recipient, committed with the next batch.
+    receipts: WriteQueue,
     metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
@@ -76,7 +75,7 @@ impl Events {
         hub: Arc<Hub>,
         bus: Bus,
         followups: mpsc::Sender<Followup>,
-        receipts: Vec<mpsc::Sender<Receipt>>,
+        receipts: WriteQueue,
     ) -> Events {
         Events {
             inner: Arc::new(Inner {
@@ -229,20 +228,11 @@ impl Events {
 
     /// A recipient's connection got a message: it becomes `delivered` at the next commit.
     pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
-        let receipt = Receipt {
+        self.inner.receipts.receipt(Receipt {
             message_id,
             room_id,
             recipient,
-        };
-        let shard = crate::writer::shard_of(room_id, self.inner.receipts.len());
-        if self
-            .inner
-            .receipts
-            .get(shard)
-            .is_none_or(|tx| tx.try_send(receipt).is_err())
-        {
-            tracing::debug!("receipt queue full; a delivery receipt was skipped");
-        }
+        });
     }
 
     /// An event heard on the bus.

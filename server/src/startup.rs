@@ -33,7 +33,7 @@ use crate::killable::{ConnKill, Killable};
 use crate::presence::{Backend, Presence};
 use crate::realtime::{gateway, hub::Hub, typing::Typing};
 use crate::state::{AppState, Inner};
-use crate::writer::Writer;
+use crate::writer::{Queue as WriteQueue, Writer};
 
 type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -98,20 +98,19 @@ impl Application {
         };
         let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
         let (followups_tx, followups_rx) = mpsc::channel(65_536);
-        // One writer per shard of rooms; SQLite has one write lock, so one writer.
+        // Writers that may commit at once; SQLite has one write lock, so one writer.
         let writers = if store.backend() == "sqlite" {
             1
         } else {
             config.limits.writers.max(1)
         };
-        let (receipts_tx, receipts_rx): (Vec<_>, Vec<_>) =
-            (0..writers).map(|_| mpsc::channel(65_536)).unzip();
+        let write_queue = WriteQueue::new(config.limits.max_batch, config.limits.writer_queue);
         let events = Events::new(
             instance,
             hub.clone(),
             bus.clone(),
             followups_tx,
-            receipts_tx,
+            write_queue.clone(),
         );
         let backend = match bus.redis() {
             Some(redis) => Backend::Redis {
@@ -124,11 +123,10 @@ impl Application {
             Presence::start(backend, hub, events.clone(), shutdown.clone());
         let writer_stop = CancellationToken::new();
         let (writer, writer_task) = Writer::start(
+            write_queue,
             store.clone(),
             events.clone(),
-            receipts_rx,
-            config.limits.max_batch,
-            config.limits.writer_queue,
+            writers,
             writer_stop.clone(),
         );
         let typing = Typing::new(config.limits.typing_ttl, events.clone());

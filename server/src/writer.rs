@@ -1,12 +1,16 @@
-//! Group commit: every message, from REST or Socket.IO, goes through one writer task that
+//! Group commit: every message, from REST or Socket.IO, goes through one queue; a writer task
 //! commits whatever has queued up in one transaction, answers each sender only after the
 //! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
-//! same transactions, so a busy room costs one commit per batch, not two.
+//! same transactions, so a busy room costs one commit per batch, not two. A second writer
+//! (PostgreSQL) starts on the waiting messages while a commit runs only once enough wait or
+//! they have waited long enough; a room's messages never sit in two running commits.
 
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tigo_common::{SendMessage, UserSummary};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::clock;
@@ -35,84 +39,142 @@ pub struct Receipt {
 }
 
 /// Longest a delivery receipt waits for a message batch to share its commit.
-const RECEIPT_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
-
-struct Inputs {
-    jobs: mpsc::Receiver<Job>,
-    receipts: mpsc::Receiver<Receipt>,
-}
+const RECEIPT_DELAY: Duration = Duration::from_millis(20);
+/// Receipts held for the next commit before new ones are dropped (they are best effort).
+const MAX_RECEIPTS: usize = 65_536;
+/// While one commit is running, another writer starts on the waiting messages only when this
+/// many can go or the oldest has waited `OVERLAP_AFTER`: one writer alone batches best (fewer
+/// commits per message), a second one keeps latency down once commits fall behind.
+const OVERLAP_BATCH: usize = 8;
+const OVERLAP_AFTER: Duration = Duration::from_millis(1);
 
 struct Job {
     draft: Draft,
     reply: oneshot::Sender<AppResult<Inserted>>,
+    queued: Instant,
 }
 
-/// The writers: one per shard of rooms. A room always goes to the same shard (its order is
-/// kept); different shards commit concurrently, so PostgreSQL flushes several commits at once.
+/// What the writers share: the waiting messages (in arrival order), the receipts for the next
+/// commit, and the rooms some writer is committing right now.
+struct State {
+    jobs: VecDeque<Job>,
+    receipts: Vec<Receipt>,
+    receipts_since: Option<Instant>,
+    /// Rooms in a running commit: their next messages wait for it (and its fan-out) to finish,
+    /// so every room is stored and delivered in order.
+    busy: HashSet<Uuid>,
+    committing: usize,
+    closed: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Notify,
+    queue_limit: usize,
+    max_batch: usize,
+}
+
+/// The message queue in front of the writers; also takes delivery receipts.
+#[derive(Clone)]
+pub struct Queue {
+    shared: Arc<Shared>,
+}
+
+/// The handle that queues messages for the writers.
 #[derive(Clone)]
 pub struct Writer {
-    shards: Arc<[mpsc::Sender<Job>]>,
+    queue: Queue,
 }
 
-/// The shard of a room among `n`.
-pub fn shard_of(room: Uuid, n: usize) -> usize {
-    (room.as_u128() % n.max(1) as u128) as usize
+impl Queue {
+    pub fn new(max_batch: usize, queue_limit: usize) -> Queue {
+        Queue {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    jobs: VecDeque::new(),
+                    receipts: Vec::new(),
+                    receipts_since: None,
+                    busy: HashSet::new(),
+                    committing: 0,
+                    closed: false,
+                }),
+                wake: Notify::new(),
+                queue_limit: queue_limit.max(1),
+                max_batch: max_batch.max(1),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A message reached a recipient's connection: it becomes `delivered` with the next commit.
+    pub fn receipt(&self, receipt: Receipt) {
+        let mut state = self.lock();
+        if state.receipts.len() >= MAX_RECEIPTS {
+            tracing::debug!("receipt queue full; a delivery receipt was skipped");
+            return;
+        }
+        state.receipts.push(receipt);
+        if state.receipts_since.is_none() {
+            state.receipts_since = Some(Instant::now());
+            drop(state);
+            self.shared.wake.notify_one();
+        }
+    }
 }
 
 impl Writer {
-    /// Starts one writer task per receipt channel (one per shard); they drain their queues
-    /// and stop when `shutdown` fires. Receipts (a message reached a recipient's connection)
-    /// arrive on the shard of the message's room.
+    /// Starts `writers` writer tasks on `queue`; they drain it and stop when `shutdown` fires.
+    /// SQLite takes one writer (it has one write lock).
     pub fn start(
+        queue: Queue,
         store: Arc<dyn Store>,
         events: Events,
-        receipts: Vec<mpsc::Receiver<Receipt>>,
-        max_batch: usize,
-        queue: usize,
+        writers: usize,
         shutdown: CancellationToken,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        let mut senders = Vec::with_capacity(receipts.len());
-        let mut tasks = Vec::with_capacity(receipts.len());
-        for receipts in receipts {
-            let (tx, rx) = mpsc::channel(queue.max(1));
-            senders.push(tx);
-            let inputs = Inputs { jobs: rx, receipts };
-            tasks.push(tokio::spawn(run(
-                inputs,
-                store.clone(),
-                events.clone(),
-                max_batch.max(1),
-                shutdown.clone(),
-            )));
-        }
+        let tasks: Vec<_> = (0..writers.max(1))
+            .map(|_| {
+                tokio::spawn(run(
+                    queue.clone(),
+                    store.clone(),
+                    events.clone(),
+                    shutdown.clone(),
+                ))
+            })
+            .collect();
         let all = tokio::spawn(async move {
             for task in tasks {
                 let _ = task.await;
             }
         });
-        (
-            Writer {
-                shards: senders.into(),
-            },
-            all,
-        )
+        (Writer { queue }, all)
     }
 
     /// Queues a message and returns at once; the receipt resolves after the commit. The order
-    /// of `enqueue` calls is the order of storage and delivery.
+    /// of `enqueue` calls is the order of storage and delivery within a room.
     pub fn enqueue(&self, draft: Draft) -> AppResult<Stored> {
         let (reply, receipt) = oneshot::channel();
-        let shard = &self.shards[shard_of(draft.access.id, self.shards.len())];
-        match shard.try_send(Job { draft, reply }) {
-            Ok(()) => Ok(receipt),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(AppError::TooManyRequests {
+        let mut state = self.queue.lock();
+        if state.closed {
+            return Err(AppError::Unavailable("the server is shutting down".into()));
+        }
+        if state.jobs.len() >= self.queue.shared.queue_limit {
+            return Err(AppError::TooManyRequests {
                 message: "Too many messages in flight, please retry".into(),
                 retry_after_secs: 1,
-            }),
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                Err(AppError::Unavailable("the server is shutting down".into()))
-            }
+            });
         }
+        state.jobs.push_back(Job {
+            draft,
+            reply,
+            queued: Instant::now(),
+        });
+        drop(state);
+        self.queue.shared.wake.notify_one();
+        Ok(receipt)
     }
 
     /// Queues a message and waits until it is stored.
@@ -126,6 +188,90 @@ pub async fn wait(stored: Stored) -> AppResult<Inserted> {
     stored
         .await
         .map_err(|_| AppError::Unavailable("the message writer stopped".into()))?
+}
+
+/// What a writer does next.
+enum Step {
+    Commit(Vec<Job>, Vec<Receipt>),
+    /// Nothing to take now: wait for news, or until then.
+    Wait(Option<Instant>),
+    Stop,
+}
+
+impl State {
+    /// Takes the messages a writer may commit now (rooms not in a running commit, in order),
+    /// with the receipts, or says how long to wait.
+    fn next(&mut self, max_batch: usize, now: Instant) -> Step {
+        let receipts_due = self
+            .receipts_since
+            .map(|since| since + RECEIPT_DELAY)
+            .filter(|_| !self.receipts.is_empty());
+        let free = self
+            .jobs
+            .iter()
+            .filter(|j| !self.busy.contains(&j.draft.access.id));
+        let (ready, oldest) = free.fold((0usize, None::<Instant>), |(n, oldest), j| {
+            (
+                n + 1,
+                Some(oldest.map_or(j.queued, |o: Instant| o.min(j.queued))),
+            )
+        });
+        let overlap_at = oldest.map(|o| o + OVERLAP_AFTER);
+        let go = ready > 0
+            && (self.committing == 0
+                || ready >= OVERLAP_BATCH.min(max_batch)
+                || overlap_at.is_some_and(|at| at <= now)
+                || self.closed);
+        if go {
+            let mut taken = Vec::with_capacity(ready.min(max_batch));
+            let mut kept = VecDeque::with_capacity(self.jobs.len().saturating_sub(ready));
+            // Rooms with a message left in the queue: their later messages stay behind it.
+            let mut held = HashSet::new();
+            for job in self.jobs.drain(..) {
+                let room = job.draft.access.id;
+                if taken.len() < max_batch && !self.busy.contains(&room) && !held.contains(&room) {
+                    taken.push(job);
+                } else {
+                    held.insert(room);
+                    kept.push_back(job);
+                }
+            }
+            self.jobs = kept;
+            self.busy.extend(taken.iter().map(|j| j.draft.access.id));
+            self.committing += 1;
+            let n = self.receipts.len().min(4 * max_batch);
+            let receipts: Vec<Receipt> = self.receipts.drain(..n).collect();
+            self.receipts_since = (!self.receipts.is_empty()).then_some(now);
+            return Step::Commit(taken, receipts);
+        }
+        if self.committing == 0 && receipts_due.is_some_and(|due| due <= now || self.closed) {
+            self.committing += 1;
+            let n = self.receipts.len().min(4 * max_batch);
+            let receipts: Vec<Receipt> = self.receipts.drain(..n).collect();
+            self.receipts_since = (!self.receipts.is_empty()).then_some(now);
+            return Step::Commit(Vec::new(), receipts);
+        }
+        if self.closed && self.jobs.is_empty() && self.committing == 0 {
+            return Step::Stop;
+        }
+        // A running commit wakes the others when it ends; until then only the overlap timer.
+        let wake_at = [
+            receipts_due.filter(|_| self.committing == 0),
+            overlap_at.filter(|_| self.committing > 0),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        Step::Wait(wake_at)
+    }
+
+    /// A commit finished: its rooms are free again.
+    fn done(&mut self, jobs_rooms: impl Iterator<Item = Uuid>) {
+        for room in jobs_rooms {
+            self.busy.remove(&room);
+        }
+        self.committing -= 1;
+    }
 }
 
 fn to_new(draft: &Draft) -> NewMessage {
@@ -146,64 +292,47 @@ fn to_new(draft: &Draft) -> NewMessage {
     }
 }
 
-async fn run(
-    mut inputs: Inputs,
-    store: Arc<dyn Store>,
-    events: Events,
-    max_batch: usize,
-    shutdown: CancellationToken,
-) {
-    let mut jobs: Vec<Job> = Vec::with_capacity(max_batch);
-    let mut receipts: Vec<Receipt> = Vec::new();
-    let mut stopping = false;
-    // Receipts wait for the next message batch to ride along; alone, they are committed
-    // after this long (a receipt may arrive a little late, a message never waits for one).
-    let mut receipts_due: Option<tokio::time::Instant> = None;
+async fn run(queue: Queue, store: Arc<dyn Store>, events: Events, shutdown: CancellationToken) {
+    let shared = &queue.shared;
     loop {
-        if jobs.is_empty() {
-            let due = receipts_due.unwrap_or_else(|| tokio::time::Instant::now() + RECEIPT_DELAY);
-            tokio::select! {
-                biased;
-                job = inputs.jobs.recv() => match job {
-                    Some(job) => jobs.push(job),
-                    None => break,
-                },
-                receipt = inputs.receipts.recv(), if !stopping => match receipt {
-                    Some(r) => {
-                        receipts.push(r);
-                        receipts_due.get_or_insert_with(|| tokio::time::Instant::now() + RECEIPT_DELAY);
-                        if receipts.len() < 4 * max_batch {
-                            continue;
-                        }
+        let notified = shared.wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let step = {
+            let mut state = queue.lock();
+            if shutdown.is_cancelled() && !state.closed {
+                // Refuse new messages, finish the queued ones.
+                state.closed = true;
+            }
+            state.next(shared.max_batch, Instant::now())
+        };
+        match step {
+            Step::Commit(mut jobs, mut receipts) => {
+                let rooms: Vec<Uuid> = jobs.iter().map(|j| j.draft.access.id).collect();
+                commit(&store, &events, &mut jobs, &mut receipts).await;
+                queue.lock().done(rooms.into_iter());
+                // Another writer may have been waiting for these rooms.
+                shared.wake.notify_one();
+            }
+            Step::Wait(until) => {
+                let sleep = async {
+                    match until {
+                        Some(at) => tokio::time::sleep_until(at.into()).await,
+                        None => std::future::pending().await,
                     }
-                    None => stopping = true,
-                },
-                () = tokio::time::sleep_until(due), if receipts_due.is_some() => {}
-                () = shutdown.cancelled(), if !stopping => {
-                    // Refuse new messages, finish the queued ones.
-                    inputs.jobs.close();
-                    stopping = true;
-                    continue;
+                };
+                tokio::select! {
+                    () = notified => {}
+                    () = sleep => {}
+                    () = shutdown.cancelled(), if !queue.lock().closed => {}
                 }
             }
-            if jobs.is_empty() && receipts.is_empty() {
-                continue;
+            Step::Stop => {
+                // Wake the other writers so they see it too.
+                shared.wake.notify_one();
+                break;
             }
         }
-        while jobs.len() < max_batch {
-            match inputs.jobs.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
-        while receipts.len() < 4 * max_batch {
-            match inputs.receipts.try_recv() {
-                Ok(r) => receipts.push(r),
-                Err(_) => break,
-            }
-        }
-        receipts_due = None;
-        commit(&store, &events, &mut jobs, &mut receipts).await;
     }
     tracing::debug!("message writer stopped");
 }
@@ -266,5 +395,129 @@ async fn commit(
                 user_id: *user_id,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tigo_common::RoomType;
+
+    fn job(room: Uuid, text: &str, queued: Instant) -> Job {
+        let (reply, _) = oneshot::channel();
+        Job {
+            draft: Draft {
+                access: RoomAccess {
+                    id: room,
+                    room_type: RoomType::CustomerHotelOwner,
+                    participant1_id: Uuid::from_u128(1),
+                    participant2_id: Uuid::from_u128(2),
+                },
+                sender: UserSummary {
+                    id: Uuid::from_u128(1),
+                    first_name: String::new(),
+                    last_name: String::new(),
+                    email: String::new(),
+                },
+                message: SendMessage {
+                    chat_room_id: room,
+                    content: text.into(),
+                    ..SendMessage::default()
+                },
+            },
+            reply,
+            queued,
+        }
+    }
+
+    fn texts(jobs: &[Job]) -> Vec<&str> {
+        jobs.iter()
+            .map(|j| j.draft.message.content.as_str())
+            .collect()
+    }
+
+    fn queue_of(jobs: Vec<Job>) -> Queue {
+        let queue = Queue::new(256, 1000);
+        queue.lock().jobs.extend(jobs);
+        queue
+    }
+
+    #[test]
+    fn a_room_in_a_running_commit_keeps_its_next_messages_in_order() {
+        let (a, b, c) = (
+            Uuid::from_u128(10),
+            Uuid::from_u128(11),
+            Uuid::from_u128(12),
+        );
+        let now = Instant::now();
+        let old = now - OVERLAP_AFTER * 2;
+        let queue = queue_of(vec![job(a, "a1", old)]);
+        let mut state = queue.lock();
+        let Step::Commit(first, _) = state.next(256, now) else {
+            panic!("an idle writer takes what waits");
+        };
+        assert_eq!(texts(&first), ["a1"]);
+        state.jobs.extend([
+            job(a, "a2", old),
+            job(b, "b1", old),
+            job(a, "a3", old),
+            job(c, "c1", old),
+        ]);
+        // a1's commit is running: a second writer may take b1 and c1, not a2 or a3.
+        let Step::Commit(second, _) = state.next(256, now) else {
+            panic!("messages that waited long enough go to a second writer");
+        };
+        assert_eq!(texts(&second), ["b1", "c1"]);
+        assert!(matches!(state.next(256, now), Step::Wait(None)));
+        state.done(first.iter().map(|j| j.draft.access.id));
+        let Step::Commit(third, _) = state.next(256, now) else {
+            panic!("room a is free again");
+        };
+        assert_eq!(texts(&third), ["a2", "a3"]);
+    }
+
+    #[test]
+    fn a_full_batch_leaves_the_rest_of_a_room_behind_it() {
+        let a = Uuid::from_u128(10);
+        let now = Instant::now();
+        let queue = queue_of(vec![
+            job(a, "a1", now),
+            job(a, "a2", now),
+            job(a, "a3", now),
+        ]);
+        let mut state = queue.lock();
+        let Step::Commit(first, _) = state.next(2, now) else {
+            panic!("an idle writer takes what waits");
+        };
+        assert_eq!(texts(&first), ["a1", "a2"]);
+        assert!(matches!(state.next(2, now), Step::Wait(None)));
+        state.done(first.iter().map(|j| j.draft.access.id));
+        let Step::Commit(rest, _) = state.next(2, now) else {
+            panic!("room a is free again");
+        };
+        assert_eq!(texts(&rest), ["a3"]);
+    }
+
+    #[test]
+    fn while_a_commit_runs_a_lone_fresh_message_waits_to_batch() {
+        let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let now = Instant::now();
+        let queue = queue_of(vec![job(a, "a1", now)]);
+        let mut state = queue.lock();
+        assert!(matches!(state.next(256, now), Step::Commit(..)));
+        state.jobs.push_back(job(b, "b1", now));
+        match state.next(256, now) {
+            Step::Wait(Some(at)) => assert_eq!(at, now + OVERLAP_AFTER),
+            _ => panic!("one fresh message waits for the running commit"),
+        }
+        let later = now + OVERLAP_AFTER;
+        assert!(matches!(state.next(256, later), Step::Commit(..)));
+    }
+
+    #[test]
+    fn a_closed_empty_queue_stops_its_writers() {
+        let queue = Queue::new(256, 1000);
+        queue.lock().closed = true;
+        assert!(matches!(queue.lock().next(256, Instant::now()), Step::Stop));
     }
 }
