@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tigo_common::{
     Message, MessageDeleted, MessageDelivered, MessagesRead, Room, UserPresence, UserTyping,
     server_events as ev,
@@ -47,8 +47,9 @@ struct Inner {
     metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
-fn to_value<T: Serialize>(data: &T) -> Value {
-    serde_json::to_value(data).unwrap_or(Value::Null)
+/// Encodes an event's payload once; what the bus and every connection get is this text.
+fn to_value<T: Serialize>(data: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(data).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 /// Maps an event name from the bus to ours (unknown names are ignored).
@@ -115,7 +116,12 @@ impl Events {
         &self.inner.bus
     }
 
-    fn envelope(&self, event: &'static str, room_id: Option<Uuid>, data: Value) -> Envelope {
+    fn envelope(
+        &self,
+        event: &'static str,
+        room_id: Option<Uuid>,
+        data: Box<RawValue>,
+    ) -> Envelope {
         Envelope {
             event: event.into(),
             room_id,
@@ -147,7 +153,11 @@ impl Events {
             Some(message.chat_room_id),
             to_value(message),
         );
-        self.deliver_message(&envelope, Some(access));
+        let ids = MessageIds {
+            id: message.id,
+            sender_id: message.sender_id,
+        };
+        self.deliver_message(&envelope, Some(ids), Some(access));
         self.inner.bus.publish(&envelope);
         let recipients: Vec<Uuid> = access
             .participants()
@@ -221,7 +231,7 @@ impl Events {
 
     /// A user's roles or status changed (every instance drops its cached copy).
     pub fn user_updated(&self, user: Uuid) {
-        let mut envelope = self.envelope(internal::USER_UPDATED, None, Value::Null);
+        let mut envelope = self.envelope(internal::USER_UPDATED, None, RawValue::NULL.to_owned());
         envelope.users = vec![user];
         self.emit(envelope);
     }
@@ -266,12 +276,15 @@ impl Events {
                     self.followup(Followup::UserUpdated(*user));
                 }
             }
-            ev::NEW_MESSAGE => self.deliver_message(envelope, None),
+            ev::NEW_MESSAGE => {
+                let ids = serde_json::from_str(envelope.data.get()).ok();
+                self.deliver_message(envelope, ids, None)
+            }
             _ => {
                 if let Some(room) = envelope.room_id {
                     let out = Outgoing {
                         event,
-                        data: Arc::new(envelope.data.clone()),
+                        data: Arc::from(envelope.data.clone()),
                         message_id: None,
                     };
                     hub.to_room(room, &out, envelope.except);
@@ -282,20 +295,27 @@ impl Events {
 
     /// `new_message` to this instance's connections in the room; a recipient's connection
     /// receiving it makes the message `delivered`.
-    fn deliver_message(&self, envelope: &Envelope, access: Option<RoomAccess>) {
+    fn deliver_message(
+        &self,
+        envelope: &Envelope,
+        ids: Option<MessageIds>,
+        access: Option<RoomAccess>,
+    ) {
         let Some(room) = envelope.room_id else { return };
-        let message_id = id_field(&envelope.data, "id");
         let out = Outgoing {
             event: ev::NEW_MESSAGE,
-            data: Arc::new(envelope.data.clone()),
-            message_id,
+            data: Arc::from(envelope.data.clone()),
+            message_id: ids.map(|m| m.id),
         };
         let reach = self.inner.hub.to_room(room, &out, None);
-        let (Some(message_id), Some(sender), Some(access)) = (
-            message_id,
-            id_field(&envelope.data, "sender_id"),
-            access.or(reach.access),
-        ) else {
+        let (
+            Some(MessageIds {
+                id: message_id,
+                sender_id: sender,
+            }),
+            Some(access),
+        ) = (ids, access.or(reach.access))
+        else {
             return;
         };
         if let Some(recipient) = access
@@ -308,14 +328,15 @@ impl Events {
     }
 }
 
-fn id_field(data: &Value, name: &str) -> Option<Uuid> {
-    data.get(name)?
-        .as_str()
-        .and_then(|s| Uuid::parse_str(s).ok())
+/// The two fields of a `new_message` payload that receipts need (the rest is skipped).
+#[derive(Deserialize, Clone, Copy)]
+struct MessageIds {
+    id: Uuid,
+    sender_id: Uuid,
 }
 
-fn room_access(room: &Value) -> Option<RoomAccess> {
-    let room: Room = serde_json::from_value(room.clone()).ok()?;
+fn room_access(room: &RawValue) -> Option<RoomAccess> {
+    let room: Room = serde_json::from_str(room.get()).ok()?;
     Some(RoomAccess {
         id: room.id,
         room_type: room.room_type,

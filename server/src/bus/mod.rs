@@ -5,7 +5,7 @@
 pub mod redis;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 pub use self::redis::RedisBus;
@@ -21,7 +21,9 @@ pub struct Envelope {
     pub event: String,
     #[serde(rename = "roomId")]
     pub room_id: Option<Uuid>,
-    pub data: Value,
+    /// The event's payload as JSON text: encoded once, copied as is to the bus and to every
+    /// connection.
+    pub data: Box<RawValue>,
     /// The instance that produced it; it ignores its own copies.
     pub origin: Uuid,
     /// A user whose connections must not get it (the typist, for `user_typing`).

@@ -4,18 +4,18 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 use tigo_common::server_events;
 use uuid::Uuid;
 
 use super::conn::{Conn, Gate, Sent};
 use crate::db::RoomAccess;
 
-/// One event on its way to connections, serialized once into a JSON value.
+/// One event on its way to connections, encoded once as JSON text.
 #[derive(Clone)]
 pub struct Outgoing {
     pub event: &'static str,
-    pub data: Arc<Value>,
+    pub data: Arc<RawValue>,
     /// For `new_message`: its id (replay de-duplication) and sender (receipts).
     pub message_id: Option<Uuid>,
 }
@@ -199,7 +199,7 @@ impl Hub {
         &self,
         rooms: &[Uuid],
         event: &'static str,
-        data: &Value,
+        data: &RawValue,
         except: Option<Uuid>,
     ) {
         let mut seen = HashSet::new();
@@ -217,7 +217,7 @@ impl Hub {
 
     /// Joins every connection of `users` to a new room and tells them (`room_created`).
     /// Returns the users who have a connection here.
-    pub fn room_created(&self, access: RoomAccess, users: &[Uuid], room: &Value) -> Vec<Uuid> {
+    pub fn room_created(&self, access: RoomAccess, users: &[Uuid], room: &RawValue) -> Vec<Uuid> {
         let mut joined = Vec::new();
         for user in users {
             let conns = self.user_conns(*user);
