@@ -2,6 +2,7 @@
 //! publishes it once on the bus for the others, and that turns what reached whom into
 //! follow-up work (delivery receipts, offline notifications).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -157,17 +158,21 @@ impl Events {
             id: message.id,
             sender_id: message.sender_id,
         };
-        self.deliver_message(&envelope, Some(ids), Some(access));
+        let reached = self.deliver_message(&envelope, Some(ids), Some(access));
         self.inner.bus.publish(&envelope);
+        // A recipient who got it on a connection here is online: only the others need the
+        // presence lookup (a Redis round trip) that decides on a notification.
         let recipients: Vec<Uuid> = access
             .participants()
             .into_iter()
-            .filter(|p| *p != message.sender_id)
+            .filter(|p| *p != message.sender_id && !reached.contains(p))
             .collect();
-        self.followup(Followup::Notify {
-            message: Arc::new(message.clone()),
-            recipients,
-        });
+        if !recipients.is_empty() {
+            self.followup(Followup::Notify {
+                message: Arc::new(message.clone()),
+                recipients,
+            });
+        }
     }
 
     pub fn message_edited(&self, message: &Message) {
@@ -278,7 +283,7 @@ impl Events {
             }
             ev::NEW_MESSAGE => {
                 let ids = serde_json::from_str(envelope.data.get()).ok();
-                self.deliver_message(envelope, ids, None)
+                self.deliver_message(envelope, ids, None);
             }
             _ => {
                 if let Some(room) = envelope.room_id {
@@ -294,14 +299,16 @@ impl Events {
     }
 
     /// `new_message` to this instance's connections in the room; a recipient's connection
-    /// receiving it makes the message `delivered`.
+    /// receiving it makes the message `delivered`. Returns the users whose connections got it.
     fn deliver_message(
         &self,
         envelope: &Envelope,
         ids: Option<MessageIds>,
         access: Option<RoomAccess>,
-    ) {
-        let Some(room) = envelope.room_id else { return };
+    ) -> HashSet<Uuid> {
+        let Some(room) = envelope.room_id else {
+            return HashSet::new();
+        };
         let out = Outgoing {
             event: ev::NEW_MESSAGE,
             data: Arc::from(envelope.data.clone()),
@@ -316,7 +323,7 @@ impl Events {
             Some(access),
         ) = (ids, access.or(reach.access))
         else {
-            return;
+            return reach.users;
         };
         if let Some(recipient) = access
             .participants()
@@ -325,6 +332,7 @@ impl Events {
         {
             self.delivered(message_id, room, recipient);
         }
+        reach.users
     }
 }
 

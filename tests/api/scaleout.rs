@@ -213,6 +213,55 @@ async fn a_recipient_with_no_live_connection_gets_a_notification() {
     assert_eq!(notification["metadata"]["sender_id"], json!(c.id()));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_connected_here_or_elsewhere_gets_no_notification() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let room = a.room(&c, &o).await;
+    let client = redis::Client::open(redis_url()).expect("redis");
+    let mut pubsub = client.get_async_pubsub().await.expect("pubsub");
+    pubsub
+        .subscribe("notification:events")
+        .await
+        .expect("subscribe");
+    let mut stream = pubsub.on_message();
+    let (_cs, mut c_events) = a.socket(&c).await;
+    // Connected only to the other instance, then to the sender's too.
+    let o_b = on(&b, &o).await;
+    let (on_b, _eb) = b.socket(&o_b).await;
+    c_events
+        .wait_for("user_online", WAIT)
+        .await
+        .expect("online through the other instance");
+    let elsewhere = send(&c, room.id, "seen elsewhere").await;
+    let (on_a, _ea) = a.socket(&o).await;
+    let here = send(&c, room.id, "seen here").await;
+    on_a.close();
+    on_b.close();
+    c_events
+        .wait_for("user_offline", WAIT)
+        .await
+        .expect("offline once both are closed");
+    let away = send(&c, room.id, "seen later").await;
+    // Notifications go out in message order: the first one seen for this room must be for
+    // the message sent while nobody was connected.
+    let first: Value = loop {
+        let msg = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("a notification in time")
+            .expect("message");
+        let payload: Value =
+            serde_json::from_str(&msg.get_payload::<String>().expect("text")).expect("json");
+        if payload["metadata"]["chat_room_id"] == json!(room.id) {
+            break payload;
+        }
+    };
+    assert_ne!(first["metadata"]["message_id"], json!(here.id));
+    assert_ne!(first["metadata"]["message_id"], json!(elsewhere.id));
+    assert_eq!(first["metadata"]["message_id"], json!(away.id));
+    assert_eq!(first["user_id"], json!(o.id()));
+}
+
 /// A Redis of this test's own, to stop and restart.
 struct OwnRedis {
     port: u16,
