@@ -47,6 +47,9 @@ const MAX_RECEIPTS: usize = 65_536;
 /// commits per message), a second one keeps latency down once commits fall behind.
 const OVERLAP_BATCH: usize = 8;
 const OVERLAP_AFTER: Duration = Duration::from_millis(1);
+/// How far into the queue a writer looks for messages it may take (in batches), so that
+/// choosing stays cheap when the queue is long.
+const SCAN_BATCHES: usize = 4;
 
 struct Job {
     draft: Draft,
@@ -172,8 +175,15 @@ impl Writer {
             reply,
             queued: Instant::now(),
         });
+        // Wake a writer when one is idle, when a message starts waiting behind a running
+        // commit (its overlap timer) and when enough wait for a second commit; otherwise the
+        // running commit picks them up when it ends. (Not on every message: under load that
+        // would wake a writer per message to find nothing to take.)
+        let wake = state.committing == 0 || matches!(state.jobs.len(), 1 | OVERLAP_BATCH);
         drop(state);
-        self.queue.shared.wake.notify_one();
+        if wake {
+            self.queue.shared.wake.notify_one();
+        }
         Ok(receipt)
     }
 
@@ -206,9 +216,11 @@ impl State {
             .receipts_since
             .map(|since| since + RECEIPT_DELAY)
             .filter(|_| !self.receipts.is_empty());
+        let window = self.jobs.len().min(SCAN_BATCHES * max_batch);
         let free = self
             .jobs
             .iter()
+            .take(window)
             .filter(|j| !self.busy.contains(&j.draft.access.id));
         let (ready, oldest) = free.fold((0usize, None::<Instant>), |(n, oldest), j| {
             (
@@ -224,7 +236,8 @@ impl State {
                 || self.closed);
         if go {
             let mut taken = Vec::with_capacity(ready.min(max_batch));
-            let mut kept = VecDeque::with_capacity(self.jobs.len().saturating_sub(ready));
+            let rest = self.jobs.split_off(window);
+            let mut kept = VecDeque::with_capacity(self.jobs.len() + rest.len());
             // Rooms with a message left in the queue: their later messages stay behind it.
             let mut held = HashSet::new();
             for job in self.jobs.drain(..) {
@@ -236,6 +249,7 @@ impl State {
                     kept.push_back(job);
                 }
             }
+            kept.extend(rest);
             self.jobs = kept;
             self.busy.extend(taken.iter().map(|j| j.draft.access.id));
             self.committing += 1;
@@ -512,6 +526,36 @@ mod tests {
         }
         let later = now + OVERLAP_AFTER;
         assert!(matches!(state.next(256, later), Step::Commit(..)));
+    }
+
+    #[test]
+    fn a_writer_looks_only_a_few_batches_into_the_queue() {
+        let (a, b) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let now = Instant::now();
+        let old = now - OVERLAP_AFTER * 2;
+        let mut jobs: Vec<Job> = (0..=SCAN_BATCHES)
+            .map(|i| job(a, &format!("a{i}"), old))
+            .collect();
+        jobs.push(job(b, "b0", old));
+        let queue = queue_of(jobs);
+        let mut state = queue.lock();
+        let Step::Commit(first, _) = state.next(1, now) else {
+            panic!("an idle writer takes what waits");
+        };
+        assert_eq!(texts(&first), ["a0"]);
+        // b0 is free but beyond the window: it waits for room a's commit to end.
+        assert!(matches!(state.next(1, now), Step::Wait(None)));
+        state.done(first.iter().map(|j| j.draft.access.id));
+        let Step::Commit(second, _) = state.next(1, now) else {
+            panic!("room a is free again");
+        };
+        assert_eq!(texts(&second), ["a1"]);
+        let order: Vec<&str> = state
+            .jobs
+            .iter()
+            .map(|j| j.draft.message.content.as_str())
+            .collect();
+        assert_eq!(order.last(), Some(&"b0"), "the queue keeps its order");
     }
 
     #[test]
