@@ -450,6 +450,14 @@ mod tests {
             .collect()
     }
 
+    /// What a writer takes now; it must take something.
+    fn take(state: &mut State, max_batch: usize, now: Instant) -> Vec<Job> {
+        match state.next(max_batch, now) {
+            Step::Commit(jobs, _) => jobs,
+            _ => panic!("a writer should commit now"),
+        }
+    }
+
     fn queue_of(jobs: Vec<Job>) -> Queue {
         let queue = Queue::new(256, 1000);
         queue.lock().jobs.extend(jobs);
@@ -467,9 +475,7 @@ mod tests {
         let old = now - OVERLAP_AFTER * 2;
         let queue = queue_of(vec![job(a, "a1", old)]);
         let mut state = queue.lock();
-        let Step::Commit(first, _) = state.next(256, now) else {
-            panic!("an idle writer takes what waits");
-        };
+        let first = take(&mut state, 256, now);
         assert_eq!(texts(&first), ["a1"]);
         state.jobs.extend([
             job(a, "a2", old),
@@ -478,15 +484,11 @@ mod tests {
             job(c, "c1", old),
         ]);
         // a1's commit is running: a second writer may take b1 and c1, not a2 or a3.
-        let Step::Commit(second, _) = state.next(256, now) else {
-            panic!("messages that waited long enough go to a second writer");
-        };
+        let second = take(&mut state, 256, now);
         assert_eq!(texts(&second), ["b1", "c1"]);
         assert!(matches!(state.next(256, now), Step::Wait(None)));
         state.done(first.iter().map(|j| j.draft.access.id));
-        let Step::Commit(third, _) = state.next(256, now) else {
-            panic!("room a is free again");
-        };
+        let third = take(&mut state, 256, now);
         assert_eq!(texts(&third), ["a2", "a3"]);
     }
 
@@ -500,15 +502,11 @@ mod tests {
             job(a, "a3", now),
         ]);
         let mut state = queue.lock();
-        let Step::Commit(first, _) = state.next(2, now) else {
-            panic!("an idle writer takes what waits");
-        };
+        let first = take(&mut state, 2, now);
         assert_eq!(texts(&first), ["a1", "a2"]);
         assert!(matches!(state.next(2, now), Step::Wait(None)));
         state.done(first.iter().map(|j| j.draft.access.id));
-        let Step::Commit(rest, _) = state.next(2, now) else {
-            panic!("room a is free again");
-        };
+        let rest = take(&mut state, 2, now);
         assert_eq!(texts(&rest), ["a3"]);
     }
 
@@ -539,16 +537,12 @@ mod tests {
         jobs.push(job(b, "b0", old));
         let queue = queue_of(jobs);
         let mut state = queue.lock();
-        let Step::Commit(first, _) = state.next(1, now) else {
-            panic!("an idle writer takes what waits");
-        };
+        let first = take(&mut state, 1, now);
         assert_eq!(texts(&first), ["a0"]);
         // b0 is free but beyond the window: it waits for room a's commit to end.
         assert!(matches!(state.next(1, now), Step::Wait(None)));
         state.done(first.iter().map(|j| j.draft.access.id));
-        let Step::Commit(second, _) = state.next(1, now) else {
-            panic!("room a is free again");
-        };
+        let second = take(&mut state, 1, now);
         assert_eq!(texts(&second), ["a1"]);
         let order: Vec<&str> = state
             .jobs
