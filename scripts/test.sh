@@ -26,7 +26,7 @@ cargo fmt --all -- --check
 # Lint in the release profile: its build scripts (bundled SQLite, ring) are then shared with
 # the release build below instead of compiled twice.
 step "lint"
-cargo clippy --release --all-targets -j2 -- -D warnings
+cargo clippy --release --workspace --all-targets -j2 -- -D warnings
 
 step "build (release)"
 cargo build --release -j2

@@ -173,6 +173,19 @@ pub async fn register(state: &AppState, body: &Value) -> AppResult<User> {
     create_user(state.store.as_ref(), account).await
 }
 
+/// `GET /chat/users/lookup?email=…`: an active user by exact email (to open a room with them).
+pub async fn lookup(state: &AppState, params: &crate::chat::validate::Params) -> AppResult<User> {
+    let email = params
+        .get("email")
+        .map(|e| normalize_email(e))
+        .filter(|e| is_email(e))
+        .ok_or_else(|| AppError::validation("email must be an email"))?;
+    match state.store.user_by_email(&email).await? {
+        Some(record) if record.is_active => Ok(record.user),
+        _ => Err(AppError::NotFound("User not found".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,18 +197,5 @@ mod tests {
         assert!(!is_email("a b@example.com"));
         assert!(!is_email("@example.com"));
         assert_eq!(normalize_email("  Alice@Example.COM "), "alice@example.com");
-    }
-}
-
-/// `GET /chat/users/lookup?email=…`: an active user by exact email (to open a room with them).
-pub async fn lookup(state: &AppState, params: &crate::chat::validate::Params) -> AppResult<User> {
-    let email = params
-        .get("email")
-        .map(|e| normalize_email(e))
-        .filter(|e| is_email(e))
-        .ok_or_else(|| AppError::validation("email must be an email"))?;
-    match state.store.user_by_email(&email).await? {
-        Some(record) if record.is_active => Ok(record.user),
-        _ => Err(AppError::NotFound("User not found".into())),
     }
 }

@@ -320,7 +320,7 @@ fn slash_commands_map_to_actions() {
         older: false,
         total: 1,
     });
-    let mut run = |app: &mut App, line: &str| {
+    let run = |app: &mut App, line: &str| {
         typed(app, line);
         app.update(key(KeyCode::Enter))
     };
