@@ -217,18 +217,15 @@ impl State {
             .map(|since| since + RECEIPT_DELAY)
             .filter(|_| !self.receipts.is_empty());
         let window = self.jobs.len().min(SCAN_BATCHES * max_batch);
-        let free = self
+        let mut free = self
             .jobs
             .iter()
             .take(window)
-            .filter(|j| !self.busy.contains(&j.draft.access.id));
-        let (ready, oldest) = free.fold((0usize, None::<Instant>), |(n, oldest), j| {
-            (
-                n + 1,
-                Some(oldest.map_or(j.queued, |o: Instant| o.min(j.queued))),
-            )
-        });
-        let overlap_at = oldest.map(|o| o + OVERLAP_AFTER);
+            .filter(|j| !self.busy.contains(&j.draft.access.id))
+            .peekable();
+        // The queue is in arrival order: the first free message has waited longest.
+        let overlap_at = free.peek().map(|j| j.queued + OVERLAP_AFTER);
+        let ready = free.count();
         let go = ready > 0
             && (self.committing == 0
                 || ready >= OVERLAP_BATCH.min(max_batch)
@@ -252,18 +249,10 @@ impl State {
             kept.extend(rest);
             self.jobs = kept;
             self.busy.extend(taken.iter().map(|j| j.draft.access.id));
-            self.committing += 1;
-            let n = self.receipts.len().min(4 * max_batch);
-            let receipts: Vec<Receipt> = self.receipts.drain(..n).collect();
-            self.receipts_since = (!self.receipts.is_empty()).then_some(now);
-            return Step::Commit(taken, receipts);
+            return self.start_commit(taken, max_batch, now);
         }
         if self.committing == 0 && receipts_due.is_some_and(|due| due <= now || self.closed) {
-            self.committing += 1;
-            let n = self.receipts.len().min(4 * max_batch);
-            let receipts: Vec<Receipt> = self.receipts.drain(..n).collect();
-            self.receipts_since = (!self.receipts.is_empty()).then_some(now);
-            return Step::Commit(Vec::new(), receipts);
+            return self.start_commit(Vec::new(), max_batch, now);
         }
         if self.closed && self.jobs.is_empty() && self.committing == 0 {
             return Step::Stop;
@@ -277,6 +266,15 @@ impl State {
         .flatten()
         .min();
         Step::Wait(wake_at)
+    }
+
+    /// Starts a commit of `jobs` with the receipts waiting (up to four batches' worth).
+    fn start_commit(&mut self, jobs: Vec<Job>, max_batch: usize, now: Instant) -> Step {
+        self.committing += 1;
+        let n = self.receipts.len().min(4 * max_batch);
+        let receipts: Vec<Receipt> = self.receipts.drain(..n).collect();
+        self.receipts_since = (!self.receipts.is_empty()).then_some(now);
+        Step::Commit(jobs, receipts)
     }
 
     /// A commit finished: its rooms are free again.

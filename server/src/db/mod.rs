@@ -380,13 +380,13 @@ pub struct Stats {
     pub messages_last_day: i64,
 }
 
-/// Every operation the service needs from a database, in the same order in each backend.
-///
-/// Both backends must behave identically; `tests/api` runs one contract suite against each.
 /// A room waiting for an answer: room id, then the waiting sender's id, first name, last name
 /// and email.
 pub type WaitingRow = (Uuid, Uuid, String, String, String);
 
+/// Every operation the service needs from a database, in the same order in each backend.
+///
+/// Both backends must behave identically; `tests/api` runs one contract suite against each.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
