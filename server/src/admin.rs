@@ -328,7 +328,7 @@ impl Admin {
         let envelope = Envelope {
             event: internal::USER_UPDATED.into(),
             room_id: None,
-            data: serde_json::value::RawValue::NULL.to_owned(),
+            data: serde_json::value::RawValue::NULL.to_owned().into(),
             origin: Uuid::nil(),
             except: None,
             rooms: Vec::new(),

@@ -49,8 +49,10 @@ struct Inner {
 }
 
 /// Encodes an event's payload once; what the bus and every connection get is this text.
-fn to_value<T: Serialize>(data: &T) -> Box<RawValue> {
-    serde_json::value::to_raw_value(data).unwrap_or_else(|_| RawValue::NULL.to_owned())
+fn to_value<T: Serialize>(data: &T) -> Arc<RawValue> {
+    serde_json::value::to_raw_value(data)
+        .unwrap_or_else(|_| RawValue::NULL.to_owned())
+        .into()
 }
 
 /// Maps an event name from the bus to ours (unknown names are ignored).
@@ -121,7 +123,7 @@ impl Events {
         &self,
         event: &'static str,
         room_id: Option<Uuid>,
-        data: Box<RawValue>,
+        data: Arc<RawValue>,
     ) -> Envelope {
         Envelope {
             event: event.into(),
@@ -236,7 +238,11 @@ impl Events {
 
     /// A user's roles or status changed (every instance drops its cached copy).
     pub fn user_updated(&self, user: Uuid) {
-        let mut envelope = self.envelope(internal::USER_UPDATED, None, RawValue::NULL.to_owned());
+        let mut envelope = self.envelope(
+            internal::USER_UPDATED,
+            None,
+            RawValue::NULL.to_owned().into(),
+        );
         envelope.users = vec![user];
         self.emit(envelope);
     }
@@ -289,7 +295,7 @@ impl Events {
                 if let Some(room) = envelope.room_id {
                     let out = Outgoing {
                         event,
-                        data: Arc::from(envelope.data.clone()),
+                        data: envelope.data.clone(),
                         message_id: None,
                     };
                     hub.to_room(room, &out, envelope.except);
@@ -311,7 +317,7 @@ impl Events {
         };
         let out = Outgoing {
             event: ev::NEW_MESSAGE,
-            data: Arc::from(envelope.data.clone()),
+            data: envelope.data.clone(),
             message_id: ids.map(|m| m.id),
         };
         let reach = self.inner.hub.to_room(room, &out, None);

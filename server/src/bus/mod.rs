@@ -5,6 +5,8 @@
 pub mod redis;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
@@ -21,9 +23,9 @@ pub struct Envelope {
     pub event: String,
     #[serde(rename = "roomId")]
     pub room_id: Option<Uuid>,
-    /// The event's payload as JSON text: encoded once, copied as is to the bus and to every
-    /// connection.
-    pub data: Box<RawValue>,
+    /// The event's payload as JSON text: encoded once, shared with every connection here and
+    /// copied as is to the bus.
+    pub data: Arc<RawValue>,
     /// The instance that produced it; it ignores its own copies.
     pub origin: Uuid,
     /// A user whose connections must not get it (the typist, for `user_typing`).
