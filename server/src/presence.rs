@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -24,6 +24,8 @@ const CLAIM_SECS: i64 = 90;
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// TTL of `user:{id}:online`, as the seed sets it.
 const KEY_TTL_SECS: i64 = 300;
+/// Longest a connect waits for its presence to be settled (Redis slow or down).
+const SETTLE_WAIT: Duration = Duration::from_secs(2);
 
 pub fn user_key(user: Uuid) -> String {
     format!("user:{user}:online")
@@ -50,8 +52,16 @@ pub struct Presence {
 }
 
 enum Op {
-    Changed { user: Uuid, rooms: Vec<Uuid> },
-    Joined { user: Uuid, room: Uuid },
+    Changed {
+        user: Uuid,
+        rooms: Vec<Uuid>,
+        /// Told once the change is announced and claimed.
+        settled: Option<oneshot::Sender<()>>,
+    },
+    Joined {
+        user: Uuid,
+        room: Uuid,
+    },
     Resync,
 }
 
@@ -98,7 +108,28 @@ impl Presence {
 
     /// A connection of `user` opened or closed on this instance; `rooms` are the user's.
     pub async fn changed(&self, user: Uuid, rooms: Vec<Uuid>) {
-        let _ = self.tx.send(Op::Changed { user, rooms }).await;
+        let op = Op::Changed {
+            user,
+            rooms,
+            settled: None,
+        };
+        let _ = self.tx.send(op).await;
+    }
+
+    /// Like `changed`, and waits (up to `SETTLE_WAIT`) until the change is announced and, with
+    /// Redis, this instance's claim on the user is stored. A connect waits for this before the
+    /// client hears it is connected, so a connection the client knows of is one every instance
+    /// counts: closing another tab elsewhere right after cannot announce the user offline.
+    pub async fn settled(&self, user: Uuid, rooms: Vec<Uuid>) {
+        let (tx, rx) = oneshot::channel();
+        let op = Op::Changed {
+            user,
+            rooms,
+            settled: Some(tx),
+        };
+        if self.tx.send(op).await.is_ok() {
+            let _ = tokio::time::timeout(SETTLE_WAIT, rx).await;
+        }
     }
 
     /// `user` joined `room` (an Admin looking into a room, say).
@@ -187,9 +218,16 @@ impl Presence {
             };
             let Some(op) = op else { break };
             match op {
-                Op::Changed { user, rooms } => {
+                Op::Changed {
+                    user,
+                    rooms,
+                    settled,
+                } => {
                     if let Some(recheck) = self.settle(&mut announced, &events, user, rooms).await {
                         rechecks.push(recheck);
+                    }
+                    if let Some(settled) = settled {
+                        let _ = settled.send(());
                     }
                 }
                 Op::Joined { user, room } => {

@@ -142,12 +142,16 @@ async fn authenticate(
     for access in rooms.iter().take(limits.max_rooms_joined) {
         hub.join(&conn, *access, true);
     }
+    // Presence is settled before the client hears it is connected (see `Presence::settled`).
+    state
+        .presence
+        .settled(conn.user_id, conn.joined_rooms())
+        .await;
     tracing::debug!(user_id = %user.id, "socket authenticated");
     Ok(())
 }
 
-/// Runs once the client has been told it is connected: what waited goes out, and presence
-/// hears of the connection.
+/// Runs once the client has been told it is connected: what waited goes out.
 async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
     let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
         return;
@@ -163,11 +167,11 @@ async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
     if !socket.connected() {
         // Closed meanwhile: the disconnect handler may have run before we got here.
         state.events.hub().remove_conn(&conn);
+        state
+            .presence
+            .changed(conn.user_id, conn.joined_rooms())
+            .await;
     }
-    state
-        .presence
-        .changed(conn.user_id, conn.joined_rooms())
-        .await;
 }
 
 async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
