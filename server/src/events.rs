@@ -103,6 +103,16 @@ impl Events {
     }
 
     /// Lets the dispatcher count what it sees (set once at start).
+    /// Counts a writer's commit for `/metrics`.
+    pub fn committed(&self, elapsed: std::time::Duration) {
+        if let Some(metrics) = self.inner.metrics.get() {
+            metrics
+                .commits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            metrics.commit_duration.observe(elapsed);
+        }
+    }
+
     pub fn set_metrics(&self, metrics: Arc<crate::metrics::Metrics>) {
         let _ = self.inner.metrics.set(metrics);
     }

@@ -89,6 +89,9 @@ impl<T: Default> Family<T> {
 pub struct Metrics {
     pub messages: AtomicU64,
     pub connections_refused: AtomicU64,
+    /// Database commits by the message writers (messages, receipts or both).
+    pub commits: AtomicU64,
+    pub commit_duration: Histogram,
     events: Family<Histogram>,
     http: Family<Histogram>,
     http_status: Family<AtomicU64>,
@@ -103,6 +106,8 @@ pub struct Gauges {
     pub database_up: bool,
     /// 1 up, 0 down; `None` in-process (no Redis).
     pub bus_up: Option<bool>,
+    /// Messages waiting for a commit.
+    pub write_queue: usize,
 }
 
 impl Metrics {
@@ -172,12 +177,30 @@ impl Metrics {
                 1.0,
             ),
         }
+        gauge(
+            &mut out,
+            "tigo_write_queue",
+            "Messages waiting for a database commit on this instance.",
+            gauges.write_queue as f64,
+        );
         counter(
             &mut out,
             "tigo_messages_total",
             "Messages stored.",
             self.messages.load(Ordering::Relaxed),
         );
+        counter(
+            &mut out,
+            "tigo_commits_total",
+            "Database commits of queued messages and delivery receipts (messages per commit: tigo_messages_total / tigo_commits_total).",
+            self.commits.load(Ordering::Relaxed),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP tigo_commit_duration_seconds One commit of the message writers, from start to durable.\n# TYPE tigo_commit_duration_seconds histogram"
+        );
+        self.commit_duration
+            .render(&mut out, "tigo_commit_duration_seconds", "");
         counter(
             &mut out,
             "tigo_slow_consumers_cut_total",
@@ -343,6 +366,7 @@ mod tests {
             users_here: 1,
             database_up: true,
             bus_up: None,
+            write_queue: 0,
         });
         assert!(
             text.contains(

@@ -156,6 +156,11 @@ impl Writer {
         (Writer { queue }, all)
     }
 
+    /// Messages waiting for a commit right now.
+    pub fn queued(&self) -> usize {
+        self.queue.lock().jobs.len()
+    }
+
     /// Queues a message and returns at once; the receipt resolves after the commit. The order
     /// of `enqueue` calls is the order of storage and delivery within a room.
     pub fn enqueue(&self, draft: Draft) -> AppResult<Stored> {
@@ -362,9 +367,11 @@ async fn commit(
         .map(|r| (r.message_id, r.recipient))
         .collect();
     let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
+    let started = Instant::now();
     let result = store
         .commit(&batch, &delivered_ids, chrono::Utc::now())
         .await;
+    events.committed(started.elapsed());
     let (outcomes, moved): (Vec<AppResult<Inserted>>, Vec<crate::db::Delivered>) = match result {
         Ok(done) => (done.inserted.into_iter().map(Ok).collect(), done.delivered),
         Err(err) if batch.len() > 1 && !err.is_unavailable() => {

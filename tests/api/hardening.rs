@@ -335,6 +335,8 @@ async fn metrics_expose_connections_latency_errors_and_health(backend: Backend) 
         "tigo_database_up 1",
         "tigo_bus_up 1",
         "tigo_messages_total 1",
+        "tigo_write_queue 0",
+        "tigo_commit_duration_seconds_bucket{le=\"+Inf\"}",
         "tigo_event_duration_seconds_count{event=\"send_message\"} 1",
         "tigo_http_request_duration_seconds_bucket{route=\"POST /chat/rooms\"",
         "tigo_http_requests_total{route=\"GET /chat/rooms/:id\",status=\"400\"} 1",
@@ -342,6 +344,16 @@ async fn metrics_expose_connections_latency_errors_and_health(backend: Backend) 
     ] {
         assert!(text.contains(series), "{series} missing from\n{text}");
     }
+    // The message took one commit (a delivery receipt may have taken another).
+    let commits: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tigo_commits_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("tigo_commits_total missing from\n{text}"));
+    assert!(
+        (1..=2).contains(&commits),
+        "{commits} commits for one message"
+    );
 }
 
 async fn frontend_url_limits_browser_origins_for_rest_and_socket_io(backend: Backend) {

@@ -235,6 +235,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
                 users_here: hub.local_users().len(),
                 database_up,
                 bus_up: state.events.bus().redis().map(|r| r.is_up()),
+                write_queue: state.writer.queued(),
             };
             let mut response = Response::new(state.metrics.render(&gauges).into());
             response.headers_mut().insert(
