@@ -333,6 +333,12 @@ async fn a_redis_restart_degrades_health_and_cross_instance_delivery_resumes() {
     // Redis away for 30 s: nothing crashes, REST keeps working, health says degraded.
     redis.stop();
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // Connecting still works (presence catches up once Redis is back).
+    let (_late, mut late_events) = a.socket(&c).await;
+    late_events
+        .wait_for("connected", WAIT)
+        .await
+        .expect("connected while Redis is down");
     let outage = Instant::now();
     let mut during = Vec::new();
     while outage.elapsed() < Duration::from_secs(30) {

@@ -22,6 +22,7 @@ use tigo_common::{
 use uuid::Uuid;
 
 use super::conn::{Conn, Sent};
+use crate::bus::BusStatus;
 use crate::chat::{self, messages, rooms, validate};
 use crate::db::{Cursor, MessageQuery};
 use crate::error::{AppError, AppResult};
@@ -142,11 +143,15 @@ async fn authenticate(
     for access in rooms.iter().take(limits.max_rooms_joined) {
         hub.join(&conn, *access, true);
     }
-    // Presence is settled before the client hears it is connected (see `Presence::settled`).
-    state
-        .presence
-        .settled(conn.user_id, conn.joined_rooms())
-        .await;
+    // Presence is settled before the client hears it is connected (see `Presence::settled`),
+    // unless Redis is away: then presence catches up when it is back, and connects must not
+    // wait for Redis timeouts meanwhile.
+    let rooms = conn.joined_rooms();
+    if state.events.bus().status() == BusStatus::Down {
+        state.presence.changed(conn.user_id, rooms).await;
+    } else {
+        state.presence.settled(conn.user_id, rooms).await;
+    }
     tracing::debug!(user_id = %user.id, "socket authenticated");
     Ok(())
 }
