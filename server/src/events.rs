@@ -102,8 +102,7 @@ impl Events {
         }
     }
 
-    /// Lets the dispatcher count what it sees (set once at start).
-    /// Counts a writer's commit for `/metrics`.
+    /// Counts a writer's successful commit for `/metrics`.
     pub fn committed(&self, elapsed: std::time::Duration) {
         if let Some(metrics) = self.inner.metrics.get() {
             metrics
@@ -113,6 +112,7 @@ impl Events {
         }
     }
 
+    /// Lets the dispatcher count what it sees (set once at start).
     pub fn set_metrics(&self, metrics: Arc<crate::metrics::Metrics>) {
         let _ = self.inner.metrics.set(metrics);
     }

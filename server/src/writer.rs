@@ -371,7 +371,9 @@ async fn commit(
     let result = store
         .commit(&batch, &delivered_ids, chrono::Utc::now())
         .await;
-    events.committed(started.elapsed());
+    if result.is_ok() {
+        events.committed(started.elapsed());
+    }
     let (outcomes, moved): (Vec<AppResult<Inserted>>, Vec<crate::db::Delivered>) = match result {
         Ok(done) => (done.inserted.into_iter().map(Ok).collect(), done.delivered),
         Err(err) if batch.len() > 1 && !err.is_unavailable() => {
