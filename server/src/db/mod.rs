@@ -442,20 +442,30 @@ pub trait Store: Send + Sync + 'static {
         viewer: Uuid,
         limit: i64,
     ) -> StoreResult<Vec<(Room, UserSummary)>> {
-        let mut out = Vec::new();
-        for (room, id, first_name, last_name, email) in self.waiting_rooms(limit).await? {
-            if let Some(room) = self.room(room, viewer).await? {
+        let waiting = self.waiting_rooms(limit).await?;
+        let ids: Vec<Uuid> = waiting.iter().map(|w| w.0).collect();
+        let mut rooms: HashMap<Uuid, Room> = self
+            .rooms_by_ids(&ids, viewer)
+            .await?
+            .into_iter()
+            .map(|room| (room.id, room))
+            .collect();
+        Ok(waiting
+            .into_iter()
+            .filter_map(|(room, id, first_name, last_name, email)| {
                 let sender = UserSummary {
                     id,
                     first_name,
                     last_name,
                     email,
                 };
-                out.push((room, sender));
-            }
-        }
-        Ok(out)
+                rooms.remove(&room).map(|room| (room, sender))
+            })
+            .collect())
     }
+
+    /// Several rooms with `viewer`'s unread counts, in one query (in no particular order).
+    async fn rooms_by_ids(&self, ids: &[Uuid], viewer: Uuid) -> StoreResult<Vec<Room>>;
 
     /// The rows behind [`Store::support_queue`], longest waiting first (each dialect spells
     /// the Admin role test its own way).

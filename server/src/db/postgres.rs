@@ -395,6 +395,15 @@ impl Store for PgStore {
         row.as_ref().map(room_from_row).transpose()
     }
 
+    async fn rooms_by_ids(&self, ids: &[Uuid], viewer: Uuid) -> StoreResult<Vec<Room>> {
+        let rows = sqlx::query(&format!("{ROOM_SELECT} WHERE r.id = ANY($2)"))
+            .bind(viewer)
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
     async fn room_access(&self, id: Uuid) -> StoreResult<Option<RoomAccess>> {
         let row = sqlx::query(
             "SELECT id, type, participant1_id, participant2_id FROM chat_rooms WHERE id = $1",

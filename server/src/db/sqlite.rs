@@ -387,6 +387,19 @@ impl Store for SqliteStore {
         row.as_ref().map(room_from_row).transpose()
     }
 
+    async fn rooms_by_ids(&self, ids: &[Uuid], viewer: Uuid) -> StoreResult<Vec<Room>> {
+        // Ids are 16-byte blobs here: the list goes in as JSON hex strings.
+        let ids: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
+        let rows = sqlx::query(&format!(
+            "{ROOM_SELECT} WHERE r.id IN (SELECT unhex(value) FROM json_each(?2))"
+        ))
+        .bind(viewer)
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(room_from_row).collect()
+    }
+
     async fn room_access(&self, id: Uuid) -> StoreResult<Option<RoomAccess>> {
         let row = sqlx::query(
             "SELECT id, type, participant1_id, participant2_id FROM chat_rooms WHERE id = ?1",
