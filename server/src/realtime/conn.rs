@@ -50,6 +50,9 @@ pub struct Conn {
     max_backlog: u64,
     /// The client heard it is connected.
     ready: AtomicBool,
+    /// Events for the user (presence, new rooms) that came before `ready`: until then the
+    /// socket may not take them yet. They go out, in order, right after `connected`.
+    held: Mutex<Vec<Outgoing>>,
     created: std::time::Instant,
     /// Cut off for being too slow: emits stop, the transport is closing.
     cut: AtomicBool,
@@ -84,6 +87,7 @@ impl Conn {
             replying: Turnstile::default(),
             max_backlog,
             ready: AtomicBool::new(false),
+            held: Mutex::new(Vec::new()),
             created: std::time::Instant::now(),
             cut: AtomicBool::new(false),
         }
@@ -93,6 +97,12 @@ impl Conn {
     /// flow from here on.
     pub fn connected(&self) {
         let mut rooms = self.lock_rooms();
+        let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
+        for out in held {
+            if self.emit(out.event, &*out.data) != Sent::Queued {
+                break;
+            }
+        }
         for gate in rooms.values_mut() {
             if let Gate::Connecting { pending } = gate {
                 let pending = std::mem::take(pending);
@@ -118,6 +128,25 @@ impl Conn {
         !self.socket.connected()
             && (self.ready.load(Ordering::Acquire)
                 || self.created.elapsed() > std::time::Duration::from_secs(60))
+    }
+
+    /// Emits an event addressed to the user rather than to a room (presence, a new room). Until
+    /// the client has been told it is connected, socketioxide may still refuse to send: such
+    /// events are held and go out with `connected`.
+    pub fn emit_or_hold(&self, event: &'static str, data: &serde_json::value::RawValue) -> Sent {
+        if !self.ready.load(Ordering::Acquire) {
+            let _rooms = self.lock_rooms();
+            if !self.ready.load(Ordering::Acquire) {
+                let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+                held.push(Outgoing {
+                    event,
+                    data: std::sync::Arc::from(data.to_owned()),
+                    message_id: None,
+                });
+                return Sent::Queued;
+            }
+        }
+        self.emit(event, data)
     }
 
     /// Emits one event; a connection whose queue is full is cut off, never buffered.

@@ -209,7 +209,7 @@ impl Hub {
             };
             for conn in conns {
                 if Some(conn.user_id) != except && seen.insert(Arc::as_ptr(&conn)) {
-                    conn.emit(event, data);
+                    conn.emit_or_hold(event, data);
                 }
             }
         }
@@ -226,7 +226,7 @@ impl Hub {
             }
             for conn in conns {
                 self.join(&conn, access, false);
-                conn.emit(server_events::ROOM_CREATED, room);
+                conn.emit_or_hold(server_events::ROOM_CREATED, room);
             }
         }
         joined
