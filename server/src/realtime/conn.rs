@@ -98,11 +98,7 @@ impl Conn {
     pub fn connected(&self) {
         let mut rooms = self.lock_rooms();
         let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
-        for out in held {
-            if self.emit(out.event, &*out.data) != Sent::Queued {
-                break;
-            }
-        }
+        self.emit_in_order(held);
         for gate in rooms.values_mut() {
             if let Gate::Connecting { pending } = gate {
                 let pending = std::mem::take(pending);
@@ -112,11 +108,7 @@ impl Conn {
                     .take(RECENT_IDS)
                     .collect();
                 *gate = Gate::Fresh { recent };
-                for out in pending {
-                    if self.emit(out.event, &*out.data) != Sent::Queued {
-                        break;
-                    }
-                }
+                self.emit_in_order(pending);
             }
         }
         self.ready.store(true, Ordering::Release);
@@ -147,6 +139,15 @@ impl Conn {
             }
         }
         self.emit(event, data)
+    }
+
+    /// Emits events that waited, in order, stopping at the first the connection cannot take.
+    fn emit_in_order(&self, events: impl IntoIterator<Item = Outgoing>) {
+        for out in events {
+            if self.emit(out.event, &*out.data) != Sent::Queued {
+                break;
+            }
+        }
     }
 
     /// Emits one event; a connection whose queue is full is cut off, never buffered.
@@ -244,14 +245,11 @@ impl Conn {
             Some(Gate::Replaying { pending }) => pending,
             _ => Vec::new(),
         };
-        for out in pending {
-            if out.message_id.is_some_and(|id| replayed.contains(&id)) {
-                continue;
-            }
-            if self.emit(out.event, &*out.data) != Sent::Queued {
-                break;
-            }
-        }
+        self.emit_in_order(
+            pending
+                .into_iter()
+                .filter(|out| !out.message_id.is_some_and(|id| replayed.contains(&id))),
+        );
     }
 
     /// Delivers a room event, through the gate. Returns whether it went out now.
