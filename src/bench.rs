@@ -58,6 +58,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             source_addrs,
             hold,
             server_pid,
+            headers,
             ..
         } => {
             let sources = parse_sources(source_addrs.as_deref())?;
@@ -66,14 +67,21 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 .flat_map(|r| [r.sender_token.clone(), r.receiver_token.clone()])
                 .collect();
             let json = args.json;
-            let (report, held) =
-                bench::connections(&args.url, &tokens, count, &sources, server_pid, |n| {
+            let (report, held) = bench::connections(
+                &args.url,
+                &tokens,
+                count,
+                &sources,
+                &headers,
+                server_pid,
+                |n| {
                     if !json {
                         eprintln!("  {n} connected");
                     }
-                })
-                .await
-                .map_err(anyhow::Error::msg)?;
+                },
+            )
+            .await
+            .map_err(anyhow::Error::msg)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

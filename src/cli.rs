@@ -153,10 +153,23 @@ pub enum BenchMode {
         source_addrs: Option<String>,
         #[arg(long, value_parser = duration::parse)]
         hold: Option<Duration>,
+        /// A header for every upgrade request, `Name: value` (repeatable), e.g. a browser's
+        /// cookie and user agent, to measure what a real client's request head costs.
+        #[arg(long = "header", value_parser = parse_header)]
+        headers: Vec<(String, String)>,
         /// The server's pid, to report its memory per connection (same machine).
         #[arg(long)]
         server_pid: Option<u32>,
     },
+}
+
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("expected `Name: value`, got {text:?}")),
+    }
 }
 
 pub fn parse_credentials(text: &str) -> Result<(String, String), String> {

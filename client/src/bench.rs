@@ -166,9 +166,11 @@ async fn connect(
     url: &str,
     token: &str,
     bind: Option<IpAddr>,
+    headers: &[(String, String)],
 ) -> Result<(Socket, crate::sio::Events), String> {
     let options = SocketOptions {
         bind,
+        headers: headers.to_vec(),
         ..SocketOptions::with_token(token)
     };
     let (socket, mut events) = Socket::connect(url, options)
@@ -238,7 +240,7 @@ pub async fn closed_loop(
     }
     let mut receiver_sockets = Vec::new();
     for (r, room) in rooms.iter().enumerate() {
-        let (socket, events) = connect(url, &room.receiver_token, None).await?;
+        let (socket, events) = connect(url, &room.receiver_token, None, &[]).await?;
         receiver_sockets.push(socket);
         receivers.push(tokio::spawn(receive(
             events,
@@ -254,7 +256,7 @@ pub async fn closed_loop(
     let measured = Instant::now();
     for (i, count) in per_sender.iter().copied().enumerate() {
         let room = &rooms[i % rooms.len()];
-        let (socket, mut events) = connect(url, &room.sender_token, None).await?;
+        let (socket, mut events) = connect(url, &room.sender_token, None, &[]).await?;
         sender_sockets.push(socket.clone());
         let room_id = room.id;
         let errors = errors.clone();
@@ -347,7 +349,7 @@ pub async fn open_loop(
     let mut sockets = Vec::new();
     for i in 0..receivers {
         let r = i % rooms.len();
-        let (socket, events) = connect(url, &rooms[r].receiver_token, None).await?;
+        let (socket, events) = connect(url, &rooms[r].receiver_token, None, &[]).await?;
         sockets.push(socket);
         receiver_tasks.push(tokio::spawn(receive(
             events,
@@ -360,7 +362,7 @@ pub async fn open_loop(
     let padding = "x".repeat(size.saturating_sub(40));
     let mut sender_conns = Vec::new();
     for i in 0..senders {
-        sender_conns.push(connect(url, &rooms[i % rooms.len()].sender_token, None).await?);
+        sender_conns.push(connect(url, &rooms[i % rooms.len()].sender_token, None, &[]).await?);
     }
     let errors = Arc::new(Mutex::new(0u64));
     let origin = start.elapsed() + Duration::from_millis(200);
@@ -473,12 +475,14 @@ impl Held {
 }
 
 /// Opens `count` idle authenticated connections (tokens and source addresses used
-/// round-robin) and reports; the caller holds them as long as it likes.
+/// round-robin, `headers` added to every upgrade request) and reports; the caller holds them
+/// as long as it likes.
 pub async fn connections(
     url: &str,
     tokens: &[String],
     count: usize,
     sources: &[IpAddr],
+    headers: &[(String, String)],
     server_pid: Option<u32>,
     mut progress: impl FnMut(usize),
 ) -> Result<(ConnectionsReport, Held), String> {
@@ -497,7 +501,7 @@ pub async fn connections(
             let token = tokens[next % tokens.len()].clone();
             let bind = (!sources.is_empty()).then(|| sources[next % sources.len()]);
             let url = url.to_string();
-            pending.push(async move { connect(&url, &token, bind).await });
+            pending.push(async move { connect(&url, &token, bind, headers).await });
             next += 1;
         }
         match pending.next().await {
