@@ -2,8 +2,11 @@
 # Reproduces the README's performance figures on this machine: a private PostgreSQL with default
 # durability (fsync and synchronous_commit on) and Redis, a release build, the server and the
 # load generator on the same cores. Loopback only; every run is bounded.
-#   scripts/bench.sh              all of it (about 6 minutes)
-#   scripts/bench.sh closed       one part: closed | open | connections | memory | history
+#   scripts/bench.sh              all of it (about 10 minutes)
+#   scripts/bench.sh closed       one part: closed | open | connections | memory | history | baseline
+# `baseline` runs the same bench against scripts/baseline/server.mjs, a lean Node.js Socket.IO
+# service (official server and Redis adapter, one INSERT per message), alternating with
+# tigo-chat on the same PostgreSQL and Redis, so the two are compared in the same minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -108,4 +111,37 @@ print(f"{label}: median {samples[len(samples)//2]*1000:.2f} ms, p90 {samples[int
 PY
   done
   server_stop "$LAST_SERVER_PID"
+fi
+
+if want baseline; then
+  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  env $PG "$TIGO_BIN" admin migrate >/dev/null
+  # start_as WHO LOG: tigo-chat or the Node.js baseline on PostgreSQL + Redis.
+  start_as() {
+    if [ "$1" = node ]; then SERVE_CMD="node scripts/baseline/server.mjs" server_start "$2" $PG; else server_start "$2" $PG; fi
+  }
+  say "closed loop 10 senders / 5 rooms / 2,000 messages, PostgreSQL + Redis, tigo-chat and the Node.js baseline alternating, $RUNS runs each"
+  for run in $(seq 1 "$RUNS"); do
+    for who in tigo node; do
+      start_as $who "$WORK/baseline-closed-$who.log"
+      bench "$PG" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
+      bench "$PG" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$who" = 1tigo ] && sed "1s/^/WHO   /;2s/^/----  /;3s/^/$who  /" || tail -n 1 | sed "s/^/$who  /"; }
+      server_stop "$LAST_SERVER_PID"
+    done
+  done
+  for rate in ${BASELINE_RATES:-2000 4500}; do
+    say "open loop, PostgreSQL + Redis: 200 connections, 100 rooms, $rate msg/s for 20 s, 100-byte messages"
+    for who in tigo node; do
+      start_as $who "$WORK/baseline-open-$who.log"
+      bench "$PG" --timeout 120s open-loop --users 200 --rooms 100 --rate "$rate" --duration 20s --size 100 | grep -E 'open-loop|exit status' | sed "s/^/$who  /"
+      server_stop "$LAST_SERVER_PID"
+    done
+  done
+  say "10,000 idle Socket.IO connections, PostgreSQL + Redis (sources 127.0.0.2-127.0.0.20)"
+  for who in tigo node; do
+    start_as $who "$WORK/baseline-conn-$who.log"
+    bench "$PG" --timeout 300s connections --count 10000 --users 200 \
+      --source-addrs 127.0.0.2-127.0.0.20 --server-pid "$LAST_SERVER_PID" --hold 3s | sed -n 3p | sed "s/^/$who  /"
+    server_stop "$LAST_SERVER_PID"
+  done
 fi

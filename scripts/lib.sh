@@ -4,18 +4,19 @@
 TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
 SERVER_PIDS=()
 
-# server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve --port 0`; sets SERVER_URL and
-# LAST_SERVER_PID (call it directly, not in $(…), or those are lost with the subshell).
+# server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve` on a free port (or $SERVE_CMD, a
+# command that prints the same "listening … addr=" line); sets SERVER_URL and LAST_SERVER_PID
+# (call it directly, not in $(…), or those are lost with the subshell).
 server_start() {
   local log=$1
   shift
   env "$@" PORT=0 HOST=127.0.0.1 LOG_FORMAT=text RUST_LOG=${RUST_LOG:-info} \
-    "$TIGO_BIN" serve >"$log" 2>&1 &
+    ${SERVE_CMD:-"$TIGO_BIN" serve} >"$log" 2>&1 &
   local pid=$!
   SERVER_PIDS+=("$pid")
   local addr=""
   for _ in $(seq 1 300); do
-    addr=$(sed -n 's/.*tigo-chat listening.*addr=\([0-9.:]*\).*/\1/p' "$log" | head -n 1)
+    addr=$(sed -n 's/.*listening.*addr=\([0-9.:]*\).*/\1/p' "$log" | head -n 1)
     [ -n "$addr" ] && break
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "server exited early; its log:" >&2
