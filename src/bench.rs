@@ -83,9 +83,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .await
             .map_err(anyhow::Error::msg)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                crate::out::now(&format!("{}\n", serde_json::to_string_pretty(&report)?));
             } else {
-                table::print(
+                crate::out::now(&table::render(
                     &[
                         "REQUESTED",
                         "CONNECTED",
@@ -113,7 +113,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                             .map(|b| format!("{:.0} B", b))
                             .unwrap_or_else(|| "-".into()),
                     ]],
-                );
+                ));
                 eprintln!(
                     "holding {} connections {}",
                     held.len(),
@@ -141,9 +141,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 
 fn finish(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        crate::out::now(&format!("{}\n", serde_json::to_string_pretty(report)?));
     } else {
-        table::print(
+        crate::out::now(&table::render(
             &[
                 "MODE",
                 "MSG/S",
@@ -172,7 +172,7 @@ fn finish(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
                 report.out_of_order.to_string(),
                 report.errors.to_string(),
             ]],
-        );
+        ));
     }
     let clean = report.lost == 0
         && report.duplicates == 0

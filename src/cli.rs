@@ -75,12 +75,19 @@ pub struct SmokeArgs {
     /// Base URL of the deployment.
     #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
     pub url: String,
-    /// First user, EMAIL:PASSWORD.
-    #[arg(long, value_parser = parse_credentials)]
-    pub user_a: (String, String),
-    /// Second user, EMAIL:PASSWORD (roles must fit a room type with the first).
-    #[arg(long, value_parser = parse_credentials)]
-    pub user_b: (String, String),
+    /// First user, EMAIL:PASSWORD, or EMAIL with the password in --password-a.
+    #[arg(long, value_parser = parse_login)]
+    pub user_a: (String, Option<String>),
+    /// Second user, EMAIL:PASSWORD or EMAIL (roles must fit a room type with the first).
+    #[arg(long, value_parser = parse_login)]
+    pub user_b: (String, Option<String>),
+    /// The first user's password, when --user-a gives only the email (keeps it off the
+    /// command line and out of the process list).
+    #[arg(long, env = "TIGO_SMOKE_PASSWORD_A", hide_env_values = true)]
+    pub password_a: Option<String>,
+    /// The second user's password, when --user-b gives only the email.
+    #[arg(long, env = "TIGO_SMOKE_PASSWORD_B", hide_env_values = true)]
+    pub password_b: Option<String>,
     /// Seconds to wait for each step.
     #[arg(long, default_value = "5s", value_parser = duration::parse)]
     pub step_timeout: Duration,
@@ -96,13 +103,18 @@ pub struct BenchArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// The server.
-    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "TIGO_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
     pub url: String,
     /// Users to run as, `email:password` per line (else made in the database).
-    #[arg(long = "users-file", alias = "users-from")]
+    #[arg(long = "users-file", alias = "users-from", global = true)]
     pub users_file: Option<std::path::PathBuf>,
     /// The server's JWT secret, to mint tokens for users made in the database.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
     /// Give up after this long.
     #[arg(long, default_value = "120s", value_parser = duration::parse, global = true)]
@@ -172,37 +184,48 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn parse_credentials(text: &str) -> Result<(String, String), String> {
+/// `EMAIL:PASSWORD`, or `EMAIL` alone (the password comes from elsewhere).
+pub fn parse_login(text: &str) -> Result<(String, Option<String>), String> {
     match text.split_once(':') {
         Some((email, password)) if !email.is_empty() && !password.is_empty() => {
-            Ok((email.to_string(), password.to_string()))
+            Ok((email.to_string(), Some(password.to_string())))
         }
-        _ => Err("expected EMAIL:PASSWORD".into()),
+        None if !text.is_empty() => Ok((text.to_string(), None)),
+        _ => Err("expected EMAIL:PASSWORD or EMAIL".into()),
     }
 }
 
 /// Where the database is: `DATABASE_URL`, else the seed's `DB_*` variables, else `./tigo-chat.db`.
+/// Listed after a command's own options, under their own heading; the environment's values
+/// are not shown (a password may be among them, and an empty one reads as set).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Database settings")]
 pub struct DbArgs {
     /// postgres://user:pass@host:port/db or sqlite://path (default: sqlite://./tigo-chat.db).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<String>,
     /// PostgreSQL host (used when DATABASE_URL is not set).
-    #[arg(long, env = "DB_HOST", global = true)]
+    #[arg(long, env = "DB_HOST", hide_env_values = true, global = true)]
     pub db_host: Option<String>,
-    #[arg(long, env = "DB_PORT", global = true)]
+    #[arg(long, env = "DB_PORT", hide_env_values = true, global = true)]
     pub db_port: Option<u16>,
-    #[arg(long, env = "DB_USERNAME", global = true)]
+    #[arg(long, env = "DB_USERNAME", hide_env_values = true, global = true)]
     pub db_username: Option<String>,
     #[arg(long, env = "DB_PASSWORD", hide_env_values = true, global = true)]
     pub db_password: Option<String>,
-    #[arg(long, env = "DB_DATABASE", global = true)]
+    #[arg(long, env = "DB_DATABASE", hide_env_values = true, global = true)]
     pub db_database: Option<String>,
     /// Most database connections per process.
-    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8, global = true)]
+    #[arg(
+        long,
+        env = "DB_POOL_SIZE",
+        default_value_t = 8,
+        global = true,
+        hide_env_values = true
+    )]
     pub db_pool_size: u32,
     /// How long a query may wait for a connection or run before it fails with 503.
-    #[arg(long, env = "DB_TIMEOUT", default_value = "5s", value_parser = duration::parse, global = true)]
+    #[arg(long, env = "DB_TIMEOUT", default_value = "5s", value_parser = duration::parse, global = true, hide_env_values = true)]
     pub db_timeout: Duration,
 }
 
@@ -290,14 +313,26 @@ pub struct ServeArgs {
 pub struct AdminArgs {
     #[command(flatten)]
     pub db: DbArgs,
-    /// Redis of the servers (online, monitor, stats; role changes reach running servers at once).
-    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    /// Redis of the servers (online, monitor, stats).
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Server settings"
+    )]
     pub redis_url: Option<String>,
     /// The servers' JWT secret (token); unset: the secret stored in the database.
-    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Server settings"
+    )]
     pub jwt_secret: Option<String>,
     /// Print JSON instead of a table.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Output")]
     pub json: bool,
     #[command(subcommand)]
     pub command: AdminCommand,
@@ -371,7 +406,7 @@ pub enum AdminCommand {
     },
     /// Replace a user's roles.
     #[command(
-        after_help = "Example:\n  tigo-chat admin set-roles --user owner@example.com --role HotelOwner --role Admin"
+        after_help = "Running servers apply the change within a second, on every instance (they read it from the database): REST answers with the new roles at once, and a connection opened as an Admin is closed when Admin is taken away (the client reconnects with what the user holds now).\n\nExample:\n  tigo-chat admin set-roles --user owner@example.com --role HotelOwner --role Admin"
     )]
     SetRoles {
         /// Email or id.
@@ -380,9 +415,9 @@ pub enum AdminCommand {
         #[arg(long = "role", required = true, value_parser = parse_role)]
         roles: Vec<tigo_common::Role>,
     },
-    /// Deactivate a user: logins and tokens stop working, live connections are dropped.
+    /// Deactivate a user: logins and tokens stop working, live connections are closed.
     #[command(
-        after_help = "Examples:\n  tigo-chat admin deactivate --user spammer@example.com\n  tigo-chat admin deactivate --user spammer@example.com --undo"
+        after_help = "What happens: within a second, on every running instance (they read the change from the database; no Redis needed), the user's open Socket.IO connections are closed, REST refuses their tokens with 401, and logging in fails like a wrong password. Reconnects are refused. Their rooms and messages stay. --undo reactivates just as fast: the same tokens work again.\n\nExamples:\n  tigo-chat admin deactivate --user spammer@example.com\n  tigo-chat admin deactivate --user spammer@example.com --undo"
     )]
     Deactivate {
         /// Email or id.
@@ -517,6 +552,7 @@ impl DbArgs {
     pub fn pool(&self) -> tigo_server::db::PoolOptions {
         tigo_server::db::PoolOptions {
             max_connections: self.db_pool_size.max(1),
+            create_if_missing: true,
             acquire_timeout: self.db_timeout,
         }
     }

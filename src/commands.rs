@@ -22,12 +22,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench::run(args).await
         }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "tigo-chat",
-                &mut std::io::stdout(),
-            );
+            // Generated whole, then written: a reader that goes away ends it quietly.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tigo-chat", &mut script);
+            let mut out = crate::out::Out::default();
+            out.text(String::from_utf8_lossy(&script).into_owned());
+            out.finish()?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -102,15 +102,26 @@ pub async fn shutdown_signal() {
 }
 
 async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
+    let login = |(email, password): (String, Option<String>),
+                 from_env: Option<String>,
+                 which: &str| {
+        match password.or(from_env) {
+            Some(password) => Ok((email, password)),
+            None => Err(anyhow::anyhow!(
+                "no password for --user-{which}: give EMAIL:PASSWORD, --password-{which} or TIGO_SMOKE_PASSWORD_{}",
+                which.to_uppercase()
+            )),
+        }
+    };
     let config = tigo_client::smoke::SmokeConfig {
         url: args.url.clone(),
-        user_a: args.user_a,
-        user_b: args.user_b,
+        user_a: login(args.user_a, args.password_a, "a")?,
+        user_b: login(args.user_b, args.password_b, "b")?,
         step_timeout: args.step_timeout,
     };
     let json = args.json;
     if !json {
-        println!("smoke test of {}", args.url);
+        crate::out::now(&format!("smoke test of {}\n", args.url));
     }
     let steps = tigo_client::smoke::run(&config, &mut |step| {
         if !json {
@@ -120,22 +131,21 @@ async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!("  ({})", step.detail)
             };
-            println!("{mark} {:>8.1} ms  {}{detail}", step.millis, step.name);
+            crate::out::now(&format!(
+                "{mark} {:>8.1} ms  {}{detail}\n",
+                step.millis, step.name
+            ));
         }
     })
     .await;
     let passed = !steps.is_empty() && steps.iter().all(|s| s.ok);
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"passed": passed, "steps": steps}))?
-        );
+        let report = serde_json::json!({"passed": passed, "steps": steps});
+        crate::out::now(&format!("{}\n", serde_json::to_string_pretty(&report)?));
     } else {
         let total: f64 = steps.iter().map(|s| s.millis).sum();
-        println!(
-            "{} in {total:.1} ms",
-            if passed { "all steps passed" } else { "FAILED" }
-        );
+        let verdict = if passed { "all steps passed" } else { "FAILED" };
+        crate::out::now(&format!("{verdict} in {total:.1} ms\n"));
     }
     Ok(if passed {
         ExitCode::SUCCESS
@@ -151,7 +161,7 @@ async fn tui(args: TuiArgs) -> anyhow::Result<ExitCode> {
         if let Some(path) = &session_path {
             tigo_client::tui::session::forget(path).context("forgetting the saved session")?;
         }
-        println!("logged out");
+        crate::out::now("logged out\n");
         return Ok(ExitCode::SUCCESS);
     }
     // Logs go to a file: the terminal belongs to the interface.

@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod commands;
 mod duration;
+mod out;
 mod table;
 
 use std::process::ExitCode;
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", out::describe(&err));
             ExitCode::FAILURE
         }
     }

@@ -1,7 +1,7 @@
 //! Plain-text tables for humans (scripts use `--json`).
 
-/// Prints rows under headers, columns padded to their widest cell.
-pub fn print(headers: &[&str], rows: &[Vec<String>]) {
+/// Rows under headers, columns padded to their widest cell, one line each.
+pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -10,13 +10,15 @@ pub fn print(headers: &[&str], rows: &[Vec<String>]) {
             }
         }
     }
-    let line = |cells: Vec<&str>| {
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
     };
     line(headers.to_vec());
     line(
@@ -31,4 +33,5 @@ pub fn print(headers: &[&str], rows: &[Vec<String>]) {
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
+    out
 }

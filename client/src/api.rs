@@ -20,7 +20,10 @@ pub enum ApiError {
         message: String,
         body: Option<ErrorBody>,
     },
-    /// The server could not be reached or answered nonsense.
+    /// Nothing answers at the server's address.
+    #[error("cannot connect to {0}: is the server running?")]
+    Unreachable(String),
+    /// The request broke off or the server answered nonsense.
     #[error("request failed: {0}")]
     Transport(String),
 }
@@ -29,7 +32,7 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
-            ApiError::Transport(_) => None,
+            ApiError::Unreachable(_) | ApiError::Transport(_) => None,
         }
     }
 }
@@ -87,10 +90,13 @@ impl Api {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        let resp = req.send().await.map_err(|e| {
+            if e.is_connect() {
+                ApiError::Unreachable(self.base.clone())
+            } else {
+                ApiError::Transport(e.to_string())
+            }
+        })?;
         let status = resp.status().as_u16();
         let bytes = resp
             .bytes()

@@ -18,6 +18,9 @@ pub enum SioError {
     /// The server refused the namespace connection (`connect_error`).
     #[error("connection refused: {0}")]
     Refused(String),
+    /// Nothing answers at the server's address.
+    #[error("cannot connect to {0}: is the server running?")]
+    Unreachable(String),
     #[error("socket error: {0}")]
     Transport(String),
     #[error("timed out waiting for {0}")]
@@ -156,7 +159,14 @@ impl Socket {
         let (ws, _) = match options.bind {
             None => tokio_tungstenite::connect_async_with_config(request, Some(config), true)
                 .await
-                .map_err(|e| SioError::Transport(e.to_string()))?,
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Io(io)
+                        if io.kind() == std::io::ErrorKind::ConnectionRefused =>
+                    {
+                        SioError::Unreachable(base.to_string())
+                    }
+                    e => SioError::Transport(e.to_string()),
+                })?,
             Some(local) => {
                 let host = request.uri().host().unwrap_or("127.0.0.1").to_string();
                 let port = request.uri().port_u16().unwrap_or(80);

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::chat::validate::{Problems, object};
-use crate::db::{NewUser, Store, StoreError};
+use crate::db::{NewUser, Store, StoreError, Unique};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -148,7 +148,7 @@ pub async fn create_user(store: &dyn Store, account: NewAccount) -> AppResult<Us
     };
     match store.create_user(&new).await {
         Ok(record) => Ok(record.user),
-        Err(StoreError::Conflict(_)) => Err(AppError::Conflict(
+        Err(StoreError::Conflict(Unique::UserEmail)) => Err(AppError::Conflict(
             "A user with this email already exists".into(),
         )),
         Err(e) => Err(e.into()),
@@ -169,6 +169,14 @@ pub async fn register(state: &AppState, body: &Value) -> AppResult<User> {
         last_name: string(obj, "last_name", &mut p).to_string(),
         roles: vec![Role::Customer],
     };
+    // Every problem at once: what the fields lack, then what their values break (a field
+    // already reported as missing or mistyped is not reported again).
+    for problem in account.problems() {
+        let field = problem.split(' ').next().unwrap_or_default();
+        if !p.mentions(field) {
+            p.push(problem);
+        }
+    }
     p.finish()?;
     create_user(state.store.as_ref(), account).await
 }

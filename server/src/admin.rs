@@ -12,7 +12,7 @@ use tigo_common::{Message, Role, RoomType, User};
 use uuid::Uuid;
 
 use crate::auth::{Keys, jwt};
-use crate::bus::{EVENTS_CHANNEL, Envelope, NOTIFICATIONS_CHANNEL, internal};
+use crate::bus::{EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL};
 use crate::db::{
     self, Cursor, DatabaseConfig, MessageQuery, PoolOptions, RoomQuery, Store, UserRecord,
 };
@@ -28,6 +28,9 @@ pub enum AdminError {
     Invalid(String),
     #[error("{0}")]
     NeedsRedis(String),
+    /// Nothing to read: the command would otherwise create an empty database.
+    #[error("no tigo-chat database at {0}: run `tigo-chat admin migrate` or set DATABASE_URL")]
+    NoDatabase(String),
     #[error(transparent)]
     Store(#[from] db::StoreError),
     #[error("redis: {0}")]
@@ -104,7 +107,8 @@ pub struct RoomFilter {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthReport {
-    pub healthy: bool,
+    /// `healthy`, `degraded` (Redis down) or `unhealthy` (database down).
+    pub status: String,
     pub database: String,
     pub redis: String,
 }
@@ -128,6 +132,29 @@ pub struct MonitorLine {
     pub data: serde_json::Value,
 }
 
+/// Opens the database; unless `pool.create_if_missing`, one that does not exist yet (no file,
+/// no such PostgreSQL database, or no tigo-chat schema in it) is an error, and nothing is made.
+async fn open_store(database: &DatabaseConfig, pool: &PoolOptions) -> AdminResult<Arc<dyn Store>> {
+    let missing = || AdminError::NoDatabase(database.redacted());
+    if pool.create_if_missing {
+        return Ok(db::connect(database, pool).await?);
+    }
+    if let DatabaseConfig::Sqlite { path } = database
+        && !std::path::Path::new(path).exists()
+    {
+        return Err(missing());
+    }
+    let store = match db::connect(database, pool).await {
+        Ok(store) => store,
+        Err(err) if err.is_missing_database() => return Err(missing()),
+        Err(err) => return Err(err.into()),
+    };
+    if store.applied_migrations().await?.is_empty() {
+        return Err(missing());
+    }
+    Ok(store)
+}
+
 impl Admin {
     pub async fn connect(
         database: &DatabaseConfig,
@@ -135,7 +162,7 @@ impl Admin {
         redis_url: Option<&str>,
         jwt_secret: Option<String>,
     ) -> AdminResult<Admin> {
-        let store = db::connect(database, pool).await?;
+        let store = open_store(database, pool).await?;
         let redis = redis_url
             .filter(|u| !u.trim().is_empty())
             .map(redis::Client::open)
@@ -173,7 +200,8 @@ impl Admin {
         Ok(self.store.migrate().await?)
     }
 
-    /// Checks the database and (when configured) Redis directly.
+    /// Checks the database and (when configured) Redis directly, in the words of
+    /// `/chat/health`: the database decides healthy or unhealthy, Redis healthy or degraded.
     pub async fn health(&self) -> HealthReport {
         let database = matches!(
             tokio::time::timeout(Duration::from_secs(3), self.store.ping()).await,
@@ -190,8 +218,15 @@ impl Admin {
                 Err(_) => "down".to_string(),
             },
         };
+        let status = if !database {
+            "unhealthy"
+        } else if redis == "down" {
+            "degraded"
+        } else {
+            "healthy"
+        };
         HealthReport {
-            healthy: database && redis != "down",
+            status: status.into(),
             database: if database { "up" } else { "down" }.into(),
             redis,
         }
@@ -320,29 +355,6 @@ impl Admin {
             .collect())
     }
 
-    /// Tells running instances (over Redis, when configured) to drop cached copies of a user.
-    async fn announce_user_change(&self, user: Uuid) {
-        let Ok(mut conn) = self.redis_conn().await else {
-            return;
-        };
-        let envelope = Envelope {
-            event: internal::USER_UPDATED.into(),
-            room_id: None,
-            data: serde_json::value::RawValue::NULL.to_owned().into(),
-            origin: Uuid::nil(),
-            except: None,
-            rooms: Vec::new(),
-            users: vec![user],
-        };
-        if let Ok(text) = serde_json::to_string(&envelope) {
-            let _: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                .arg(EVENTS_CHANNEL)
-                .arg(text)
-                .query_async(&mut conn)
-                .await;
-        }
-    }
-
     pub async fn set_roles(&self, who: &str, roles: &[Role]) -> AdminResult<UserRow> {
         if roles.is_empty() {
             return Err(AdminError::Invalid("give at least one --role".into()));
@@ -377,7 +389,7 @@ impl Admin {
             ..Default::default()
         })
         .await;
-        self.announce_user_change(id).await;
+        // Running servers see the change in the database within a second (`user_watch`).
         Ok(self.find_user(&id.to_string()).await?.into())
     }
 
@@ -472,7 +484,8 @@ impl Admin {
     pub async fn monitor(
         &self,
         stop: impl std::future::Future<Output = ()>,
-        mut each: impl FnMut(MonitorLine),
+        ready: impl FnOnce(),
+        mut each: impl FnMut(MonitorLine) -> bool,
     ) -> AdminResult<()> {
         let client = self.redis.as_ref().ok_or_else(|| {
             AdminError::NeedsRedis(
@@ -484,6 +497,7 @@ impl Admin {
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.subscribe(EVENTS_CHANNEL).await?;
         pubsub.subscribe(NOTIFICATIONS_CHANNEL).await?;
+        ready();
         let mut stream = pubsub.into_on_message();
         tokio::pin!(stop);
         loop {
@@ -521,7 +535,10 @@ impl Admin {
                     data: value,
                 }
             };
-            each(line);
+            // The reader went away (say, a closed pipe): stop quietly.
+            if !each(line) {
+                return Ok(());
+            }
         }
     }
 

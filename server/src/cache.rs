@@ -50,8 +50,8 @@ impl<K: Eq + Hash + Copy, V: Clone> TtlCache<K, V> {
     }
 }
 
-/// Users by id, as authentication sees them. Role changes and deactivation reach every
-/// instance through the bus (`user_updated`) and otherwise within the TTL.
+/// Users by id, as authentication sees them. Role changes and deactivation evict them on every
+/// instance within a second (`user_watch`); the TTL bounds anything else.
 pub type UserCache = TtlCache<Uuid, UserRecord>;
 
 /// Room participants and type, which never change once a room exists.

@@ -116,7 +116,11 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(e) => AppError::Unavailable(e.to_string()),
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            // A key no caller expected: the database's words stay in the log.
+            StoreError::Conflict(unique) => {
+                tracing::warn!(detail = %unique, "unexpected unique violation");
+                AppError::Conflict("The request conflicts with data already stored".into())
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -14,7 +14,7 @@ use tigo_common::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::bus::{Bus, Envelope, internal};
+use crate::bus::{Bus, Envelope};
 use crate::db::RoomAccess;
 use crate::realtime::hub::{Hub, Outgoing};
 use crate::writer::{Queue as WriteQueue, Receipt};
@@ -27,8 +27,6 @@ pub enum Followup {
         message: Arc<Message>,
         recipients: Vec<Uuid>,
     },
-    /// A user changed: drop cached copies.
-    UserUpdated(Uuid),
     /// A user's connections here joined a room (presence keeps `room:{id}:users`).
     Joined { user: Uuid, room: Uuid },
 }
@@ -67,7 +65,6 @@ fn known(event: &str) -> Option<&'static str> {
         ev::USER_ONLINE,
         ev::USER_OFFLINE,
         ev::ROOM_CREATED,
-        internal::USER_UPDATED,
     ]
     .into_iter()
     .find(|known| *known == event)
@@ -246,17 +243,6 @@ impl Events {
         self.emit(envelope);
     }
 
-    /// A user's roles or status changed (every instance drops its cached copy).
-    pub fn user_updated(&self, user: Uuid) {
-        let mut envelope = self.envelope(
-            internal::USER_UPDATED,
-            None,
-            RawValue::NULL.to_owned().into(),
-        );
-        envelope.users = vec![user];
-        self.emit(envelope);
-    }
-
     /// A recipient's connection got a message: it becomes `delivered` at the next commit.
     pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
         self.inner.receipts.receipt(Receipt {
@@ -290,11 +276,6 @@ impl Events {
                             room: access.id,
                         });
                     }
-                }
-            }
-            internal::USER_UPDATED => {
-                for user in &envelope.users {
-                    self.followup(Followup::UserUpdated(*user));
                 }
             }
             ev::NEW_MESSAGE => {

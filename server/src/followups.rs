@@ -1,6 +1,5 @@
 //! Work that follows deliveries, batched off the hot path: notifications for recipients with
-//! no live connection (`notification:events`), dropping cached users that changed, and
-//! presence's record of rooms joined live. (Delivery receipts go to the writer.)
+//! no live connection (`notification:events`) and presence's record of rooms joined live. (Delivery receipts go to the writer.)
 
 use serde::Serialize;
 use tigo_common::Message;
@@ -68,7 +67,6 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
                     message,
                     recipients,
                 } => notify.push((message, recipients)),
-                Followup::UserUpdated(user) => state.users.remove(&user),
                 Followup::Joined { user, room } => state.presence.joined(user, room).await,
             }
         }

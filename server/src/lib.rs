@@ -25,6 +25,7 @@ pub mod presence;
 pub mod realtime;
 pub mod startup;
 pub mod state;
+pub mod user_watch;
 pub mod writer;
 
 pub use config::{Config, Limits};

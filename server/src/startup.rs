@@ -150,6 +150,7 @@ impl Application {
         events.set_metrics(state.metrics.clone());
         tokio::spawn(crate::followups::run(state.clone(), followups_rx));
         tokio::spawn(sweep(state.clone()));
+        tokio::spawn(crate::user_watch::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
             tokio::spawn(async move {

@@ -445,3 +445,50 @@ async fn a_postgres_restart_gives_503s_then_service_resumes_by_itself() {
         "service resumed within 5 s of PostgreSQL returning"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_postgres_restart_no_request_fails_on_a_connection_from_before() {
+    let pg = PrivatePg::create();
+    pg.start();
+    let port = free_port();
+    let pool = 4;
+    let server = Server::start(
+        &pg.url(),
+        port,
+        &[("DB_TIMEOUT", "2s"), ("DB_POOL_SIZE", &pool.to_string())],
+    )
+    .await;
+    let db = TestDb::from_url(&pg.url());
+    let (token, _, room) = two_users(&db, &server.url).await;
+    let api = Api::new(&server.url).expect("api").with_token(&token);
+    // Open every pooled connection (reads and message commits) before the restart.
+    let warm = (0..pool * 4).map(|i| {
+        let api = api.clone();
+        async move {
+            api.rooms("").await.is_ok()
+                && api.send(&text(room, &format!("before {i}"))).await.is_ok()
+        }
+    });
+    assert!(
+        futures_util::future::join_all(warm)
+            .await
+            .into_iter()
+            .all(|ok| ok)
+    );
+
+    // Nothing asks while it is down: every pooled connection is stale when it is back.
+    pg.stop();
+    pg.start();
+    for i in 0..pool * 3 {
+        let rooms = api.rooms("").await;
+        assert!(rooms.is_ok(), "request {i} after the restart: {rooms:?}");
+        let sent = api.send(&text(room, &format!("after {i}"))).await;
+        assert!(sent.is_ok(), "send {i} after the restart: {sent:?}");
+        let path = format!("/chat/rooms/{room}/messages");
+        let (status, body) = api
+            .raw(reqwest::Method::GET, &path, None)
+            .await
+            .expect("request");
+        assert_eq!(status, 200, "history {i} after the restart: {body}");
+    }
+}

@@ -8,6 +8,7 @@ mod hardening;
 mod auth;
 mod authz;
 mod cli;
+mod defects;
 mod faults;
 mod messages;
 mod realtime;

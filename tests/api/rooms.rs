@@ -338,11 +338,28 @@ async fn a_room_by_id_is_404_when_unknown_and_400_when_not_a_uuid(backend: Backe
 async fn the_support_queue_lists_rooms_waiting_for_an_admin_oldest_first(backend: Backend) {
     let app = spawn_app(backend).await;
     let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
-    let (c2, o2) = (app.customer().await, app.owner().await);
-    let first = app.room(&c, &o).await;
-    let second = app.room(&c2, &o2).await;
+    let c2 = app.customer().await;
+    // Support rooms only (a guest↔hotel conversation waits for the hotel, not for support).
+    let support_room = |room_type, participant1_id| CreateRoom {
+        room_type,
+        participant1_id,
+        participant2_id: a.id(),
+        hotel_id: None,
+    };
+    let first = o
+        .api
+        .create_room(&support_room(RoomType::HotelOwnerAdmin, o.id()))
+        .await
+        .expect("hotel support room");
+    let second = c2
+        .api
+        .create_room(&support_room(RoomType::CustomerAdmin, c2.id()))
+        .await
+        .expect("guest support room");
+    let hotel = app.room(&c, &o).await;
     send(&o, first.id, "owner asks").await;
     send(&c2, second.id, "customer asks").await;
+    send(&c, hotel.id, "guest asks the hotel").await;
     let waiting = a.api.support_queue().await.expect("queue");
     let rows: Vec<_> = waiting
         .iter()

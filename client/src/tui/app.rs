@@ -40,6 +40,7 @@ pub enum LoginField {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiting {
     pub room: Uuid,
+    pub kind: tigo_common::RoomType,
     pub who: String,
     pub since: DateTime<Utc>,
     pub preview: String,
@@ -56,6 +57,8 @@ pub enum Msg {
     LoginFailed(String),
     Link(Link),
     Rooms(Vec<Room>),
+    /// One room as the server has it now (its last message after an edit or delete).
+    RoomChanged(Room),
     /// A page of a room's history (oldest first); `older` when it came from scrolling up.
     History {
         room: Uuid,
@@ -110,6 +113,8 @@ pub enum Cmd {
         content: String,
     },
     Delete(Uuid),
+    /// Fetch a room again: its last message changed by an edit or delete.
+    RefreshRoom(Uuid),
     Leave(Uuid),
     LoadQueue,
     OpenRoom(Uuid),
@@ -284,6 +289,14 @@ impl App {
                 }
                 self.focus_effects()
             }
+            Msg::RoomChanged(room) => {
+                if let Some(r) = self.rooms.iter_mut().find(|r| r.id == room.id) {
+                    r.last_message_content = room.last_message_content;
+                    r.last_message_at = room.last_message_at;
+                }
+                self.sort_rooms();
+                Vec::new()
+            }
             Msg::History {
                 room,
                 messages,
@@ -420,7 +433,9 @@ impl App {
                         .get_mut(&edited.chat_room_id)
                         .and_then(|l| l.iter_mut().find(|m| m.id == edited.id))
                 {
+                    let room = edited.chat_room_id;
                     *m = edited;
+                    return vec![Cmd::RefreshRoom(room)];
                 }
                 Vec::new()
             }
@@ -432,6 +447,10 @@ impl App {
                 };
                 if let Some(list) = self.messages.get_mut(&room) {
                     list.retain(|m| m.id != id);
+                }
+                // The room list's last message may have been this one: ask what it is now.
+                if self.rooms.iter().any(|r| r.id == room) {
+                    return vec![Cmd::RefreshRoom(room)];
                 }
                 Vec::new()
             }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod net;
 pub mod session;
 pub mod ui;
+mod wrap;
 
 #[cfg(test)]
 mod tests;

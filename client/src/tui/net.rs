@@ -33,6 +33,7 @@ pub struct Net {
 fn describe(err: &ApiError) -> String {
     match err {
         ApiError::Status { message, .. } => message.clone(),
+        ApiError::Unreachable(_) => err.to_string(),
         ApiError::Transport(t) => format!("cannot reach the server: {t}"),
     }
 }
@@ -316,6 +317,7 @@ impl Net {
                         .into_iter()
                         .map(|w| Waiting {
                             room: w.room.id,
+                            kind: w.room.room_type,
                             who: format!(
                                 "{} <{}>",
                                 w.last_sender.display_name(),
@@ -328,6 +330,11 @@ impl Net {
                 )),
                 Err(e) => self.tell(Msg::Failed(describe(&e))),
             },
+            Cmd::RefreshRoom(room) => {
+                if let Ok(r) = self.api.room(room).await {
+                    self.tell(Msg::RoomChanged(r));
+                }
+            }
             Cmd::OpenRoom(room) => {
                 if let Ok(r) = self.api.room(room).await {
                     let mine = self.me.as_ref().is_some_and(|u| r.has_participant(u.id));

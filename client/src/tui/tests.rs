@@ -416,6 +416,7 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
     let waiting_room = Uuid::new_v4();
     app.update(Msg::Queue(vec![super::app::Waiting {
         room: waiting_room,
+        kind: tigo_common::RoomType::CustomerAdmin,
         who: "Guest G <g@example.com>".into(),
         since: Utc::now() - Duration::minutes(42),
         preview: "where is my booking?".into(),
@@ -423,6 +424,7 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
     let shown = screen(&app, 100, 24);
     assert!(
         shown.contains("42m")
+            && shown.contains("C↔A")
             && shown.contains("Guest G")
             && shown.contains("where is my booking?"),
         "{shown}"
@@ -472,4 +474,76 @@ fn the_chat_screen_fits_80_by_24_and_shows_everything_the_issue_lists() {
     // Tiny terminals do not panic.
     let _ = screen(&app, 20, 5);
     let _ = screen(&app, 1, 1);
+}
+
+#[test]
+fn after_a_delete_or_an_edit_the_room_list_shows_the_rooms_current_last_message() {
+    let (mut app, me, _owner, r1, _) = signed_in();
+    let first = message(&r1, &me, "first words");
+    let last = message(&r1, &me, "last words");
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![first.clone(), last.clone()],
+        older: false,
+        total: 2,
+    });
+    let cmds = app.update(Msg::Event {
+        name: "message_deleted".into(),
+        data: json!({"messageId": last.id, "roomId": r1.id, "deletedBy": me.id}),
+    });
+    assert_eq!(cmds, vec![Cmd::RefreshRoom(r1.id)]);
+    let mut now = r1.clone();
+    now.last_message_content = Some("first words".into());
+    now.last_message_at = Some(first.created_at);
+    app.update(Msg::RoomChanged(now.clone()));
+    assert!(screen(&app, 80, 24).contains("first words"));
+
+    let mut edited = first.clone();
+    edited.content = "first words, edited".into();
+    edited.is_edited = true;
+    let cmds = app.update(Msg::Event {
+        name: "message_edited".into(),
+        data: serde_json::to_value(&edited).expect("json"),
+    });
+    assert_eq!(cmds, vec![Cmd::RefreshRoom(r1.id)]);
+    now.last_message_content = Some("edited again".into());
+    app.update(Msg::RoomChanged(now));
+    assert!(screen(&app, 80, 24).contains("edited again"));
+}
+
+/// Every word of `text` is on the screen whole (nothing cut mid-word at the edge).
+fn shows_every_word(shown: &str, text: &str) {
+    let words: Vec<&str> = shown.split_whitespace().collect();
+    for word in text.split_whitespace() {
+        assert!(
+            words.iter().any(|w| w.contains(word)),
+            "{word:?} is not on the screen whole:\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn the_help_box_and_the_status_line_fit_80_columns_without_cutting_words() {
+    let (mut app, _me, _owner, _r1, _) = signed_in();
+    app.update(Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
+    let shown = screen(&app, 80, 24);
+    for (key, what) in super::app::HELP {
+        shows_every_word(&shown, key);
+        shows_every_word(&shown, what);
+    }
+
+    let (mut app, _me, _owner, _r1, _) = signed_in();
+    app.server = "http://chat-staging.internal.example.com:3000".into();
+    app.link = Link::Reconnecting {
+        attempt: 12,
+        in_secs: 30,
+    };
+    app.status = Some("error: You do not have access to this chat room".into());
+    let shown = screen(&app, 80, 24);
+    shows_every_word(
+        &shown,
+        "reconnecting… (attempt 12, next in 30s) carla@example.com (Customer) \
+         http://chat-staging.internal.example.com:3000 \
+         error: You do not have access to this chat room",
+    );
 }

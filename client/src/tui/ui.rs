@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 use tigo_common::{MessageStatus, RoomType};
 
 use super::app::{App, HELP, Link, LoginField, Screen};
+use super::wrap;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     match app.screen {
@@ -112,12 +113,8 @@ fn truncate(text: &str, width: usize) -> String {
 }
 
 fn chat(frame: &mut Frame, app: &App) {
-    let [main, input, status] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(3),
-        Constraint::Length(1),
-    ])
-    .areas(frame.area());
+    let (above, status, status_lines) = with_status(app, frame.area());
+    let [main, input] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(above);
     let list_width = (main.width / 3).clamp(24, 36);
     let [rooms_area, messages_area] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(main);
@@ -130,7 +127,7 @@ fn chat(frame: &mut Frame, app: &App) {
     .block(Block::bordered().title(" message · /help "));
     frame.render_widget(prompt, input);
     frame.set_cursor_position((input.x + 3 + app.input.chars().count() as u16, input.y + 1));
-    status_bar(frame, app, status);
+    status_bar(frame, status_lines, status);
 }
 
 fn room_list(frame: &mut Frame, app: &App, area: Rect) {
@@ -311,7 +308,8 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn status_bar(frame: &mut Frame, app: &App, area: Rect) {
+/// The status line's text, wrapped to the terminal's width.
+fn status_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let who = app
         .me
         .as_ref()
@@ -328,33 +326,49 @@ fn status_bar(frame: &mut Frame, app: &App, area: Rect) {
             Color::Red,
         ),
     };
-    let mut spans = vec![
-        Span::styled(link, Style::new().fg(color)),
-        Span::raw(format!("  {who}  {}", app.server)),
+    let mut pieces = vec![
+        (link, Style::new().fg(color)),
+        (format!(" {who}  {}", app.server), Style::new()),
     ];
     if let Some(status) = &app.status {
-        spans.push(Span::styled(
-            format!("  {status}"),
-            Style::new().fg(Color::Yellow),
-        ));
+        pieces.push((status.clone(), Style::new().fg(Color::Yellow)));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    wrap::spans(&pieces, width as usize)
 }
 
+/// Splits off the bottom rows the status line needs (at most three).
+fn with_status(app: &App, area: Rect) -> (Rect, Rect, Vec<Line<'static>>) {
+    let lines = status_lines(app, area.width);
+    let height = (lines.len() as u16).clamp(1, 3);
+    let [main, status] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(height)]).areas(area);
+    (main, status, lines)
+}
+
+fn status_bar(frame: &mut Frame, lines: Vec<Line<'static>>, area: Rect) {
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Width of the help box's key column.
+const KEY_COLUMN: usize = 22;
+
 fn help(frame: &mut Frame) {
-    let area = centered(frame.area(), 76, (HELP.len() + 4) as u16);
-    let lines: Vec<Line> = HELP
-        .iter()
-        .map(|(key, what)| {
-            Line::from(vec![
+    let width = frame.area().width.min(78);
+    let text_width = (width as usize).saturating_sub(KEY_COLUMN + 2);
+    let mut lines: Vec<Line> = Vec::new();
+    for (key, what) in HELP {
+        for (i, part) in wrap::text(what, text_width).into_iter().enumerate() {
+            let key = if i == 0 { *key } else { "" };
+            lines.push(Line::from(vec![
                 Span::styled(
-                    format!("{key:<24}"),
+                    format!("{key:<KEY_COLUMN$}"),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+                Span::raw(part),
+            ]));
+        }
+    }
+    let area = centered(frame.area(), width, (lines.len() + 2) as u16);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines).block(
@@ -367,8 +381,7 @@ fn help(frame: &mut Frame) {
 }
 
 fn queue(frame: &mut Frame, app: &App) {
-    let [main, status] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+    let (main, status, status_lines) = with_status(app, frame.area());
     let now = Utc::now();
     let items: Vec<ListItem> = app
         .queue
@@ -382,11 +395,12 @@ fn queue(frame: &mut Frame, app: &App) {
             };
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{wait:>8}  "), Style::new().fg(Color::Yellow)),
+                Span::raw(format!("{}  ", short_tag(w.kind))),
                 Span::styled(
                     format!("{:<24}", truncate(&w.who, 24)),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(truncate(&w.preview, main.width.saturating_sub(40) as usize)),
+                Span::raw(truncate(&w.preview, main.width.saturating_sub(45) as usize)),
             ]))
         })
         .collect();
@@ -401,5 +415,5 @@ fn queue(frame: &mut Frame, app: &App) {
         )))
         .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(list, main, &mut state);
-    status_bar(frame, app, status);
+    status_bar(frame, status_lines, status);
 }

@@ -34,15 +34,9 @@ pub struct Envelope {
     /// Several rooms at once (presence changes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rooms: Vec<Uuid>,
-    /// Users addressed directly (`room_created`, `user_updated`).
+    /// Users addressed directly (`room_created`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<Uuid>,
-}
-
-/// Internal events that travel on the bus but never reach a client.
-pub mod internal {
-    /// A user's roles or status changed: drop cached copies.
-    pub const USER_UPDATED: &str = "user_updated";
 }
 
 #[derive(Clone)]

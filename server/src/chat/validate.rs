@@ -20,6 +20,11 @@ impl Problems {
         self.0.push(message.into())
     }
 
+    /// Whether a problem of `field` is already listed (messages start with the field name).
+    pub fn mentions(&self, field: &str) -> bool {
+        self.0.iter().any(|m| m.split(' ').next() == Some(field))
+    }
+
     pub fn finish(self) -> AppResult<()> {
         if self.0.is_empty() {
             Ok(())

@@ -7,9 +7,10 @@ pub enum StoreError {
     /// The database cannot be reached or is shutting down: the client should retry.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
-    /// A unique constraint refused the write.
+    /// A unique constraint refused the write. Code that expects one matches it by
+    /// [`Unique`]; the database's own text is for logs only.
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Unique),
     /// Anything else: a bug or a broken database.
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
@@ -32,7 +33,7 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 if db.is_unique_violation() {
-                    StoreError::Conflict(db.message().to_string())
+                    StoreError::Conflict(Unique::of(db.as_ref()))
                 } else if is_unavailable_code(&code) {
                     StoreError::Unavailable(err)
                 } else {
@@ -57,7 +58,49 @@ fn is_unavailable_code(code: &str) -> bool {
         || code == "517"
 }
 
+/// Which unique key a write ran into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unique {
+    /// `users.email`: the address is taken.
+    UserEmail,
+    /// One no code expects: the database's message, kept for the log.
+    Other(String),
+}
+
+impl Unique {
+    /// PostgreSQL names the constraint; SQLite names the columns in its message.
+    fn of(db: &dyn sqlx::error::DatabaseError) -> Unique {
+        let constraint = db.constraint().unwrap_or_default();
+        if constraint == "users_email_key" || db.message().ends_with("users.email") {
+            Unique::UserEmail
+        } else {
+            Unique::Other(db.message().to_string())
+        }
+    }
+}
+
+impl std::fmt::Display for Unique {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unique::UserEmail => f.write_str("users.email is taken"),
+            Unique::Other(message) => f.write_str(message),
+        }
+    }
+}
+
 impl StoreError {
+    /// The database named does not exist (PostgreSQL `3D000`; SQLite: the file cannot be
+    /// opened and may not be created).
+    pub fn is_missing_database(&self) -> bool {
+        match self {
+            StoreError::Unavailable(sqlx::Error::Database(db))
+            | StoreError::Other(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("3D000") | Some("14"))
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
     }

@@ -4,6 +4,7 @@
 mod error;
 pub mod postgres;
 pub mod sqlite;
+mod stale;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use serde_json::Value;
 use tigo_common::{Message, MessageType, Role, Room, RoomType, User, UserSummary};
 use uuid::Uuid;
 
-pub use error::StoreError;
+pub use error::{StoreError, Unique};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -131,6 +132,8 @@ pub async fn connect(config: &DatabaseConfig, pool: &PoolOptions) -> StoreResult
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_connections: u32,
+    /// SQLite: create the file when missing (operators' read-only commands do not).
+    pub create_if_missing: bool,
     /// How long a query waits for a connection before the request gets a 503.
     pub acquire_timeout: std::time::Duration,
 }
@@ -139,6 +142,7 @@ impl Default for PoolOptions {
     fn default() -> Self {
         PoolOptions {
             max_connections: 8,
+            create_if_missing: true,
             acquire_timeout: std::time::Duration::from_secs(5),
         }
     }
@@ -398,6 +402,9 @@ pub trait Store: Send + Sync + 'static {
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// The migrations applied so far (empty: no tigo-chat schema here yet).
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>>;
+
     /// Returns the stored value of `key`, storing `value` first when there is none. Race-free:
     /// every caller gets the same value.
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
@@ -418,6 +425,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Activates or deactivates a user; false when there is no such user.
     async fn set_active(&self, id: Uuid, active: bool) -> StoreResult<bool>;
+
+    /// Users created or changed within the last `window` (by the database's clock), newest
+    /// change first, at most 10,000: how every instance hears of changes made anywhere.
+    async fn users_changed_within(
+        &self,
+        window: std::time::Duration,
+    ) -> StoreResult<Vec<UserRecord>>;
 
     /// Creates the room of an unordered pair and type, or returns the one that exists
     /// (`false`). Concurrent calls for one pair yield one room.
@@ -623,9 +637,9 @@ impl BatchPlan {
                     })
                     .map(|(_, m)| Inserted::Existing(m.clone()))
                     .ok_or_else(|| {
-                        StoreError::Conflict(
+                        StoreError::Conflict(Unique::Other(
                             "message was not stored and has no earlier copy".into(),
-                        )
+                        ))
                     })
             })
             .collect()

@@ -31,7 +31,9 @@ impl PgStore {
                 "statement_timeout",
                 format!("{}", opts.acquire_timeout.as_millis()),
             )]);
-        let pool = Self::pool_with(connect.clone(), opts).await?;
+        let lost = super::stale::LossMark::new();
+        lost.watch(connect.clone());
+        let pool = Self::pool_with(connect.clone(), opts, &lost).await?;
         // The commit statement is prepared once and re-run thousands of times a second.
         // PostgreSQL re-plans it on every run when it guesses a custom plan is cheaper, which
         // costs more than running it (0.6 ms of a 1 ms commit, measured with
@@ -44,17 +46,25 @@ impl PgStore {
                 ("enable_seqscan", "off"),
             ]),
             opts,
+            &lost,
         )
         .await?;
         Ok(PgStore { pool, commits })
     }
 
-    async fn pool_with(connect: PgConnectOptions, opts: &PoolOptions) -> StoreResult<PgPool> {
+    async fn pool_with(
+        connect: PgConnectOptions,
+        opts: &PoolOptions,
+        lost: &super::stale::LossMark,
+    ) -> StoreResult<PgPool> {
+        // No ping on every checkout (a round trip per query): only connections that may
+        // have outlived a database restart are checked (see `stale`).
         Ok(PgPoolOptions::new()
             .max_connections(opts.max_connections)
             .min_connections(0)
             .acquire_timeout(opts.acquire_timeout)
             .test_before_acquire(false)
+            .before_acquire(lost.before_acquire())
             .idle_timeout(std::time::Duration::from_secs(300))
             .connect_with(connect)
             .await?)
@@ -276,6 +286,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        self.applied_versions().await
+    }
+
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
@@ -354,6 +368,21 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn users_changed_within(
+        &self,
+        window: std::time::Duration,
+    ) -> StoreResult<Vec<UserRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users
+             WHERE updated_at > now() - make_interval(secs => $1)
+             ORDER BY updated_at DESC LIMIT 10000"
+        ))
+        .bind(window.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     async fn create_room(&self, room: &NewRoom, viewer: Uuid) -> StoreResult<(Room, bool)> {
@@ -489,7 +518,8 @@ impl Store for PgStore {
         Ok(sqlx::query_as(
             "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
              FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
-             WHERE NOT ('Admin' = ANY(ls.roles))
+             WHERE r.type IN ('customer_admin', 'hotel_owner_admin')
+               AND NOT ('Admin' = ANY(ls.roles))
              ORDER BY r.last_message_at, r.id LIMIT $1",
         )
         .bind(limit)

@@ -45,7 +45,7 @@ impl SqliteStore {
     pub async fn open(path: &str, opts: &PoolOptions) -> StoreResult<SqliteStore> {
         let connect = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
             .map_err(StoreError::Other)?
-            .create_if_missing(true)
+            .create_if_missing(opts.create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
@@ -264,6 +264,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        self.applied_versions().await
+    }
+
     async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
@@ -346,6 +350,21 @@ impl Store for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn users_changed_within(
+        &self,
+        window: std::time::Duration,
+    ) -> StoreResult<Vec<UserRecord>> {
+        let since = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE updated_at > ?1
+             ORDER BY updated_at DESC LIMIT 10000"
+        ))
+        .bind(micros(since))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     async fn create_room(&self, room: &NewRoom, viewer: Uuid) -> StoreResult<(Room, bool)> {
@@ -490,7 +509,8 @@ impl Store for SqliteStore {
         Ok(sqlx::query_as(
             "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
              FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
-             WHERE NOT EXISTS (SELECT 1 FROM json_each(ls.roles) WHERE value = 'Admin')
+             WHERE r.type IN ('customer_admin', 'hotel_owner_admin')
+               AND NOT EXISTS (SELECT 1 FROM json_each(ls.roles) WHERE value = 'Admin')
              ORDER BY r.last_message_at, r.id LIMIT ?1",
         )
         .bind(limit)

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::extract::{AckSender, Event, SocketRef, State, TryData};
 use socketioxide::handler::{ConnectHandler, FromMessageParts};
 use socketioxide_core::Value as RawValue;
 use tigo_common::{
@@ -278,6 +278,11 @@ async fn caller(state: &AppState, conn: &Conn) -> AppResult<User> {
 }
 
 fn room_ref(data: &Value) -> AppResult<Uuid> {
+    if !data.is_object() {
+        return Err(AppError::validation(
+            "the payload must be an object {roomId}, not a bare value",
+        ));
+    }
     let problem = || AppError::validation("roomId must be a UUID");
     let text = data
         .get("roomId")
@@ -420,6 +425,16 @@ fn register(socket: &SocketRef) {
         ce::TYPING_STOP,
         |i: Inbound, a: AckSender, State(s): State<AppState>| {
             run(ce::TYPING_STOP, i, a, s, typing_stop)
+        },
+    );
+    // Any other event name: answered in its turn, like the rest, with a 404.
+    socket.on_fallback(
+        |Event(name): Event, i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run("unknown", i, a, s, move |_, _, _| async move {
+                Err(AppError::NotFound(format!(
+                    "Unknown event {name:?}: see the contract for the client events"
+                )))
+            })
         },
     );
 }

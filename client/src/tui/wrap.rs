@@ -1,0 +1,70 @@
+//! Word wrapping for the status line and the help box: lines break between words, never
+//! inside one (only a word wider than the whole line is split).
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+/// Lays styled pieces of text out on lines of at most `width` columns, breaking at spaces.
+pub fn spans(pieces: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
+    let width = width.max(1);
+    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for (text, style) in pieces {
+        for word in text.split(' ').filter(|w| !w.is_empty()) {
+            for chunk in chunks(word, width) {
+                let len = chunk.chars().count();
+                let gap = usize::from(used > 0);
+                if used + gap + len > width {
+                    lines.push(Vec::new());
+                    used = 0;
+                }
+                let line = lines.last_mut().expect("there is always a line");
+                if used > 0 {
+                    line.push(Span::raw(" "));
+                    used += 1;
+                }
+                line.push(Span::styled(chunk, *style));
+                used += len;
+            }
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
+}
+
+/// Plain text on lines of at most `width` columns.
+pub fn text(text: &str, width: usize) -> Vec<String> {
+    spans(&[(text.to_string(), Style::new())], width)
+        .into_iter()
+        .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect()
+}
+
+/// A word cut into pieces of `width` columns (one piece when it fits).
+fn chunks(word: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_between_words_and_keep_every_word_whole() {
+        let lines = text(
+            "open (or reuse) a room with that user; type from your roles",
+            20,
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(
+            lines.join(" "),
+            "open (or reuse) a room with that user; type from your roles"
+        );
+        assert_eq!(lines[0], "open (or reuse) a");
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_split() {
+        assert_eq!(text("abcdefgh", 3), vec!["abc", "def", "gh"]);
+    }
+}
