@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
-# (PostgreSQL, Redis, tmux from Debian packages; socket.io-client from npm), starts private
+# (PostgreSQL, Redis, tmux, Chromium from Debian packages; socket.io-client and puppeteer-core
+# from npm), starts private
 # PostgreSQL and Redis instances on free loopback ports, and tears everything down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +66,33 @@ psql "$TEST_PG_URL" -qc "CREATE DATABASE conformance" >/dev/null
 PG_CONF_URL="${TEST_PG_URL%/*}/conformance"
 env DATABASE_URL="$PG_CONF_URL" "$TIGO_BIN" admin migrate >/dev/null
 run_conformance postgres-redis "DATABASE_URL=$PG_CONF_URL" "REDIS_URL=$TEST_REDIS_URL"
+
+step "browser: the seed's HTML client page in headless Chromium, two users, another origin"
+# Debian's Chromium, driven by puppeteer-core (which downloads no browser of its own).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "browser: installing chromium"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+BROWSER_DB="DATABASE_URL=sqlite://$WORK/browser.db"
+# The seed page renders "<b>${first_name}:</b> text": the sender's first name is "First".
+create_user "$BROWSER_DB" first@browser.test browser-password-1 First Page Customer
+create_user "$BROWSER_DB" second@browser.test browser-password-1 Second Page HotelOwner
+# The page is served from its own loopback port, a different origin from the server's; only
+# that origin is in FRONTEND_URL, so the test also sees a page from OTHER_PAGE_PORT refused.
+PAGE_PORT=$(free_port)
+OTHER_PAGE_PORT=$(free_port)
+while [ "$OTHER_PAGE_PORT" = "$PAGE_PORT" ]; do OTHER_PAGE_PORT=$(free_port); done
+server_start "$WORK/browser.log" $BROWSER_DB "FRONTEND_URL=http://127.0.0.1:$PAGE_PORT"
+(cd tests/browser && TIGO_URL=$SERVER_URL PAGE_PORT=$PAGE_PORT OTHER_PAGE_PORT=$OTHER_PAGE_PORT \
+  FIRST_EMAIL=first@browser.test SECOND_EMAIL=second@browser.test USER_PASSWORD=browser-password-1 \
+  SCREENSHOT=${BROWSER_SCREENSHOT:-} node --test --test-concurrency=1 page.test.mjs) || {
+  echo "--- server log (browser) ---"
+  tail -n 50 "$WORK/browser.log"
+  exit 1
+}
+server_stop "$LAST_SERVER_PID"
 
 step "smoke: tigo-chat smoke against a real server"
 SMOKE_DB="DATABASE_URL=sqlite://$WORK/smoke.db"
