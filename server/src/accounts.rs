@@ -76,7 +76,7 @@ pub async fn login(
     let access_token = state
         .keys
         .issue(&record.user, ttl)
-        .map_err(|e| AppError::Internal(format!("token signing failed: {e}")))?;
+        .map_err(|e| AppError::internal(format!("token signing failed: {e}")))?;
     Ok(LoginResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -134,7 +134,7 @@ pub async fn create_user(store: &dyn Store, account: NewAccount) -> AppResult<Us
     }
     let password_hash = password::hash(account.password)
         .await
-        .map_err(AppError::Internal)?;
+        .map_err(AppError::internal)?;
     let mut roles = account.roles;
     roles.sort();
     roles.dedup();

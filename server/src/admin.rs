@@ -16,8 +16,8 @@ use crate::bus::{EVENTS_CHANNEL, NOTIFICATIONS_CHANNEL};
 use crate::db::{
     self, Cursor, DatabaseConfig, MessageQuery, PoolOptions, RoomQuery, Store, UserRecord,
 };
+use crate::delivery::presence;
 use crate::error::AppError;
-use crate::presence;
 
 /// What an operator command can fail with; the binary prints it and exits 1.
 #[derive(Debug, thiserror::Error)]

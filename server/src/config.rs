@@ -82,7 +82,7 @@ pub struct Limits {
     /// Most messages committed in one transaction.
     pub max_batch: usize,
     /// Writers that may commit at once (PostgreSQL; SQLite always uses one). See
-    /// [`crate::writer`] for when a second one starts.
+    /// the writer (`delivery::writer`) for when a second one starts.
     pub writers: usize,
     /// Messages waiting for the writer before senders are told to retry.
     pub writer_queue: usize,

@@ -1,6 +1,8 @@
 //! The one application error, and the single place that maps it to an HTTP status and the
 //! NestJS error body (`{statusCode, message, error}`) or a Socket.IO error reply.
 
+use std::sync::Arc;
+
 use thiserror::Error;
 use tigo_common::{ErrorBody, ErrorMessage};
 
@@ -30,13 +32,73 @@ pub enum AppError {
     },
     /// A dependency is down; the client may retry.
     #[error("unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Cause),
     /// A bug or a broken dependency: logged in full, answered opaquely.
     #[error("internal: {0}")]
-    Internal(String),
+    Internal(Cause),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What went wrong underneath, kept whole for the log (its chain of sources), never shown to
+/// a client. Shared, so one failure can answer every message of a batch.
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    pub fn new(err: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(err))
+    }
+
+    /// A cause that is only words (no error value to keep).
+    pub fn text(text: impl Into<String>) -> Cause {
+        #[derive(Debug)]
+        struct Text(String);
+        impl std::fmt::Display for Text {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::error::Error for Text {}
+        Cause(Arc::new(Text(text.into())))
+    }
+}
+
+impl std::fmt::Display for Cause {
+    /// The error and each of its sources.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(err) = source {
+            write!(f, ": {err}")?;
+            source = err.source();
+        }
+        Ok(())
+    }
+}
+
+/// An error as a client sees it, the same for REST and Socket.IO: the status, the NestJS body,
+/// and when to retry (REST: `Retry-After`; Socket.IO: `retryAfter`).
+pub struct Wire {
+    pub status: u16,
+    pub body: ErrorBody,
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Wire {
+    /// Socket.IO's error object, for an ack (`{ok: false, error}`) or an `error` event:
+    /// `{statusCode, message}`, plus `retryAfter` when rate limited.
+    pub fn event_error(&self) -> serde_json::Value {
+        let mut error = serde_json::json!({
+            "statusCode": self.status,
+            "message": self.body.message.to_string(),
+        });
+        if let Some(secs) = self.retry_after_secs {
+            error["retryAfter"] = serde_json::json!(secs);
+        }
+        error
+    }
+}
 
 impl AppError {
     pub fn validation(message: impl Into<String>) -> AppError {
@@ -84,12 +146,35 @@ impl AppError {
         }
     }
 
+    pub fn internal(text: impl Into<String>) -> AppError {
+        AppError::Internal(Cause::text(text))
+    }
+
+    pub fn unavailable(text: impl Into<String>) -> AppError {
+        AppError::Unavailable(Cause::text(text))
+    }
+
     /// Logs what the client does not see.
     pub fn log(&self) {
         match self {
-            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
-            AppError::Unavailable(detail) => tracing::warn!(%detail, "dependency unavailable"),
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
             _ => {}
+        }
+    }
+
+    /// The one mapping to what a client is told (logging what it is not told).
+    pub fn to_wire(&self) -> Wire {
+        self.log();
+        Wire {
+            status: self.status(),
+            body: self.body(),
+            retry_after_secs: match self {
+                AppError::TooManyRequests {
+                    retry_after_secs, ..
+                } => Some(*retry_after_secs),
+                _ => None,
+            },
         }
     }
 }
@@ -115,13 +200,13 @@ pub fn reason(status: u16) -> &'static str {
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Unavailable(e) => AppError::Unavailable(e.to_string()),
+            StoreError::Unavailable(e) => AppError::Unavailable(Cause::new(e)),
             // A key no caller expected: the database's words stay in the log.
             StoreError::Conflict(unique) => {
                 tracing::warn!(detail = %unique, "unexpected unique violation");
                 AppError::Conflict("The request conflicts with data already stored".into())
             }
-            other => AppError::Internal(other.to_string()),
+            other => AppError::Internal(Cause::new(other)),
         }
     }
 }

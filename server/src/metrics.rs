@@ -12,6 +12,10 @@ const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0,
 ];
 
+/// Connections cut off for not keeping up, since start (counted where it happens, in
+/// `delivery::conn`).
+pub static CUT_OFF: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[derive(Default)]
 pub struct Histogram {
     counts: [AtomicU64; BUCKETS.len()],
@@ -205,7 +209,7 @@ impl Metrics {
             &mut out,
             "tigo_slow_consumers_cut_total",
             "Connections cut off for not keeping up.",
-            crate::realtime::conn::CUT_OFF.load(Ordering::Relaxed),
+            CUT_OFF.load(Ordering::Relaxed),
         );
         counter(
             &mut out,

@@ -27,13 +27,15 @@ use crate::bus::{Bus, RedisBus};
 use crate::cache;
 use crate::config::Config;
 use crate::db;
-use crate::events::Events;
-use crate::http::PeerAddr;
+use crate::delivery::events::Events;
+use crate::delivery::presence::{Backend, Presence};
+use crate::delivery::queue::Queue as WriteQueue;
+use crate::delivery::writer::Writer;
+use crate::delivery::{hub::Hub, typing::Typing};
 use crate::killable::{ConnKill, Killable};
-use crate::presence::{Backend, Presence};
-use crate::realtime::{gateway, hub::Hub, typing::Typing};
+use crate::peer::PeerAddr;
+use crate::realtime::gateway;
 use crate::state::{AppState, Inner};
-use crate::writer::{Queue as WriteQueue, Writer};
 
 type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -148,7 +150,12 @@ impl Application {
             shutdown: shutdown.clone(),
         });
         events.set_metrics(state.metrics.clone());
-        tokio::spawn(crate::followups::run(state.clone(), followups_rx));
+        let followups = crate::delivery::followups::Followups {
+            presence: state.presence.clone(),
+            bus: state.events.bus().clone(),
+            notifications: state.notifications.clone(),
+        };
+        tokio::spawn(crate::delivery::followups::run(followups, followups_rx));
         tokio::spawn(sweep(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {

@@ -9,13 +9,13 @@ use crate::auth::Keys;
 use crate::cache::{RoomCache, UserCache};
 use crate::config::Config;
 use crate::db::Store;
-use crate::events::Events;
-use crate::followups::Notification;
+use crate::delivery::events::Events;
+use crate::delivery::followups::Notification;
+use crate::delivery::presence::Presence;
+use crate::delivery::typing::Typing;
+use crate::delivery::writer::Writer;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
-use crate::presence::Presence;
-use crate::realtime::typing::Typing;
-use crate::writer::Writer;
 
 #[derive(Clone)]
 pub struct AppState {

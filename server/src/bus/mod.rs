@@ -17,10 +17,57 @@ pub const EVENTS_CHANNEL: &str = "chat:events";
 /// Redis channel of notifications for recipients with no live connection.
 pub const NOTIFICATIONS_CHANNEL: &str = "notification:events";
 
+/// The room events: what travels between instances and out to connections, named as on the
+/// wire (`new_message`, …). The one place an event's name is text; everything else matches
+/// this enum. A name this build does not know fails to decode, and the envelope is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomEvent {
+    NewMessage,
+    MessageEdited,
+    MessageDeleted,
+    MessagesRead,
+    MessageDelivered,
+    UserTyping,
+    UserOnline,
+    UserOffline,
+    RoomCreated,
+}
+
+impl RoomEvent {
+    pub const ALL: [RoomEvent; 9] = [
+        RoomEvent::NewMessage,
+        RoomEvent::MessageEdited,
+        RoomEvent::MessageDeleted,
+        RoomEvent::MessagesRead,
+        RoomEvent::MessageDelivered,
+        RoomEvent::UserTyping,
+        RoomEvent::UserOnline,
+        RoomEvent::UserOffline,
+        RoomEvent::RoomCreated,
+    ];
+
+    /// The Socket.IO event name clients listen for.
+    pub fn as_str(self) -> &'static str {
+        use tigo_common::server_events as ev;
+        match self {
+            RoomEvent::NewMessage => ev::NEW_MESSAGE,
+            RoomEvent::MessageEdited => ev::MESSAGE_EDITED,
+            RoomEvent::MessageDeleted => ev::MESSAGE_DELETED,
+            RoomEvent::MessagesRead => ev::MESSAGES_READ,
+            RoomEvent::MessageDelivered => ev::MESSAGE_DELIVERED,
+            RoomEvent::UserTyping => ev::USER_TYPING,
+            RoomEvent::UserOnline => ev::USER_ONLINE,
+            RoomEvent::UserOffline => ev::USER_OFFLINE,
+            RoomEvent::RoomCreated => ev::ROOM_CREATED,
+        }
+    }
+}
+
 /// A room event as it travels on `chat:events`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Envelope {
-    pub event: String,
+    pub event: RoomEvent,
     #[serde(rename = "roomId")]
     pub room_id: Option<Uuid>,
     /// The event's payload as JSON text: encoded once, shared with every connection here and
@@ -83,5 +130,20 @@ impl Bus {
             Bus::Redis(redis) => Some(redis),
             Bus::InProcess => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_events_travel_under_their_wire_names() {
+        for event in RoomEvent::ALL {
+            let text = serde_json::to_string(&event).expect("encode");
+            assert_eq!(text, format!("\"{}\"", event.as_str()));
+            assert_eq!(serde_json::from_str::<RoomEvent>(&text).ok(), Some(event));
+        }
+        assert!(serde_json::from_str::<RoomEvent>("\"user_updated\"").is_err());
     }
 }

@@ -7,9 +7,9 @@ use uuid::Uuid;
 use super::validate::{self, Bound, Params, Problems};
 use super::{is_admin, room_access};
 use crate::db::{AuditEntry, Cursor, Inserted, MessageQuery};
+use crate::delivery::queue::{Draft, Stored};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::writer::{Draft, Stored};
 
 /// Validates and access-checks a message, then queues it; the receipt resolves once it is
 /// stored. Queue order is storage and delivery order.
@@ -34,7 +34,7 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
 /// `POST /chat/messages`.
 pub async fn send(state: &AppState, caller: &User, body: &Value) -> AppResult<Inserted> {
     let receipt = enqueue(state, caller, body).await?;
-    crate::writer::wait(receipt).await
+    crate::delivery::writer::wait(receipt).await
 }
 
 /// Turns a `before`/`after` parameter into a position in the room's history.

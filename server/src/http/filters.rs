@@ -2,7 +2,6 @@
 //! and the rejection handler.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 
 use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
@@ -17,9 +16,7 @@ use crate::chat::validate::{Params, checked_query};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The TCP peer, put on each request by the accept loop.
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);
+pub use crate::peer::PeerAddr;
 
 /// A rejection that carries an application error (auth, body).
 #[derive(Debug)]

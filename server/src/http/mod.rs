@@ -29,13 +29,11 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
 
 /// An error in the contract's shape (with `Retry-After` when rate limited).
 pub fn error(err: &AppError) -> Response {
-    err.log();
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json(status, &err.body());
-    if let AppError::TooManyRequests {
-        retry_after_secs, ..
-    } = err
-        && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+    let wire = err.to_wire();
+    let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json(status, &wire.body);
+    if let Some(secs) = wire.retry_after_secs
+        && let Ok(value) = HeaderValue::from_str(&secs.to_string())
     {
         response
             .headers_mut()

@@ -21,14 +21,14 @@ use tigo_common::{
 };
 use uuid::Uuid;
 
-use super::conn::{Conn, Sent};
 use crate::bus::BusStatus;
 use crate::chat::{self, messages, rooms, validate};
 use crate::db::{Cursor, MessageQuery};
+use crate::delivery::conn::{Conn, Sent};
+use crate::delivery::queue::Stored;
 use crate::error::{AppError, AppResult};
 use crate::http::filters_bearer;
 use crate::state::AppState;
-use crate::writer::Stored;
 
 /// How long a replay may wait for a slow client before it is dropped.
 const REPLAY_PATIENCE: Duration = Duration::from_secs(10);
@@ -100,7 +100,7 @@ async fn authenticate(
     let per_address = socket
         .req_parts()
         .extensions
-        .get::<crate::http::PeerAddr>()
+        .get::<crate::peer::PeerAddr>()
         .map_or(0, |p| hub.connections_from(p.0.ip()));
     let refused = if limits.connections_per_user > 0 && per_user >= limits.connections_per_user {
         Some(("connections_per_user", "Too many connections for this user"))
@@ -250,15 +250,7 @@ fn ack_ok(ack: AckSender, wants_ack: bool, fields: Value) {
 
 /// Reports a failed event: by ack when asked, else as an `error` event.
 fn fail(conn: &Conn, ack: AckSender, wants_ack: bool, err: &AppError) {
-    err.log();
-    let mut error = json!({"statusCode": err.status(), "message": err.message().to_string()});
-    // Rate limited: say when to try again.
-    if let AppError::TooManyRequests {
-        retry_after_secs, ..
-    } = err
-    {
-        error["retryAfter"] = json!(retry_after_secs);
-    }
+    let error = err.to_wire().event_error();
     if wants_ack {
         let _ = ack.send(&json!({"ok": false, "error": error}));
     } else {
@@ -361,16 +353,18 @@ async fn run<F, Fut>(
     drop(processing);
     let answer = match outcome {
         Ok(Outcome::Done(answer)) => Ok(answer),
-        Ok(Outcome::Queued(receipt)) => crate::writer::wait(receipt).await.map(|stored| {
-            let message = stored.message();
-            Answer::with_event(
-                se::MESSAGE_SENT,
-                &MessageSent {
-                    message_id: message.id,
-                    message: message.clone(),
-                },
-            )
-        }),
+        Ok(Outcome::Queued(receipt)) => {
+            crate::delivery::writer::wait(receipt).await.map(|stored| {
+                let message = stored.message();
+                Answer::with_event(
+                    se::MESSAGE_SENT,
+                    &MessageSent {
+                        message_id: message.id,
+                        message: message.clone(),
+                    },
+                )
+            })
+        }
         Err(err) => Err(err),
     };
     let _replying = conn.reply_turn(ticket).await;

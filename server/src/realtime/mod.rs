@@ -1,7 +1,4 @@
-//! Real time: the Socket.IO `/chat` namespace (socketioxide), this instance's connections,
-//! typing indicators.
+//! Real time: the Socket.IO `/chat` namespace (socketioxide): authentication at connect and
+//! the client events of the contract. Delivery to connections is [`crate::delivery`]'s.
 
-pub mod conn;
 pub mod gateway;
-pub mod hub;
-pub mod typing;

@@ -3,12 +3,13 @@
 
 use serde::Serialize;
 use tigo_common::Message;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
+use super::presence::Presence;
+use crate::bus::Bus;
 use crate::bus::NOTIFICATIONS_CHANNEL;
-use crate::events::Followup;
-use crate::state::AppState;
+use crate::delivery::events::Followup;
 
 const MAX_BATCH: usize = 1024;
 
@@ -50,7 +51,15 @@ impl Notification {
     }
 }
 
-pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
+/// Where follow-up work goes: presence (rooms joined live, who is online) and the channel
+/// notifications are published on (Redis, or in process without it).
+pub struct Followups {
+    pub presence: Presence,
+    pub bus: Bus,
+    pub notifications: broadcast::Sender<Notification>,
+}
+
+pub async fn run(to: Followups, mut rx: mpsc::Receiver<Followup>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -67,27 +76,27 @@ pub async fn run(state: AppState, mut rx: mpsc::Receiver<Followup>) {
                     message,
                     recipients,
                 } => notify.push((message, recipients)),
-                Followup::Joined { user, room } => state.presence.joined(user, room).await,
+                Followup::Joined { user, room } => to.presence.joined(user, room).await,
             }
         }
         if !notify.is_empty() {
-            send_notifications(&state, notify).await;
+            send_notifications(&to, notify).await;
         }
     }
 }
 
-async fn send_notifications(state: &AppState, notify: Vec<(std::sync::Arc<Message>, Vec<Uuid>)>) {
+async fn send_notifications(to: &Followups, notify: Vec<(std::sync::Arc<Message>, Vec<Uuid>)>) {
     let mut everyone: Vec<Uuid> = notify.iter().flat_map(|(_, r)| r.iter().copied()).collect();
     everyone.sort();
     everyone.dedup();
-    let online = state.presence.online(&everyone).await;
+    let online = to.presence.online(&everyone).await;
     for (message, recipients) in notify {
         for user in recipients.into_iter().filter(|u| !online.contains(u)) {
             let notification = Notification::for_message(&message, user);
-            match state.events.bus().redis() {
+            match to.bus.redis() {
                 Some(redis) => redis.publish(NOTIFICATIONS_CHANNEL, &notification),
                 None => {
-                    let _ = state.notifications.send(notification);
+                    let _ = to.notifications.send(notification);
                 }
             }
         }

@@ -1,9 +1,6 @@
-//! Group commit: every message, from REST or Socket.IO, goes through one queue; a writer task
-//! commits whatever has queued up in one transaction, answers each sender only after the
-//! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
-//! same transactions, so a busy room costs one commit per batch, not two. A second writer
-//! (PostgreSQL) starts on the waiting messages while a commit runs only once enough wait or
-//! they have waited long enough; a room's messages never sit in two running commits.
+//! The queue in front of the message writers: waiting messages in arrival order, delivery
+//! receipts for the next commit, and the rule for what a writer may take now (rooms not in a
+//! running commit, in order; a second commit only once enough wait or they waited long enough).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -11,14 +8,10 @@ use std::time::{Duration, Instant};
 
 use tigo_common::{SendMessage, UserSummary};
 use tokio::sync::{Notify, oneshot};
-use tokio_util::sync::CancellationToken;
-
-use crate::clock;
-use crate::db::{Inserted, NewMessage, RoomAccess, Store};
-use crate::error::{AppError, AppResult};
-use crate::events::Events;
-use tigo_common::MessageDelivered;
 use uuid::Uuid;
+
+use crate::db::{Inserted, RoomAccess};
+use crate::error::AppResult;
 
 /// A validated message whose sender may post in its room.
 pub struct Draft {
@@ -45,48 +38,42 @@ const MAX_RECEIPTS: usize = 65_536;
 /// While one commit is running, another writer starts on the waiting messages only when this
 /// many can go or the oldest has waited `OVERLAP_AFTER`: one writer alone batches best (fewer
 /// commits per message), a second one keeps latency down once commits fall behind.
-const OVERLAP_BATCH: usize = 8;
+pub(super) const OVERLAP_BATCH: usize = 8;
 const OVERLAP_AFTER: Duration = Duration::from_millis(1);
 /// How far into the queue a writer looks for messages it may take (in batches), so that
 /// choosing stays cheap when the queue is long.
 const SCAN_BATCHES: usize = 4;
 
-struct Job {
-    draft: Draft,
-    reply: oneshot::Sender<AppResult<Inserted>>,
-    queued: Instant,
+pub(super) struct Job {
+    pub(super) draft: Draft,
+    pub(super) reply: oneshot::Sender<AppResult<Inserted>>,
+    pub(super) queued: Instant,
 }
 
 /// What the writers share: the waiting messages (in arrival order), the receipts for the next
 /// commit, and the rooms some writer is committing right now.
-struct State {
-    jobs: VecDeque<Job>,
+pub(super) struct State {
+    pub(super) jobs: VecDeque<Job>,
     receipts: Vec<Receipt>,
     receipts_since: Option<Instant>,
     /// Rooms in a running commit: their next messages wait for it (and its fan-out) to finish,
     /// so every room is stored and delivered in order.
     busy: HashSet<Uuid>,
-    committing: usize,
-    closed: bool,
+    pub(super) committing: usize,
+    pub(super) closed: bool,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    wake: Notify,
-    queue_limit: usize,
-    max_batch: usize,
+pub(super) struct Shared {
+    pub(super) state: Mutex<State>,
+    pub(super) wake: Notify,
+    pub(super) queue_limit: usize,
+    pub(super) max_batch: usize,
 }
 
 /// The message queue in front of the writers; also takes delivery receipts.
 #[derive(Clone)]
 pub struct Queue {
-    shared: Arc<Shared>,
-}
-
-/// The handle that queues messages for the writers.
-#[derive(Clone)]
-pub struct Writer {
-    queue: Queue,
+    pub(super) shared: Arc<Shared>,
 }
 
 impl Queue {
@@ -108,7 +95,7 @@ impl Queue {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -128,85 +115,8 @@ impl Queue {
     }
 }
 
-impl Writer {
-    /// Starts `writers` writer tasks on `queue`; they drain it and stop when `shutdown` fires.
-    /// SQLite takes one writer (it has one write lock).
-    pub fn start(
-        queue: Queue,
-        store: Arc<dyn Store>,
-        events: Events,
-        writers: usize,
-        shutdown: CancellationToken,
-    ) -> (Writer, tokio::task::JoinHandle<()>) {
-        let tasks: Vec<_> = (0..writers.max(1))
-            .map(|_| {
-                tokio::spawn(run(
-                    queue.clone(),
-                    store.clone(),
-                    events.clone(),
-                    shutdown.clone(),
-                ))
-            })
-            .collect();
-        let all = tokio::spawn(async move {
-            for task in tasks {
-                let _ = task.await;
-            }
-        });
-        (Writer { queue }, all)
-    }
-
-    /// Messages waiting for a commit right now.
-    pub fn queued(&self) -> usize {
-        self.queue.lock().jobs.len()
-    }
-
-    /// Queues a message and returns at once; the receipt resolves after the commit. The order
-    /// of `enqueue` calls is the order of storage and delivery within a room.
-    pub fn enqueue(&self, draft: Draft) -> AppResult<Stored> {
-        let (reply, receipt) = oneshot::channel();
-        let mut state = self.queue.lock();
-        if state.closed {
-            return Err(AppError::Unavailable("the server is shutting down".into()));
-        }
-        if state.jobs.len() >= self.queue.shared.queue_limit {
-            return Err(AppError::TooManyRequests {
-                message: "Too many messages in flight, please retry".into(),
-                retry_after_secs: 1,
-            });
-        }
-        state.jobs.push_back(Job {
-            draft,
-            reply,
-            queued: Instant::now(),
-        });
-        // Wake a writer when one is idle, when a message starts waiting behind a running
-        // commit (its overlap timer) and when enough wait for a second commit; otherwise the
-        // running commit picks them up when it ends. (Not on every message: under load that
-        // would wake a writer per message to find nothing to take.)
-        let wake = state.committing == 0 || matches!(state.jobs.len(), 1 | OVERLAP_BATCH);
-        drop(state);
-        if wake {
-            self.queue.shared.wake.notify_one();
-        }
-        Ok(receipt)
-    }
-
-    /// Queues a message and waits until it is stored.
-    pub async fn submit(&self, draft: Draft) -> AppResult<Inserted> {
-        wait(self.enqueue(draft)?).await
-    }
-}
-
-/// Waits until a queued message is stored.
-pub async fn wait(stored: Stored) -> AppResult<Inserted> {
-    stored
-        .await
-        .map_err(|_| AppError::Unavailable("the message writer stopped".into()))?
-}
-
 /// What a writer does next.
-enum Step {
+pub(super) enum Step {
     Commit(Vec<Job>, Vec<Receipt>),
     /// Nothing to take now: wait for news, or until then.
     Wait(Option<Instant>),
@@ -216,7 +126,7 @@ enum Step {
 impl State {
     /// Takes the messages a writer may commit now (rooms not in a running commit, in order),
     /// with the receipts, or says how long to wait.
-    fn next(&mut self, max_batch: usize, now: Instant) -> Step {
+    pub(super) fn next(&mut self, max_batch: usize, now: Instant) -> Step {
         let receipts_due = self
             .receipts_since
             .map(|since| since + RECEIPT_DELAY)
@@ -283,139 +193,11 @@ impl State {
     }
 
     /// A commit finished: its rooms are free again.
-    fn done(&mut self, jobs_rooms: impl Iterator<Item = Uuid>) {
+    pub(super) fn done(&mut self, jobs_rooms: impl Iterator<Item = Uuid>) {
         for room in jobs_rooms {
             self.busy.remove(&room);
         }
         self.committing -= 1;
-    }
-}
-
-fn to_new(draft: &Draft) -> NewMessage {
-    let at = clock::next_instant();
-    let m = &draft.message;
-    NewMessage {
-        id: clock::id_at(at),
-        room_id: draft.access.id,
-        sender: draft.sender.clone(),
-        content: m.content.clone(),
-        message_type: m.message_type,
-        file_url: m.file_url.clone(),
-        file_name: m.file_name.clone(),
-        file_size: m.file_size,
-        metadata: m.metadata.clone(),
-        client_msg_id: m.client_msg_id.clone(),
-        created_at: at,
-    }
-}
-
-async fn run(queue: Queue, store: Arc<dyn Store>, events: Events, shutdown: CancellationToken) {
-    let shared = &queue.shared;
-    loop {
-        let notified = shared.wake.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let step = {
-            let mut state = queue.lock();
-            if shutdown.is_cancelled() && !state.closed {
-                // Refuse new messages, finish the queued ones.
-                state.closed = true;
-            }
-            state.next(shared.max_batch, Instant::now())
-        };
-        match step {
-            Step::Commit(mut jobs, mut receipts) => {
-                let rooms: Vec<Uuid> = jobs.iter().map(|j| j.draft.access.id).collect();
-                commit(&store, &events, &mut jobs, &mut receipts).await;
-                queue.lock().done(rooms.into_iter());
-                // Another writer may have been waiting for these rooms.
-                shared.wake.notify_one();
-            }
-            Step::Wait(until) => {
-                let sleep = async {
-                    match until {
-                        Some(at) => tokio::time::sleep_until(at.into()).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    () = notified => {}
-                    () = sleep => {}
-                    () = shutdown.cancelled(), if !queue.lock().closed => {}
-                }
-            }
-            Step::Stop => {
-                // Wake the other writers so they see it too.
-                shared.wake.notify_one();
-                break;
-            }
-        }
-    }
-    tracing::debug!("message writer stopped");
-}
-
-/// One transaction for the queued messages and receipts; then answers, fan-out, receipts.
-async fn commit(
-    store: &Arc<dyn Store>,
-    events: &Events,
-    jobs: &mut Vec<Job>,
-    receipts: &mut Vec<Receipt>,
-) {
-    let batch: Vec<NewMessage> = jobs.iter().map(|j| to_new(&j.draft)).collect();
-    let recipients: std::collections::HashMap<Uuid, Uuid> = receipts
-        .drain(..)
-        .map(|r| (r.message_id, r.recipient))
-        .collect();
-    let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
-    let started = Instant::now();
-    let result = store
-        .commit(&batch, &delivered_ids, chrono::Utc::now())
-        .await;
-    if result.is_ok() {
-        events.committed(started.elapsed());
-    }
-    let (outcomes, moved): (Vec<AppResult<Inserted>>, Vec<crate::db::Delivered>) = match result {
-        Ok(done) => (done.inserted.into_iter().map(Ok).collect(), done.delivered),
-        Err(err) if batch.len() > 1 && !err.is_unavailable() => {
-            // One bad message must not sink the others: retry them one by one.
-            tracing::warn!(%err, size = batch.len(), "batch commit failed; isolating");
-            let mut outcomes = Vec::with_capacity(batch.len());
-            for message in &batch {
-                outcomes.push(
-                    store
-                        .insert_messages(std::slice::from_ref(message))
-                        .await
-                        .map_err(AppError::from)
-                        .and_then(|mut one| {
-                            one.pop()
-                                .ok_or_else(|| AppError::Internal("empty insert result".into()))
-                        }),
-                );
-            }
-            (outcomes, Vec::new())
-        }
-        Err(err) => {
-            // Receipts are best effort; the messages get the error.
-            let err = AppError::from(err);
-            err.log();
-            (batch.iter().map(|_| Err(err.clone())).collect(), Vec::new())
-        }
-    };
-    for (job, outcome) in jobs.drain(..).zip(outcomes) {
-        if let Ok(Inserted::New(message)) = &outcome {
-            events.counted_message();
-            events.new_message(message, job.draft.access);
-        }
-        let _ = job.reply.send(outcome);
-    }
-    for d in moved {
-        if let Some(user_id) = recipients.get(&d.message_id) {
-            events.message_delivered(&MessageDelivered {
-                message_id: d.message_id,
-                room_id: d.room_id,
-                user_id: *user_id,
-            });
-        }
     }
 }
 

@@ -9,17 +9,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tigo_common::{
     Message, MessageDeleted, MessageDelivered, MessagesRead, Room, UserPresence, UserTyping,
-    server_events as ev,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::bus::{Bus, Envelope};
+use crate::bus::{Bus, Envelope, RoomEvent};
 use crate::db::RoomAccess;
-use crate::realtime::hub::{Hub, Outgoing};
-use crate::writer::{Queue as WriteQueue, Receipt};
+use crate::delivery::hub::{Hub, Outgoing};
+use crate::delivery::queue::{Queue as WriteQueue, Receipt};
 
-/// Work that follows a delivery, done off the hot path by [`crate::followups`].
+/// Work that follows a delivery, done off the hot path by the follow-up task (`followups`).
 #[derive(Debug)]
 pub enum Followup {
     /// A new message: recipients with no live connection anywhere get a notification.
@@ -51,23 +50,6 @@ fn to_value<T: Serialize>(data: &T) -> Arc<RawValue> {
     serde_json::value::to_raw_value(data)
         .unwrap_or_else(|_| RawValue::NULL.to_owned())
         .into()
-}
-
-/// Maps an event name from the bus to ours (unknown names are ignored).
-fn known(event: &str) -> Option<&'static str> {
-    [
-        ev::NEW_MESSAGE,
-        ev::MESSAGE_EDITED,
-        ev::MESSAGE_DELETED,
-        ev::MESSAGES_READ,
-        ev::MESSAGE_DELIVERED,
-        ev::USER_TYPING,
-        ev::USER_ONLINE,
-        ev::USER_OFFLINE,
-        ev::ROOM_CREATED,
-    ]
-    .into_iter()
-    .find(|known| *known == event)
 }
 
 impl Events {
@@ -126,14 +108,9 @@ impl Events {
         &self.inner.bus
     }
 
-    fn envelope(
-        &self,
-        event: &'static str,
-        room_id: Option<Uuid>,
-        data: Arc<RawValue>,
-    ) -> Envelope {
+    fn envelope(&self, event: RoomEvent, room_id: Option<Uuid>, data: Arc<RawValue>) -> Envelope {
         Envelope {
-            event: event.into(),
+            event,
             room_id,
             data,
             origin: self.inner.instance,
@@ -159,7 +136,7 @@ impl Events {
     /// connection anywhere get a notification.
     pub fn new_message(&self, message: &Message, access: RoomAccess) {
         let envelope = self.envelope(
-            ev::NEW_MESSAGE,
+            RoomEvent::NewMessage,
             Some(message.chat_room_id),
             to_value(message),
         );
@@ -186,7 +163,7 @@ impl Events {
 
     pub fn message_edited(&self, message: &Message) {
         let envelope = self.envelope(
-            ev::MESSAGE_EDITED,
+            RoomEvent::MessageEdited,
             Some(message.chat_room_id),
             to_value(message),
         );
@@ -195,7 +172,7 @@ impl Events {
 
     pub fn message_deleted(&self, deleted: &MessageDeleted) {
         let envelope = self.envelope(
-            ev::MESSAGE_DELETED,
+            RoomEvent::MessageDeleted,
             Some(deleted.room_id),
             to_value(deleted),
         );
@@ -203,13 +180,13 @@ impl Events {
     }
 
     pub fn messages_read(&self, read: &MessagesRead) {
-        let envelope = self.envelope(ev::MESSAGES_READ, Some(read.room_id), to_value(read));
+        let envelope = self.envelope(RoomEvent::MessagesRead, Some(read.room_id), to_value(read));
         self.emit(envelope);
     }
 
     pub fn message_delivered(&self, delivered: &MessageDelivered) {
         let envelope = self.envelope(
-            ev::MESSAGE_DELIVERED,
+            RoomEvent::MessageDelivered,
             Some(delivered.room_id),
             to_value(delivered),
         );
@@ -218,7 +195,11 @@ impl Events {
 
     /// `user_typing` to the others in the room (not the typist's own connections).
     pub fn typing(&self, typing: &UserTyping) {
-        let mut envelope = self.envelope(ev::USER_TYPING, Some(typing.room_id), to_value(typing));
+        let mut envelope = self.envelope(
+            RoomEvent::UserTyping,
+            Some(typing.room_id),
+            to_value(typing),
+        );
         envelope.except = Some(typing.user_id);
         self.emit(envelope);
     }
@@ -226,9 +207,9 @@ impl Events {
     /// `user_online` / `user_offline` to the others in the rooms the user is in.
     pub fn presence(&self, user: Uuid, online: bool, rooms: Vec<Uuid>) {
         let event = if online {
-            ev::USER_ONLINE
+            RoomEvent::UserOnline
         } else {
-            ev::USER_OFFLINE
+            RoomEvent::UserOffline
         };
         let mut envelope = self.envelope(event, None, to_value(&UserPresence { user_id: user }));
         envelope.rooms = rooms;
@@ -238,7 +219,7 @@ impl Events {
 
     /// A room was created: its participants' live connections join it and hear of it.
     pub fn room_created(&self, room: &Room) {
-        let mut envelope = self.envelope(ev::ROOM_CREATED, Some(room.id), to_value(room));
+        let mut envelope = self.envelope(RoomEvent::RoomCreated, Some(room.id), to_value(room));
         envelope.users = vec![room.participant1_id, room.participant2_id];
         self.emit(envelope);
     }
@@ -260,15 +241,13 @@ impl Events {
     }
 
     fn deliver(&self, envelope: &Envelope) {
-        let Some(event) = known(&envelope.event) else {
-            return;
-        };
+        let event = envelope.event;
         let hub = &self.inner.hub;
         match event {
-            ev::USER_ONLINE | ev::USER_OFFLINE => {
+            RoomEvent::UserOnline | RoomEvent::UserOffline => {
                 hub.to_rooms(&envelope.rooms, event, &envelope.data, envelope.except)
             }
-            ev::ROOM_CREATED => {
+            RoomEvent::RoomCreated => {
                 if let Some(access) = room_access(&envelope.data) {
                     for user in hub.room_created(access, &envelope.users, &envelope.data) {
                         self.followup(Followup::Joined {
@@ -278,7 +257,7 @@ impl Events {
                     }
                 }
             }
-            ev::NEW_MESSAGE => {
+            RoomEvent::NewMessage => {
                 let ids = serde_json::from_str(envelope.data.get()).ok();
                 self.deliver_message(envelope, ids, None);
             }
@@ -307,7 +286,7 @@ impl Events {
             return HashSet::new();
         };
         let out = Outgoing {
-            event: ev::NEW_MESSAGE,
+            event: RoomEvent::NewMessage,
             data: envelope.data.clone(),
             message_id: ids.map(|m| m.id),
         };

@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::db::RoomAccess;
-use crate::events::Events;
-use crate::realtime::hub::Hub;
+use crate::delivery::events::Events;
+use crate::delivery::hub::Hub;
 
 /// How long an instance's claim on a user stays valid without a refresh.
 const CLAIM_SECS: i64 = 90;

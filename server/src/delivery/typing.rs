@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tigo_common::UserTyping;
 use uuid::Uuid;
 
-use crate::events::Events;
+use crate::delivery::events::Events;
 
 #[derive(Clone)]
 pub struct Typing {

@@ -5,20 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use serde_json::value::RawValue;
-use tigo_common::server_events;
 use uuid::Uuid;
 
+pub use super::conn::Outgoing;
 use super::conn::{Conn, Gate, Sent};
+use crate::bus::RoomEvent;
 use crate::db::RoomAccess;
-
-/// One event on its way to connections, encoded once as JSON text.
-#[derive(Clone)]
-pub struct Outgoing {
-    pub event: &'static str,
-    pub data: Arc<RawValue>,
-    /// For `new_message`: its id (replay de-duplication) and sender (receipts).
-    pub message_id: Option<Uuid>,
-}
 
 struct RoomEntry {
     access: RoomAccess,
@@ -198,7 +190,7 @@ impl Hub {
     pub fn to_rooms(
         &self,
         rooms: &[Uuid],
-        event: &'static str,
+        event: RoomEvent,
         data: &RawValue,
         except: Option<Uuid>,
     ) {
@@ -226,7 +218,7 @@ impl Hub {
             }
             for conn in conns {
                 self.join(&conn, access, false);
-                conn.emit_or_hold(server_events::ROOM_CREATED, room);
+                conn.emit_or_hold(RoomEvent::RoomCreated, room);
             }
         }
         joined

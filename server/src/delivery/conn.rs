@@ -3,23 +3,30 @@
 //! arrival order.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
+use serde_json::value::RawValue;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::hub::Outgoing;
+use crate::bus::RoomEvent;
 use crate::killable::ConnKill;
 
 /// Ids of messages a freshly auto-joined connection received live, remembered (up to this
 /// many per room) so a replay requested right after connecting skips them.
 const RECENT_IDS: usize = 64;
 
-/// Connections cut off for not keeping up, since start (for `/metrics`).
-pub static CUT_OFF: AtomicU64 = AtomicU64::new(0);
+/// One event on its way to connections, encoded once as JSON text.
+#[derive(Clone)]
+pub struct Outgoing {
+    pub event: RoomEvent,
+    pub data: Arc<RawValue>,
+    /// For `new_message`: its id (replay de-duplication) and sender (receipts).
+    pub message_id: Option<Uuid>,
+}
 
 /// How a joined room delivers to this connection.
 pub(crate) enum Gate {
@@ -73,7 +80,7 @@ impl Conn {
         let addr = socket
             .req_parts()
             .extensions
-            .get::<crate::http::PeerAddr>()
+            .get::<crate::peer::PeerAddr>()
             .map(|p| p.0.ip());
         Conn {
             socket,
@@ -125,7 +132,7 @@ impl Conn {
     /// Emits an event addressed to the user rather than to a room (presence, a new room). Until
     /// the client has been told it is connected, socketioxide may still refuse to send: such
     /// events are held and go out with `connected`.
-    pub fn emit_or_hold(&self, event: &'static str, data: &serde_json::value::RawValue) -> Sent {
+    pub fn emit_or_hold(&self, event: RoomEvent, data: &serde_json::value::RawValue) -> Sent {
         if !self.ready.load(Ordering::Acquire) {
             let _rooms = self.lock_rooms();
             if !self.ready.load(Ordering::Acquire) {
@@ -138,13 +145,13 @@ impl Conn {
                 return Sent::Queued;
             }
         }
-        self.emit(event, data)
+        self.emit(event.as_str(), data)
     }
 
     /// Emits events that waited, in order, stopping at the first the connection cannot take.
     fn emit_in_order(&self, events: impl IntoIterator<Item = Outgoing>) {
         for out in events {
-            if self.emit(out.event, &*out.data) != Sent::Queued {
+            if self.emit(out.event.as_str(), &*out.data) != Sent::Queued {
                 break;
             }
         }
@@ -172,7 +179,7 @@ impl Conn {
         if self.cut.swap(true, Ordering::AcqRel) {
             return;
         }
-        CUT_OFF.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::CUT_OFF.fetch_add(1, Ordering::Relaxed);
         if self.socket.clone().disconnect().is_err()
             && let Some(ConnKill(kill)) = self.socket.req_parts().extensions.get::<ConnKill>()
         {
@@ -273,9 +280,9 @@ impl Conn {
                 {
                     recent.push(id);
                 }
-                self.emit(out.event, &*out.data)
+                self.emit(out.event.as_str(), &*out.data)
             }
-            Some(Gate::Live) => self.emit(out.event, &*out.data),
+            Some(Gate::Live) => self.emit(out.event.as_str(), &*out.data),
         }
     }
 
