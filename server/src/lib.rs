@@ -22,6 +22,7 @@ pub mod limits;
 pub mod metrics;
 pub mod peer;
 pub mod realtime;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod user_watch;

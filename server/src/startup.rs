@@ -1,25 +1,18 @@
-//! Building and running a server instance: the state, the background tasks, and one accept
-//! loop that serves the REST API (warp) and Socket.IO (socketioxide) on the same listener.
+//! Building and running a server instance: the state and the background tasks, then serving
+//! REST (warp) and Socket.IO (socketioxide) on one listener ([`crate::serve`]) until shutdown,
+//! which drains the writers before closing connections.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Empty, combinators::UnsyncBoxBody};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
-use tower::{Layer, Service, ServiceExt};
+use tower::Layer;
 use uuid::Uuid;
 
 use crate::auth::{Keys, jwt};
@@ -32,12 +25,8 @@ use crate::delivery::presence::{Backend, Presence};
 use crate::delivery::queue::Queue as WriteQueue;
 use crate::delivery::writer::Writer;
 use crate::delivery::{hub::Hub, typing::Typing};
-use crate::killable::{ConnKill, Killable};
-use crate::peer::PeerAddr;
-use crate::realtime::gateway;
+use crate::realtime;
 use crate::state::{AppState, Inner};
-
-type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A built server: bound, migrated, with its background tasks running.
 pub struct Application {
@@ -189,7 +178,7 @@ impl Application {
             .ping_timeout(limits.ping_timeout)
             .connect_timeout(limits.connect_timeout)
             .build_layer();
-        gateway::attach(&io);
+        realtime::attach(&io);
         Ok(Application {
             listener,
             addr,
@@ -225,33 +214,17 @@ impl Application {
             presence_task,
         } = self;
         let service = layer.layer(warp::service(crate::http::routes(state.clone())));
-        let cors = Cors::new(&state.config.cors_origins);
         let connections = CancellationToken::new();
         tracing::info!(%addr, "tigo-chat listening");
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => {
-                        tokio::spawn(serve_connection(
-                            stream,
-                            peer,
-                            service.clone(),
-                            cors.clone(),
-                            state.metrics.clone(),
-                            connections.clone(),
-                        ));
-                    }
-                    Err(err) => {
-                        // Out of file descriptors, most likely: back off, keep serving.
-                        tracing::warn!(%err, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                },
-                () = &mut shutdown => break,
-            }
-        }
-        drop(listener);
+        crate::serve::accept_until(
+            listener,
+            service,
+            &state.config.cors_origins,
+            state.metrics.clone(),
+            connections.clone(),
+            shutdown,
+        )
+        .await;
         tracing::info!("shutting down: no new connections; finishing queued messages");
         let grace = state.config.shutdown_grace;
         writer_stop.cancel();
@@ -291,248 +264,3 @@ async fn sweep(state: AppState) {
 }
 
 type SocketIoLayer = socketioxide::layer::SocketIoLayer<socketioxide::adapter::LocalAdapter>;
-
-/// The allowed browser origins (`FRONTEND_URL`); empty allows any.
-#[derive(Clone)]
-struct Cors {
-    origins: Arc<Vec<String>>,
-}
-
-impl Cors {
-    fn new(origins: &[String]) -> Cors {
-        Cors {
-            origins: Arc::new(
-                origins
-                    .iter()
-                    .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
-                    .filter(|o| !o.is_empty())
-                    .collect(),
-            ),
-        }
-    }
-
-    fn allows(&self, origin: &HeaderValue) -> bool {
-        self.origins.is_empty()
-            || origin
-                .to_str()
-                .is_ok_and(|o| self.origins.iter().any(|a| a.eq_ignore_ascii_case(o)))
-    }
-
-    fn decorate(&self, headers: &mut http::HeaderMap, origin: &HeaderValue) {
-        use http::header::*;
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        headers.append(VARY, HeaderValue::from_static("Origin"));
-        headers.insert(
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Retry-After"),
-        );
-    }
-}
-
-fn empty(status: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Empty::new().map_err(|never| match never {}).boxed_unsync());
-    *response.status_mut() = status;
-    response
-}
-
-fn refused_origin() -> Response<Body> {
-    let body = serde_json::to_vec(&tigo_common::ErrorBody {
-        status_code: 403,
-        message: tigo_common::ErrorMessage::One("Origin not allowed".into()),
-        error: "Forbidden".into(),
-    })
-    .unwrap_or_default();
-    let mut response = Response::new(
-        http_body_util::Full::new(Bytes::from(body))
-            .map_err(|never| match never {})
-            .boxed_unsync(),
-    );
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
-/// The request headers a Socket.IO connection still needs once it is open: the token
-/// (`authorization`), what engineioxide reads (`sec-websocket-key`, a polling body's
-/// `content-type`) and what identifies the upgrade. Nothing else reads them.
-const KEPT_HEADERS: [http::header::HeaderName; 7] = [
-    http::header::AUTHORIZATION,
-    http::header::CONTENT_TYPE,
-    http::header::SEC_WEBSOCKET_KEY,
-    http::header::SEC_WEBSOCKET_VERSION,
-    http::header::UPGRADE,
-    http::header::CONNECTION,
-    http::header::HOST,
-];
-
-/// Socket.IO keeps each connection's request head for the connection's life. Hyper's header
-/// values and URI are views into the buffer the request was read into (16 KiB), so keeping them
-/// would keep that buffer per connection; owned copies let it go. (Measured with heaptrack: the
-/// largest part of an idle connection's memory before this.) Only [`KEPT_HEADERS`] are copied: a
-/// browser's cookies, user agent and `accept-*` headers would otherwise be kept per connection.
-fn detach_head<B>(req: Request<B>) -> Request<B> {
-    let (mut parts, body) = req.into_parts();
-    let kept = KEPT_HEADERS
-        .iter()
-        .map(|name| parts.headers.get_all(name).iter().count())
-        .sum();
-    let mut headers = http::HeaderMap::with_capacity(kept);
-    for name in &KEPT_HEADERS {
-        for value in parts.headers.get_all(name) {
-            if let Ok(mut owned) = HeaderValue::from_bytes(value.as_bytes()) {
-                owned.set_sensitive(value.is_sensitive());
-                headers.append(name.clone(), owned);
-            }
-        }
-    }
-    parts.headers = headers;
-    if let Ok(uri) = http::Uri::try_from(parts.uri.to_string()) {
-        parts.uri = uri;
-    }
-    Request::from_parts(parts, body)
-}
-
-/// Answers CORS preflights and refuses disallowed origins, for REST and Socket.IO alike.
-async fn handle<S, B>(
-    service: S,
-    cors: Cors,
-    metrics: Arc<crate::metrics::Metrics>,
-    peer: SocketAddr,
-    kill: ConnKill,
-    mut req: Request<Incoming>,
-) -> Result<Response<Body>, Infallible>
-where
-    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    req.extensions_mut().insert(PeerAddr(peer));
-    req.extensions_mut().insert(kill);
-    let origin = req.headers().get(http::header::ORIGIN).cloned();
-    if let Some(origin) = &origin {
-        if !cors.allows(origin) {
-            return Ok(refused_origin());
-        }
-        if req.method() == Method::OPTIONS
-            && req
-                .headers()
-                .contains_key(http::header::ACCESS_CONTROL_REQUEST_METHOD)
-        {
-            use http::header::*;
-            let mut response = empty(StatusCode::NO_CONTENT);
-            let headers = response.headers_mut();
-            cors.decorate(headers, origin);
-            headers.insert(
-                ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
-            );
-            let asked = req
-                .headers()
-                .get(ACCESS_CONTROL_REQUEST_HEADERS)
-                .cloned()
-                .unwrap_or_else(|| HeaderValue::from_static("authorization, content-type"));
-            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, asked);
-            headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-            return Ok(response);
-        }
-    }
-    let started = std::time::Instant::now();
-    let route = crate::metrics::route_of(req.method().as_str(), req.uri().path());
-    if route.ends_with("/socket.io") {
-        req = detach_head(req);
-    }
-    let response = service.oneshot(req).await?;
-    let status = response.status().as_u16();
-    if !route.ends_with("/socket.io") {
-        metrics.http(&route, status, started.elapsed());
-        if status >= 400 {
-            metrics.error(crate::metrics::error_kind(status));
-        }
-    }
-    let mut response = response.map(|body| body.map_err(Into::into).boxed_unsync());
-    if let Some(origin) = &origin {
-        cors.decorate(response.headers_mut(), origin);
-    }
-    Ok(response)
-}
-
-async fn serve_connection<S, B>(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    service: S,
-    cors: Cors,
-    metrics: Arc<crate::metrics::Metrics>,
-    stop: CancellationToken,
-) where
-    S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-    B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let _ = stream.set_nodelay(true);
-    let kill = CancellationToken::new();
-    let stream = Killable::new(stream, kill.clone());
-    let kill = ConnKill(kill);
-    let svc = tower::service_fn(move |req: Request<Incoming>| {
-        handle(
-            service.clone(),
-            cors.clone(),
-            metrics.clone(),
-            peer,
-            kill.clone(),
-            req,
-        )
-    });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(10));
-    let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
-    tokio::pin!(conn);
-    tokio::select! {
-        result = conn.as_mut() => {
-            if let Err(err) = result {
-                tracing::trace!(%err, "connection ended with an error");
-            }
-        }
-        () = stop.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_socket_io_head_keeps_only_what_is_read_later() {
-        let req = Request::builder()
-            .uri("/socket.io/?EIO=4&transport=websocket&token=t")
-            .header("host", "chat.example")
-            .header("authorization", "Bearer secret")
-            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-            .header("cookie", "session=".to_string() + &"x".repeat(2000))
-            .header("user-agent", "Mozilla/5.0")
-            .header("accept-language", "en-GB,en;q=0.9")
-            .body(())
-            .expect("a valid request");
-        let kept = detach_head(req);
-        let names: Vec<&str> = kept.headers().keys().map(|n| n.as_str()).collect();
-        assert_eq!(names, ["authorization", "sec-websocket-key", "host"]);
-        assert_eq!(kept.headers()["authorization"], "Bearer secret");
-        assert_eq!(
-            kept.uri().query(),
-            Some("EIO=4&transport=websocket&token=t")
-        );
-    }
-}

@@ -90,7 +90,11 @@ impl LossMark {
             loop {
                 let lost = match listener.as_mut() {
                     None => match PgListener::connect_with(&pool).await {
-                        Ok(l) => {
+                        Ok(mut l) => {
+                            // Report a loss at once; reconnecting first would mark it only
+                            // once the database is back, after requests may have used a
+                            // dead connection.
+                            l.eager_reconnect(false);
                             listener = Some(l);
                             false
                         }

@@ -1,0 +1,169 @@
+//! Connecting to `/chat`: the token (auth payload, header or query), the per-user and
+//! per-address limits, and joining the user's rooms, all before the client hears it is
+//! connected; what waited goes out the moment it is. Disconnects leave the hub and presence.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use socketioxide::extract::{SocketRef, State, TryData};
+use tigo_common::{Connected, server_events as se};
+
+use crate::bus::BusStatus;
+use crate::chat::{self, validate};
+use crate::delivery::conn::Conn;
+use crate::http::filters_bearer;
+use crate::state::AppState;
+
+/// Why a connection was refused; its text reaches the client's `connect_error`.
+#[derive(Debug)]
+pub(super) struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The token from the `auth` payload, else `Authorization: Bearer`, else `?token=`.
+fn token_of(auth: &Value, socket: &SocketRef) -> Option<String> {
+    if let Some(token) = auth.get("token").and_then(Value::as_str) {
+        let token = token.trim();
+        let token = token
+            .strip_prefix("Bearer ")
+            .or_else(|| token.strip_prefix("bearer "))
+            .unwrap_or(token);
+        if !token.is_empty() {
+            return Some(token.to_string());
+        }
+    }
+    let parts = socket.req_parts();
+    let header = parts
+        .headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok());
+    if let Some(token) = filters_bearer(header) {
+        return Some(token.to_string());
+    }
+    let query = parts.uri.query().unwrap_or("");
+    validate::parse_query(query)
+        .remove("token")
+        .filter(|t| !t.is_empty())
+}
+
+/// Connect middleware: runs before the client hears it is connected, so the event handlers
+/// are in place before its first event can arrive.
+pub(super) async fn authenticate(
+    socket: SocketRef,
+    TryData(auth): TryData<Value>,
+    State(state): State<AppState>,
+) -> Result<(), Refused> {
+    let auth = auth.unwrap_or(Value::Null);
+    let Some(token) = token_of(&auth, &socket) else {
+        return Err(Refused(
+            "Authentication required: pass a token in auth.token, an Authorization: Bearer header or the token query parameter".into(),
+        ));
+    };
+    let user = chat::authenticate(&state, &token).await.map_err(|e| {
+        state
+            .metrics
+            .connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Refused(e.message().to_string())
+    })?;
+    let limits = &state.config.limits;
+    let hub = state.events.hub();
+    let per_user = hub.user_conns(user.id).len();
+    let per_address = socket
+        .req_parts()
+        .extensions
+        .get::<crate::peer::PeerAddr>()
+        .map_or(0, |p| hub.connections_from(p.0.ip()));
+    let refused = if limits.connections_per_user > 0 && per_user >= limits.connections_per_user {
+        Some(("connections_per_user", "Too many connections for this user"))
+    } else if limits.connections_per_address > 0 && per_address >= limits.connections_per_address {
+        Some((
+            "connections_per_address",
+            "Too many connections from this address",
+        ))
+    } else {
+        None
+    };
+    if let Some((limit, why)) = refused {
+        state.metrics.rate_limited(limit);
+        state
+            .metrics
+            .connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return Err(Refused(why.into()));
+    }
+    let rooms = state.store.rooms_of_user(user.id).await.map_err(|e| {
+        tracing::warn!(%e, "could not load rooms at connect");
+        Refused("Service temporarily unavailable, please retry".into())
+    })?;
+    let conn = Arc::new(Conn::new(
+        socket.clone(),
+        user.id,
+        chat::is_admin(&user),
+        state.config.limits.max_pending_events,
+    ));
+    for access in &rooms {
+        state.rooms.insert(access.id, *access);
+    }
+    socket.extensions.insert(conn.clone());
+    super::register(&socket);
+    socket.on_disconnect(on_disconnect);
+    // Registered before the client hears it is connected, so nothing sent meanwhile is
+    // missed (it waits in the gate) and the limits above count this connection at once. If
+    // the connection dies before that, the sweep removes it.
+    hub.add_conn(&conn);
+    for access in rooms.iter().take(limits.max_rooms_joined) {
+        hub.join(&conn, *access, true);
+    }
+    // Presence is settled before the client hears it is connected (see `Presence::settled`),
+    // unless Redis is away: then presence catches up when it is back, and connects must not
+    // wait for Redis timeouts meanwhile.
+    let rooms = conn.joined_rooms();
+    if state.events.bus().status() == BusStatus::Down {
+        state.presence.changed(conn.user_id, rooms).await;
+    } else {
+        state.presence.settled(conn.user_id, rooms).await;
+    }
+    tracing::debug!(user_id = %user.id, "socket authenticated");
+    Ok(())
+}
+
+/// Runs once the client has been told it is connected: what waited goes out.
+pub(super) async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
+    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+        return;
+    };
+    conn.emit(
+        se::CONNECTED,
+        &Connected {
+            message: "Successfully connected to chat".into(),
+            user_id: conn.user_id,
+        },
+    );
+    conn.connected();
+    if !socket.connected() {
+        // Closed meanwhile: the disconnect handler may have run before we got here.
+        state.events.hub().remove_conn(&conn);
+        state
+            .presence
+            .changed(conn.user_id, conn.joined_rooms())
+            .await;
+    }
+}
+
+async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
+    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+        return;
+    };
+    let rooms = conn.joined_rooms();
+    let hub = state.events.hub();
+    hub.remove_conn(&conn);
+    if !hub.is_local(conn.user_id) {
+        state.typing.clear_user(conn.user_id);
+    }
+    state.presence.changed(conn.user_id, rooms).await;
+}
