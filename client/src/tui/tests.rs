@@ -495,8 +495,19 @@ fn after_a_delete_or_an_edit_the_room_list_shows_the_rooms_current_last_message(
     let mut now = r1.clone();
     now.last_message_content = Some("first words".into());
     now.last_message_at = Some(first.created_at);
+    let last_of = |app: &App| {
+        app.rooms
+            .iter()
+            .find(|r| r.id == r1.id)
+            .and_then(|r| r.last_message_content.clone())
+    };
+    assert_eq!(
+        last_of(&app).as_deref(),
+        Some("earlier"),
+        "until the server says"
+    );
     app.update(Msg::RoomChanged(now.clone()));
-    assert!(screen(&app, 80, 24).contains("first words"));
+    assert_eq!(last_of(&app).as_deref(), Some("first words"));
 
     let mut edited = first.clone();
     edited.content = "first words, edited".into();
@@ -508,7 +519,11 @@ fn after_a_delete_or_an_edit_the_room_list_shows_the_rooms_current_last_message(
     assert_eq!(cmds, vec![Cmd::RefreshRoom(r1.id)]);
     now.last_message_content = Some("edited again".into());
     app.update(Msg::RoomChanged(now));
-    assert!(screen(&app, 80, 24).contains("edited again"));
+    assert_eq!(last_of(&app).as_deref(), Some("edited again"));
+    assert!(
+        screen(&app, 120, 24).contains("edited again"),
+        "the list shows it"
+    );
 }
 
 /// Every word of `text` is on the screen whole (nothing cut mid-word at the edge).
