@@ -1,12 +1,13 @@
 //! `tigo-chat tui`: a ratatui + crossterm chat client over the same REST and Socket.IO API
 //! any client uses. [`app`] is the state and its update function, [`ui`] draws it, [`net`]
-//! talks to the server; this module owns the terminal and always gives it back intact.
+//! talks to the server (the only side doing I/O), [`event`] types what the server sends;
+//! this module owns the terminal and always gives it back intact.
 
 pub mod app;
+pub mod event;
 pub mod net;
 pub mod session;
 pub mod ui;
-mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -108,7 +109,7 @@ async fn event_loop(
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     let mut app = App::new(&url, email);
     if initial.is_some() {
-        app.logging_in = true;
+        app.login.logging_in = true;
     }
     let network = tokio::spawn(net::run(net, cmd_rx, initial));
     let mut keys = EventStream::new();

@@ -127,7 +127,10 @@ fn logging_in_sends_the_credentials_and_a_failure_lets_the_user_retry() {
         "Wrong email or password, try again".into(),
     ));
     assert_eq!(app.screen, Screen::Login);
-    assert!(app.password.is_empty(), "the wrong password is cleared");
+    assert!(
+        app.login.password.is_empty(),
+        "the wrong password is cleared"
+    );
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("Wrong email or password"), "{shown}");
     typed(&mut app, "right");
@@ -144,15 +147,15 @@ fn logging_in_sends_the_credentials_and_a_failure_lets_the_user_retry() {
 #[test]
 fn rooms_sort_by_latest_activity_and_the_focused_one_is_marked_read() {
     let (mut app, me, owner, r1, r2) = signed_in();
-    assert_eq!(app.rooms[0].id, r1.id, "newest activity first");
+    assert_eq!(app.chat.rooms[0].id, r1.id, "newest activity first");
     // A message in the unfocused room: unread there, and that room moves to the top.
     let cmds = app.update(Msg::Event {
         name: "new_message".into(),
         data: json!(message(&r2, &room_other(&r2, &me), "hi")),
     });
     assert!(cmds.is_empty());
-    assert_eq!(app.rooms[0].id, r2.id);
-    assert_eq!(app.rooms[0].unread_count, 1);
+    assert_eq!(app.chat.rooms[0].id, r2.id);
+    assert_eq!(app.chat.rooms[0].unread_count, 1);
     // Focused room is still r1 (selection follows the room, not the index).
     assert_eq!(app.current_id(), Some(r1.id));
     // A message in the focused room is marked read at once.
@@ -165,7 +168,8 @@ fn rooms_sort_by_latest_activity_and_the_focused_one_is_marked_read() {
     let cmds = app.update(key(KeyCode::Tab));
     assert!(cmds.contains(&Cmd::MarkRead(r2.id)), "{cmds:?}");
     assert_eq!(
-        app.rooms
+        app.chat
+            .rooms
             .iter()
             .find(|r| r.id == r2.id)
             .map(|r| r.unread_count),
@@ -228,7 +232,7 @@ fn repeats_are_dropped_and_history_merges_in_order() {
         older: false,
         total: 2,
     });
-    let contents: Vec<&str> = app.messages[&r1.id]
+    let contents: Vec<&str> = app.chat.messages[&r1.id]
         .iter()
         .map(|m| m.content.as_str())
         .collect();
@@ -247,14 +251,17 @@ fn receipts_move_own_messages_from_sent_to_delivered_to_read() {
         name: "message_delivered".into(),
         data: json!({"messageId": mine.id, "roomId": r1.id, "userId": owner.id}),
     });
-    assert_eq!(app.messages[&r1.id][0].status, MessageStatus::Delivered);
+    assert_eq!(
+        app.chat.messages[&r1.id][0].status,
+        MessageStatus::Delivered
+    );
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("you: mine ✓✓"), "{shown}");
     app.update(Msg::Event {
         name: "messages_read".into(),
         data: json!({"userId": owner.id, "roomId": r1.id, "readAt": "2024-01-01T00:00:00Z"}),
     });
-    assert_eq!(app.messages[&r1.id][0].status, MessageStatus::Read);
+    assert_eq!(app.chat.messages[&r1.id][0].status, MessageStatus::Read);
     assert!(screen(&app, 80, 24).contains("✓✓ read"));
 }
 
@@ -307,7 +314,7 @@ fn typing_a_line_announces_typing_once_then_sends_with_a_client_id() {
         }
         other => panic!("expected a send, got {other:?}"),
     }
-    assert!(app.input.is_empty());
+    assert!(app.chat.input.is_empty());
 }
 
 #[test]
@@ -359,7 +366,7 @@ fn slash_commands_map_to_actions() {
         "a customer has no queue"
     );
     assert_eq!(run(&mut app, "/leave"), vec![Cmd::Leave(r1.id)]);
-    assert!(!app.rooms.iter().any(|r| r.id == r1.id));
+    assert!(!app.chat.rooms.iter().any(|r| r.id == r1.id));
 }
 
 #[test]
@@ -394,7 +401,7 @@ fn scrolling_past_the_loaded_history_asks_for_older_messages() {
         total: 200,
     });
     assert!(
-        app.complete.contains(&r1.id),
+        app.chat.complete.contains(&r1.id),
         "an empty older page means the start was reached"
     );
 }
@@ -496,7 +503,8 @@ fn after_a_delete_or_an_edit_the_room_list_shows_the_rooms_current_last_message(
     now.last_message_content = Some("first words".into());
     now.last_message_at = Some(first.created_at);
     let last_of = |app: &App| {
-        app.rooms
+        app.chat
+            .rooms
             .iter()
             .find(|r| r.id == r1.id)
             .and_then(|r| r.last_message_content.clone())

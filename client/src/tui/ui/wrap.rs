@@ -1,5 +1,5 @@
-//! Word wrapping for the status line and the help box: lines break between words, never
-//! inside one (only a word wider than the whole line is split).
+//! Wrapping text to a width: between words for the status line and the help box (a word is
+//! split only when wider than the whole line), by characters for message bodies.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 /// Lays styled pieces of text out on lines of at most `width` columns, breaking at spaces.
 pub fn spans(pieces: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
-    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut lines: Vec<Vec<Span<'static>>> = Vec::new();
+    // The line being filled, and its width so far.
+    let mut line: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for (text, style) in pieces {
         for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -15,10 +17,9 @@ pub fn spans(pieces: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
                 let len = chunk.chars().count();
                 let gap = usize::from(used > 0);
                 if used + gap + len > width {
-                    lines.push(Vec::new());
+                    lines.push(std::mem::take(&mut line));
                     used = 0;
                 }
-                let line = lines.last_mut().expect("there is always a line");
                 if used > 0 {
                     line.push(Span::raw(" "));
                     used += 1;
@@ -28,6 +29,7 @@ pub fn spans(pieces: &[(String, Style)], width: usize) -> Vec<Line<'static>> {
             }
         }
     }
+    lines.push(line);
     lines.into_iter().map(Line::from).collect()
 }
 
@@ -37,6 +39,23 @@ pub fn text(text: &str, width: usize) -> Vec<String> {
         .into_iter()
         .map(|line| line.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect()
+}
+
+/// Breaks `text` into lines of at most `width` characters, at its newlines and wherever the
+/// width runs out (message bodies: the whole text is shown, scrolled rather than truncated).
+pub fn chars(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for paragraph in text.split('\n') {
+        let chars: Vec<char> = paragraph.chars().collect();
+        if chars.is_empty() {
+            out.push(String::new());
+        }
+        for chunk in chars.chunks(width) {
+            out.push(chunk.iter().collect());
+        }
+    }
+    out
 }
 
 /// A word cut into pieces of `width` columns (one piece when it fits).

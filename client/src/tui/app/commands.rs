@@ -1,0 +1,135 @@
+//! What Enter does with the chat screen's input line: send it as a message, or run it as a
+//! slash command; and the table of keys and commands that `/help` shows.
+
+use tigo_common::Message;
+use uuid::Uuid;
+
+use super::{App, Cmd, Screen};
+
+impl App {
+    /// My newest message in the focused room: what /edit and /delete act on.
+    fn last_own(&self) -> Option<&Message> {
+        let room = self.current_id()?;
+        let me = self.my_id();
+        self.chat
+            .messages
+            .get(&room)?
+            .iter()
+            .rev()
+            .find(|m| m.sender_id == me)
+    }
+
+    pub(super) fn submit(&mut self) -> Vec<Cmd> {
+        let line = std::mem::take(&mut self.chat.input);
+        let text = line.trim();
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let room = self.current_id();
+        // Whatever the line was, we are no longer typing it.
+        let mut cmds = Vec::new();
+        if let Some((r, _)) = self.chat.typing_sent.take() {
+            cmds.push(Cmd::Typing { room: r, on: false });
+        }
+        let (command, rest) = match text.strip_prefix('/') {
+            Some(cmd) => cmd
+                .split_once(' ')
+                .map_or((cmd, ""), |(c, r)| (c, r.trim())),
+            None => ("", text),
+        };
+        match command {
+            "" => match room {
+                Some(room) => {
+                    self.chat.sent_counter += 1;
+                    cmds.push(Cmd::Send {
+                        room,
+                        content: rest.to_string(),
+                        // Unique per send, so a retry over REST is recognised, never doubled.
+                        client_msg_id: format!(
+                            "tui-{}-{}",
+                            Uuid::new_v4().simple(),
+                            self.chat.sent_counter
+                        ),
+                    });
+                    self.chat.scroll = 0;
+                }
+                None => self.status = Some("no room: open one with /new EMAIL".into()),
+            },
+            "help" => self.screen = Screen::Help,
+            "quit" | "q" => cmds.push(Cmd::Quit),
+            "logout" => cmds.push(Cmd::Logout),
+            "new" => {
+                if rest.contains('@') {
+                    cmds.push(Cmd::NewRoom {
+                        email: rest.to_string(),
+                    });
+                } else {
+                    self.status = Some("usage: /new EMAIL".into());
+                }
+            }
+            "edit" => match self.last_own() {
+                Some(m) if !rest.is_empty() => cmds.push(Cmd::Edit {
+                    message: m.id,
+                    content: rest.to_string(),
+                }),
+                Some(_) => self.status = Some("usage: /edit NEW TEXT".into()),
+                None => self.status = Some("you have no message here to edit".into()),
+            },
+            "delete" => match self.last_own() {
+                Some(m) => cmds.push(Cmd::Delete(m.id)),
+                None => self.status = Some("you have no message here to delete".into()),
+            },
+            "leave" => match room {
+                Some(room) => {
+                    cmds.push(Cmd::Leave(room));
+                    let chat = &mut self.chat;
+                    chat.rooms.retain(|r| r.id != room);
+                    chat.selected = chat.selected.min(chat.rooms.len().saturating_sub(1));
+                }
+                None => self.status = Some("no room to leave".into()),
+            },
+            "queue" => cmds.extend(self.open_queue()),
+            "read" => {
+                if let Some(room) = room {
+                    cmds.push(Cmd::MarkRead(room));
+                }
+            }
+            other => self.status = Some(format!("unknown command /{other}; /help lists them")),
+        }
+        cmds
+    }
+}
+
+/// The slash commands, for `/help` and the README.
+pub const HELP: &[(&str, &str)] = &[
+    ("Enter", "send the line (or run a /command)"),
+    ("Tab / Shift-Tab", "next / previous room"),
+    ("Ctrl-Up / Ctrl-Down", "previous / next room"),
+    (
+        "Up / Down, PgUp / PgDn",
+        "scroll messages (older pages load by themselves)",
+    ),
+    ("Ctrl-N", "start /new"),
+    ("Ctrl-W", "support queue (Admin)"),
+    ("F1", "this help"),
+    (
+        "C↔H, C↔A, H↔A",
+        "room types: guest↔hotel, guest↔support, hotel↔support",
+    ),
+    ("Esc", "clear the line"),
+    ("Ctrl-C / Ctrl-Q", "quit"),
+    (
+        "/new EMAIL",
+        "open (or reuse) a room with that user; type from your roles",
+    ),
+    ("/edit TEXT", "replace your last message in this room"),
+    ("/delete", "delete your last message in this room"),
+    ("/leave", "stop following this room until restart"),
+    ("/read", "mark this room read"),
+    (
+        "/queue",
+        "support queue: rooms waiting for an answer (Admin)",
+    ),
+    ("/logout", "forget the saved session and quit"),
+    ("/help, /quit", "help, quit"),
+];

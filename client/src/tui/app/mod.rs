@@ -1,0 +1,235 @@
+//! The terminal client's state and its update function: every key press and every network
+//! event is a [`Msg`]; [`App::update`] changes the state and returns the [`Cmd`]s the network
+//! side must run. No I/O here, so all of it is unit-tested. The state is split by screen
+//! ([`login`], [`chat`], [`queue`]); this module owns what they share and the dispatch.
+
+mod chat;
+mod commands;
+mod events;
+mod login;
+mod queue;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::Value;
+use tigo_common::{Message, Role, Room, User};
+use uuid::Uuid;
+
+pub use self::chat::Chat;
+pub use self::commands::HELP;
+pub use self::login::{LoginField, LoginForm};
+pub use self::queue::{Queue, Waiting};
+use super::event::ServerEvent;
+
+/// Connection state shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Online,
+    /// Lost; the next attempt is in this many seconds.
+    Reconnecting {
+        attempt: u32,
+        in_secs: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Login,
+    Chat,
+    /// Drawn over the chat screen; any key closes it.
+    Help,
+    Queue,
+}
+
+/// Everything the network side tells the UI, and every key.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    LoggedIn {
+        user: User,
+        token: String,
+    },
+    LoginFailed(String),
+    Link(Link),
+    Rooms(Vec<Room>),
+    /// One room as the server has it now (its last message after an edit or delete).
+    RoomChanged(Room),
+    /// A page of a room's history (oldest first); `older` when it came from scrolling up.
+    History {
+        room: Uuid,
+        messages: Vec<Message>,
+        older: bool,
+        total: i64,
+    },
+    Online {
+        room: Uuid,
+        users: Vec<Uuid>,
+    },
+    /// A server event as decoded by the network side.
+    Server(ServerEvent),
+    /// A server event still as its name and JSON; decoded on arrival, exactly like
+    /// [`Msg::Server`] after [`ServerEvent::decode`].
+    Event {
+        name: String,
+        data: Value,
+    },
+    Queue(Vec<Waiting>),
+    /// Show this room (one just opened with /new or from the queue).
+    Focus(Uuid),
+    /// A command failed; shown in the status bar.
+    Failed(String),
+    Tick,
+}
+
+/// Work for the network side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    Login {
+        email: String,
+        password: String,
+    },
+    Send {
+        room: Uuid,
+        content: String,
+        client_msg_id: String,
+    },
+    MarkRead(Uuid),
+    LoadOlder {
+        room: Uuid,
+        before: Uuid,
+    },
+    Typing {
+        room: Uuid,
+        on: bool,
+    },
+    /// Open (or reuse) a room with the user of this email.
+    NewRoom {
+        email: String,
+    },
+    Edit {
+        message: Uuid,
+        content: String,
+    },
+    Delete(Uuid),
+    /// Fetch a room again: its last message changed by an edit or delete.
+    RefreshRoom(Uuid),
+    Leave(Uuid),
+    LoadQueue,
+    OpenRoom(Uuid),
+    Logout,
+    Quit,
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub server: String,
+    pub me: Option<User>,
+    pub link: Link,
+    /// The status bar's message (a failed command, a server error); Esc clears it.
+    pub status: Option<String>,
+    pub login: LoginForm,
+    pub chat: Chat,
+    pub queue: Queue,
+}
+
+impl App {
+    pub fn new(server: &str, email: Option<String>) -> App {
+        App {
+            screen: Screen::Login,
+            server: server.to_string(),
+            me: None,
+            link: Link::Connecting,
+            status: None,
+            login: LoginForm::new(email),
+            chat: Chat::default(),
+            queue: Queue::default(),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.me.as_ref().is_some_and(|u| u.has_role(Role::Admin))
+    }
+
+    pub fn current_room(&self) -> Option<&Room> {
+        self.chat.current_room()
+    }
+
+    pub fn current_id(&self) -> Option<Uuid> {
+        self.chat.current_id()
+    }
+
+    /// Who I am signed in as; nil before that (so no message or room is ever "mine").
+    fn my_id(&self) -> Uuid {
+        self.me.as_ref().map(|u| u.id).unwrap_or_default()
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Key(key) => self.key(key),
+            Msg::LoggedIn { user, token: _ } => {
+                self.me = Some(user);
+                self.screen = Screen::Chat;
+                self.login.signed_in();
+                Vec::new()
+            }
+            Msg::LoginFailed(why) => {
+                self.login.failed(why);
+                self.screen = Screen::Login;
+                Vec::new()
+            }
+            Msg::Link(link) => {
+                self.link = link;
+                Vec::new()
+            }
+            Msg::Rooms(rooms) => self.chat.set_rooms(rooms),
+            Msg::RoomChanged(room) => {
+                self.chat.room_changed(room);
+                Vec::new()
+            }
+            Msg::History {
+                room,
+                messages,
+                older,
+                total,
+            } => {
+                self.chat.merge_history(room, messages, older, total);
+                Vec::new()
+            }
+            Msg::Online { users, .. } => {
+                self.chat.online.extend(users);
+                Vec::new()
+            }
+            Msg::Server(event) => self.server_event(event),
+            Msg::Event { name, data } => self.server_event(ServerEvent::decode(&name, data)),
+            Msg::Queue(waiting) => {
+                self.queue.replace(waiting);
+                Vec::new()
+            }
+            Msg::Focus(room) => self.chat.focus(room),
+            Msg::Failed(why) => {
+                self.status = Some(why);
+                Vec::new()
+            }
+            Msg::Tick => {
+                self.chat.expire_typing(chrono::Utc::now());
+                Vec::new()
+            }
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
+            return vec![Cmd::Quit];
+        }
+        match self.screen {
+            Screen::Login => self.login.key(key),
+            Screen::Help => {
+                self.screen = Screen::Chat;
+                Vec::new()
+            }
+            Screen::Queue => self.queue_key(key),
+            Screen::Chat => self.chat_key(key, ctrl),
+        }
+    }
+}

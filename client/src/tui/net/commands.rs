@@ -1,0 +1,187 @@
+//! Running one [`Cmd`] from the UI: REST calls and socket emits, their outcome told back as
+//! [`Msg`]s. A send goes over the socket when there is one and falls back to REST with the
+//! same client_msg_id, so it is never stored twice.
+
+use serde_json::json;
+use tigo_common::{CreateRoom, RoomType};
+
+use super::{ACK, Net, describe};
+use crate::api::ApiError;
+use crate::tui::app::{Cmd, Msg, Waiting};
+use crate::tui::event::ServerEvent;
+use crate::tui::session::{self, Session};
+
+impl Net {
+    /// Runs one command; false means quit.
+    pub async fn run(&mut self, cmd: Cmd) -> bool {
+        match cmd {
+            Cmd::Quit => return false,
+            Cmd::Logout => {
+                if let Some(path) = &self.session_path {
+                    let _ = session::forget(path);
+                }
+                return false;
+            }
+            Cmd::Login { email, password } => match self.api.login(&email, &password).await {
+                Ok(login) => {
+                    self.api = self.api.with_token(&login.access_token);
+                    if let Some(path) = &self.session_path {
+                        let session = Session {
+                            url: self.api.base().to_string(),
+                            email: email.clone(),
+                            token: login.access_token.clone(),
+                        };
+                        if let Err(e) = session::save(path, &session) {
+                            tracing::warn!(%e, "could not save the session");
+                        }
+                    }
+                    self.signed_in(login.user, login.access_token).await;
+                }
+                Err(ApiError::Status { status: 401, .. }) => self.tell(Msg::LoginFailed(
+                    "Wrong email or password, try again".into(),
+                )),
+                Err(e) => self.tell(Msg::LoginFailed(describe(&e))),
+            },
+            Cmd::Send {
+                room,
+                content,
+                client_msg_id,
+            } => {
+                let body = json!({"chat_room_id": room, "content": content, "client_msg_id": client_msg_id});
+                let via_socket = match &self.socket {
+                    Some(socket) => socket.emit_ack("send_message", &body, ACK).await.ok(),
+                    None => None,
+                };
+                match via_socket {
+                    Some(ack) if ack["ok"] == true => {}
+                    Some(ack) if ack["ok"] == false => self.tell(Msg::Failed(format!(
+                        "not sent: {}",
+                        ack["error"]["message"].as_str().unwrap_or("refused")
+                    ))),
+                    // No socket or no answer: REST, with the same client_msg_id, never sends twice.
+                    _ => match serde_json::from_value(body).map_err(|e| e.to_string()) {
+                        Ok(req) => match self.api.send(&req).await {
+                            Ok(message) => self.event(ServerEvent::NewMessage(message)),
+                            Err(e) => self.tell(Msg::Failed(format!("not sent: {}", describe(&e)))),
+                        },
+                        Err(e) => self.tell(Msg::Failed(e)),
+                    },
+                }
+            }
+            Cmd::MarkRead(room) => {
+                let done = match &self.socket {
+                    Some(s) => s
+                        .emit("mark_messages_read", &json!({"roomId": room}))
+                        .is_ok(),
+                    None => false,
+                };
+                if !done {
+                    let _ = self.api.mark_read(room).await;
+                }
+            }
+            Cmd::LoadOlder { room, before } => match self
+                .api
+                .messages(room, &format!("limit=50&before={before}"))
+                .await
+            {
+                Ok(page) => self.tell(Msg::History {
+                    room,
+                    messages: page.messages,
+                    older: true,
+                    total: page.total,
+                }),
+                Err(e) => self.tell(Msg::Failed(describe(&e))),
+            },
+            Cmd::Typing { room, on } => {
+                if let Some(s) = &self.socket {
+                    let _ = s.emit(
+                        if on { "typing_start" } else { "typing_stop" },
+                        &json!({"roomId": room}),
+                    );
+                }
+            }
+            Cmd::NewRoom { email } => self.new_room(&email).await,
+            Cmd::Edit { message, content } => {
+                if let Err(e) = self.api.edit(message, &content).await {
+                    self.tell(Msg::Failed(describe(&e)));
+                }
+            }
+            Cmd::Delete(message) => {
+                if let Err(e) = self.api.delete(message).await {
+                    self.tell(Msg::Failed(describe(&e)));
+                }
+            }
+            Cmd::Leave(room) => {
+                if let Some(s) = &self.socket {
+                    let _ = s.emit("leave_room", &json!({"roomId": room}));
+                }
+                self.last_seen.remove(&room);
+            }
+            Cmd::LoadQueue => match self.api.support_queue().await {
+                Ok(queue) => self.tell(Msg::Queue(
+                    queue
+                        .into_iter()
+                        .map(|w| Waiting {
+                            room: w.room.id,
+                            kind: w.room.room_type,
+                            who: format!(
+                                "{} <{}>",
+                                w.last_sender.display_name(),
+                                w.last_sender.email
+                            ),
+                            since: w.waiting_since,
+                            preview: w.room.last_message_content.clone().unwrap_or_default(),
+                        })
+                        .collect(),
+                )),
+                Err(e) => self.tell(Msg::Failed(describe(&e))),
+            },
+            Cmd::RefreshRoom(room) => {
+                if let Ok(r) = self.api.room(room).await {
+                    self.tell(Msg::RoomChanged(r));
+                }
+            }
+            Cmd::OpenRoom(room) => {
+                if let Ok(r) = self.api.room(room).await {
+                    let mine = self.me.as_ref().is_some_and(|u| r.has_participant(u.id));
+                    if !mine && let Some(s) = &self.socket {
+                        let _ = s.emit_ack("join_room", &json!({"roomId": room}), ACK).await;
+                    }
+                    self.tell(Msg::Server(ServerEvent::RoomCreated(r)));
+                }
+                self.open(room).await;
+                self.tell(Msg::Focus(room));
+            }
+        }
+        true
+    }
+
+    async fn new_room(&mut self, email: &str) {
+        let Some(me) = self.me.clone() else { return };
+        let other = match self.api.lookup_user(email).await {
+            Ok(u) => u,
+            Err(e) => return self.tell(Msg::Failed(describe(&e))),
+        };
+        let Some(room_type) = RoomType::infer(&me.roles, &other.roles) else {
+            return self.tell(Msg::Failed(format!("no room type fits you and {email}")));
+        };
+        match self
+            .api
+            .create_room(&CreateRoom {
+                room_type,
+                participant1_id: me.id,
+                participant2_id: other.id,
+                hotel_id: None,
+            })
+            .await
+        {
+            Ok(room) => {
+                let id = room.id;
+                self.tell(Msg::Server(ServerEvent::RoomCreated(room)));
+                self.open(id).await;
+                self.tell(Msg::Focus(id));
+            }
+            Err(e) => self.tell(Msg::Failed(describe(&e))),
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The terminal client's network side: runs [`Cmd`]s over REST and Socket.IO and turns what
+//! comes back into [`Msg`]s. Keeps the connection up (reconnecting with backoff) and, after a
+//! reconnect, asks each room to replay what was missed, then pages any larger gap over REST,
+//! so no message is lost and none is shown twice (the state drops repeats by id). Socket
+//! events are decoded here, once, into [`ServerEvent`]s; running a [`Cmd`] is in `commands`.
+
+mod commands;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use tigo_common::{Message, User};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use uuid::Uuid;
+
+use super::app::{Cmd, Link, Msg};
+use super::event::ServerEvent;
+use crate::api::{Api, ApiError};
+use crate::sio::{Events, Socket, SocketOptions};
+
+/// How long an acknowledged emit may take: past it the socket counts as not answering (a
+/// send then goes over REST, a rejoin pages its room over REST).
+const ACK: Duration = Duration::from_secs(10);
+
+pub struct Net {
+    api: Api,
+    msgs: UnboundedSender<Msg>,
+    session_path: Option<PathBuf>,
+    me: Option<User>,
+    socket: Option<Socket>,
+    /// Newest message seen per room: where a replay starts after a reconnect.
+    last_seen: HashMap<Uuid, Message>,
+    attempt: u32,
+}
+
+/// A failure as the status bar words it: the server's own message when it answered.
+fn describe(err: &ApiError) -> String {
+    match err {
+        ApiError::Status { message, .. } => message.clone(),
+        ApiError::Unreachable(_) => err.to_string(),
+        ApiError::Transport(t) => format!("cannot reach the server: {t}"),
+    }
+}
+
+impl Net {
+    pub fn new(api: Api, msgs: UnboundedSender<Msg>, session_path: Option<PathBuf>) -> Net {
+        Net {
+            api,
+            msgs,
+            session_path,
+            me: None,
+            socket: None,
+            last_seen: HashMap::new(),
+            attempt: 0,
+        }
+    }
+
+    fn tell(&self, msg: Msg) {
+        let _ = self.msgs.send(msg);
+    }
+
+    fn note(&mut self, message: &Message) {
+        let newer = self
+            .last_seen
+            .get(&message.chat_room_id)
+            .is_none_or(|m| (m.created_at, m.id) < (message.created_at, message.id));
+        if newer {
+            self.last_seen.insert(message.chat_room_id, message.clone());
+        }
+    }
+
+    /// Signs in with a token (from `--token` or the saved session); false when it is refused.
+    pub async fn resume(&mut self, token: &str) -> bool {
+        let api = self.api.with_token(token);
+        match api.me().await {
+            Ok(user) => {
+                self.api = api;
+                self.signed_in(user, token.to_string()).await;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    async fn signed_in(&mut self, user: User, token: String) {
+        self.me = Some(user.clone());
+        self.tell(Msg::LoggedIn { user, token });
+        self.refresh_rooms().await;
+    }
+
+    async fn refresh_rooms(&mut self) {
+        match self.api.rooms("limit=100").await {
+            Ok(list) => {
+                let first = list.rooms.first().map(|r| r.id);
+                self.tell(Msg::Rooms(list.rooms));
+                if let Some(room) = first {
+                    self.open(room).await;
+                }
+            }
+            Err(e) => self.tell(Msg::Failed(describe(&e))),
+        }
+    }
+
+    async fn open(&mut self, room: Uuid) {
+        match self.api.messages(room, "limit=50").await {
+            Ok(page) => {
+                if let Some(last) = page.messages.last() {
+                    let last = last.clone();
+                    self.note(&last);
+                }
+                self.tell(Msg::History {
+                    room,
+                    messages: page.messages,
+                    older: false,
+                    total: page.total,
+                });
+            }
+            Err(ApiError::Status { status: 403, .. }) => return,
+            Err(e) => self.tell(Msg::Failed(describe(&e))),
+        }
+        if let Ok(users) = self.api.online_users(room).await {
+            self.tell(Msg::Online { room, users });
+        }
+    }
+
+    /// Connects the socket; on success rejoins every room from its last seen message.
+    pub async fn connect(&mut self) -> Option<Events> {
+        let token = self.api.token()?.to_string();
+        self.tell(Msg::Link(Link::Connecting));
+        let (socket, mut events) =
+            match Socket::connect(self.api.base(), SocketOptions::with_token(&token)).await {
+                Ok(pair) => pair,
+                Err(_) => return None,
+            };
+        if events.wait_for("connected", ACK).await.is_err() {
+            return None;
+        }
+        self.socket = Some(socket.clone());
+        self.attempt = 0;
+        self.tell(Msg::Link(Link::Online));
+        let rooms: Vec<(Uuid, Uuid)> = self.last_seen.iter().map(|(r, m)| (*r, m.id)).collect();
+        for (room, last) in rooms {
+            let ack = socket
+                .emit_ack(
+                    "join_room",
+                    &json!({"roomId": room, "lastMessageId": last}),
+                    ACK,
+                )
+                .await;
+            let has_more = ack
+                .as_ref()
+                .map_or(true, |a| a["hasMore"] == true || a["ok"] != true);
+            if has_more {
+                self.catch_up(room).await;
+            }
+        }
+        Some(events)
+    }
+
+    /// Pages a room's history over REST from the last message seen until nothing is left.
+    async fn catch_up(&mut self, room: Uuid) {
+        for _ in 0..100 {
+            let Some(last) = self.last_seen.get(&room).map(|m| m.id) else {
+                return;
+            };
+            match self
+                .api
+                .messages(room, &format!("limit=100&after={last}"))
+                .await
+            {
+                Ok(page) if !page.messages.is_empty() => {
+                    if let Some(m) = page.messages.last() {
+                        let m = m.clone();
+                        self.note(&m);
+                    }
+                    self.tell(Msg::History {
+                        room,
+                        messages: page.messages,
+                        older: false,
+                        total: page.total,
+                    });
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Seconds to wait before reconnect attempt `attempt`: 1, 2, 4, 8, then 10.
+    pub fn backoff(&mut self) -> Duration {
+        self.attempt += 1;
+        let secs = (1u64 << (self.attempt - 1).min(4)).min(10);
+        self.tell(Msg::Link(Link::Reconnecting {
+            attempt: self.attempt,
+            in_secs: secs,
+        }));
+        self.socket = None;
+        Duration::from_secs(secs)
+    }
+
+    /// A server event: passed on, and a new message remembered as the replay point.
+    pub fn event(&mut self, event: ServerEvent) {
+        match &event {
+            ServerEvent::NewMessage(m) => self.note(m),
+            // The state ignores it; the log (at debug: serde's reason may quote the payload)
+            // says which event and why, should client and server ever disagree on a shape.
+            ServerEvent::Malformed { name, error } => {
+                tracing::debug!(event = %name, %error, "server event did not decode");
+            }
+            _ => {}
+        }
+        self.tell(Msg::Server(event));
+    }
+}
+
+/// The network loop: commands from the UI, events from the socket, reconnects.
+pub async fn run(mut net: Net, mut cmds: UnboundedReceiver<Cmd>, initial: Option<Cmd>) {
+    if let Some(cmd) = initial
+        && !net.run(cmd).await
+    {
+        return;
+    }
+    let mut events: Option<Events> = None;
+    let mut retry_at: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
+    loop {
+        if events.is_none()
+            && net.api.token().is_some()
+            && retry_at.is_some_and(|t| t <= tokio::time::Instant::now())
+        {
+            events = net.connect().await;
+            retry_at = if events.is_some() {
+                None
+            } else {
+                Some(tokio::time::Instant::now() + net.backoff())
+            };
+        }
+        let wait =
+            retry_at.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            cmd = cmds.recv() => {
+                let Some(cmd) = cmd else { return };
+                let was_signed_in = net.api.token().is_some();
+                if !net.run(cmd).await {
+                    return;
+                }
+                if !was_signed_in && net.api.token().is_some() {
+                    retry_at = Some(tokio::time::Instant::now());
+                }
+            }
+            event = async {
+                match events.as_mut() {
+                    Some(e) => e.next().await,
+                    None => std::future::pending().await,
+                }
+            } => match event {
+                Some(e) => net.event(ServerEvent::decode(&e.name, e.data)),
+                None => {
+                    events = None;
+                    retry_at = Some(tokio::time::Instant::now() + net.backoff());
+                }
+            },
+            () = tokio::time::sleep_until(wait) => {}
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The chat screen: the room list on the left, the focused room's messages on the right,
+//! the input line under them and the status line at the bottom.
+
+use chrono::Local;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
+use tigo_common::{MessageStatus, RoomType};
+
+use super::{short_tag, status, truncate, wrap};
+use crate::tui::app::App;
+
+pub(super) fn draw(frame: &mut Frame, app: &App) {
+    let (above, status_area, status_lines) = status::split(app, frame.area());
+    let [main, input] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(above);
+    let list_width = (main.width / 3).clamp(24, 36);
+    let [rooms_area, messages_area] =
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(main);
+    room_list(frame, app, rooms_area);
+    message_pane(frame, app, messages_area);
+    let prompt = Paragraph::new(Line::from(vec![
+        Span::raw("> "),
+        Span::raw(app.chat.input.clone()),
+    ]))
+    .block(Block::bordered().title(" message · /help "));
+    frame.render_widget(prompt, input);
+    frame.set_cursor_position((
+        input.x + 3 + app.chat.input.chars().count() as u16,
+        input.y + 1,
+    ));
+    status::draw(frame, status_lines, status_area);
+}
+
+fn room_list(frame: &mut Frame, app: &App, area: Rect) {
+    let width = area.width.saturating_sub(4) as usize;
+    let me = app.me.as_ref().map(|u| u.id).unwrap_or_default();
+    let items: Vec<ListItem> = app
+        .chat
+        .rooms
+        .iter()
+        .map(|room| {
+            let other = room.other(me);
+            let online = app.chat.online.contains(&other.id);
+            let dot = Span::styled(
+                if online { "● " } else { "○ " },
+                Style::new().fg(if online {
+                    Color::Green
+                } else {
+                    Color::DarkGray
+                }),
+            );
+            let role = app.other_role(room);
+            let name = if room.has_participant(me) {
+                other.display_name()
+            } else {
+                format!(
+                    "{} / {}",
+                    room.participant1.first_name, room.participant2.first_name
+                )
+            };
+            let badge = if room.unread_count > 0 {
+                format!(" [{}]", room.unread_count)
+            } else {
+                String::new()
+            };
+            let first = vec![
+                dot,
+                Span::styled(
+                    truncate(&name, width.saturating_sub(2 + badge.chars().count())),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(
+                    badge,
+                    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                ),
+            ];
+            let role = if role.is_empty() {
+                String::new()
+            } else {
+                format!("{role} ")
+            };
+            let tag = format!("  {} {role}", short_tag(room.room_type));
+            let preview = room.last_message_content.clone().unwrap_or_default();
+            let second = Line::from(vec![
+                Span::styled(tag.clone(), Style::new().fg(Color::Cyan)),
+                Span::raw(truncate(
+                    &preview,
+                    width.saturating_sub(tag.chars().count()),
+                )),
+            ]);
+            ListItem::new(vec![Line::from(first), second])
+        })
+        .collect();
+    let mut state = ListState::default();
+    if !app.chat.rooms.is_empty() {
+        state.select(Some(app.chat.selected));
+    }
+    let list = List::new(items)
+        .block(Block::bordered().title(format!(" rooms ({}) ", app.chat.rooms.len())))
+        .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+/// The messages pane title's long form of a type.
+fn type_tag(kind: RoomType) -> &'static str {
+    match kind {
+        RoomType::CustomerHotelOwner => "guest↔hotel",
+        RoomType::CustomerAdmin => "guest↔support",
+        RoomType::HotelOwnerAdmin => "hotel↔support",
+    }
+}
+
+fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(room) = app.current_room() else {
+        let hint =
+            Paragraph::new("No room yet. Open one with /new EMAIL, or wait for someone to write.")
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(" messages "));
+        frame.render_widget(hint, area);
+        return;
+    };
+    let me = app.me.as_ref().map(|u| u.id).unwrap_or_default();
+    let inner_width = area.width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let empty = Vec::new();
+    let messages = app.chat.messages.get(&room.id).unwrap_or(&empty);
+    if app.chat.loading_older.contains(&room.id) {
+        lines.push(Line::from(Span::styled(
+            "loading older messages…",
+            Style::new().fg(Color::DarkGray),
+        )));
+    }
+    for m in messages {
+        let time = m
+            .created_at
+            .with_timezone(&Local)
+            .format("%H:%M")
+            .to_string();
+        let own = m.sender_id == me;
+        let name = if own {
+            "you".to_string()
+        } else {
+            m.sender.first_name.clone()
+        };
+        let mut tail = String::new();
+        if m.is_edited {
+            tail.push_str(" (edited)");
+        }
+        if own {
+            tail.push_str(match m.status {
+                MessageStatus::Sent => " ✓",
+                MessageStatus::Delivered => " ✓✓",
+                MessageStatus::Read => " ✓✓ read",
+            });
+        }
+        let body = match (&m.file_name, m.content.is_empty()) {
+            (Some(file), true) => format!("[file] {file}"),
+            (Some(file), false) => format!("{} [file] {file}", m.content),
+            (None, _) => m.content.clone(),
+        };
+        let head = format!("{time} {name}: ");
+        let text = format!("{head}{body}{tail}");
+        for (i, line) in wrap::chars(&text, inner_width).into_iter().enumerate() {
+            if i == 0 && line.len() >= head.len() {
+                let (h, rest) = line.split_at(head.len().min(line.len()));
+                let color = if own { Color::Blue } else { Color::Magenta };
+                lines.push(Line::from(vec![
+                    Span::styled(h.to_string(), Style::new().fg(color)),
+                    Span::raw(rest.to_string()),
+                ]));
+            } else {
+                lines.push(Line::from(line));
+            }
+        }
+    }
+    let typists = app.typists();
+    let typing_line = if typists.is_empty() {
+        None
+    } else {
+        Some(Line::from(Span::styled(
+            format!("{} is typing…", typists.join(", ")),
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+        )))
+    };
+    let height = area.height.saturating_sub(2) as usize
+        - usize::from(typing_line.is_some()).min(area.height.saturating_sub(2) as usize);
+    let end = lines.len().saturating_sub(app.chat.scroll.min(lines.len()));
+    let start = end.saturating_sub(height);
+    let mut visible: Vec<Line> = lines[start..end].to_vec();
+    if let Some(t) = typing_line {
+        while visible.len() < height {
+            visible.insert(0, Line::from(""));
+        }
+        visible.push(t);
+    }
+    let other = room.other(me).display_name();
+    let title = format!(" {} · {} ", other, type_tag(room.room_type));
+    frame.render_widget(
+        Paragraph::new(visible).block(Block::bordered().title(title)),
+        area,
+    );
+}
