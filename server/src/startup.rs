@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tower::Layer;
 use uuid::Uuid;
 
-use crate::auth::{Keys, jwt};
+use crate::auth::Keys;
 use crate::bus::{Bus, RedisBus};
 use crate::cache;
 use crate::config::Config;
@@ -62,21 +62,17 @@ impl Application {
                 tracing::info!(?applied, "applied migrations");
             }
         }
-        let secret = match &config.jwt_secret {
-            Some(secret) => secret.clone(),
-            None => {
-                let secret = store
-                    .setting_get_or_insert("jwt_secret", &jwt::random_secret())
-                    .await
-                    .context("reading the stored JWT secret")?;
-                tracing::warn!(
-                    "JWT_SECRET is not set: using a generated secret stored in the database \
-                     (shared by every instance on it); set JWT_SECRET to accept tokens minted \
-                     by the Tigo platform"
-                );
-                secret
-            }
-        };
+        let secret = crate::auth::secret::resolve(config.jwt_secret.as_deref(), store.as_ref())
+            .await
+            .context("reading the stored JWT secret")?;
+        if secret.stored {
+            tracing::warn!(
+                "JWT_SECRET is not set: using a generated secret stored in the database \
+                 (shared by every instance on it); set JWT_SECRET to accept tokens minted \
+                 by the Tigo platform"
+            );
+        }
+        let secret = secret.value;
         let shutdown = CancellationToken::new();
         let instance = Uuid::new_v4();
         let (bus, redis_feeds) = match &config.redis_url {

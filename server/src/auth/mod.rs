@@ -2,5 +2,6 @@
 
 pub mod jwt;
 pub mod password;
+pub mod secret;
 
 pub use jwt::{Claims, Keys};

@@ -10,7 +10,10 @@ use tigo_client::bench::{self, BenchRoom, Report};
 use tigo_common::{CreateRoom, Role, RoomType};
 
 use crate::cli::{BenchArgs, BenchMode};
+
+mod fixture;
 use crate::table;
+use fixture::provision;
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let rooms_wanted = match &args.mode {
@@ -211,35 +214,6 @@ fn parse_sources(text: Option<&str>) -> anyhow::Result<Vec<IpAddr>> {
         }
     }
     Ok(out)
-}
-
-/// Users and rooms made directly in the server's database (same settings as `serve`).
-async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
-    let database = args.db.database()?;
-    let admin = tigo_server::admin::Admin::connect(
-        &database,
-        &args.db.pool(),
-        None,
-        args.jwt_secret.clone().filter(|s| !s.is_empty()),
-    )
-    .await
-    .with_context(|| {
-        format!(
-            "cannot open the database {} (or pass --users FILE)",
-            database.redacted()
-        )
-    })?;
-    let fixture = admin
-        .bench_fixture(rooms, Duration::from_secs(6 * 3600))
-        .await?;
-    Ok(fixture
-        .into_iter()
-        .map(|(id, sender_token, receiver_token)| BenchRoom {
-            id,
-            sender_token,
-            receiver_token,
-        })
-        .collect())
 }
 
 /// Users from a file of `email:password` lines: customers pair with hotel owners (or admins).

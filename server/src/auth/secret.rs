@@ -1,0 +1,28 @@
+//! Where the HS256 secret comes from: `JWT_SECRET` when configured, else one generated once and
+//! stored in the database, so every instance and `tigo-chat admin` on it agree. The one place
+//! this is decided.
+
+use super::jwt;
+use crate::db::{Store, StoreResult};
+
+/// The secret, and whether it came from the database rather than the configuration.
+pub struct Secret {
+    pub value: String,
+    pub stored: bool,
+}
+
+pub async fn resolve(configured: Option<&str>, store: &dyn Store) -> StoreResult<Secret> {
+    if let Some(value) = configured.filter(|s| !s.is_empty()) {
+        return Ok(Secret {
+            value: value.to_string(),
+            stored: false,
+        });
+    }
+    let value = store
+        .setting_get_or_insert("jwt_secret", &jwt::random_secret())
+        .await?;
+    Ok(Secret {
+        value,
+        stored: true,
+    })
+}

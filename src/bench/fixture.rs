@@ -1,0 +1,99 @@
+//! The bench's own users and rooms, made directly in the server's database (same settings as
+//! `serve`): customer–hotel-owner pairs made once and reused by later runs, with tokens. Load
+//! test fixtures, so they live with the load generator, not in the server's API.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use tigo_client::bench::BenchRoom;
+use tigo_common::{Role, RoomType, User};
+use tigo_server::admin::Admin;
+use tigo_server::db::{NewRoom, NewUser};
+use uuid::Uuid;
+
+use crate::cli::BenchArgs;
+
+/// How long the bench's tokens live: longer than any run.
+const TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
+
+pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
+    let database = args.db.database()?;
+    let admin = Admin::connect(
+        &database,
+        &args.db.pool(),
+        None,
+        args.jwt_secret.clone().filter(|s| !s.is_empty()),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot open the database {} (or pass --users FILE)",
+            database.redacted()
+        )
+    })?;
+    admin.migrate().await?;
+    let keys = admin.keys().await?;
+    // One password hash serves every bench user (nobody logs in as them: they get tokens).
+    let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let store = admin.store();
+    let user = |email: String, role: Role, first: &'static str| {
+        let hash = hash.clone();
+        async move {
+            if let Some(found) = store.user_by_email(&email).await? {
+                return Ok::<User, anyhow::Error>(found.user);
+            }
+            let created = store
+                .create_user(&NewUser {
+                    id: Uuid::now_v7(),
+                    email,
+                    password_hash: hash,
+                    first_name: first.into(),
+                    last_name: "Bench".into(),
+                    roles: vec![role],
+                })
+                .await?;
+            Ok(created.user)
+        }
+    };
+    let token = |u: &User| {
+        keys.issue(u, TOKEN_TTL.as_secs() as i64)
+            .map_err(|e| anyhow::anyhow!("signing failed: {e}"))
+    };
+    let mut out = Vec::with_capacity(rooms);
+    for i in 0..rooms {
+        let customer = user(
+            format!("bench-customer-{i}@bench.invalid"),
+            Role::Customer,
+            "Guest",
+        )
+        .await?;
+        let owner = user(
+            format!("bench-owner-{i}@bench.invalid"),
+            Role::HotelOwner,
+            "Host",
+        )
+        .await?;
+        let (room, _) = store
+            .create_room(
+                &NewRoom {
+                    id: Uuid::now_v7(),
+                    room_type: RoomType::CustomerHotelOwner,
+                    participant1_id: customer.id,
+                    participant2_id: owner.id,
+                    hotel_id: None,
+                    created_at: Utc::now(),
+                },
+                customer.id,
+            )
+            .await?;
+        out.push(BenchRoom {
+            id: room.id,
+            sender_token: token(&customer)?,
+            receiver_token: token(&owner)?,
+        });
+    }
+    Ok(out)
+}
