@@ -22,6 +22,8 @@ use super::{
     UserRecord, WaitingRow,
 };
 
+/// A database the stores run on. The bounds say what the shared code binds and decodes; both
+/// drivers meet them through sqlx's own types and those of `rows`.
 pub(crate) trait Dialect: Database
 where
     for<'c> &'c mut Self::Connection: Executor<'c, Database = Self>,
