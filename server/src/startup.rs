@@ -86,7 +86,7 @@ impl Application {
         let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
         let (followups_tx, followups_rx) = mpsc::channel(65_536);
         // Writers that may commit at once; SQLite has one write lock, so one writer.
-        let writers = if store.backend() == "sqlite" {
+        let writers = if store.max_writers() == Some(1) {
             1
         } else {
             config.limits.writers.max(1)

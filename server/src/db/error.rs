@@ -40,6 +40,11 @@ impl From<sqlx::Error> for StoreError {
                     StoreError::Other(err)
                 }
             }
+            // Row decoding (see `rows`) checks what it reads back: a failure there is a
+            // stored value the code cannot read, whichever column type refused it.
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => {
+                StoreError::Corrupt(err.to_string())
+            }
             _ => StoreError::Other(err),
         }
     }

@@ -1,0 +1,364 @@
+//! Store code both dialects run alike, written once: [`Dialect`] is implemented by sqlx's
+//! `Sqlite` and `Postgres`, and its provided functions run on either. The store impls in
+//! `sqlite/` and `postgres/` call them wherever their code would otherwise be the same, and
+//! keep their own code only where the dialects differ.
+//!
+//! A dialect supplies the few statements that differ in text but not in use (associated
+//! constants), how it starts a writing transaction, and what its drivers need to bind and
+//! decode the shared types (the trait's bounds).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Transaction, Type};
+use tigo_common::{Message, Role, Room};
+use uuid::Uuid;
+
+use super::query::{MessagePage, count_per_room, room_page};
+use super::rows::{self, AccessRow, AuditRow, Instant, MessageRow, RoomRow, UserRow};
+use super::sql::{self, WHERE_ROOM_ID};
+use super::{
+    AuditRecord, MessageQuery, NewRoom, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult,
+    UserRecord, WaitingRow,
+};
+
+/// A database the stores run on. The bounds say what the shared code binds and decodes; both
+/// drivers meet them through sqlx's own types and those of `rows`.
+pub(crate) trait Dialect: Database
+where
+    for<'c> &'c mut Self::Connection: Executor<'c, Database = Self>,
+    for<'q> Self::Arguments<'q>: IntoArguments<'q, Self>,
+    Uuid: Type<Self> + for<'q> Encode<'q, Self>,
+    Option<Uuid>: for<'q> Encode<'q, Self>,
+    Instant: Type<Self> + for<'q> Encode<'q, Self>,
+    Option<Instant>: for<'q> Encode<'q, Self>,
+    i64: Type<Self> + for<'q> Encode<'q, Self>,
+    bool: Type<Self> + for<'q> Encode<'q, Self>,
+    for<'q> &'q str: Type<Self> + Encode<'q, Self>,
+    for<'q> Option<&'q str>: Encode<'q, Self>,
+    for<'r> UserRow: FromRow<'r, Self::Row>,
+    for<'r> AccessRow: FromRow<'r, Self::Row>,
+    for<'r> RoomRow: FromRow<'r, Self::Row>,
+    for<'r> MessageRow: FromRow<'r, Self::Row>,
+    for<'r> AuditRow: FromRow<'r, Self::Row>,
+    for<'r> Stats: FromRow<'r, Self::Row>,
+    for<'r> WaitingRow: FromRow<'r, Self::Row>,
+    for<'r> (Instant, Uuid): FromRow<'r, Self::Row>,
+    for<'r> (Uuid,): FromRow<'r, Self::Row>,
+    for<'r> (i64,): FromRow<'r, Self::Row>,
+    for<'r> (String,): FromRow<'r, Self::Row>,
+{
+    /// Every user, or those holding role `$1` (null: every user), ordered by email.
+    const LIST_USERS: &'static str;
+    /// The dialect's `sql::room_select!`.
+    const ROOM_SELECT: &'static str;
+    /// Room of type `$2` between `$3` and `$4` in either order, spelled like the pair index so
+    /// that it finds it (`$1`: the viewer).
+    const ROOM_OF_PAIR: &'static str;
+    /// Matches a text against a `like_pattern` case-insensitively (`{p}`: its placeholder).
+    const LIKE: &'static str;
+    /// The dialect's `sql::waiting_rooms!`.
+    const WAITING_ROOMS: &'static str;
+    /// Recomputes room `$1`'s last message from its history (after a delete, edit or purge).
+    const REFRESH_LAST: &'static str;
+
+    /// Starts a transaction that writes.
+    fn begin_write(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = StoreResult<Transaction<'static, Self>>> + Send;
+
+    /// How many rows a statement changed.
+    fn rows_affected(done: &Self::QueryResult) -> u64;
+
+    // ---- users ------------------------------------------------------------------------------
+
+    async fn user_by_email(pool: &Pool<Self>, email: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(sql::USER_BY_EMAIL)
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
+        rows::optional(row)
+    }
+
+    async fn user_by_id(pool: &Pool<Self>, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = sqlx::query_as(sql::USER_BY_ID)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        rows::optional(row)
+    }
+
+    async fn list_users(pool: &Pool<Self>, role: Option<Role>) -> StoreResult<Vec<UserRecord>> {
+        let found: Vec<UserRow> = sqlx::query_as(Self::LIST_USERS)
+            .bind(role.map(Role::as_str))
+            .fetch_all(pool)
+            .await?;
+        rows::all(found)
+    }
+
+    // ---- rooms ------------------------------------------------------------------------------
+
+    async fn create_room(
+        pool: &Pool<Self>,
+        room: &NewRoom,
+        viewer: Uuid,
+    ) -> StoreResult<(Room, bool)> {
+        let done = sqlx::query(sql::INSERT_ROOM)
+            .bind(room.id)
+            .bind(room.room_type.as_str())
+            .bind(room.participant1_id)
+            .bind(room.participant2_id)
+            .bind(room.hotel_id)
+            .bind(Instant(room.created_at))
+            .execute(pool)
+            .await?;
+        let row: RoomRow = sqlx::query_as(Self::ROOM_OF_PAIR)
+            .bind(viewer)
+            .bind(room.room_type.as_str())
+            .bind(room.participant1_id)
+            .bind(room.participant2_id)
+            .fetch_one(pool)
+            .await?;
+        Ok((
+            rows::IntoRecord::into_record(row)?,
+            Self::rows_affected(&done) == 1,
+        ))
+    }
+
+    async fn room(pool: &Pool<Self>, id: Uuid, viewer: Uuid) -> StoreResult<Option<Room>> {
+        let row: Option<RoomRow> = sqlx::query_as(&format!("{}{WHERE_ROOM_ID}", Self::ROOM_SELECT))
+            .bind(viewer)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        rows::optional(row)
+    }
+
+    async fn room_access(pool: &Pool<Self>, id: Uuid) -> StoreResult<Option<RoomAccess>> {
+        let row: Option<AccessRow> = sqlx::query_as(sql::ROOM_ACCESS)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        rows::optional(row)
+    }
+
+    async fn list_rooms(pool: &Pool<Self>, q: &RoomQuery) -> StoreResult<(Vec<Room>, i64)> {
+        let page = room_page(q, Self::ROOM_SELECT, Self::LIKE);
+        let total: i64 = sqlx::query_scalar_with(&page.count_sql, page.count_args.bind::<Self>()?)
+            .fetch_one(pool)
+            .await?;
+        let found: Vec<RoomRow> = sqlx::query_as_with(&page.page_sql, page.page_args.bind()?)
+            .fetch_all(pool)
+            .await?;
+        Ok((rows::all(found)?, total))
+    }
+
+    async fn rooms_of_user(pool: &Pool<Self>, user: Uuid) -> StoreResult<Vec<RoomAccess>> {
+        let found: Vec<AccessRow> = sqlx::query_as(sql::ROOMS_OF_USER)
+            .bind(user)
+            .fetch_all(pool)
+            .await?;
+        rows::all(found)
+    }
+
+    async fn waiting_rooms(pool: &Pool<Self>, limit: i64) -> StoreResult<Vec<WaitingRow>> {
+        Ok(sqlx::query_as(Self::WAITING_ROOMS)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+    }
+
+    // ---- messages ---------------------------------------------------------------------------
+
+    async fn message(pool: &Pool<Self>, id: Uuid) -> StoreResult<Option<Message>> {
+        let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+        rows::optional(row)
+    }
+
+    async fn list_messages(
+        pool: &Pool<Self>,
+        q: &MessageQuery,
+    ) -> StoreResult<(Vec<Message>, i64)> {
+        let page = MessagePage::new(q);
+        let found: Vec<MessageRow> = sqlx::query_as_with(&page.sql, page.args.bind::<Self>()?)
+            .fetch_all(pool)
+            .await?;
+        let messages = page.oldest_first(rows::all(found)?);
+        let total: i64 = sqlx::query_scalar(sql::MESSAGE_COUNT)
+            .bind(q.room_id)
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0);
+        Ok((messages, total))
+    }
+
+    async fn edit_message(
+        pool: &Pool<Self>,
+        id: Uuid,
+        content: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Message>> {
+        let mut tx = Self::begin_write(pool).await?;
+        let room: Option<Uuid> = sqlx::query_scalar(sql::EDIT_MESSAGE)
+            .bind(id)
+            .bind(content)
+            .bind(Instant(at))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(room) = room else {
+            return Ok(None);
+        };
+        sqlx::query(Self::REFRESH_LAST)
+            .bind(room)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Self::message(pool, id).await
+    }
+
+    // ---- receipts ---------------------------------------------------------------------------
+
+    async fn mark_read(
+        pool: &Pool<Self>,
+        room_id: Uuid,
+        user: Uuid,
+        move_status: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ReadOutcome> {
+        let mut tx = Self::begin_write(pool).await?;
+        let newest: Option<(Instant, Uuid)> = sqlx::query_as(sql::NEWEST_IN_ROOM)
+            .bind(room_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let mut changed = 0;
+        if let (true, Some((upto_at, upto_id))) = (move_status, newest) {
+            // A participant's messages from others up to their read mark are read already (the
+            // mark only moves here, and later messages sort after it), so only what came after
+            // the previous mark is touched: the cost follows the unread messages, not the room.
+            let since: Option<(Instant, Uuid)> = sqlx::query_as(sql::READ_MARK)
+                .bind(room_id)
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let update = if since.is_some() {
+                sql::READ_SINCE_MARK
+            } else {
+                sql::READ_ALL
+            };
+            let mut update = sqlx::query(update)
+                .bind(room_id)
+                .bind(user)
+                .bind(upto_at)
+                .bind(upto_id)
+                .bind(Instant(at));
+            if let Some((since_at, since_id)) = since {
+                update = update.bind(since_at).bind(since_id);
+            }
+            changed = Self::rows_affected(&update.execute(&mut *tx).await?);
+        }
+        sqlx::query(sql::UPSERT_READ_MARK)
+            .bind(room_id)
+            .bind(user)
+            .bind(Instant(at))
+            .bind(newest.map(|n| n.0))
+            .bind(newest.map(|n| n.1))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ReadOutcome {
+            read_at: at,
+            changed,
+        })
+    }
+
+    // ---- audit ------------------------------------------------------------------------------
+
+    async fn audit_log(
+        pool: &Pool<Self>,
+        since: Option<DateTime<Utc>>,
+        user: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let found: Vec<AuditRow> = sqlx::query_as(sql::AUDIT_LOG)
+            .bind(since.map(Instant))
+            .bind(user)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+        rows::all(found)
+    }
+
+    // ---- ops --------------------------------------------------------------------------------
+
+    async fn ping(pool: &Pool<Self>) -> StoreResult<()> {
+        sqlx::query(sql::PING).execute(pool).await?;
+        Ok(())
+    }
+
+    async fn setting_get_or_insert(
+        pool: &Pool<Self>,
+        key: &str,
+        value: &str,
+    ) -> StoreResult<String> {
+        sqlx::query(sql::SETTING_INSERT)
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await?;
+        Ok(sqlx::query_scalar(sql::SETTING_GET)
+            .bind(key)
+            .fetch_one(pool)
+            .await?)
+    }
+
+    async fn purge_batch(
+        pool: &Pool<Self>,
+        before: DateTime<Utc>,
+        room: Option<Uuid>,
+        batch: i64,
+    ) -> StoreResult<u64> {
+        let mut tx = Self::begin_write(pool).await?;
+        let deleted: Vec<Uuid> = sqlx::query_scalar(sql::PURGE_BATCH)
+            .bind(Instant(before))
+            .bind(room)
+            .bind(batch)
+            .fetch_all(&mut *tx)
+            .await?;
+        for (room, n) in count_per_room(&deleted) {
+            sqlx::query(sql::DECREMENT_COUNT)
+                .bind(room)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(Self::REFRESH_LAST)
+                .bind(room)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(deleted.len() as u64)
+    }
+
+    async fn count_older(
+        pool: &Pool<Self>,
+        before: DateTime<Utc>,
+        room: Option<Uuid>,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::COUNT_OLDER)
+            .bind(Instant(before))
+            .bind(room)
+            .fetch_one(pool)
+            .await?)
+    }
+
+    async fn stats(pool: &Pool<Self>, now: DateTime<Utc>) -> StoreResult<Stats> {
+        Ok(sqlx::query_as(sql::STATS)
+            .bind(Instant(now - chrono::Duration::hours(1)))
+            .bind(Instant(now - chrono::Duration::days(1)))
+            .fetch_one(pool)
+            .await?)
+    }
+}

@@ -1,0 +1,216 @@
+//! [`MessageStore`] on PostgreSQL: the group commit is one statement (`UNNEST` of the batch's
+//! columns, rooms locked and stamped in the same round trip); the rest is shared (see
+//! `dialect`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Postgres;
+use tigo_common::Message;
+use uuid::Uuid;
+
+use super::{PgStore, REFRESH_LAST};
+use crate::db::batch::{BatchPlan, Stored};
+use crate::db::dialect::Dialect;
+use crate::db::rows::{IntoRecord, MessageRow};
+use crate::db::sql::{self, MESSAGE_SELECT};
+use crate::db::{Committed, Delivered, MessageQuery, MessageStore, NewMessage, StoreResult};
+
+impl PgStore {
+    /// Earlier messages holding these `(sender, client_msg_id)` keys, with their keys.
+    async fn messages_by_client_ids(
+        &self,
+        keys: &[(Uuid, String)],
+    ) -> StoreResult<Vec<(String, Message)>> {
+        let senders: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let ids: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
+        let found: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} JOIN UNNEST($1::uuid[], $2::text[]) AS k(sender_id, client_msg_id)
+             ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id"
+        ))
+        .bind(&senders)
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        found
+            .into_iter()
+            .filter_map(|row| {
+                let key = row.client_msg_id.clone()?;
+                Some(row.into_record().map(|message| (key, message)))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn commit(
+        &self,
+        batch: &[NewMessage],
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed> {
+        let plan = BatchPlan::new(batch);
+        let unique = plan.unique(batch);
+        let n = unique.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut rooms = Vec::with_capacity(n);
+        let mut senders = Vec::with_capacity(n);
+        let mut contents = Vec::with_capacity(n);
+        let mut previews = Vec::with_capacity(n);
+        let mut types = Vec::with_capacity(n);
+        let mut urls = Vec::with_capacity(n);
+        let mut names = Vec::with_capacity(n);
+        let mut sizes = Vec::with_capacity(n);
+        let mut metas = Vec::with_capacity(n);
+        let mut client_ids = Vec::with_capacity(n);
+        for m in &unique {
+            ids.push(m.id);
+            rooms.push(m.room_id);
+            senders.push(m.sender.id);
+            contents.push(m.content.as_str());
+            previews.push(m.preview());
+            types.push(m.message_type.as_str());
+            urls.push(m.file_url.as_deref());
+            names.push(m.file_name.as_deref());
+            sizes.push(m.file_size);
+            metas.push(m.metadata.clone());
+            client_ids.push(m.client_msg_id.as_deref());
+        }
+        // One statement, one round trip, one commit. The rooms' rows are locked first and each
+        // message is stamped after its room's newest one, with the database's clock: writers
+        // on any instance take turns per room, so in every room commit order is (created_at,
+        // id) order and a reader paging with `after` can never step over a late commit.
+        // Receipts ride in the same statement (one commit, not two).
+        let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid)> = sqlx::query_as(
+            "WITH input AS (
+                SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[])
+                    WITH ORDINALITY
+                AS t(id, chat_room_id, sender_id, content, preview, type, file_url, file_name,
+                     file_size, metadata, client_msg_id, ord)
+            ), locked AS (
+                SELECT r.id, GREATEST(clock_timestamp(),
+                    COALESCE(r.last_message_at + interval '1 microsecond', '-infinity')) AS base
+                FROM chat_rooms r WHERE r.id IN (SELECT chat_room_id FROM input)
+                ORDER BY r.id FOR UPDATE
+            ), stamped AS (
+                SELECT input.*, locked.base + (row_number() OVER (
+                    PARTITION BY input.chat_room_id ORDER BY input.ord) - 1) * interval '1 microsecond'
+                    AS created_at
+                FROM input JOIN locked ON locked.id = input.chat_room_id
+            ), ins AS (
+                INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
+                    file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at)
+                SELECT id, chat_room_id, sender_id, content, type, 'sent', file_url, file_name,
+                    file_size, metadata, client_msg_id, created_at, created_at
+                FROM stamped ORDER BY ord
+                ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
+                RETURNING id, chat_room_id, created_at, sender_id
+            ), last AS (
+                SELECT DISTINCT ON (ins.chat_room_id) ins.chat_room_id, input.preview,
+                    ins.created_at, ins.sender_id,
+                    count(*) OVER (PARTITION BY ins.chat_room_id) AS n
+                FROM ins JOIN input ON input.id = ins.id
+                ORDER BY ins.chat_room_id, ins.created_at DESC, ins.id DESC
+            ), upd AS (
+                UPDATE chat_rooms r SET
+                    message_count = r.message_count + last.n,
+                    last_message_content = last.preview,
+                    last_message_sender_id = last.sender_id,
+                    last_message_at = last.created_at,
+                    updated_at = GREATEST(r.updated_at, last.created_at)
+                FROM last WHERE r.id = last.chat_room_id
+                RETURNING r.id
+            ), dlv AS (
+                UPDATE chat_messages SET status = 'delivered', updated_at = $12
+                WHERE id = ANY($13) AND status = 'sent'
+                RETURNING id, chat_room_id
+            )
+            SELECT true, id, created_at, chat_room_id FROM ins
+            UNION ALL
+            SELECT false, id, $12, chat_room_id FROM dlv",
+        )
+        .bind(&ids)
+        .bind(&rooms)
+        .bind(&senders)
+        .bind(&contents)
+        .bind(&previews)
+        .bind(&types)
+        .bind(&urls)
+        .bind(&names)
+        .bind(&sizes)
+        .bind(&metas)
+        .bind(&client_ids)
+        .bind(at)
+        .bind(delivered)
+        .fetch_all(&self.commits)
+        .await?;
+        let mut stored = Stored::new();
+        let mut moved = Vec::new();
+        for (inserted, id, created_at, room_id) in rows {
+            if inserted {
+                stored.insert(id, created_at);
+            } else {
+                moved.push(Delivered {
+                    message_id: id,
+                    room_id,
+                });
+            }
+        }
+        let missing = plan.missing_keys(&unique, &stored);
+        let existing = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.messages_by_client_ids(&missing).await?
+        };
+        Ok(Committed {
+            inserted: plan.outcomes(batch, &stored, &existing)?,
+            delivered: moved,
+        })
+    }
+
+    async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {
+        Postgres::message(&self.pool, id).await
+    }
+
+    async fn list_messages(&self, q: &MessageQuery) -> StoreResult<(Vec<Message>, i64)> {
+        Postgres::list_messages(&self.pool, q).await
+    }
+
+    async fn edit_message(
+        &self,
+        id: Uuid,
+        content: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Message>> {
+        Postgres::edit_message(&self.pool, id, content, at).await
+    }
+
+    async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>> {
+        // Read first, outside the transaction; a delete that lost a race finds nothing to
+        // delete and answers as if the message had never been there.
+        let Some(message) = Postgres::message(&self.pool, id).await? else {
+            return Ok(None);
+        };
+        let mut tx = Postgres::begin_write(&self.pool).await?;
+        let deleted = sqlx::query(sql::DELETE_MESSAGE)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Ok(None);
+        }
+        sqlx::query(sql::DECREMENT_COUNT)
+            .bind(message.chat_room_id)
+            .bind(1_i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(REFRESH_LAST)
+            .bind(message.chat_room_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(message))
+    }
+}

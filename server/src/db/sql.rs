@@ -1,0 +1,203 @@
+//! SQL text both dialects run as written: `$N` placeholders (PostgreSQL's, and one of the forms
+//! sqlx's SQLite driver binds by number), no casts, functions both know. Statements that differ
+//! only in a literal are templates (macros to `concat!` the dialect's spelling in at compile
+//! time); statements that truly differ stay in `sqlite/` and `postgres/`.
+//!
+//! Placeholders are bound by number in both dialects, so a statement may use one several times.
+
+// ---- users ----------------------------------------------------------------------------------
+
+/// The columns of `users` that [`super::rows::UserRow`] decodes.
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, first_name, last_name, roles, is_active, created_at"
+    };
+}
+
+pub(crate) use user_columns;
+
+pub(crate) const USER_COLUMNS: &str = user_columns!();
+
+pub(crate) const USER_BY_EMAIL: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+
+pub(crate) const USER_BY_ID: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+
+// ---- rooms ----------------------------------------------------------------------------------
+
+/// Rooms with their participants and `$1`'s unread count, for [`super::rows::RoomRow`]. A
+/// dialect supplies the values below every stored instant and id, for a reader who has read
+/// nothing yet.
+macro_rules! room_select {
+    ($min_at:literal, $nil_id:literal) => {
+        concat!(
+            "SELECT r.id, r.type, r.participant1_id, r.participant2_id, r.hotel_id,
+        r.last_message_content, r.last_message_at, r.is_active, r.created_at, r.updated_at,
+        u1.first_name AS p1_first_name, u1.last_name AS p1_last_name, u1.email AS p1_email,
+        u2.first_name AS p2_first_name, u2.last_name AS p2_last_name, u2.email AS p2_email,
+        CASE WHEN $1 IN (r.participant1_id, r.participant2_id) THEN (
+            SELECT count(*) FROM chat_messages m
+            WHERE m.chat_room_id = r.id AND m.sender_id <> $1
+              AND (m.created_at, m.id) > (COALESCE(rr.read_upto_at, ",
+            $min_at,
+            "),
+                                          COALESCE(rr.read_upto_id, ",
+            $nil_id,
+            "))
+        ) ELSE 0 END AS unread_count
+    FROM chat_rooms r
+    JOIN users u1 ON u1.id = r.participant1_id
+    JOIN users u2 ON u2.id = r.participant2_id
+    LEFT JOIN chat_room_reads rr ON rr.chat_room_id = r.id AND rr.user_id = $1"
+        )
+    };
+}
+pub(crate) use room_select;
+
+/// The tail of a room select for one room: `$2` is its id.
+pub(crate) const WHERE_ROOM_ID: &str = " WHERE r.id = $2";
+
+pub(crate) const INSERT_ROOM: &str = "INSERT INTO chat_rooms
+        (id, type, participant1_id, participant2_id, hotel_id, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING";
+
+/// The columns of `chat_rooms` that [`super::rows::AccessRow`] decodes.
+macro_rules! access_columns {
+    () => {
+        "SELECT id, type, participant1_id, participant2_id FROM chat_rooms"
+    };
+}
+
+pub(crate) const ROOM_ACCESS: &str = concat!(access_columns!(), " WHERE id = $1");
+
+/// Each half is served by its participant column's index.
+pub(crate) const ROOMS_OF_USER: &str = concat!(
+    access_columns!(),
+    " WHERE participant1_id = $1 UNION ALL ",
+    access_columns!(),
+    " WHERE participant2_id = $1"
+);
+
+/// Support rooms whose newest message is from `ls`, a sender that fails the dialect's Admin
+/// role test, longest waiting first (`$1`: how many).
+macro_rules! waiting_rooms {
+    ($not_admin:literal) => {
+        concat!(
+            "SELECT r.id, ls.id, ls.first_name, ls.last_name, ls.email
+             FROM chat_rooms r JOIN users ls ON ls.id = r.last_message_sender_id
+             WHERE r.type IN ('customer_admin', 'hotel_owner_admin') AND ",
+            $not_admin,
+            " ORDER BY r.last_message_at, r.id LIMIT $1"
+        )
+    };
+}
+pub(crate) use waiting_rooms;
+
+/// Lowers a room's message count by `$2` (never below zero).
+pub(crate) const DECREMENT_COUNT: &str = "UPDATE chat_rooms SET
+        message_count = CASE WHEN message_count > $2 THEN message_count - $2 ELSE 0 END
+    WHERE id = $1";
+
+// ---- messages -------------------------------------------------------------------------------
+
+/// Messages with their sender, for [`super::rows::MessageRow`].
+macro_rules! message_select {
+    () => {
+        "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
+        m.file_url, m.file_name, m.file_size, m.metadata, m.is_edited, m.edited_at,
+        m.created_at, m.updated_at, m.client_msg_id, u.first_name, u.last_name, u.email
+    FROM chat_messages m JOIN users u ON u.id = m.sender_id"
+    };
+}
+
+pub(crate) const MESSAGE_SELECT: &str = message_select!();
+
+pub(crate) const MESSAGE_BY_ID: &str = concat!(message_select!(), " WHERE m.id = $1");
+
+pub(crate) const MESSAGE_COUNT: &str = "SELECT message_count FROM chat_rooms WHERE id = $1";
+
+/// Returns the message's room (none: no such message).
+pub(crate) const EDIT_MESSAGE: &str = "UPDATE chat_messages
+    SET content = $2, is_edited = true, edited_at = $3, updated_at = $3
+    WHERE id = $1 RETURNING chat_room_id";
+
+pub(crate) const DELETE_MESSAGE: &str = "DELETE FROM chat_messages WHERE id = $1";
+
+// ---- receipts -------------------------------------------------------------------------------
+
+/// The newest message of room `$1`: how far a read goes.
+pub(crate) const NEWEST_IN_ROOM: &str = "SELECT created_at, id FROM chat_messages
+    WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
+
+/// User `$2`'s read mark in room `$1`.
+pub(crate) const READ_MARK: &str = "SELECT read_upto_at, read_upto_id FROM chat_room_reads
+    WHERE chat_room_id = $1 AND user_id = $2 AND read_upto_at IS NOT NULL";
+
+/// Marks read what others sent in room `$1` up to `($3, $4)` after the reader's previous mark
+/// `($6, $7)`, at `$5`. Two statements rather than one with an optional bound, so each keeps a
+/// plan that walks the room's (created_at, id) index from the right place.
+pub(crate) const READ_SINCE_MARK: &str = "UPDATE chat_messages SET status = 'read', updated_at = $5
+    WHERE chat_room_id = $1 AND status <> 'read' AND sender_id <> $2
+      AND (created_at, id) <= ($3, $4) AND (created_at, id) > ($6, $7)";
+
+/// [`READ_SINCE_MARK`] for a reader without a mark.
+pub(crate) const READ_ALL: &str = "UPDATE chat_messages SET status = 'read', updated_at = $5
+    WHERE chat_room_id = $1 AND status <> 'read' AND sender_id <> $2
+      AND (created_at, id) <= ($3, $4)";
+
+/// Stores the reader's visit (`$3`) and moves the read mark forward (never back) to `($4, $5)`.
+pub(crate) const UPSERT_READ_MARK: &str = "INSERT INTO chat_room_reads
+        (chat_room_id, user_id, last_read_at, read_upto_at, read_upto_id)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (chat_room_id, user_id) DO UPDATE SET
+        last_read_at = EXCLUDED.last_read_at,
+        read_upto_at = CASE WHEN chat_room_reads.read_upto_at IS NULL
+            OR (EXCLUDED.read_upto_at, EXCLUDED.read_upto_id) > (chat_room_reads.read_upto_at, chat_room_reads.read_upto_id)
+            THEN EXCLUDED.read_upto_at ELSE chat_room_reads.read_upto_at END,
+        read_upto_id = CASE WHEN chat_room_reads.read_upto_at IS NULL
+            OR (EXCLUDED.read_upto_at, EXCLUDED.read_upto_id) > (chat_room_reads.read_upto_at, chat_room_reads.read_upto_id)
+            THEN EXCLUDED.read_upto_id ELSE chat_room_reads.read_upto_id END";
+
+// ---- audit ----------------------------------------------------------------------------------
+
+/// The newest `$3` lines since `$1` about user `$2` (either optional), returned oldest first.
+pub(crate) const AUDIT_LOG: &str = "SELECT * FROM (
+        SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.room_id,
+               a.message_id, a.target_user_id, a.detail
+        FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+        WHERE ($1 IS NULL OR a.at >= $1)
+          AND ($2 IS NULL OR a.actor_id = $2 OR a.target_user_id = $2)
+        ORDER BY a.id DESC LIMIT $3
+    ) recent ORDER BY id";
+
+// ---- ops ------------------------------------------------------------------------------------
+
+pub(crate) const APPLIED_VERSIONS: &str =
+    "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+
+pub(crate) const PING: &str = "SELECT 1";
+
+pub(crate) const SETTING_INSERT: &str =
+    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+
+pub(crate) const SETTING_GET: &str = "SELECT value FROM settings WHERE key = $1";
+
+/// Deletes up to `$3` messages created before `$1` (in room `$2` unless null), oldest ids
+/// first; returns each one's room.
+pub(crate) const PURGE_BATCH: &str = "DELETE FROM chat_messages WHERE id IN (
+        SELECT id FROM chat_messages
+        WHERE created_at < $1 AND ($2 IS NULL OR chat_room_id = $2)
+        ORDER BY id LIMIT $3)
+    RETURNING chat_room_id";
+
+pub(crate) const COUNT_OLDER: &str = "SELECT count(*) FROM chat_messages
+    WHERE created_at < $1 AND ($2 IS NULL OR chat_room_id = $2)";
+
+/// `$1`, `$2`: an hour and a day ago. PostgreSQL's sum of a bigint is a numeric, hence the
+/// cast.
+pub(crate) const STATS: &str = "SELECT (SELECT count(*) FROM users) AS users,
+        (SELECT count(*) FROM chat_rooms) AS rooms,
+        (SELECT CAST(COALESCE(sum(message_count), 0) AS BIGINT) FROM chat_rooms) AS messages,
+        (SELECT count(*) FROM chat_messages WHERE created_at >= $1) AS messages_last_hour,
+        (SELECT count(*) FROM chat_messages WHERE created_at >= $2) AS messages_last_day";

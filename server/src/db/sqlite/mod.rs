@@ -1,0 +1,94 @@
+//! SQLite backend (the embedded default): one file in WAL mode, `synchronous=FULL` so that an
+//! acknowledged message survives a crash or power loss; batches commit in one transaction.
+//!
+//! Dialect: UUIDs are 16-byte BLOBs, instants INTEGER microseconds since the Unix epoch, JSON
+//! TEXT, booleans INTEGER. Lists of ids go into a statement as one JSON array of hex strings
+//! (`unhex(value) FROM json_each(…)`), SQLite having no array type.
+
+mod audit;
+mod messages;
+mod ops;
+mod receipts;
+mod rooms;
+mod users;
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
+    SqliteSynchronous,
+};
+use sqlx::{Pool, Sqlite, Transaction};
+use uuid::Uuid;
+
+use super::dialect::Dialect;
+use super::{PoolOptions, StoreError, StoreResult};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(path: &str, opts: &PoolOptions) -> StoreResult<SqliteStore> {
+        let connect = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+            .map_err(StoreError::Other)?
+            .create_if_missing(opts.create_if_missing)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(opts.acquire_timeout);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(2))
+            .acquire_timeout(opts.acquire_timeout)
+            .test_before_acquire(false)
+            .connect_with(connect)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl Dialect for Sqlite {
+    const LIST_USERS: &'static str = users::LIST_USERS;
+    const ROOM_SELECT: &'static str = rooms::ROOM_SELECT;
+    const ROOM_OF_PAIR: &'static str = rooms::ROOM_OF_PAIR;
+    // SQLite's LIKE ignores ASCII case already.
+    const LIKE: &'static str = "LIKE {p} ESCAPE '\\'";
+    const WAITING_ROOMS: &'static str = rooms::WAITING_ROOMS;
+    const REFRESH_LAST: &'static str = REFRESH_LAST;
+
+    /// Takes the write lock when it starts, so statements that read before they write see no
+    /// other writer in between.
+    async fn begin_write(pool: &Pool<Sqlite>) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
+
+/// Instants are stored as microseconds since the Unix epoch.
+fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// Ids as one JSON array of hex strings, for `SELECT unhex(value) FROM json_each(…)`.
+fn hex_ids(ids: &[Uuid]) -> String {
+    let ids: Vec<String> = ids.iter().map(|id| id.simple().to_string()).collect();
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// Recomputes room `$1`'s last message from its history (after a delete, edit or purge).
+const REFRESH_LAST: &str = "UPDATE chat_rooms SET
+        last_message_content = (SELECT CASE WHEN content = '' AND file_name IS NOT NULL THEN file_name ELSE content END
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
+        last_message_at = (SELECT created_at
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
+        last_message_sender_id = (SELECT sender_id
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)
+    WHERE id = $1";

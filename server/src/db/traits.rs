@@ -1,0 +1,213 @@
+//! The store traits, one per resource: what the service needs from a database, grouped the way
+//! `db/sqlite/` and `db/postgres/` are split (one file per trait, methods in this order).
+//!
+//! Both backends must behave identically; `tests/api` runs one contract suite against each.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tigo_common::{Message, Role, Room, UserSummary};
+use uuid::Uuid;
+
+use super::{
+    AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery, NewMessage, NewRoom,
+    NewUser, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult, UserRecord, WaitingRow,
+};
+
+/// Accounts: creation, look-ups, roles and activation.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Stores a new user; [`StoreError::Conflict`](super::StoreError::Conflict) when the email
+    /// is taken.
+    async fn create_user(&self, user: &NewUser) -> StoreResult<UserRecord>;
+
+    /// Looks a user up by (lower-cased) email.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+
+    /// Every user, or those holding `role`, ordered by email.
+    async fn list_users(&self, role: Option<Role>) -> StoreResult<Vec<UserRecord>>;
+
+    /// Replaces a user's roles; false when there is no such user.
+    async fn set_roles(&self, id: Uuid, roles: &[Role]) -> StoreResult<bool>;
+
+    /// Activates or deactivates a user; false when there is no such user.
+    async fn set_active(&self, id: Uuid, active: bool) -> StoreResult<bool>;
+
+    /// Users created or changed within the last `window` (by the database's clock), newest
+    /// change first, at most 10,000: how every instance hears of changes made anywhere.
+    async fn users_changed_within(
+        &self,
+        window: std::time::Duration,
+    ) -> StoreResult<Vec<UserRecord>>;
+}
+
+/// Rooms: creation, look-ups and listings with the viewer's unread counts, the support queue.
+#[async_trait]
+pub trait RoomStore: Send + Sync {
+    /// Creates the room of an unordered pair and type, or returns the one that exists
+    /// (`false`). Concurrent calls for one pair yield one room.
+    async fn create_room(&self, room: &NewRoom, viewer: Uuid) -> StoreResult<(Room, bool)>;
+
+    /// One room with `viewer`'s unread count.
+    async fn room(&self, id: Uuid, viewer: Uuid) -> StoreResult<Option<Room>>;
+
+    /// The participants and type of a room, for access checks.
+    async fn room_access(&self, id: Uuid) -> StoreResult<Option<RoomAccess>>;
+
+    /// A page of rooms, newest activity first, and the total matching.
+    async fn list_rooms(&self, query: &RoomQuery) -> StoreResult<(Vec<Room>, i64)>;
+
+    /// Every room a user participates in.
+    async fn rooms_of_user(&self, user: Uuid) -> StoreResult<Vec<RoomAccess>>;
+
+    /// Rooms whose newest message is from a user without the Admin role (an unanswered
+    /// customer or hotel owner), longest waiting first, with that sender.
+    async fn support_queue(
+        &self,
+        viewer: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<(Room, UserSummary)>> {
+        let waiting = self.waiting_rooms(limit).await?;
+        let ids: Vec<Uuid> = waiting.iter().map(|w| w.0).collect();
+        let mut rooms: HashMap<Uuid, Room> = self
+            .rooms_by_ids(&ids, viewer)
+            .await?
+            .into_iter()
+            .map(|room| (room.id, room))
+            .collect();
+        Ok(waiting
+            .into_iter()
+            .filter_map(|(room, id, first_name, last_name, email)| {
+                let sender = UserSummary {
+                    id,
+                    first_name,
+                    last_name,
+                    email,
+                };
+                rooms.remove(&room).map(|room| (room, sender))
+            })
+            .collect())
+    }
+
+    /// Several rooms with `viewer`'s unread counts, in one query (in no particular order).
+    async fn rooms_by_ids(&self, ids: &[Uuid], viewer: Uuid) -> StoreResult<Vec<Room>>;
+
+    /// The rows behind [`RoomStore::support_queue`], longest waiting first (each dialect
+    /// spells the Admin role test its own way).
+    async fn waiting_rooms(&self, limit: i64) -> StoreResult<Vec<WaitingRow>>;
+
+    /// Unread counts of `user` in the given rooms (rooms without unread messages omitted).
+    async fn unread_counts(&self, user: Uuid, rooms: &[Uuid]) -> StoreResult<HashMap<Uuid, i64>>;
+}
+
+/// Messages: the writers' group commit, look-ups, history pages, edits and deletes.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
+    /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages
+    /// that are still `sent` to `delivered`, all in one transaction.
+    async fn commit(
+        &self,
+        batch: &[NewMessage],
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed>;
+
+    /// Stores messages in one transaction: [`MessageStore::commit`] without receipts.
+    async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
+        Ok(self.commit(batch, &[], Utc::now()).await?.inserted)
+    }
+
+    async fn message(&self, id: Uuid) -> StoreResult<Option<Message>>;
+
+    /// A page of a room's history, oldest first, and the room's message count.
+    async fn list_messages(&self, query: &MessageQuery) -> StoreResult<(Vec<Message>, i64)>;
+
+    /// Replaces a message's content, marks it edited; `None` when it does not exist.
+    async fn edit_message(
+        &self,
+        id: Uuid,
+        content: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Message>>;
+
+    /// Deletes a message and keeps its room's last message and count right.
+    async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>>;
+}
+
+/// Read and delivery receipts. Delivery receipts ride the group commit, hence the supertrait.
+#[async_trait]
+pub trait ReceiptStore: MessageStore {
+    /// Records that `user` read the room up to its newest message; when `move_status`, the
+    /// other side's `sent`/`delivered` messages up to there become `read`.
+    async fn mark_read(
+        &self,
+        room_id: Uuid,
+        user: Uuid,
+        move_status: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ReadOutcome>;
+
+    /// Moves `sent` messages among `ids` to `delivered`: [`MessageStore::commit`] without
+    /// messages.
+    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
+        Ok(self.commit(&[], ids, at).await?.delivered)
+    }
+}
+
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends to the audit log.
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+
+    /// Audit lines since `since` (newest last), those where `user` acted or was acted on.
+    async fn audit_log(
+        &self,
+        since: Option<DateTime<Utc>>,
+        user: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Operating the database: what it can do, schema, health, settings, counts and purges.
+#[async_trait]
+pub trait OpsStore: Send + Sync {
+    /// `sqlite` or `postgres`, for logs only: code that must act differently per backend asks
+    /// a capability such as [`OpsStore::max_writers`] instead.
+    fn backend(&self) -> &'static str;
+
+    /// How many writers may commit at once when the database itself sets the limit (SQLite
+    /// has one write lock, so one writer); `None`: as many as configured.
+    fn max_writers(&self) -> Option<usize>;
+
+    /// Applies pending migrations; returns the versions applied now (empty when up to date).
+    async fn migrate(&self) -> StoreResult<Vec<i64>>;
+
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// The migrations applied so far (empty: no tigo-chat schema here yet).
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>>;
+
+    /// Returns the stored value of `key`, storing `value` first when there is none. Race-free:
+    /// every caller gets the same value.
+    async fn setting_get_or_insert(&self, key: &str, value: &str) -> StoreResult<String>;
+
+    /// Deletes up to `batch` messages created before `before` (optionally in one room),
+    /// fixing their rooms; returns how many were deleted. Call until it returns 0.
+    async fn purge_batch(
+        &self,
+        before: DateTime<Utc>,
+        room: Option<Uuid>,
+        batch: i64,
+    ) -> StoreResult<u64>;
+
+    /// How many messages a purge with these arguments would delete.
+    async fn count_older(&self, before: DateTime<Utc>, room: Option<Uuid>) -> StoreResult<i64>;
+
+    async fn stats(&self, now: DateTime<Utc>) -> StoreResult<Stats>;
+}
