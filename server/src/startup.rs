@@ -85,12 +85,10 @@ impl Application {
         };
         let hub = Arc::new(Hub::new(config.limits.max_replay * 4));
         let (followups_tx, followups_rx) = mpsc::channel(65_536);
-        // Writers that may commit at once; SQLite has one write lock, so one writer.
-        let writers = if store.max_writers() == Some(1) {
-            1
-        } else {
-            config.limits.writers.max(1)
-        };
+        // Writers that may commit at once: as configured, within what the database allows
+        // (SQLite has one write lock, so one writer).
+        let configured = config.limits.writers.max(1);
+        let writers = store.max_writers().map_or(configured, |m| m.min(configured));
         let write_queue = WriteQueue::new(config.limits.max_batch, config.limits.writer_queue);
         let events = Events::new(
             instance,
