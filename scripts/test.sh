@@ -29,6 +29,10 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --release --workspace --all-targets -j2 -- -D warnings
 
+step "no import cycles in the server crate (file by file, and between its top-level modules)"
+python3 scripts/import-cycles.py server/src
+python3 scripts/import-cycles.py --top server/src
+
 step "build (release)"
 cargo build --release -j2
 
