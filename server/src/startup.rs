@@ -88,7 +88,9 @@ impl Application {
         // Writers that may commit at once: as configured, within what the database allows
         // (SQLite has one write lock, so one writer).
         let configured = config.limits.writers.max(1);
-        let writers = store.max_writers().map_or(configured, |m| m.min(configured));
+        let writers = store
+            .max_writers()
+            .map_or(configured, |m| m.min(configured));
         let write_queue = WriteQueue::new(config.limits.max_batch, config.limits.writer_queue);
         let events = Events::new(
             instance,
