@@ -1,9 +1,14 @@
 //! Wire types shared by the server and its clients: the JSON shapes of the REST API and the
-//! Socket.IO `/chat` events, exactly as `spec/API.md` names them. Serde, uuid and chrono only.
+//! Socket.IO `/chat` events, exactly as `spec/API.md` names them. Serde, uuid and chrono only;
+//! the `openapi` feature adds utoipa schema derives for the server's generated document.
 
+pub mod bodies;
 pub mod events;
 pub mod model;
+#[cfg(feature = "openapi")]
+mod schema;
 pub mod time;
 
+pub use bodies::*;
 pub use events::*;
 pub use model::*;

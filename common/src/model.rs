@@ -1,4 +1,5 @@
-//! REST resources: users, rooms, messages, their list envelopes, auth and error bodies.
+//! REST resources: users, rooms, messages, their list envelopes and request bodies, and the
+//! support queue. Auth, health and error bodies are in `bodies`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -6,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// A role exactly as the Tigo platform names it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Role {
     Customer,
@@ -36,6 +38,7 @@ impl std::fmt::Display for Role {
 }
 
 /// The three kinds of conversation and the pair of roles each one needs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoomType {
@@ -90,6 +93,7 @@ impl std::fmt::Display for RoomType {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
@@ -116,6 +120,7 @@ impl MessageType {
 }
 
 /// Receipt state of a message, as seen by its sender.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
@@ -145,9 +150,11 @@ impl MessageStatus {
 }
 
 /// A user as every payload shows one: never a password hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(format = Email))]
     pub email: String,
     pub first_name: String,
     pub last_name: String,
@@ -170,6 +177,7 @@ impl User {
 }
 
 /// The short form of a user embedded in rooms and messages.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {
     pub id: Uuid,
@@ -186,6 +194,7 @@ impl UserSummary {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Room {
     pub id: Uuid,
@@ -195,8 +204,11 @@ pub struct Room {
     pub participant2_id: Uuid,
     pub participant1: UserSummary,
     pub participant2: UserSummary,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub hotel_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_message_content: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(with = "crate::time::rfc3339_opt")]
     pub last_message_at: Option<DateTime<Utc>>,
     pub is_active: bool,
@@ -204,7 +216,8 @@ pub struct Room {
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
-    /// Messages from others that the caller has not read yet.
+    /// Messages from others the caller has not read (0 for non-participants).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub unread_count: i64,
 }
 
@@ -223,6 +236,7 @@ impl Room {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     pub id: Uuid,
@@ -233,11 +247,16 @@ pub struct Message {
     #[serde(rename = "type")]
     pub message_type: MessageType,
     pub status: MessageStatus,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub file_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub file_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub file_size: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<Object>))]
     pub metadata: Option<Value>,
     pub is_edited: bool,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(with = "crate::time::rfc3339_opt")]
     pub edited_at: Option<DateTime<Utc>>,
     #[serde(with = "crate::time::rfc3339")]
@@ -246,6 +265,7 @@ pub struct Message {
     pub updated_at: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomList {
     pub rooms: Vec<Room>,
@@ -254,15 +274,19 @@ pub struct RoomList {
     pub limit: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessageList {
+    /// Oldest first within the page.
     pub messages: Vec<Message>,
+    /// Messages in the room.
     pub total: i64,
     pub page: u32,
     pub limit: u32,
 }
 
 /// `POST /chat/rooms`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoom {
     #[serde(rename = "type")]
@@ -274,108 +298,60 @@ pub struct CreateRoom {
 }
 
 /// `POST /chat/messages` and the `send_message` event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SendMessage {
     pub chat_room_id: Uuid,
+    /// Not empty for text messages.
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub content: String,
+    #[cfg_attr(feature = "openapi", schema(default = "text"))]
     #[serde(rename = "type", default)]
     pub message_type: MessageType,
+    /// Absolute http(s) URL; required for file and image.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, format = "uri", max_length = 2048)
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
+    /// Required for file and image.
+    #[cfg_attr(feature = "openapi", schema(nullable = false, max_length = 255))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(nullable = false, minimum = 0))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size: Option<i64>,
+    /// At most 4096 bytes of JSON.
+    #[cfg_attr(feature = "openapi", schema(nullable = false, value_type = Option<Object>))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
+    /// Idempotency key per sender: a retry returns the first message.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(nullable = false, min_length = 1, max_length = 100)
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<String>,
 }
 
 /// `PATCH /chat/messages/:id`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditMessage {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
     pub content: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LoginResponse {
-    pub access_token: String,
-    pub token_type: String,
-    /// Seconds until the token expires.
-    pub expires_in: i64,
-    pub user: User,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegisterRequest {
-    pub email: String,
-    pub password: String,
-    pub first_name: String,
-    pub last_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegisterResponse {
-    pub user: User,
-}
-
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnlineUsers {
     #[serde(rename = "onlineUsers")]
     pub online_users: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthChecks {
-    /// `up` or `down`.
-    pub database: String,
-    /// `up`, `down`, or `in-process` when there is no Redis.
-    pub bus: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Health {
-    /// `healthy`, `degraded` (Redis down, requests served) or `unhealthy` (database down).
-    pub status: String,
-    #[serde(with = "crate::time::rfc3339")]
-    pub timestamp: DateTime<Utc>,
-    pub checks: HealthChecks,
-}
-
-/// The `message` of an error: one sentence, or one per validation problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ErrorMessage {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl std::fmt::Display for ErrorMessage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ErrorMessage::One(m) => f.write_str(m),
-            ErrorMessage::Many(ms) => f.write_str(&ms.join("; ")),
-        }
-    }
-}
-
-/// Every REST error, in the NestJS shape the front end parses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    #[serde(rename = "statusCode")]
-    pub status_code: u16,
-    pub message: ErrorMessage,
-    pub error: String,
-}
-
 /// A room whose last message is from a non-admin and has no answer yet.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Waiting {
     pub room: Room,
@@ -385,6 +361,7 @@ pub struct Waiting {
 }
 
 /// `GET /chat/admin/queue`: oldest wait first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SupportQueue {
     pub rooms: Vec<Waiting>,

@@ -1,33 +1,79 @@
-//! Extraction filters: state, the bearer user, a size-capped JSON body, query parameters,
-//! and the rejection handler.
-
-use std::convert::Infallible;
+//! Extraction filters shared by the routes: the state, the bearer caller, a size-capped JSON
+//! body, query parameters and the path UUID. They reject only when a request cannot reach a
+//! handler; [`super::rejection::recover`] answers those rejections.
 
 use bytes::{Buf, BytesMut};
 use futures_util::StreamExt;
 use serde_json::Value;
 use tigo_common::User;
+use uuid::Uuid;
 use warp::Filter;
-use warp::http::StatusCode;
-use warp::reject::{Reject, Rejection};
-use warp::reply::Response;
+use warp::filters::BoxedFilter;
+use warp::reject::Rejection;
 
+use super::rejection::reject;
 use crate::chat::validate::{Params, checked_query};
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub use crate::peer::PeerAddr;
 
-/// A rejection that carries an application error (auth, body).
-#[derive(Debug)]
-pub struct ApiReject(pub AppError);
+/// What every route is built from. The state comes as a filter so that the route table's
+/// tests can check each route's path and method with a stand-in that needs no database.
+#[derive(Clone)]
+pub struct Ctx {
+    state: BoxedFilter<(AppState,)>,
+    body_limit: usize,
+}
 
-impl Reject for ApiReject {}
+impl Ctx {
+    pub fn new(state: AppState) -> Ctx {
+        let body_limit = state.config.limits.max_body_bytes;
+        let state = warp::any().map(move || state.clone()).boxed();
+        Ctx { state, body_limit }
+    }
 
-pub fn with_state(
-    state: AppState,
-) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
-    warp::any().map(move || state.clone())
+    /// A context whose state comes from `state` (tests: a filter that rejects on purpose).
+    #[cfg(test)]
+    pub fn with_state_filter(state: BoxedFilter<(AppState,)>, body_limit: usize) -> Ctx {
+        Ctx { state, body_limit }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> BoxedFilter<(AppState,)> {
+        self.state.clone()
+    }
+
+    /// The authenticated, active caller; 401 otherwise.
+    pub fn authed(
+        &self,
+    ) -> impl Filter<Extract = (AppState, User), Error = Rejection> + Clone + use<> {
+        self.state()
+            .and(warp::header::optional::<String>("authorization"))
+            .and_then(|state: AppState, header: Option<String>| async move {
+                let Some(token) = bearer(header.as_deref()) else {
+                    return Err(reject(AppError::Unauthorized(
+                        "Missing bearer token".into(),
+                    )));
+                };
+                match crate::chat::authenticate(&state, token).await {
+                    Ok(user) => Ok((state, user)),
+                    Err(err) => Err(reject(err)),
+                }
+            })
+            .untuple_one()
+    }
+
+    /// The body as JSON, at most the configured size (413 beyond, also for chunked bodies).
+    /// An empty body reads as `{}`, so validation names the missing fields.
+    pub fn json_body(&self) -> impl Filter<Extract = (Value,), Error = Rejection> + Clone + use<> {
+        let limit = self.body_limit;
+        warp::header::optional::<u64>("content-length")
+            .and(warp::body::stream())
+            .and_then(move |declared: Option<u64>, body| async move {
+                read_json(declared, body, limit).await.map_err(reject)
+            })
+    }
 }
 
 /// The token of an `Authorization: Bearer …` header.
@@ -38,38 +84,6 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then_some(token.trim())
         .filter(|t| !t.is_empty())
-}
-
-/// The authenticated, active caller; 401 otherwise.
-pub fn authed(
-    state: AppState,
-) -> impl Filter<Extract = (AppState, User), Error = Rejection> + Clone {
-    with_state(state)
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(|state: AppState, header: Option<String>| async move {
-            let Some(token) = bearer(header.as_deref()) else {
-                return Err(warp::reject::custom(ApiReject(AppError::Unauthorized(
-                    "Missing bearer token".into(),
-                ))));
-            };
-            match crate::chat::authenticate(&state, token).await {
-                Ok(user) => Ok((state, user)),
-                Err(err) => Err(warp::reject::custom(ApiReject(err))),
-            }
-        })
-        .untuple_one()
-}
-
-/// The body as JSON, at most `limit` bytes (413 beyond, also for chunked bodies). An empty
-/// body reads as `{}`, so validation names the missing fields.
-pub fn json_body(limit: usize) -> impl Filter<Extract = (Value,), Error = Rejection> + Clone {
-    warp::header::optional::<u64>("content-length")
-        .and(warp::body::stream())
-        .and_then(move |declared: Option<u64>, body| async move {
-            read_json(declared, body, limit)
-                .await
-                .map_err(|e| warp::reject::custom(ApiReject(e)))
-        })
 }
 
 async fn read_json<S, B>(declared: Option<u64>, body: S, limit: usize) -> Result<Value, AppError>
@@ -111,64 +125,31 @@ pub fn params() -> impl Filter<Extract = (Params,), Error = Rejection> + Clone {
     warp::query::raw()
         .or(warp::any().map(String::new))
         .unify()
-        .and_then(|raw: String| async move {
-            checked_query(&raw).map_err(|e| warp::reject::custom(ApiReject(e)))
-        })
+        .and_then(|raw: String| async move { checked_query(&raw).map_err(reject) })
 }
 
-/// Every rejection becomes a NestJS-shaped error.
-pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
-    let err = if let Some(ApiReject(err)) = rejection.find::<ApiReject>() {
-        err.clone()
-    } else if rejection.is_not_found() {
-        return Ok(status_error(
-            StatusCode::NOT_FOUND,
-            "Cannot find this route",
-        ));
-    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-        return Ok(status_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "This method is not allowed on this route",
-        ));
-    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        AppError::PayloadTooLarge("Request body is too large".into())
-    } else if rejection
-        .find::<warp::reject::UnsupportedMediaType>()
-        .is_some()
-    {
-        return Ok(status_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported media type",
-        ));
-    } else if rejection.find::<warp::reject::InvalidHeader>().is_some()
-        || rejection.find::<warp::reject::InvalidQuery>().is_some()
-        || rejection.find::<warp::reject::MissingHeader>().is_some()
-    {
-        AppError::BadRequest("Malformed request".into())
-    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
-        return Ok(status_error(
-            StatusCode::LENGTH_REQUIRED,
-            "Content-Length required",
-        ));
-    } else {
-        tracing::warn!(?rejection, "unhandled rejection");
-        AppError::BadRequest("Malformed request".into())
-    };
-    Ok(super::error(&err))
+/// A path segment that must be a UUID, named `name` in the 400 it gives otherwise.
+pub fn path_uuid(
+    name: &'static str,
+) -> impl Filter<Extract = (PathId,), Error = Rejection> + Clone {
+    warp::path::param::<String>()
+        .map(move |raw: String| PathId(crate::chat::validate::path_uuid(name, &raw)))
 }
 
-fn status_error(status: StatusCode, message: &str) -> Response {
-    let body = tigo_common::ErrorBody {
-        status_code: status.as_u16(),
-        message: tigo_common::ErrorMessage::One(message.into()),
-        error: crate::error::reason(status.as_u16()).into(),
-    };
-    super::json(status, &body)
+/// A parsed path UUID, or why it is not one. The handler reports a bad one ([`PathId::get`])
+/// rather than the path: the caller's token (401) and body (400, 413) are answered first.
+#[derive(Debug)]
+pub struct PathId(AppResult<Uuid>);
+
+impl PathId {
+    pub fn get(self) -> AppResult<Uuid> {
+        self.0
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::bearer;
+    use super::*;
 
     #[test]
     fn bearer_tokens_are_read_case_insensitively() {
@@ -177,5 +158,24 @@ mod tests {
         assert_eq!(bearer(Some("Basic abc")), None);
         assert_eq!(bearer(Some("Bearer ")), None);
         assert_eq!(bearer(None), None);
+    }
+
+    #[tokio::test]
+    async fn path_ids_are_parsed_with_the_segment_name() {
+        let filter = path_uuid("roomId").and(warp::path::end());
+        let id = Uuid::new_v4();
+        let good = warp::test::request()
+            .path(&format!("/{id}"))
+            .filter(&filter)
+            .await;
+        assert!(matches!(good.map(PathId::get), Ok(Ok(parsed)) if parsed == id));
+        let bad = warp::test::request().path("/nope").filter(&filter).await;
+        match bad.map(PathId::get) {
+            Ok(Err(err)) => assert_eq!(
+                err.to_string(),
+                r#"validation failed: ["roomId must be a UUID"]"#
+            ),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
     }
 }

@@ -1,62 +1,43 @@
-//! The REST API as warp filters: routing, auth and body extraction, and one `recover` that
-//! turns every rejection into the NestJS error shape. Handlers return replies, never panics.
+//! The REST API as warp filters: the route table by resource (`routes`), the extraction
+//! filters they share (`filters`), the replies (`reply`), the one `recover` for rejections
+//! (`rejection`) and the generated OpenAPI document (`openapi`).
 
 mod filters;
+mod openapi;
+mod rejection;
+mod reply;
 mod routes;
 
-pub mod openapi;
+#[cfg(test)]
+mod tests;
 
 pub use filters::{PeerAddr, bearer as filters_bearer};
-pub use routes::routes;
+pub use openapi::document as openapi_document;
 
-use serde::Serialize;
-use warp::http::{HeaderValue, StatusCode};
+use warp::Filter;
+use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use crate::error::AppError;
+use crate::state::AppState;
+use filters::Ctx;
 
-/// A JSON response.
-pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"null".to_vec());
-    let mut response = Response::new(bytes.into());
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        warp::http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
+/// Every REST route, answering rejections in the NestJS error shape.
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    router(&Ctx::new(state))
 }
 
-/// An error in the contract's shape (with `Retry-After` when rate limited).
-pub fn error(err: &AppError) -> Response {
-    let wire = err.to_wire();
-    let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json(status, &wire.body);
-    if let Some(secs) = wire.retry_after_secs
-        && let Ok(value) = HeaderValue::from_str(&secs.to_string())
-    {
-        response
-            .headers_mut()
-            .insert(warp::http::header::RETRY_AFTER, value);
-    }
-    response
-}
-
-/// The reply of a handler: its value with `status`, or its error.
-pub fn reply<T: Serialize>(status: StatusCode, result: Result<T, AppError>) -> Response {
-    match result {
-        Ok(value) => json(status, &value),
-        Err(err) => error(&err),
-    }
-}
-
-pub fn no_content(result: Result<(), AppError>) -> Response {
-    match result {
-        Ok(()) => {
-            let mut response = Response::new(Vec::new().into());
-            *response.status_mut() = StatusCode::NO_CONTENT;
-            response
-        }
-        Err(err) => error(&err),
-    }
+/// The routes of the table, tried in turn. A request no route takes is answered by the
+/// most relevant rejection: any other before 405, 405 before 404 (warp's ordering).
+fn router(ctx: &Ctx) -> BoxedFilter<(Response,)> {
+    // `not_found` is the weakest rejection, so starting from it changes no answer.
+    let none = warp::any()
+        .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+        .boxed();
+    routes::all()
+        .fold(none, |served, route| {
+            served.or((route.filter)(ctx)).unify().boxed()
+        })
+        .recover(rejection::recover)
+        .unify()
+        .boxed()
 }

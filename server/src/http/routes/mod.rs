@@ -1,0 +1,66 @@
+//! The route table: every REST route by resource, as (method, path, filter). The router is
+//! built from this table alone, and the tests hold it against the OpenAPI document, so a
+//! route cannot be served without being documented.
+
+pub mod admin;
+pub mod auth;
+pub mod messages;
+pub mod ops;
+pub mod rooms;
+
+use warp::filters::BoxedFilter;
+use warp::http::Method;
+use warp::reply::Response;
+
+use super::filters::Ctx;
+
+/// One route. Its filter matches the path first, then the method (an unknown path is 404, a
+/// known one with another method 405), then extracts and calls the named handler.
+// Only the tests read `method` and `path`: they hold them against the filter and the document.
+#[cfg_attr(not(test), allow(dead_code))]
+pub struct Route {
+    pub method: Method,
+    /// OpenAPI form: `{name}` for a path parameter.
+    pub path: &'static str,
+    pub filter: fn(&Ctx) -> BoxedFilter<(Response,)>,
+}
+
+impl Route {
+    pub const fn new(
+        method: Method,
+        path: &'static str,
+        filter: fn(&Ctx) -> BoxedFilter<(Response,)>,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            filter,
+        }
+    }
+}
+
+/// Each resource's routes.
+const RESOURCES: [&[Route]; 5] = [
+    auth::ROUTES,
+    rooms::ROUTES,
+    messages::ROUTES,
+    admin::ROUTES,
+    ops::ROUTES,
+];
+
+/// Every route.
+pub fn all() -> impl Iterator<Item = &'static Route> {
+    RESOURCES.into_iter().flatten()
+}
+
+/// Each resource's part of the OpenAPI document.
+pub fn documents() -> [utoipa::openapi::OpenApi; 5] {
+    use utoipa::OpenApi;
+    [
+        auth::Api::openapi(),
+        rooms::Api::openapi(),
+        messages::Api::openapi(),
+        admin::Api::openapi(),
+        ops::Api::openapi(),
+    ]
+}
