@@ -13,57 +13,6 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SioError {
-    /// The server refused the namespace connection (`connect_error`).
-    #[error("connection refused: {0}")]
-    Refused(String),
-    /// Nothing answers at the server's address.
-    #[error("cannot connect to {0}: is the server running?")]
-    Unreachable(String),
-    #[error("socket error: {0}")]
-    Transport(String),
-    #[error("timed out waiting for {0}")]
-    Timeout(String),
-    #[error("the connection is closed")]
-    Closed,
-}
-
-/// How to authenticate: `auth` payload, headers, query parameters.
-#[derive(Debug, Clone)]
-pub struct SocketOptions {
-    pub namespace: String,
-    pub auth: Option<Value>,
-    pub headers: Vec<(String, String)>,
-    pub query: Vec<(String, String)>,
-    pub connect_timeout: Duration,
-    /// Local address to connect from (load tests spread over several loopback addresses).
-    pub bind: Option<std::net::IpAddr>,
-}
-
-impl SocketOptions {
-    /// `/chat` with `auth: {token}`.
-    pub fn with_token(token: &str) -> SocketOptions {
-        SocketOptions {
-            auth: Some(serde_json::json!({ "token": token })),
-            ..SocketOptions::default()
-        }
-    }
-}
-
-impl Default for SocketOptions {
-    fn default() -> Self {
-        SocketOptions {
-            namespace: tigo_common::NAMESPACE.into(),
-            auth: None,
-            headers: Vec::new(),
-            query: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
-            bind: None,
-        }
-    }
-}
-
 /// A server event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -90,45 +39,12 @@ pub struct Events {
     backlog: VecDeque<Event>,
 }
 
-/// Splits a Socket.IO packet (`2/chat,12["ev",…]`) into type, namespace, ack id and JSON.
-pub fn parse_packet(text: &str) -> Option<(u8, &str, Option<u64>, &str)> {
-    let kind = text.as_bytes().first()?.checked_sub(b'0')?;
-    let mut rest = &text[1..];
-    let namespace = if rest.starts_with('/') {
-        let end = rest.find(',').unwrap_or(rest.len());
-        let ns = &rest[..end];
-        rest = rest.get(end + 1..).unwrap_or("");
-        ns
-    } else {
-        "/"
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let ack = if digits > 0 {
-        rest[..digits].parse().ok()
-    } else {
-        None
-    };
-    Some((kind, namespace, ack, &rest[digits..]))
-}
+mod options;
+mod packet;
 
-fn ws_url(base: &str, query: &[(String, String)]) -> String {
-    let base = base.trim_end_matches('/');
-    let base = if let Some(rest) = base.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else if let Some(rest) = base.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else {
-        base.to_string()
-    };
-    let mut url = format!("{base}/socket.io/?EIO=4&transport=websocket");
-    for (k, v) in query {
-        url.push('&');
-        url.extend(form_urlencoded::byte_serialize(k.as_bytes()));
-        url.push('=');
-        url.extend(form_urlencoded::byte_serialize(v.as_bytes()));
-    }
-    url
-}
+pub use self::options::{SioError, SocketOptions};
+pub use self::packet::parse_packet;
+use self::packet::ws_url;
 
 impl Socket {
     /// Opens the WebSocket, joins the namespace and returns once the server accepted it.
@@ -416,68 +332,7 @@ impl Socket {
     }
 }
 
-impl Events {
-    /// The next event, or `None` once the connection is closed.
-    pub async fn next(&mut self) -> Option<Event> {
-        if let Some(event) = self.backlog.pop_front() {
-            return Some(event);
-        }
-        self.rx.recv().await
-    }
-
-    /// The next event within `timeout`.
-    pub async fn next_within(&mut self, timeout: Duration) -> Result<Event, SioError> {
-        match tokio::time::timeout(timeout, self.next()).await {
-            Ok(Some(event)) => Ok(event),
-            Ok(None) => Err(SioError::Closed),
-            Err(_) => Err(SioError::Timeout("the next event".into())),
-        }
-    }
-
-    /// The first event named `name` within `timeout`; other events stay queued, in order.
-    pub async fn wait_for(&mut self, name: &str, timeout: Duration) -> Result<Value, SioError> {
-        if let Some(pos) = self.backlog.iter().position(|e| e.name == name) {
-            return Ok(self
-                .backlog
-                .remove(pos)
-                .map(|e| e.data)
-                .unwrap_or(Value::Null));
-        }
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(event)) if event.name == name => return Ok(event.data),
-                Ok(Some(event)) => self.backlog.push_back(event),
-                Ok(None) => return Err(SioError::Closed),
-                Err(_) => return Err(SioError::Timeout(format!("event {name}"))),
-            }
-        }
-    }
-
-    /// Every event that arrives within `window` (and what was queued).
-    pub async fn collect_for(&mut self, window: Duration) -> Vec<Event> {
-        let mut events: Vec<Event> = self.backlog.drain(..).collect();
-        let deadline = tokio::time::Instant::now() + window;
-        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
-            events.push(event);
-        }
-        events
-    }
-
-    /// Events named `name` that arrive within `window`; others stay queued.
-    pub async fn collect_named(&mut self, name: &str, window: Duration) -> Vec<Value> {
-        let all = self.collect_for(window).await;
-        let mut matched = Vec::new();
-        for event in all {
-            if event.name == name {
-                matched.push(event.data);
-            } else {
-                self.backlog.push_back(event);
-            }
-        }
-        matched
-    }
-}
+mod events;
 
 #[cfg(test)]
 mod tests {

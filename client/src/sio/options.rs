@@ -1,0 +1,55 @@
+//! How to connect (namespace, auth payload, headers, query, timeout, local address) and what
+//! can go wrong.
+
+use super::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SioError {
+    /// The server refused the namespace connection (`connect_error`).
+    #[error("connection refused: {0}")]
+    Refused(String),
+    /// Nothing answers at the server's address.
+    #[error("cannot connect to {0}: is the server running?")]
+    Unreachable(String),
+    #[error("socket error: {0}")]
+    Transport(String),
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    #[error("the connection is closed")]
+    Closed,
+}
+
+/// How to authenticate: `auth` payload, headers, query parameters.
+#[derive(Debug, Clone)]
+pub struct SocketOptions {
+    pub namespace: String,
+    pub auth: Option<Value>,
+    pub headers: Vec<(String, String)>,
+    pub query: Vec<(String, String)>,
+    pub connect_timeout: Duration,
+    /// Local address to connect from (load tests spread over several loopback addresses).
+    pub bind: Option<std::net::IpAddr>,
+}
+
+impl SocketOptions {
+    /// `/chat` with `auth: {token}`.
+    pub fn with_token(token: &str) -> SocketOptions {
+        SocketOptions {
+            auth: Some(serde_json::json!({ "token": token })),
+            ..SocketOptions::default()
+        }
+    }
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        SocketOptions {
+            namespace: tigo_common::NAMESPACE.into(),
+            auth: None,
+            headers: Vec::new(),
+            query: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            bind: None,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! `tigo-chat admin …`: the operations' subcommands, their options and help texts.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::DbArgs;
+use crate::duration;
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Redis of the servers (online, monitor, stats).
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Server settings"
+    )]
+    pub redis_url: Option<String>,
+    /// The servers' JWT secret (token); unset: the secret stored in the database.
+    #[arg(
+        long,
+        env = "JWT_SECRET",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Server settings"
+    )]
+    pub jwt_secret: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true, help_heading = "Output")]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Apply pending migrations and print the versions applied (idempotent).
+    #[command(after_help = "Example:\n  tigo-chat admin migrate")]
+    Migrate,
+    /// Check a running server (--url) or the configured database and Redis directly.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin health --url http://127.0.0.1:3000\n  DATABASE_URL=postgres://… REDIS_URL=redis://… tigo-chat admin health --json\nExit code 1 when unhealthy (a degraded server, Redis down, still exits 0)."
+    )]
+    Health {
+        /// Base URL of a running server.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// List rooms with participants, message counts, unread counts and last activity.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin list-rooms --type customer_admin --active\n  tigo-chat admin list-rooms --user guest@example.com --json"
+    )]
+    ListRooms {
+        /// customer_hotel_owner, customer_admin or hotel_owner_admin.
+        #[arg(long = "type", value_parser = parse_room_type)]
+        room_type: Option<tigo_common::RoomType>,
+        /// Only rooms of this user (email or id).
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, conflicts_with = "inactive")]
+        active: bool,
+        #[arg(long)]
+        inactive: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Delete messages older than a duration, in bounded batches (retention).
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin purge --older-than 90d --dry-run\n  tigo-chat admin purge --older-than 12h --room 0190… --yes"
+    )]
+    Purge {
+        /// Age: 90d, 12h, 30m, 10s…
+        #[arg(long, value_parser = duration::parse)]
+        older_than: Duration,
+        /// Only this room.
+        #[arg(long)]
+        room: Option<uuid::Uuid>,
+        /// Count what would be deleted; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Messages deleted per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
+    },
+    /// Create a user (operators grant HotelOwner and Admin this way).
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin create-user --email ops@tigo.dev --first-name Ops --last-name Team --role Admin --password-stdin\n  tigo-chat admin create-user --email c@x.io --first-name C --last-name X --role Customer --password 'longpassword'"
+    )]
+    CreateUser(CreateUserArgs),
+    /// List users.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin users\n  tigo-chat admin users --role Admin --json"
+    )]
+    Users {
+        #[arg(long, value_parser = parse_role)]
+        role: Option<tigo_common::Role>,
+    },
+    /// Replace a user's roles.
+    #[command(
+        after_help = "Running servers apply the change within a second, on every instance (they read it from the database): REST answers with the new roles at once, and a connection opened as an Admin is closed when Admin is taken away (the client reconnects with what the user holds now).\n\nExample:\n  tigo-chat admin set-roles --user owner@example.com --role HotelOwner --role Admin"
+    )]
+    SetRoles {
+        /// Email or id.
+        #[arg(long)]
+        user: String,
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<tigo_common::Role>,
+    },
+    /// Deactivate a user: logins and tokens stop working, live connections are closed.
+    #[command(
+        after_help = "What happens: within a second, on every running instance (they read the change from the database; no Redis needed), the user's open Socket.IO connections are closed, REST refuses their tokens with 401, and logging in fails like a wrong password. Reconnects are refused. Their rooms and messages stay. --undo reactivates just as fast: the same tokens work again.\n\nExamples:\n  tigo-chat admin deactivate --user spammer@example.com\n  tigo-chat admin deactivate --user spammer@example.com --undo"
+    )]
+    Deactivate {
+        /// Email or id.
+        #[arg(long)]
+        user: String,
+        /// Reactivate instead.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Mint an access token for scripted tests.
+    #[command(
+        after_help = "Example:\n  TOKEN=$(tigo-chat admin token --email qa@example.com --ttl 1h)"
+    )]
+    Token {
+        /// Email or id.
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "1h", value_parser = duration::parse)]
+        ttl: Duration,
+    },
+    /// Export a room's whole history, oldest first.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin export --room 0190… > room.json\n  tigo-chat admin export --room 0190… --format csv --output room.csv"
+    )]
+    Export {
+        #[arg(long)]
+        room: uuid::Uuid,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// File to write (default: standard output).
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Users online now (from Redis, or from a running server with --url).
+    #[command(
+        after_help = "Examples:\n  REDIS_URL=redis://127.0.0.1:6379 tigo-chat admin online\n  tigo-chat admin online --url http://127.0.0.1:3000 --as ops@tigo.dev"
+    )]
+    Online {
+        /// Ask a running server instead of Redis.
+        #[arg(long, requires = "as_user")]
+        url: Option<String>,
+        /// The Admin to ask as (email or id), with --url.
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Print every event on chat:events and notification:events until Ctrl-C (Redis mode).
+    #[command(
+        after_help = "Example:\n  REDIS_URL=redis://127.0.0.1:6379 tigo-chat admin monitor --json"
+    )]
+    Monitor,
+    /// The audit log: room creation, edits and deletions (by whom), admin reads, purges, role changes.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin audit --since 24h\n  tigo-chat admin audit --user ops@tigo.dev --json\n  tigo-chat admin audit --since 2024-01-15T00:00:00Z --limit 1000"
+    )]
+    Audit {
+        /// A duration back from now (24h, 7d) or an RFC 3339 instant.
+        #[arg(long, value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Lines where this user (email or id) acted or was acted on.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+    },
+    /// Users, rooms, messages (total, last hour, last day) and users online.
+    #[command(after_help = "Example:\n  tigo-chat admin stats --json")]
+    Stats,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long)]
+    pub first_name: String,
+    #[arg(long)]
+    pub last_name: String,
+    /// Customer, HotelOwner or Admin; repeat for several.
+    #[arg(long = "role", required = true, value_parser = parse_role)]
+    pub roles: Vec<tigo_common::Role>,
+    /// The password (visible in the process list: prefer --password-stdin).
+    #[arg(
+        long,
+        conflicts_with = "password_stdin",
+        required_unless_present = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+pub fn parse_since(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Some(at) = tigo_common::time::parse(text) {
+        return Ok(at);
+    }
+    let back = duration::parse(text)?;
+    let back = chrono::Duration::from_std(back).map_err(|e| e.to_string())?;
+    Ok(chrono::Utc::now() - back)
+}
+
+pub fn parse_room_type(text: &str) -> Result<tigo_common::RoomType, String> {
+    tigo_common::RoomType::parse(text).ok_or_else(|| {
+        "unknown room type: use customer_hotel_owner, customer_admin or hotel_owner_admin".into()
+    })
+}
+
+pub fn parse_role(text: &str) -> Result<tigo_common::Role, String> {
+    tigo_common::Role::parse(text)
+        .ok_or_else(|| format!("unknown role {text:?}: use Customer, HotelOwner or Admin"))
+}
