@@ -4,6 +4,9 @@
 # load generator on the same cores. Loopback only; every run is bounded.
 #   scripts/bench.sh              all of it (about 10 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | baseline
+#   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
+#                                 the closed loop of an earlier build and this one, alternating
+#                                 (the same load generator, each on a database of its own)
 # `baseline` runs the same bench against scripts/baseline/server.mjs, a lean Node.js Socket.IO
 # service (official server and Redis adapter, one INSERT per message), alternating with
 # tigo-chat on the same PostgreSQL and Redis, so the two are compared in the same minutes.
@@ -26,6 +29,7 @@ NO_LIMITS="MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 CONNECTIONS_PER_USER=0 CONN
 PG="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret $NO_LIMITS"
 SQ="DATABASE_URL=sqlite://$WORK/bench.db JWT_SECRET=bench-secret $NO_LIMITS"
 psql "$TEST_PG_URL" -qc "CREATE DATABASE bench"
+echo "disk: $(pg_as_owner "$PG_BIN/pg_test_fsync" -s 2 -f "$PG_DATA/fsync-probe" 2>/dev/null | sed -n '/fdatasync/{s/^ *//;p;q}')"
 echo "machine: $(nproc) cores, $(uname -r); PostgreSQL $(psql "$TEST_PG_URL" -tAc 'show server_version'), fsync=$(psql "$TEST_PG_URL" -tAc 'show fsync'), synchronous_commit=$(psql "$TEST_PG_URL" -tAc 'show synchronous_commit')"
 
 # One run; its table (header and row). A run that lost, duplicated or reordered a message exits
@@ -143,5 +147,25 @@ if want baseline; then
     bench "$PG" --timeout 300s connections --count 10000 --users 200 \
       --source-addrs 127.0.0.2-127.0.0.20 --server-pid "$LAST_SERVER_PID" --hold 3s | sed -n 3p | sed "s/^/$who  /"
     server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+if want compare && [ -n "${BEFORE_BIN:-}" ]; then
+  # Each build on a database of its own: an earlier build refuses a schema newer than it knows.
+  psql "$TEST_PG_URL" -qc "CREATE DATABASE bench_before"
+  PG_BEFORE="DATABASE_URL=${TEST_PG_URL%/*}/bench_before REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret $NO_LIMITS"
+  SQ_BEFORE="DATABASE_URL=sqlite://$WORK/bench-before.db JWT_SECRET=bench-secret $NO_LIMITS"
+  for mode in PG SQ; do
+    label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
+    say "closed loop 10 senders / 5 rooms / 2,000 messages, $label: $BEFORE_BIN (before) and this build (after), alternating, $RUNS pairs"
+    for run in $(seq 1 "$RUNS"); do
+      for which in before after; do
+        if [ $which = before ]; then envs=${mode}_BEFORE; cmd="$BEFORE_BIN serve"; else envs=$mode; cmd="$TIGO_BIN serve"; fi
+        SERVE_CMD="$cmd" server_start "$WORK/compare-$mode-$which.log" ${!envs}
+        bench "${!envs}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
+        bench "${!envs}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$which" = 1before ] && sed "1s/^/BUILD   /;2s/^/------  /;3s/^/$which  /" || tail -n 1 | sed "s/^/$which   /"; }
+        server_stop "$LAST_SERVER_PID"
+      done
+    done
   done
 fi
