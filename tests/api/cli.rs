@@ -39,14 +39,12 @@ pub(crate) async fn tigo(
     tigo_env(app, args, stdin, &[]).await
 }
 
-pub(crate) async fn tigo_env(
-    app: &impl Database,
-    args: &[&str],
-    stdin: Option<&str>,
-    env: &[(&str, &str)],
-) -> (i32, String, String) {
+/// The binary with none of the environment's database, Redis or secret settings: each test
+/// gives its own.
+pub(crate) fn tigo_command() -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tigo-chat"));
     for var in [
+        "DATABASE_URL",
         "REDIS_URL",
         "JWT_SECRET",
         "DB_HOST",
@@ -57,6 +55,16 @@ pub(crate) async fn tigo_env(
     ] {
         cmd.env_remove(var);
     }
+    cmd
+}
+
+pub(crate) async fn tigo_env(
+    app: &impl Database,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let mut cmd = tigo_command();
     cmd.env("DATABASE_URL", app.database_url())
         .env("JWT_SECRET", SECRET)
         .args(args)

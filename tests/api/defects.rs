@@ -11,7 +11,7 @@ use tigo_server::db::NewUser;
 use tigo_server::error::AppError;
 use uuid::Uuid;
 
-use crate::cli::{Database, json as parse_json, tigo, tigo_env};
+use crate::cli::{Database, json as parse_json, tigo, tigo_command, tigo_env};
 use crate::contract;
 use crate::helpers::*;
 
@@ -163,19 +163,7 @@ async fn tigo_in(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> (i32, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tigo-chat"));
-    for var in [
-        "DATABASE_URL",
-        "REDIS_URL",
-        "JWT_SECRET",
-        "DB_HOST",
-        "DB_PORT",
-        "DB_USERNAME",
-        "DB_PASSWORD",
-        "DB_DATABASE",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = tigo_command();
     cmd.current_dir(dir)
         .args(args)
         .envs(env.iter().copied())
