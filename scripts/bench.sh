@@ -29,7 +29,7 @@ NO_LIMITS="MESSAGES_PER_SECOND=0 EVENTS_PER_SECOND=0 CONNECTIONS_PER_USER=0 CONN
 PG="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret $NO_LIMITS"
 SQ="DATABASE_URL=sqlite://$WORK/bench.db JWT_SECRET=bench-secret $NO_LIMITS"
 psql "$TEST_PG_URL" -qc "CREATE DATABASE bench"
-echo "disk: $(pg_as_owner "$PG_BIN/pg_test_fsync" -s 2 -f "$PG_DATA/fsync-probe" 2>/dev/null | sed -n '/fdatasync/{s/^ *//;p;q}')"
+echo "disk: $(pg_as_owner "$PG_BIN/pg_test_fsync" -s 2 -f "$PG_DATA/fsync-probe" 2>/dev/null | sed -n '/^ *fdatasync /{s/^ *//;s/  */ /g;p;q}') (pg_test_fsync, one 8 kB write)"
 echo "machine: $(nproc) cores, $(uname -r); PostgreSQL $(psql "$TEST_PG_URL" -tAc 'show server_version'), fsync=$(psql "$TEST_PG_URL" -tAc 'show fsync'), synchronous_commit=$(psql "$TEST_PG_URL" -tAc 'show synchronous_commit')"
 
 # One run; its table (header and row). A run that lost, duplicated or reordered a message exits
@@ -151,11 +151,15 @@ if want baseline; then
 fi
 
 if want compare && [ -n "${BEFORE_BIN:-}" ]; then
-  # Each build on a database of its own: an earlier build refuses a schema newer than it knows.
+  # Each build on a database of its own, of the same size as the run goes on. The bench (this
+  # build) migrates it, and the earlier build does not try to (it refuses a schema newer than
+  # it knows; what is newer is only additions).
   psql "$TEST_PG_URL" -qc "CREATE DATABASE bench_before"
-  PG_BEFORE="DATABASE_URL=${TEST_PG_URL%/*}/bench_before REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret $NO_LIMITS"
-  SQ_BEFORE="DATABASE_URL=sqlite://$WORK/bench-before.db JWT_SECRET=bench-secret $NO_LIMITS"
-  for mode in PG SQ; do
+  PG_BEFORE="DATABASE_URL=${TEST_PG_URL%/*}/bench_before REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
+  SQ_BEFORE="DATABASE_URL=sqlite://$WORK/bench-before.db JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
+  env ${PG_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
+  env ${SQ_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
+  for mode in ${COMPARE_MODES:-PG SQ}; do
     label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
     say "closed loop 10 senders / 5 rooms / 2,000 messages, $label: $BEFORE_BIN (before) and this build (after), alternating, $RUNS pairs"
     for run in $(seq 1 "$RUNS"); do

@@ -12,7 +12,7 @@ use crate::delivery::conn::Conn;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id))]
 pub(super) async fn send(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     let user = caller(&state, &conn).await?;
     Ok(Outcome::Queued(
@@ -20,7 +20,7 @@ pub(super) async fn send(state: AppState, conn: Arc<Conn>, data: Value) -> AppRe
     ))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id, room_id))]
 pub(super) async fn mark_read(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     let room = payload::room_ref(&data)?.room_id;
     let user = caller(&state, &conn).await?;

@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// How long a replay may wait for a slow client before it is dropped.
 const REPLAY_PATIENCE: Duration = Duration::from_secs(10);
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id, room_id))]
 pub(super) async fn join(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     let payload::JoinRoom {
         room_id: room,
@@ -104,7 +104,7 @@ async fn replay(
     Ok((count, has_more))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id, room_id))]
 pub(super) async fn leave(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     let RoomRef { room_id: room } = payload::room_ref(&data)?;
     let user = caller(&state, &conn).await?;

@@ -31,12 +31,12 @@ async fn typing(
     }))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id, room_id))]
 pub(super) async fn start(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     typing(&state, &conn, &data, true).await
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %conn.user_id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %conn.user_id, room_id))]
 pub(super) async fn stop(state: AppState, conn: Arc<Conn>, data: Value) -> AppResult<Outcome> {
     typing(&state, &conn, &data, false).await
 }

@@ -62,7 +62,7 @@ fn queue_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
 async fn everyone_online(state: AppState, user: User) -> AppResult<Response> {
     if !crate::chat::is_admin(&user) {
         return Err(AppError::Forbidden(
@@ -99,7 +99,7 @@ struct QueueQuery {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
 async fn support_queue(state: AppState, user: User, params: Params) -> AppResult<Response> {
     let queue = crate::chat::rooms::support_queue(&state, &user, &params).await?;
     Ok(json(StatusCode::OK, &queue))

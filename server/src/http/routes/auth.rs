@@ -88,7 +88,7 @@ fn lookup_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 async fn login(state: AppState, peer: Option<PeerAddr>, body: Value) -> AppResult<Response> {
     // The client address keys the per-address login limit.
     let address = peer.map(|p| p.0.ip());
@@ -111,7 +111,7 @@ async fn login(state: AppState, peer: Option<PeerAddr>, body: Value) -> AppResul
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 async fn register(state: AppState, body: Value) -> AppResult<Response> {
     let user = crate::accounts::register(&state, &body).await?;
     tracing::Span::current().record("user_id", tracing::field::display(user.id));
@@ -128,7 +128,7 @@ async fn register(state: AppState, body: Value) -> AppResult<Response> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
 async fn me(_state: AppState, user: User) -> AppResult<Response> {
     Ok(json(StatusCode::OK, &user))
 }
@@ -158,7 +158,7 @@ struct LookupQuery {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %caller.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %caller.id))]
 async fn lookup(state: AppState, caller: User, params: Params) -> AppResult<Response> {
     let user = crate::accounts::lookup(&state, &params).await?;
     Ok(json(StatusCode::OK, &user))

@@ -123,7 +123,7 @@ struct HistoryQuery {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
 async fn history(id: PathId, state: AppState, user: User, params: Params) -> AppResult<Response> {
     let id = id.get()?;
     tracing::Span::current().record("room_id", tracing::field::display(id));
@@ -147,7 +147,7 @@ async fn history(id: PathId, state: AppState, user: User, params: Params) -> App
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id, message_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id, message_id))]
 async fn send(state: AppState, user: User, body: Value) -> AppResult<Response> {
     // A repeated client_msg_id answers the first message with the same 201: a retry cannot
     // tell whether its first attempt arrived.
@@ -173,7 +173,7 @@ async fn send(state: AppState, user: User, body: Value) -> AppResult<Response> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id, message_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id, message_id))]
 async fn edit(id: PathId, state: AppState, user: User, body: Value) -> AppResult<Response> {
     let id = id.get()?;
     tracing::Span::current().record("message_id", tracing::field::display(id));
@@ -196,7 +196,7 @@ async fn edit(id: PathId, state: AppState, user: User, body: Value) -> AppResult
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id, message_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id, message_id))]
 async fn delete(id: PathId, state: AppState, user: User) -> AppResult<Response> {
     let id = id.get()?;
     let span = tracing::Span::current();

@@ -62,7 +62,7 @@ fn openapi_route(_ctx: &Ctx) -> BoxedFilter<(Response,)> {
         (status = 503, description = "unhealthy: the database is down", body = Health),
     )
 )]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn health(state: AppState) -> AppResult<Response> {
     let health = crate::health::check(&state).await;
     // Degraded still serves requests, so only unhealthy takes the instance out of rotation.
@@ -81,7 +81,7 @@ async fn health(state: AppState) -> AppResult<Response> {
         (status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain"),
     )
 )]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn metrics(state: AppState) -> AppResult<Response> {
     let hub = state.events.hub();
     // A scrape must not hang on a stuck database: a second without an answer reads as down.

@@ -115,7 +115,7 @@ fn online_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
 async fn create(state: AppState, user: User, body: Value) -> AppResult<Response> {
     let (room, created) = rooms::create(&state, &user, &body).await?;
     tracing::Span::current().record("room_id", tracing::field::display(room.id));
@@ -165,7 +165,7 @@ struct ListQuery {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
 async fn list(state: AppState, user: User, params: Params) -> AppResult<Response> {
     Ok(json(
         StatusCode::OK,
@@ -187,7 +187,7 @@ async fn list(state: AppState, user: User, params: Params) -> AppResult<Response
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
 async fn get(id: PathId, state: AppState, user: User) -> AppResult<Response> {
     let id = id.get()?;
     tracing::Span::current().record("room_id", tracing::field::display(id));
@@ -208,7 +208,7 @@ async fn get(id: PathId, state: AppState, user: User) -> AppResult<Response> {
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
 async fn mark_read(id: PathId, state: AppState, user: User) -> AppResult<Response> {
     let id = id.get()?;
     tracing::Span::current().record("room_id", tracing::field::display(id));
@@ -230,7 +230,7 @@ async fn mark_read(id: PathId, state: AppState, user: User) -> AppResult<Respons
         (status = 503, description = UNAVAILABLE, body = ErrorBody),
     )
 )]
-#[tracing::instrument(skip_all, fields(user_id = %user.id, room_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
 async fn online_users(id: PathId, state: AppState, user: User) -> AppResult<Response> {
     let id = id.get()?;
     tracing::Span::current().record("room_id", tracing::field::display(id));
