@@ -6,7 +6,8 @@
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | baseline
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
-#                                 (the same load generator, each on a database of its own)
+#                                 (the same load generator, each on a database of its own;
+#                                 COMPARE_ORDER="after before" swaps who goes first in a pair)
 # `baseline` runs the same bench against scripts/baseline/server.mjs, a lean Node.js Socket.IO
 # service (official server and Redis adapter, one INSERT per message), alternating with
 # tigo-chat on the same PostgreSQL and Redis, so the two are compared in the same minutes.
@@ -159,15 +160,16 @@ if want compare && [ -n "${BEFORE_BIN:-}" ]; then
   SQ_BEFORE="DATABASE_URL=sqlite://$WORK/bench-before.db JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
   env ${PG_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
   env ${SQ_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
+  order=${COMPARE_ORDER:-before after}
   for mode in ${COMPARE_MODES:-PG SQ}; do
     label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
     say "closed loop 10 senders / 5 rooms / 2,000 messages, $label: $BEFORE_BIN (before) and this build (after), alternating, $RUNS pairs"
     for run in $(seq 1 "$RUNS"); do
-      for which in before after; do
+      for which in $order; do
         if [ $which = before ]; then envs=${mode}_BEFORE; cmd="$BEFORE_BIN serve"; else envs=$mode; cmd="$TIGO_BIN serve"; fi
         SERVE_CMD="$cmd" server_start "$WORK/compare-$mode-$which.log" ${!envs}
         bench "${!envs}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
-        bench "${!envs}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$which" = 1before ] && sed "1s/^/BUILD   /;2s/^/------  /;3s/^/$which  /" || tail -n 1 | sed "s/^/$which   /"; }
+        bench "${!envs}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$which" = "1${order%% *}" ] && sed "1s/^/BUILD   /;2s/^/------  /;3s/^/$which  /" || tail -n 1 | sed "s/^/$which   /"; }
         server_stop "$LAST_SERVER_PID"
       done
     done
