@@ -23,19 +23,24 @@ pub async fn check(state: &AppState) -> Health {
             }
         }
     };
-    let status = if !database {
-        "unhealthy"
-    } else if bus == BusStatus::Down {
-        "degraded"
-    } else {
-        "healthy"
-    };
     Health {
-        status: status.into(),
+        status: status(database, bus == BusStatus::Down).into(),
         timestamp: chrono::Utc::now(),
         checks: HealthChecks {
             database: if database { "up" } else { "down" }.into(),
             bus: bus.as_str().into(),
         },
+    }
+}
+
+/// The one word for health, for `/chat/health` and `tigo-chat admin health` alike: the database
+/// decides healthy or unhealthy, the bus (Redis) healthy or degraded.
+pub fn status(database_up: bool, bus_down: bool) -> &'static str {
+    if !database_up {
+        "unhealthy"
+    } else if bus_down {
+        "degraded"
+    } else {
+        "healthy"
     }
 }

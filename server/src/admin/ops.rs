@@ -63,15 +63,8 @@ impl Admin {
                 Err(_) => "down".to_string(),
             },
         };
-        let status = if !database {
-            "unhealthy"
-        } else if redis == "down" {
-            "degraded"
-        } else {
-            "healthy"
-        };
         HealthReport {
-            status: status.into(),
+            status: crate::health::status(database, redis == "down").into(),
             database: if database { "up" } else { "down" }.into(),
             redis,
         }
