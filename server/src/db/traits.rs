@@ -176,10 +176,6 @@ pub trait AuditStore: Send + Sync {
 /// Operating the database: what it can do, schema, health, settings, counts and purges.
 #[async_trait]
 pub trait OpsStore: Send + Sync {
-    /// `sqlite` or `postgres`, for logs only: code that must act differently per backend asks
-    /// a capability such as [`OpsStore::max_writers`] instead.
-    fn backend(&self) -> &'static str;
-
     /// How many writers may commit at once when the database itself sets the limit (SQLite
     /// has one write lock, so one writer); `None`: as many as configured.
     fn max_writers(&self) -> Option<usize>;

@@ -30,10 +30,6 @@ impl PgStore {
 
 #[async_trait]
 impl OpsStore for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
     /// No limit of its own: writers on rows of different rooms commit side by side.
     fn max_writers(&self) -> Option<usize> {
         None

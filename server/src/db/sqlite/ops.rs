@@ -32,10 +32,6 @@ impl SqliteStore {
 
 #[async_trait]
 impl OpsStore for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
     /// One: SQLite has one write lock, so more writers would only queue for it.
     fn max_writers(&self) -> Option<usize> {
         Some(1)
