@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tigo_common::{
     CreateRoom, ErrorBody, Health, LoginRequest, LoginResponse, Message, MessageList, OnlineUsers,
-    RegisterRequest, RegisterResponse, Room, RoomList, SendMessage, User,
+    RegisterRequest, RegisterResponse, Room, RoomList, SearchResults, SendMessage, User,
 };
 use uuid::Uuid;
 
@@ -223,6 +223,41 @@ impl Api {
         )
         .await
         .map(|_| ())
+    }
+
+    /// `POST /chat/messages/:id/reactions`: the message with its reactions.
+    pub async fn react(&self, message: Uuid, emoji: &str) -> Result<Message, ApiError> {
+        let body = serde_json::json!({ "emoji": emoji });
+        self.call(
+            reqwest::Method::POST,
+            &format!("/chat/messages/{message}/reactions"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `DELETE /chat/messages/:id/reactions/:emoji`.
+    pub async fn unreact(&self, message: Uuid, emoji: &str) -> Result<Message, ApiError> {
+        let emoji: String = form_urlencoded::byte_serialize(emoji.as_bytes()).collect();
+        self.call::<(), _>(
+            reqwest::Method::DELETE,
+            &format!("/chat/messages/{message}/reactions/{emoji}"),
+            None,
+        )
+        .await
+    }
+
+    /// `GET /chat/search?q=…&…` (`extra`: further query pairs, already encoded, or empty).
+    pub async fn search(&self, q: &str, extra: &str) -> Result<SearchResults, ApiError> {
+        let mut query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", q)
+            .finish();
+        if !extra.is_empty() {
+            query.push('&');
+            query.push_str(extra);
+        }
+        self.call::<(), _>(reqwest::Method::GET, &format!("/chat/search?{query}"), None)
+            .await
     }
 
     pub async fn online_users(&self, room: Uuid) -> Result<Vec<Uuid>, ApiError> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{Message, Room};
+use crate::model::{Message, Reaction, Room};
 
 /// The namespace every client connects to.
 pub const NAMESPACE: &str = "/chat";
@@ -17,6 +17,8 @@ pub mod client_events {
     pub const MARK_MESSAGES_READ: &str = "mark_messages_read";
     pub const TYPING_START: &str = "typing_start";
     pub const TYPING_STOP: &str = "typing_stop";
+    pub const ADD_REACTION: &str = "add_reaction";
+    pub const REMOVE_REACTION: &str = "remove_reaction";
 }
 
 /// Event names, server to client.
@@ -35,6 +37,7 @@ pub mod server_events {
     pub const USER_ONLINE: &str = "user_online";
     pub const USER_OFFLINE: &str = "user_offline";
     pub const ROOM_CREATED: &str = "room_created";
+    pub const REACTION_UPDATED: &str = "reaction_updated";
     pub const ERROR: &str = "error";
 }
 
@@ -131,6 +134,24 @@ pub struct UserTyping {
 pub struct UserPresence {
     #[serde(rename = "userId")]
     pub user_id: Uuid,
+}
+
+/// `add_reaction` / `remove_reaction {messageId, emoji}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionChange {
+    #[serde(rename = "messageId")]
+    pub message_id: Uuid,
+    pub emoji: String,
+}
+
+/// `reaction_updated`: a message's reactions after a change, to everyone in its room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionUpdated {
+    #[serde(rename = "messageId")]
+    pub message_id: Uuid,
+    #[serde(rename = "roomId")]
+    pub room_id: Uuid,
+    pub reactions: Vec<Reaction>,
 }
 
 /// `room_created`: a room the user is in was created; the connection has joined it.

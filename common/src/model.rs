@@ -263,6 +263,58 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     #[serde(with = "crate::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
+    /// The message this one answers (`null`: none).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[serde(default)]
+    pub reply_to: Option<ReplyTo>,
+    /// In the order each emoji was first used; `[]` when none.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+/// The quoted message of a reply, as it reads now: a deleted one shows `deleted: true` and
+/// no text.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTo {
+    pub id: Uuid,
+    pub sender_id: Uuid,
+    /// The quoted message's current text, cut to 200 characters (`""` once deleted).
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub content: String,
+    #[serde(rename = "type")]
+    pub message_type: MessageType,
+    pub deleted: bool,
+}
+
+/// One emoji on a message and who reacted with it (first reactor first).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub count: i64,
+    pub user_ids: Vec<Uuid>,
+}
+
+/// `POST /chat/messages/:id/reactions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddReaction {
+    /// One emoji (a single extended grapheme cluster): `👍`, `❤️`, `👍🏽`, `🇫🇷`, `👨‍👩‍👧`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub emoji: String,
+}
+
+/// `GET /chat/search`: newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub messages: Vec<Message>,
+    /// Messages matching, over every page.
+    pub total: i64,
+    pub page: u32,
+    pub limit: u32,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -333,6 +385,10 @@ pub struct SendMessage {
     )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<String>,
+    /// A message of the same room that this one answers.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_id: Option<Uuid>,
 }
 
 /// `PATCH /chat/messages/:id`.

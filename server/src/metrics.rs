@@ -296,7 +296,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 16] = [
+    const ROUTES: [&str; 19] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -307,6 +307,9 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/rooms/:id/online-users",
         "/chat/messages",
         "/chat/messages/:id",
+        "/chat/messages/:id/reactions",
+        "/chat/messages/:id/reactions/:id",
+        "/chat/search",
         "/chat/health",
         "/chat/admin/online-users",
         "/chat/admin/queue",

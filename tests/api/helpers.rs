@@ -382,6 +382,7 @@ pub fn stored_text(
         file_size: None,
         metadata: None,
         client_msg_id: None,
+        reply_to: None,
         created_at: at,
     }
 }

@@ -381,3 +381,25 @@ async fn a_redis_restart_degrades_health_and_cross_instance_delivery_resumes() {
     }
     redis.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_made_on_one_instance_reaches_the_room_on_the_other() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let o_b = on(&b, &o).await;
+    let room = a.room(&c, &o).await;
+    let (_cs, mut c_events) = a.socket(&c).await;
+    let m = send(&c, room.id, "see you at the lobby").await;
+    o_b.api.react(m.id, "👋").await.expect("react through B");
+    let heard = c_events
+        .wait_for("reaction_updated", WAIT)
+        .await
+        .expect("reaction crosses instances");
+    assert_eq!(
+        heard,
+        json!({"messageId": m.id, "roomId": room.id,
+               "reactions": [{"emoji": "👋", "count": 1, "user_ids": [o.id()]}]})
+    );
+    let seen_on_a = c.api.messages(room.id, "").await.expect("history via A");
+    assert_eq!(seen_on_a.messages[0].reactions[0].user_ids, [o.id()]);
+}

@@ -63,6 +63,8 @@ fn message(room: &Room, from: &User, content: &str) -> Message {
         edited_at: None,
         created_at: at,
         updated_at: at,
+        reply_to: None,
+        reactions: Vec::new(),
     }
 }
 

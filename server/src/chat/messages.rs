@@ -24,10 +24,15 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
     }
     let message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
+    let reply_to = match message.reply_to_id {
+        Some(id) => Some(super::replies::quote(state, access.id, id).await?),
+        None => None,
+    };
     state.writer.enqueue(Draft {
         access,
         sender: caller.summary(),
         message,
+        reply_to,
     })
 }
 
@@ -107,6 +112,7 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
         ));
     }
     room_access(state, caller, message.chat_room_id).await?;
+    let _order = super::order::room(message.chat_room_id).await;
     let edited = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
@@ -140,6 +146,7 @@ pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<Mess
             "You can only delete your own messages".into(),
         ));
     }
+    let _order = super::order::room(message.chat_room_id).await;
     let deleted = state
         .store
         .delete_message(id)

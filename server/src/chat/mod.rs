@@ -2,7 +2,11 @@
 //! so access rules, validation and events are the same on both paths.
 
 pub mod messages;
+pub mod order;
+pub mod reactions;
+pub mod replies;
 pub mod rooms;
+pub mod search;
 pub mod validate;
 
 use tigo_common::{Role, User};

@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
-//! [`ReceiptStore`], [`AuditStore`], [`OpsStore`]) combined into [`Store`], two backends
+//! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`]) combined into [`Store`], two backends
 //! (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross them.
 //!
 //! Each backend has one file per resource under `sqlite/` and `postgres/`, with the same names
@@ -14,7 +14,9 @@ mod dialect;
 mod error;
 pub mod postgres;
 mod query;
+mod reactions;
 mod rows;
+mod search;
 mod sql;
 pub mod sqlite;
 mod stale;
@@ -25,7 +27,11 @@ use std::sync::Arc;
 
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
-pub use traits::{AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, UserStore};
+pub use search::{SearchQuery, Terms};
+pub use traits::{
+    AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore, SearchStore,
+    UserStore,
+};
 pub use types::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -35,14 +41,25 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, Store, UserStore,
+        AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore, SearchStore,
+        Store, UserStore,
     };
 }
 
 /// Every operation the service needs from a database: all the resource traits in one, so that
 /// callers hold one `Arc<dyn Store>`. Nothing implements it by hand (see the blanket impl).
 pub trait Store:
-    UserStore + RoomStore + MessageStore + ReceiptStore + AuditStore + OpsStore + Send + Sync + 'static
+    UserStore
+    + RoomStore
+    + MessageStore
+    + ReceiptStore
+    + ReactionStore
+    + SearchStore
+    + AuditStore
+    + OpsStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -51,6 +68,8 @@ impl<T> Store for T where
         + RoomStore
         + MessageStore
         + ReceiptStore
+        + ReactionStore
+        + SearchStore
         + AuditStore
         + OpsStore
         + Send

@@ -29,7 +29,7 @@ pub(crate) struct Args(Vec<Arg>);
 
 impl Args {
     /// Adds a value; returns its placeholder.
-    fn push(&mut self, arg: Arg) -> String {
+    pub(crate) fn push(&mut self, arg: Arg) -> String {
         self.0.push(arg);
         format!("${}", self.0.len())
     }

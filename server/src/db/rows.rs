@@ -15,7 +15,9 @@ use sqlx::postgres::{PgArgumentBuffer, PgValueRef};
 use sqlx::sqlite::{SqliteArgumentValue, SqliteValueRef};
 use sqlx::types::Json;
 use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
-use tigo_common::{Message, MessageStatus, MessageType, Role, Room, RoomType, User, UserSummary};
+use tigo_common::{
+    Message, MessageStatus, MessageType, Reaction, ReplyTo, Role, Room, RoomType, User, UserSummary,
+};
 use uuid::Uuid;
 
 use super::{AuditRecord, RoomAccess, StoreError, StoreResult, UserRecord};
@@ -252,12 +254,40 @@ pub(crate) struct MessageRow {
     first_name: String,
     last_name: String,
     email: String,
+    reactions: Option<Json<Vec<Reaction>>>,
+    reply_to_id: Option<Uuid>,
+    reply_to_sender_id: Option<Uuid>,
+    reply_to_type: Option<String>,
+    /// The quoted message's id when it still exists.
+    quoted_id: Option<Uuid>,
+    quoted_content: Option<String>,
+}
+
+impl MessageRow {
+    fn reply_to(&mut self) -> StoreResult<Option<ReplyTo>> {
+        let Some(id) = self.reply_to_id else {
+            return Ok(None);
+        };
+        let deleted = self.quoted_id.is_none();
+        Ok(Some(ReplyTo {
+            id,
+            sender_id: self.reply_to_sender_id.unwrap_or_default(),
+            content: if deleted {
+                String::new()
+            } else {
+                self.quoted_content.take().unwrap_or_default()
+            },
+            message_type: parse_message_type(self.reply_to_type.as_deref().unwrap_or("text"))?,
+            deleted,
+        }))
+    }
 }
 
 impl IntoRecord for MessageRow {
     type Record = Message;
 
-    fn into_record(self) -> StoreResult<Message> {
+    fn into_record(mut self) -> StoreResult<Message> {
+        let reply_to = self.reply_to()?;
         Ok(Message {
             id: self.id,
             chat_room_id: self.chat_room_id,
@@ -279,6 +309,8 @@ impl IntoRecord for MessageRow {
             edited_at: self.edited_at.map(|at| at.0),
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
+            reply_to,
+            reactions: self.reactions.map(|r| r.0).unwrap_or_default(),
         })
     }
 }

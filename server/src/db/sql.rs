@@ -101,13 +101,18 @@ pub(crate) const DECREMENT_COUNT: &str = "UPDATE chat_rooms SET
 
 // ---- messages -------------------------------------------------------------------------------
 
-/// Messages with their sender, for [`super::rows::MessageRow`].
+/// Messages with their sender, reactions and the quoted message's current text (cut to 200
+/// characters; both dialects count characters), for [`super::rows::MessageRow`]. A quote whose
+/// message is gone finds no `q` row: it reads as deleted, with no text.
 macro_rules! message_select {
     () => {
         "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
         m.file_url, m.file_name, m.file_size, m.metadata, m.is_edited, m.edited_at,
-        m.created_at, m.updated_at, m.client_msg_id, u.first_name, u.last_name, u.email
-    FROM chat_messages m JOIN users u ON u.id = m.sender_id"
+        m.created_at, m.updated_at, m.client_msg_id, u.first_name, u.last_name, u.email,
+        m.reactions, m.reply_to_id, m.reply_to_sender_id, m.reply_to_type,
+        q.id AS quoted_id, substr(q.content, 1, 200) AS quoted_content
+    FROM chat_messages m JOIN users u ON u.id = m.sender_id
+    LEFT JOIN chat_messages q ON q.id = m.reply_to_id"
     };
 }
 

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::{
     AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery, NewMessage, NewRoom,
-    NewUser, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult, UserRecord, WaitingRow,
+    NewUser, ReactionOutcome, ReadOutcome, RoomAccess, RoomQuery, SearchQuery, Stats, StoreResult,
+    UserRecord, WaitingRow,
 };
 
 /// Accounts: creation, look-ups, roles and activation.
@@ -136,6 +137,37 @@ pub trait MessageStore: Send + Sync {
 
     /// Deletes a message and keeps its room's last message and count right.
     async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>>;
+}
+
+/// Reactions on messages; each change rewrites the message's reaction summary in the same
+/// transaction, so reading a message needs no second query.
+#[async_trait]
+pub trait ReactionStore: Send + Sync {
+    /// Adds `user`'s `emoji` to message `id` unless it is there already, refusing a new emoji
+    /// beyond `max_distinct` different ones.
+    async fn add_reaction(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        emoji: &str,
+        max_distinct: usize,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ReactionOutcome>;
+
+    /// Takes `user`'s `emoji` off message `id` (unchanged when it was not there).
+    async fn remove_reaction(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        emoji: &str,
+    ) -> StoreResult<ReactionOutcome>;
+}
+
+/// Full-text search over message content, through the database's own index.
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// A page of the messages matching `query`, newest first, and how many match in all.
+    async fn search_messages(&self, query: &SearchQuery) -> StoreResult<(Vec<Message>, i64)>;
 }
 
 /// Read and delivery receipts. Delivery receipts ride the group commit, hence the supertrait.

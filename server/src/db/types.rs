@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tigo_common::{Message, MessageType, Role, RoomType, User, UserSummary};
+use tigo_common::{Message, MessageType, ReplyTo, Role, RoomType, User, UserSummary};
 use uuid::Uuid;
 
 /// A user as stored, with what never leaves the server.
@@ -126,6 +126,8 @@ pub struct NewMessage {
     pub file_size: Option<i64>,
     pub metadata: Option<Value>,
     pub client_msg_id: Option<String>,
+    /// The quoted message as it read when this one was accepted.
+    pub reply_to: Option<ReplyTo>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -148,6 +150,8 @@ impl NewMessage {
             edited_at: None,
             created_at: self.created_at,
             updated_at: self.created_at,
+            reply_to: self.reply_to.clone(),
+            reactions: Vec::new(),
         }
     }
 
@@ -246,3 +250,16 @@ pub struct Stats {
 /// A room waiting for an answer: room id, then the waiting sender's id, first name, last name
 /// and email.
 pub type WaitingRow = (Uuid, Uuid, String, String, String);
+
+/// What a reaction change did.
+#[derive(Debug, Clone)]
+pub enum ReactionOutcome {
+    /// Stored; the message with its reactions now.
+    Changed(Message),
+    /// Already so (the same reaction twice, or removing one that is not there).
+    Unchanged(Message),
+    /// A new emoji beyond the limit of different ones.
+    TooMany,
+    /// No such message.
+    NoMessage,
+}

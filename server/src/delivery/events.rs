@@ -8,7 +8,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tigo_common::{
-    Message, MessageDeleted, MessageDelivered, MessagesRead, Room, UserPresence, UserTyping,
+    Message, MessageDeleted, MessageDelivered, MessagesRead, ReactionUpdated, Room, UserPresence,
+    UserTyping,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -166,6 +167,15 @@ impl Events {
             RoomEvent::MessageEdited,
             Some(message.chat_room_id),
             to_value(message),
+        );
+        self.emit(envelope);
+    }
+
+    pub fn reaction_updated(&self, updated: &ReactionUpdated) {
+        let envelope = self.envelope(
+            RoomEvent::ReactionUpdated,
+            Some(updated.room_id),
+            to_value(updated),
         );
         self.emit(envelope);
     }

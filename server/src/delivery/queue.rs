@@ -18,6 +18,8 @@ pub struct Draft {
     pub access: RoomAccess,
     pub sender: UserSummary,
     pub message: SendMessage,
+    /// The message it answers, checked to be in the same room.
+    pub reply_to: Option<tigo_common::ReplyTo>,
 }
 
 /// The answer to one message: the stored message once it is durable.
@@ -227,6 +229,7 @@ mod tests {
                     content: text.into(),
                     ..SendMessage::default()
                 },
+                reply_to: None,
             },
             reply,
             queued,

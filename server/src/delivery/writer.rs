@@ -116,6 +116,7 @@ fn to_new(draft: &Draft) -> NewMessage {
         file_size: m.file_size,
         metadata: m.metadata.clone(),
         client_msg_id: m.client_msg_id.clone(),
+        reply_to: draft.reply_to.clone(),
         created_at: at,
     }
 }

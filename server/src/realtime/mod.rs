@@ -1,7 +1,7 @@
 //! Real time: the Socket.IO `/chat` namespace (socketioxide). Authentication at connect
 //! ([`connect`]), then the client events of the contract, each access-checked and answered by
 //! acknowledgement (`{ok, …}`) or, without one, by the contract's reply event or `error`
-//! ([`inbound`]), handled by event group ([`rooms`], [`messages`], [`typing`]) on payloads
+//! ([`inbound`]), handled by event group ([`rooms`], [`messages`], [`reactions`], [`typing`]) on payloads
 //! decoded into `common`'s types ([`payload`]). Delivery to connections is
 //! [`crate::delivery`]'s.
 
@@ -9,6 +9,7 @@ mod connect;
 mod inbound;
 mod messages;
 mod payload;
+mod reactions;
 mod rooms;
 mod typing;
 
@@ -62,6 +63,18 @@ pub(crate) fn register(socket: &SocketRef) {
         ce::TYPING_STOP,
         |i: Inbound, a: AckSender, State(s): State<AppState>| {
             run(ce::TYPING_STOP, i, a, s, typing::stop)
+        },
+    );
+    socket.on(
+        ce::ADD_REACTION,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::ADD_REACTION, i, a, s, reactions::add)
+        },
+    );
+    socket.on(
+        ce::REMOVE_REACTION,
+        |i: Inbound, a: AckSender, State(s): State<AppState>| {
+            run(ce::REMOVE_REACTION, i, a, s, reactions::remove)
         },
     );
     // Any other event name: answered in its turn, like the rest, with a 404.

@@ -2,7 +2,7 @@
 //! what does not fit (a bare value, a missing or malformed id).
 
 use serde_json::Value;
-pub(super) use tigo_common::{JoinRoom, RoomRef};
+pub(super) use tigo_common::{JoinRoom, ReactionChange, RoomRef};
 use uuid::Uuid;
 
 use crate::chat::validate;
@@ -25,6 +25,23 @@ pub(super) fn join_room(data: &Value) -> AppResult<JoinRoom> {
     Ok(JoinRoom {
         room_id,
         last_message_id,
+    })
+}
+
+/// `{messageId, emoji}` (the emoji itself is checked where reactions are).
+pub(super) fn reaction_change(data: &Value) -> AppResult<ReactionChange> {
+    let obj = data.as_object().ok_or_else(|| {
+        AppError::validation("the payload must be an object {messageId, emoji}, not a bare value")
+    })?;
+    let message_id = id_field(obj, "messageId")?;
+    tracing::Span::current().record("message_id", tracing::field::display(message_id));
+    let emoji = obj
+        .get("emoji")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AppError::validation("emoji must be a single emoji"))?;
+    Ok(ReactionChange {
+        message_id,
+        emoji: emoji.to_string(),
     })
 }
 

@@ -257,6 +257,7 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
             None
         }
     };
+    let reply_to_id = uuid_field(obj, "reply_to_id", false, &mut p);
     p.finish()?;
     let chat_room_id = room.ok_or_else(|| AppError::validation("chat_room_id must be a UUID"))?;
     Ok(SendMessage {
@@ -268,6 +269,7 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
         file_size,
         metadata,
         client_msg_id,
+        reply_to_id,
     })
 }
 

@@ -63,6 +63,9 @@ impl MessageStore for PgStore {
         let mut sizes = Vec::with_capacity(n);
         let mut metas = Vec::with_capacity(n);
         let mut client_ids = Vec::with_capacity(n);
+        let mut replies = Vec::with_capacity(n);
+        let mut reply_senders = Vec::with_capacity(n);
+        let mut reply_types = Vec::with_capacity(n);
         for m in &unique {
             ids.push(m.id);
             rooms.push(m.room_id);
@@ -75,6 +78,9 @@ impl MessageStore for PgStore {
             sizes.push(m.file_size);
             metas.push(m.metadata.clone());
             client_ids.push(m.client_msg_id.as_deref());
+            replies.push(m.reply_to.as_ref().map(|r| r.id));
+            reply_senders.push(m.reply_to.as_ref().map(|r| r.sender_id));
+            reply_types.push(m.reply_to.as_ref().map(|r| r.message_type.as_str()));
         }
         // One statement, one round trip, one commit. The rooms' rows are locked first and each
         // message is stamped after its room's newest one, with the database's clock: writers
@@ -84,10 +90,12 @@ impl MessageStore for PgStore {
         let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid)> = sqlx::query_as(
             "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[])
+                    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[],
+                    $14::uuid[], $15::uuid[], $16::text[])
                     WITH ORDINALITY
                 AS t(id, chat_room_id, sender_id, content, preview, type, file_url, file_name,
-                     file_size, metadata, client_msg_id, ord)
+                     file_size, metadata, client_msg_id, reply_to_id, reply_to_sender_id,
+                     reply_to_type, ord)
             ), locked AS (
                 SELECT r.id, GREATEST(clock_timestamp(),
                     COALESCE(r.last_message_at + interval '1 microsecond', '-infinity')) AS base
@@ -100,9 +108,11 @@ impl MessageStore for PgStore {
                 FROM input JOIN locked ON locked.id = input.chat_room_id
             ), ins AS (
                 INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
-                    file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at)
+                    file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
+                    reply_to_id, reply_to_sender_id, reply_to_type)
                 SELECT id, chat_room_id, sender_id, content, type, 'sent', file_url, file_name,
-                    file_size, metadata, client_msg_id, created_at, created_at
+                    file_size, metadata, client_msg_id, created_at, created_at, reply_to_id,
+                    reply_to_sender_id, reply_to_type
                 FROM stamped ORDER BY ord
                 ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
                 RETURNING id, chat_room_id, created_at, sender_id
@@ -143,6 +153,9 @@ impl MessageStore for PgStore {
         .bind(&client_ids)
         .bind(at)
         .bind(delivered)
+        .bind(&replies)
+        .bind(&reply_senders)
+        .bind(&reply_types)
         .fetch_all(&self.commits)
         .await?;
         let mut stored = Stored::new();

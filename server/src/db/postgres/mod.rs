@@ -8,8 +8,10 @@
 mod audit;
 mod messages;
 mod ops;
+mod reactions;
 mod receipts;
 mod rooms;
+mod search;
 mod users;
 
 use std::str::FromStr;

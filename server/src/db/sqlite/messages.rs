@@ -40,6 +40,9 @@ fn batch_json(unique: &[&NewMessage]) -> String {
                 "file_size": m.file_size,
                 "metadata": m.metadata.as_ref().map(Value::to_string),
                 "client_msg_id": m.client_msg_id,
+                "reply_to": m.reply_to.as_ref().map(|r| r.id.simple().to_string()),
+                "reply_sender": m.reply_to.as_ref().map(|r| r.sender_id.simple().to_string()),
+                "reply_type": m.reply_to.as_ref().map(|r| r.message_type.as_str()),
                 "at": micros(m.created_at),
             })
         })
@@ -51,11 +54,13 @@ fn batch_json(unique: &[&NewMessage]) -> String {
 /// repeated idempotency key stores nothing).
 const INSERT_BATCH: &str =
     "INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
-        file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at)
+        file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
+        reply_to_id, reply_to_sender_id, reply_to_type)
     SELECT unhex(j.value ->> 'id'), unhex(j.value ->> 'room'), unhex(j.value ->> 'sender'),
         j.value ->> 'content', j.value ->> 'type', 'sent', j.value ->> 'file_url',
         j.value ->> 'file_name', j.value ->> 'file_size', j.value ->> 'metadata',
-        j.value ->> 'client_msg_id', j.value ->> 'at', j.value ->> 'at'
+        j.value ->> 'client_msg_id', j.value ->> 'at', j.value ->> 'at',
+        unhex(j.value ->> 'reply_to'), unhex(j.value ->> 'reply_sender'), j.value ->> 'reply_type'
     FROM json_each($1) AS j WHERE true ORDER BY j.key
     ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
     RETURNING id";

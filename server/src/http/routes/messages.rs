@@ -32,7 +32,7 @@ pub const ROUTES: &[Route] = &[
 pub struct Api;
 
 /// The `{messageId}` segment.
-fn message_id() -> impl Filter<Extract = (PathId,), Error = warp::Rejection> + Clone {
+pub(super) fn message_id() -> impl Filter<Extract = (PathId,), Error = warp::Rejection> + Clone {
     path_uuid("messageId")
 }
 

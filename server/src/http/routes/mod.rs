@@ -6,7 +6,9 @@ pub mod admin;
 pub mod auth;
 pub mod messages;
 pub mod ops;
+pub mod reactions;
 pub mod rooms;
+pub mod search;
 
 use warp::filters::BoxedFilter;
 use warp::http::Method;
@@ -40,10 +42,12 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 5] = [
+const RESOURCES: [&[Route]; 7] = [
     auth::ROUTES,
     rooms::ROUTES,
     messages::ROUTES,
+    reactions::ROUTES,
+    search::ROUTES,
     admin::ROUTES,
     ops::ROUTES,
 ];
@@ -54,12 +58,14 @@ pub fn all() -> impl Iterator<Item = &'static Route> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 5] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 7] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
         rooms::Api::openapi(),
         messages::Api::openapi(),
+        reactions::Api::openapi(),
+        search::Api::openapi(),
         admin::Api::openapi(),
         ops::Api::openapi(),
     ]

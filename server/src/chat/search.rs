@@ -1,0 +1,108 @@
+//! Message search: the query's words, the rooms the caller may read, and the audit line an
+//! Admin's search leaves.
+
+use tigo_common::{SearchResults, User};
+
+use super::validate::{self, Params, Problems};
+use super::{is_admin, room_access};
+use crate::db::{AuditEntry, Cursor, SearchQuery, Terms};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Longest `q` taken: a search is a few words, not a document.
+const MAX_QUERY_CHARS: usize = 500;
+
+/// `GET /chat/search`: newest first.
+pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResult<SearchResults> {
+    let mut p = Problems::default();
+    let terms = match params.get("q") {
+        Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+            p.push(format!(
+                "q must be shorter than or equal to {MAX_QUERY_CHARS} characters"
+            ));
+            None
+        }
+        Some(q) => {
+            let terms = Terms::parse(q);
+            if terms.is_none() {
+                p.push("q must contain at least one word");
+            }
+            terms
+        }
+        None => {
+            p.push("q should not be empty");
+            None
+        }
+    };
+    let room_id = validate::uuid_param(params, "room_id", &mut p);
+    let sender_id = validate::uuid_param(params, "sender_id", &mut p);
+    let page = validate::int_param(params, "page", 1, 1, 1_000_000, &mut p);
+    let limit = validate::int_param(params, "limit", 20, 1, 100, &mut p);
+    let before = validate::bound_param(params, "before", &mut p);
+    let after = validate::bound_param(params, "after", &mut p);
+    p.finish()?;
+    let terms = terms.ok_or_else(|| AppError::validation("q must contain at least one word"))?;
+    if let Some(room) = room_id {
+        room_access(state, caller, room).await?;
+    }
+    let admin = is_admin(caller);
+    let query = SearchQuery {
+        terms,
+        viewer: (!admin).then_some(caller.id),
+        room_id,
+        sender_id,
+        before: cursor(state, caller, before, false).await?,
+        after: cursor(state, caller, after, true).await?,
+        offset: (i64::from(page) - 1) * i64::from(limit),
+        limit: i64::from(limit),
+    };
+    let (messages, total) = state.store.search_messages(&query).await?;
+    if admin {
+        // What was searched for is the point of the audit line; the results are not kept.
+        super::audit(
+            state,
+            AuditEntry {
+                actor: Some(caller.id),
+                action: "message.search",
+                room: room_id,
+                detail: serde_json::json!({
+                    "q": params.get("q"),
+                    "sender_id": sender_id,
+                    "total": total,
+                }),
+                ..AuditEntry::default()
+            },
+        )
+        .await;
+    }
+    Ok(SearchResults {
+        messages,
+        total,
+        page,
+        limit,
+    })
+}
+
+/// A `before`/`after` bound: an instant, or the position of a message the caller may read.
+async fn cursor(
+    state: &AppState,
+    caller: &User,
+    bound: Option<validate::Bound>,
+    after: bool,
+) -> AppResult<Option<Cursor>> {
+    Ok(match bound {
+        None => None,
+        Some(validate::Bound::At(at)) if after => Some(Cursor::after_instant(at)),
+        Some(validate::Bound::At(at)) => Some(Cursor::before_instant(at)),
+        Some(validate::Bound::Message(id)) => match state.store.message(id).await? {
+            Some(m) if room_access(state, caller, m.chat_room_id).await.is_ok() => {
+                Some(Cursor::of(&m))
+            }
+            _ => {
+                return Err(AppError::validation(
+                    "before and after must be RFC 3339 timestamps or message ids",
+                ));
+            }
+        },
+    })
+}

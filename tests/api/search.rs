@@ -1,0 +1,191 @@
+//! Search: words, accents, prefixes and phrases; only readable rooms; deletes, edits and the
+//! filters; the same answers on SQLite and PostgreSQL (every test runs on both).
+
+use reqwest::Method;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::contract;
+use crate::helpers::*;
+
+/// The contents found for `q`, newest first.
+async fn found(user: &TestUser, q: &str) -> Vec<String> {
+    let results = user.api.search(q, "").await.expect("search");
+    assert_eq!(results.total as usize, results.messages.len(), "{q:?}");
+    results.messages.into_iter().map(|m| m.content).collect()
+}
+
+async fn status_of(user: &TestUser, query: &str) -> (u16, Value) {
+    user.api
+        .raw(Method::GET, &format!("/chat/search?{query}"), None)
+        .await
+        .expect("search")
+}
+
+const CORPUS: [&str; 8] = [
+    "Is breakfast included with booking 4711?",
+    "The Café on the corner opens at seven",
+    "Late CHECK-IN after 22:00 is fine",
+    "Your booking 4712 is confirmed",
+    "We checked in without trouble",
+    "Zimmer mit Frühstück für zwei Nächte",
+    "breaking news: the pool is open",
+    "Room 12 is quiet; room 14 faces the street",
+];
+
+async fn words_match_in_any_case_and_accent_the_last_as_a_prefix(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    for text in CORPUS {
+        send(&c, room.id, text).await;
+    }
+    let cases: [(&str, &[&str]); 12] = [
+        ("booking 4711", &[CORPUS[0]]),
+        ("BOOKING", &[CORPUS[3], CORPUS[0]]),
+        ("cafe", &[CORPUS[1]]),
+        ("CAFÉ corner", &[CORPUS[1]]),
+        ("fruhstuck", &[CORPUS[5]]),
+        ("check-in", &[CORPUS[2]]),
+        ("break", &[CORPUS[6], CORPUS[0]]),
+        ("break ", &[]),
+        ("\"room 14\"", &[CORPUS[7]]),
+        ("\"14 room\"", &[]),
+        ("checked trouble", &[CORPUS[4]]),
+        ("nothing-like-this", &[]),
+    ];
+    for (q, expected) in cases {
+        assert_eq!(found(&c, q).await, expected.to_vec(), "q = {q:?}");
+    }
+}
+
+async fn a_search_without_a_word_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = app.customer().await;
+    for query in [
+        "",
+        "q=",
+        "q=%20%20",
+        "q=%22%22",
+        "q=%3F%21",
+        "q=ok&limit=101",
+        "q=ok&page=0",
+        "q=ok&room_id=nope",
+        "q=ok&before=yesterday",
+    ] {
+        let (status, body) = status_of(&c, query).await;
+        assert_error(status, &body, 400);
+    }
+    let (status, body) = status_of(&c, &format!("q={}", "a".repeat(501))).await;
+    assert_error(status, &body, 400);
+}
+
+async fn only_rooms_the_caller_may_read_are_searched_and_admins_are_audited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o, other) = (
+        app.customer().await,
+        app.owner().await,
+        app.user_with(&[tigo_common::Role::Customer], "Olga").await,
+    );
+    let admin = app.admin().await;
+    let mine = app.room(&c, &o).await;
+    let theirs = app.room(&other, &o).await;
+    send(&c, mine.id, "towels please").await;
+    send(&other, theirs.id, "towels as well").await;
+    assert_eq!(found(&c, "towels").await, ["towels please"]);
+    assert_eq!(found(&other, "towels").await, ["towels as well"]);
+    assert_eq!(
+        found(&o, "towels").await,
+        ["towels as well", "towels please"]
+    );
+    assert_eq!(found(&admin, "towels").await.len(), 2);
+    let (status, body) = status_of(&c, &format!("q=towels&room_id={}", theirs.id)).await;
+    assert_error(status, &body, 403);
+    let (status, body) = status_of(&c, &format!("q=towels&room_id={}", Uuid::new_v4())).await;
+    assert_error(status, &body, 404);
+    let audit = app
+        .state
+        .store
+        .audit_log(None, Some(admin.id()), 100)
+        .await
+        .expect("audit");
+    let line = audit
+        .iter()
+        .find(|l| l.action == "message.search")
+        .expect("an admin's search is audited");
+    assert_eq!(line.detail["q"], "towels");
+    assert!(
+        !audit.iter().any(|l| l.actor_id == Some(c.id())),
+        "a participant's search is not"
+    );
+}
+
+async fn deleted_messages_never_match_and_edits_match_their_new_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let gone = send(&c, room.id, "parking spot number seven").await;
+    let edited = send(&c, room.id, "the minibar is empty").await;
+    c.api.delete(gone.id).await.expect("delete");
+    c.api
+        .edit(edited.id, "the fridge is empty")
+        .await
+        .expect("edit");
+    assert!(found(&c, "parking").await.is_empty());
+    assert!(found(&c, "minibar").await.is_empty());
+    assert_eq!(found(&c, "fridge").await, ["the fridge is empty"]);
+    let admin = app.admin().await;
+    assert!(found(&admin, "parking").await.is_empty());
+}
+
+async fn filters_and_pages_narrow_the_results_newest_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        let from = if i % 2 == 0 { &c } else { &o };
+        sent.push(send(from, room.id, &format!("shuttle question {i}")).await);
+    }
+    let page = |extra: String| {
+        let c = &c;
+        async move {
+            let r = c.api.search("shuttle", &extra).await.expect("search");
+            let texts: Vec<String> = r.messages.iter().map(|m| m.content.clone()).collect();
+            (r.total, texts)
+        }
+    };
+    assert_eq!(
+        page("limit=2&page=2".into()).await,
+        (
+            5,
+            vec!["shuttle question 2".into(), "shuttle question 1".into()]
+        )
+    );
+    assert_eq!(
+        page(format!("sender_id={}", o.id())).await,
+        (
+            2,
+            vec!["shuttle question 3".into(), "shuttle question 1".into()]
+        )
+    );
+    assert_eq!(
+        page(format!("room_id={}&after={}", room.id, sent[2].id)).await,
+        (
+            2,
+            vec!["shuttle question 4".into(), "shuttle question 3".into()]
+        )
+    );
+    assert_eq!(
+        page(format!("before={}", sent[1].id)).await,
+        (1, vec!["shuttle question 0".into()])
+    );
+}
+
+contract!(
+    words_match_in_any_case_and_accent_the_last_as_a_prefix,
+    a_search_without_a_word_is_refused,
+    only_rooms_the_caller_may_read_are_searched_and_admins_are_audited,
+    deleted_messages_never_match_and_edits_match_their_new_text,
+    filters_and_pages_narrow_the_results_newest_first,
+);
