@@ -417,3 +417,19 @@ pub fn assert_error(status: u16, body: &Value, expected: u16) {
     assert!(body["error"].is_string(), "error in {body}");
     assert!(!messages_of(body).is_empty(), "message in {body}");
 }
+
+/// The versions of the migrations this build carries (the numbered files under
+/// `migrations/sqlite`; PostgreSQL's folder holds the same numbers), in order.
+pub fn migration_versions() -> Vec<i64> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut versions: Vec<i64> = std::fs::read_dir(&dir)
+        .expect("migrations folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.split('_').next()?.parse().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    assert!(versions.len() >= 5, "found the migrations: {versions:?}");
+    versions
+}

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tigo_common::server_events as names;
 use tigo_common::{
-    EventError, Message, MessageDeleted, MessageDelivered, MessageSent, MessagesRead, Room,
-    UserPresence, UserTyping,
+    EventError, Message, MessageDeleted, MessageDelivered, MessageSent, MessagesRead,
+    ReactionUpdated, Room, UserPresence, UserTyping,
 };
 
 /// A server event the client acts on, or why it does not.
@@ -20,6 +20,7 @@ pub enum ServerEvent {
     MessageDeleted(MessageDeleted),
     MessageDelivered(MessageDelivered),
     MessagesRead(MessagesRead),
+    ReactionUpdated(ReactionUpdated),
     UserTyping(UserTyping),
     UserOnline(UserPresence),
     UserOffline(UserPresence),
@@ -47,6 +48,7 @@ impl ServerEvent {
             names::MESSAGE_DELETED => payload(name, data, ServerEvent::MessageDeleted),
             names::MESSAGE_DELIVERED => payload(name, data, ServerEvent::MessageDelivered),
             names::MESSAGES_READ => payload(name, data, ServerEvent::MessagesRead),
+            names::REACTION_UPDATED => payload(name, data, ServerEvent::ReactionUpdated),
             names::USER_TYPING => payload(name, data, ServerEvent::UserTyping),
             names::USER_ONLINE => payload(name, data, ServerEvent::UserOnline),
             names::USER_OFFLINE => payload(name, data, ServerEvent::UserOffline),

@@ -310,6 +310,7 @@ fn typing_a_line_announces_typing_once_then_sends_with_a_client_id() {
             room,
             content,
             client_msg_id,
+            reply_to: None,
         } => {
             assert_eq!((*room, content.as_str()), (r1.id, "hello"));
             assert!(client_msg_id.starts_with("tui-"));
@@ -551,7 +552,13 @@ fn shows_every_word(shown: &str, text: &str) {
 fn the_help_box_and_the_status_line_fit_80_columns_without_cutting_words() {
     let (mut app, _me, _owner, _r1, _) = signed_in();
     app.update(Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)));
-    let shown = screen(&app, 80, 24);
+    // Every page of the help box, turned with PgDn.
+    let mut shown = String::new();
+    for _ in 0..4 {
+        shown.push_str(&screen(&app, 80, 24));
+        app.update(key(KeyCode::PageDown));
+    }
+    assert_eq!(app.screen, super::app::Screen::Help, "PgDn keeps it open");
     for (key, what) in super::app::HELP {
         shows_every_word(&shown, key);
         shows_every_word(&shown, what);
@@ -571,4 +578,152 @@ fn the_help_box_and_the_status_line_fit_80_columns_without_cutting_words() {
          http://chat-staging.internal.example.com:3000 \
          error: You do not have access to this chat room",
     );
+}
+
+#[test]
+fn react_and_reply_act_on_the_other_sides_newest_message_and_show_under_it() {
+    let (mut app, me, owner, r1, _) = signed_in();
+    let theirs = message(&r1, &owner, "Breakfast is at seven");
+    let mine = message(&r1, &me, "Thanks");
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![theirs.clone(), mine.clone()],
+        older: false,
+        total: 2,
+    });
+    typed(&mut app, "/react 👍");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Cmd::React {
+            message: theirs.id,
+            emoji: "👍".into()
+        }]
+    );
+    app.update(Msg::Event {
+        name: "reaction_updated".into(),
+        data: json!({"messageId": theirs.id, "roomId": r1.id, "reactions": [
+            {"emoji": "👍", "count": 2, "user_ids": [me.id, owner.id]},
+            {"emoji": "❤️", "count": 1, "user_ids": [owner.id]}]}),
+    });
+    typed(&mut app, "/reply see you there");
+    let cmds = app.update(key(KeyCode::Enter));
+    let Some(Cmd::Send {
+        content, reply_to, ..
+    }) = cmds.iter().find(|c| matches!(c, Cmd::Send { .. }))
+    else {
+        panic!("expected a send, got {cmds:?}");
+    };
+    assert_eq!(
+        (content.as_str(), *reply_to),
+        ("see you there", Some(theirs.id))
+    );
+    let mut reply = message(&r1, &me, "see you there");
+    reply.reply_to = Some(tigo_common::ReplyTo {
+        id: theirs.id,
+        sender_id: owner.id,
+        content: theirs.content.clone(),
+        message_type: MessageType::Text,
+        deleted: false,
+    });
+    app.update(Msg::Event {
+        name: "new_message".into(),
+        data: serde_json::to_value(&reply).expect("json"),
+    });
+    let shown = screen(&app, 120, 24);
+    let lines: Vec<&str> = shown.lines().collect();
+    let at = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} not on screen:\n{shown}"))
+    };
+    // Wide characters take two cells: the test backend shows a blank after each.
+    let counts = at("❤");
+    assert_eq!(counts, at("Breakfast is at seven") + 1, "{shown}");
+    let squeezed: String = lines[counts].split_whitespace().collect();
+    assert!(squeezed.contains("👍2❤️1"), "{shown}");
+    assert!(
+        at("↪ Oscar: Breakfast is at seven") + 1 == at("you: see you there"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn react_and_reply_need_a_message_from_the_other_side() {
+    let (mut app, me, _owner, r1, _) = signed_in();
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![message(&r1, &me, "only mine")],
+        older: false,
+        total: 1,
+    });
+    for line in ["/react 👍", "/reply hello"] {
+        typed(&mut app, line);
+        assert!(app.update(key(KeyCode::Enter)).is_empty(), "{line}");
+        assert!(
+            app.status
+                .as_deref()
+                .is_some_and(|s| s.contains("other side"))
+        );
+    }
+}
+
+#[test]
+fn search_lists_results_and_enter_jumps_to_the_message_loading_older_pages() {
+    let (mut app, me, owner, r1, r2) = signed_in();
+    let old = message(&r2, &me, "where is the parking");
+    let newer = message(&r2, &owner, "newest in that room");
+    typed(&mut app, "/search parking");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Cmd::Search {
+            q: "parking".into()
+        }]
+    );
+    assert_eq!(app.screen, Screen::Search);
+    app.update(Msg::SearchResults {
+        messages: vec![old.clone()],
+        total: 1,
+    });
+    let shown = screen(&app, 100, 20);
+    assert!(
+        shown.contains("1 found") && shown.contains("where is the parking"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Olga Test") && shown.contains("you"),
+        "{shown}"
+    );
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Chat);
+    assert_eq!(app.current_id(), Some(r2.id));
+    assert!(cmds.contains(&Cmd::OpenRoom(r2.id)), "{cmds:?}");
+    // The room's newest page lacks the message: the page before it is fetched.
+    let cmds = app.update(Msg::History {
+        room: r2.id,
+        messages: vec![newer.clone()],
+        older: false,
+        total: 2,
+    });
+    assert_eq!(
+        cmds,
+        vec![Cmd::LoadOlder {
+            room: r2.id,
+            before: newer.id
+        }]
+    );
+    let cmds = app.update(Msg::History {
+        room: r2.id,
+        messages: vec![old.clone()],
+        older: true,
+        total: 2,
+    });
+    assert!(cmds.is_empty());
+    assert!(screen(&app, 100, 20).contains("where is the parking"));
+    assert!(app.chat.jump.is_some(), "marked until the user scrolls");
+    app.update(key(KeyCode::Up));
+    assert!(app.chat.jump.is_none());
+    let _ = r1;
 }

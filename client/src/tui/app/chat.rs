@@ -30,6 +30,8 @@ pub struct Chat {
     pub(super) typing_sent: Option<(Uuid, DateTime<Utc>)>,
     /// Numbers our sends, so each gets its own client_msg_id.
     pub(super) sent_counter: u64,
+    /// A message to bring into view and mark (from search); scrolling drops it.
+    pub jump: Option<super::Jump>,
 }
 
 impl Chat {
@@ -118,6 +120,9 @@ impl Chat {
         }
         self.selected = index.min(self.rooms.len() - 1);
         self.scroll = 0;
+        if self.jump.is_some_and(|j| Some(j.room) != self.current_id()) {
+            self.jump = None;
+        }
         let mut cmds = self.focus_effects();
         if let Some(id) = self.current_id()
             && !self.messages.contains_key(&id)
@@ -137,6 +142,7 @@ impl Chat {
 
     /// Scrolling up past what is loaded fetches the page before it.
     fn scroll_up(&mut self, lines: usize) -> Vec<Cmd> {
+        self.jump = None;
         self.scroll += lines;
         let Some(room) = self.current_id() else {
             return Vec::new();
@@ -255,10 +261,12 @@ impl App {
             KeyCode::PageUp => chat.scroll_up(10),
             KeyCode::Up => chat.scroll_up(1),
             KeyCode::PageDown => {
+                chat.jump = None;
                 chat.scroll = chat.scroll.saturating_sub(10);
                 Vec::new()
             }
             KeyCode::Down => {
+                chat.jump = None;
                 chat.scroll = chat.scroll.saturating_sub(1);
                 Vec::new()
             }

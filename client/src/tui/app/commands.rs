@@ -19,6 +19,32 @@ impl App {
             .find(|m| m.sender_id == me)
     }
 
+    /// The newest message from the other side in the focused room: what /react and /reply
+    /// act on.
+    fn last_theirs(&self) -> Option<&Message> {
+        let room = self.current_id()?;
+        let me = self.my_id();
+        self.chat
+            .messages
+            .get(&room)?
+            .iter()
+            .rev()
+            .find(|m| m.sender_id != me)
+    }
+
+    /// A send of `content` to `room`, with a client_msg_id of its own.
+    fn send(&mut self, room: Uuid, content: &str, reply_to: Option<Uuid>) -> Cmd {
+        self.chat.sent_counter += 1;
+        self.chat.scroll = 0;
+        Cmd::Send {
+            room,
+            content: content.to_string(),
+            // Unique per send, so a retry over REST is recognised, never doubled.
+            client_msg_id: format!("tui-{}-{}", Uuid::new_v4().simple(), self.chat.sent_counter),
+            reply_to,
+        }
+    }
+
     pub(super) fn submit(&mut self) -> Vec<Cmd> {
         let line = std::mem::take(&mut self.chat.input);
         let text = line.trim();
@@ -40,21 +66,28 @@ impl App {
         match command {
             "" => match room {
                 Some(room) => {
-                    self.chat.sent_counter += 1;
-                    cmds.push(Cmd::Send {
-                        room,
-                        content: rest.to_string(),
-                        // Unique per send, so a retry over REST is recognised, never doubled.
-                        client_msg_id: format!(
-                            "tui-{}-{}",
-                            Uuid::new_v4().simple(),
-                            self.chat.sent_counter
-                        ),
-                    });
-                    self.chat.scroll = 0;
+                    let send = self.send(room, rest, None);
+                    cmds.push(send);
                 }
                 None => self.status = Some("no room: open one with /new EMAIL".into()),
             },
+            "react" => match self.last_theirs().map(|m| m.id) {
+                Some(message) if !rest.is_empty() => cmds.push(Cmd::React {
+                    message,
+                    emoji: rest.to_string(),
+                }),
+                Some(_) => self.status = Some("usage: /react EMOJI".into()),
+                None => self.status = Some("no message from the other side to react to".into()),
+            },
+            "reply" => match (room, self.last_theirs().map(|m| m.id)) {
+                (Some(room), Some(message)) if !rest.is_empty() => {
+                    let send = self.send(room, rest, Some(message));
+                    cmds.push(send);
+                }
+                (Some(_), Some(_)) => self.status = Some("usage: /reply TEXT".into()),
+                _ => self.status = Some("no message from the other side to reply to".into()),
+            },
+            "search" => cmds.extend(self.start_search(rest)),
             "help" => self.screen = Screen::Help,
             "quit" | "q" => cmds.push(Cmd::Quit),
             "logout" => cmds.push(Cmd::Logout),
@@ -123,6 +156,18 @@ pub const HELP: &[(&str, &str)] = &[
         "open (or reuse) a room with that user; type from your roles",
     ),
     ("/edit TEXT", "replace your last message in this room"),
+    (
+        "/reply TEXT",
+        "answer the other side's newest message, quoting it",
+    ),
+    (
+        "/react EMOJI",
+        "react to the other side's newest message with one emoji",
+    ),
+    (
+        "/search TEXT",
+        "search your rooms' messages; Enter opens one in its room",
+    ),
     ("/delete", "delete your last message in this room"),
     ("/leave", "stop following this room until restart"),
     ("/read", "mark this room read"),

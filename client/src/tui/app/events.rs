@@ -30,6 +30,17 @@ impl App {
                 self.messages_read(read);
                 Vec::new()
             }
+            ServerEvent::ReactionUpdated(updated) => {
+                if let Some(m) = self
+                    .chat
+                    .messages
+                    .get_mut(&updated.room_id)
+                    .and_then(|l| l.iter_mut().find(|m| m.id == updated.message_id))
+                {
+                    m.reactions = updated.reactions;
+                }
+                Vec::new()
+            }
             ServerEvent::UserTyping(typing) => {
                 self.user_typing(typing);
                 Vec::new()

@@ -1,13 +1,14 @@
 //! The terminal client's state and its update function: every key press and every network
 //! event is a [`Msg`]; [`App::update`] changes the state and returns the [`Cmd`]s the network
 //! side must run. No I/O here, so all of it is unit-tested. The state is split by screen
-//! ([`login`], [`chat`], [`queue`]); this module owns what they share and the dispatch.
+//! ([`login`], [`chat`], [`queue`], [`search`]); this module owns what they share and the dispatch.
 
 mod chat;
 mod commands;
 mod events;
 mod login;
 mod queue;
+mod search;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
@@ -18,6 +19,7 @@ pub use self::chat::Chat;
 pub use self::commands::HELP;
 pub use self::login::{LoginField, LoginForm};
 pub use self::queue::{Queue, Waiting};
+pub use self::search::{Jump, Search};
 use super::event::ServerEvent;
 
 /// Connection state shown in the status bar.
@@ -39,6 +41,8 @@ pub enum Screen {
     /// Drawn over the chat screen; any key closes it.
     Help,
     Queue,
+    /// The results of `/search`.
+    Search,
 }
 
 /// Everything the network side tells the UI, and every key.
@@ -74,6 +78,11 @@ pub enum Msg {
         data: Value,
     },
     Queue(Vec<Waiting>),
+    /// The answer to [`Cmd::Search`], newest first, and how many match in all.
+    SearchResults {
+        messages: Vec<Message>,
+        total: i64,
+    },
     /// Show this room (one just opened with /new or from the queue).
     Focus(Uuid),
     /// A command failed; shown in the status bar.
@@ -92,6 +101,15 @@ pub enum Cmd {
         room: Uuid,
         content: String,
         client_msg_id: String,
+        /// The message this one answers.
+        reply_to: Option<Uuid>,
+    },
+    React {
+        message: Uuid,
+        emoji: String,
+    },
+    Search {
+        q: String,
     },
     MarkRead(Uuid),
     LoadOlder {
@@ -130,6 +148,9 @@ pub struct App {
     pub login: LoginForm,
     pub chat: Chat,
     pub queue: Queue,
+    pub search: Search,
+    /// The page of the help box shown (the drawing wraps it round).
+    pub help_page: usize,
 }
 
 impl App {
@@ -143,6 +164,8 @@ impl App {
             login: LoginForm::new(email),
             chat: Chat::default(),
             queue: Queue::default(),
+            search: Search::default(),
+            help_page: 0,
         }
     }
 
@@ -193,7 +216,7 @@ impl App {
                 total,
             } => {
                 self.chat.merge_history(room, messages, older, total);
-                Vec::new()
+                self.chat.continue_jump(room)
             }
             Msg::Online { users, .. } => {
                 self.chat.online.extend(users);
@@ -203,6 +226,10 @@ impl App {
             Msg::Event { name, data } => self.server_event(ServerEvent::decode(&name, data)),
             Msg::Queue(waiting) => {
                 self.queue.replace(waiting);
+                Vec::new()
+            }
+            Msg::SearchResults { messages, total } => {
+                self.search_results(messages, total);
                 Vec::new()
             }
             Msg::Focus(room) => self.chat.focus(room),
@@ -225,10 +252,21 @@ impl App {
         match self.screen {
             Screen::Login => self.login.key(key),
             Screen::Help => {
-                self.screen = Screen::Chat;
+                // Page keys turn the pages of a help longer than the screen; others close it.
+                match key.code {
+                    KeyCode::PageDown | KeyCode::Down | KeyCode::Char(' ') => self.help_page += 1,
+                    KeyCode::PageUp | KeyCode::Up => {
+                        self.help_page = self.help_page.saturating_sub(1)
+                    }
+                    _ => {
+                        self.help_page = 0;
+                        self.screen = Screen::Chat;
+                    }
+                }
                 Vec::new()
             }
             Screen::Queue => self.queue_key(key),
+            Screen::Search => self.search_key(key),
             Screen::Chat => self.chat_key(key, ctrl),
         }
     }

@@ -46,8 +46,12 @@ impl Net {
                 room,
                 content,
                 client_msg_id,
+                reply_to,
             } => {
-                let body = json!({"chat_room_id": room, "content": content, "client_msg_id": client_msg_id});
+                let mut body = json!({"chat_room_id": room, "content": content, "client_msg_id": client_msg_id});
+                if let Some(quoted) = reply_to {
+                    body["reply_to_id"] = json!(quoted);
+                }
                 let via_socket = match &self.socket {
                     Some(socket) => socket.emit_ack("send_message", &body, ACK).await.ok(),
                     None => None,
@@ -68,6 +72,14 @@ impl Net {
                     },
                 }
             }
+            Cmd::React { message, emoji } => self.react(message, &emoji).await,
+            Cmd::Search { q } => match self.api.search(&q, "limit=100").await {
+                Ok(found) => self.tell(Msg::SearchResults {
+                    messages: found.messages,
+                    total: found.total,
+                }),
+                Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
+            },
             Cmd::MarkRead(room) => {
                 let done = match &self.socket {
                     Some(s) => s
@@ -154,6 +166,31 @@ impl Net {
             }
         }
         true
+    }
+
+    /// Over the socket when there is one (the room, us included, hears `reaction_updated`),
+    /// else over REST, whose answer updates the message here.
+    async fn react(&mut self, message: uuid::Uuid, emoji: &str) {
+        let body = json!({"messageId": message, "emoji": emoji});
+        let ack = match &self.socket {
+            Some(socket) => socket.emit_ack("add_reaction", &body, ACK).await.ok(),
+            None => None,
+        };
+        match ack {
+            Some(ack) if ack["ok"] == true => {}
+            Some(ack) => self.tell(Msg::Failed(format!(
+                "no reaction: {}",
+                ack["error"]["message"].as_str().unwrap_or("refused")
+            ))),
+            None => match self.api.react(message, emoji).await {
+                Ok(m) => self.event(ServerEvent::ReactionUpdated(tigo_common::ReactionUpdated {
+                    message_id: m.id,
+                    room_id: m.chat_room_id,
+                    reactions: m.reactions,
+                })),
+                Err(e) => self.tell(Msg::Failed(format!("no reaction: {}", describe(&e)))),
+            },
+        }
     }
 
     async fn new_room(&mut self, email: &str) {

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
-use tigo_common::{MessageStatus, RoomType};
+use tigo_common::{MessageStatus, ReplyTo, Room, RoomType};
 
 use super::{short_tag, status, truncate, wrap};
 use crate::tui::app::App;
@@ -132,7 +132,19 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::DarkGray),
         )));
     }
+    let jump = app
+        .chat
+        .jump
+        .filter(|j| j.room == room.id)
+        .map(|j| j.message);
+    let mut jump_line = None;
     for m in messages {
+        if let Some(quoted) = &m.reply_to {
+            lines.push(quote_line(app, room, quoted, inner_width));
+        }
+        if jump == Some(m.id) {
+            jump_line = Some(lines.len());
+        }
         let time = m
             .created_at
             .with_timezone(&Local)
@@ -174,6 +186,25 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
                 lines.push(Line::from(line));
             }
         }
+        if jump == Some(m.id) {
+            let from = jump_line.unwrap_or(lines.len());
+            for line in &mut lines[from..] {
+                *line = line
+                    .clone()
+                    .patch_style(Style::new().add_modifier(Modifier::REVERSED));
+            }
+        }
+        if !m.reactions.is_empty() {
+            let counts: Vec<String> = m
+                .reactions
+                .iter()
+                .map(|r| format!("{} {}", r.emoji, r.count))
+                .collect();
+            lines.push(Line::from(Span::styled(
+                truncate(&format!("      {}", counts.join("  ")), inner_width),
+                Style::new().fg(Color::Yellow),
+            )));
+        }
     }
     let typists = app.typists();
     let typing_line = if typists.is_empty() {
@@ -188,7 +219,11 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     };
     let height = area.height.saturating_sub(2) as usize
         - usize::from(typing_line.is_some()).min(area.height.saturating_sub(2) as usize);
-    let end = lines.len().saturating_sub(app.chat.scroll.min(lines.len()));
+    let end = match jump_line {
+        // A message jumped to from search sits in the middle of the pane.
+        Some(line) => (line + height / 2 + 1).clamp(height.min(lines.len()), lines.len()),
+        None => lines.len().saturating_sub(app.chat.scroll.min(lines.len())),
+    };
     let start = end.saturating_sub(height);
     let mut visible: Vec<Line> = lines[start..end].to_vec();
     if let Some(t) = typing_line {
@@ -203,4 +238,29 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(visible).block(Block::bordered().title(title)),
         area,
     );
+}
+
+/// The line above a reply: who wrote the quoted message and what it says now.
+fn quote_line<'a>(app: &App, room: &Room, quoted: &ReplyTo, width: usize) -> Line<'a> {
+    let me = app.me.as_ref().map(|u| u.id).unwrap_or_default();
+    let who = if quoted.sender_id == me {
+        "you".to_string()
+    } else if quoted.sender_id == room.participant1_id {
+        room.participant1.first_name.clone()
+    } else if quoted.sender_id == room.participant2_id {
+        room.participant2.first_name.clone()
+    } else {
+        "someone".into()
+    };
+    let text = if quoted.deleted {
+        "(deleted message)".to_string()
+    } else {
+        quoted.content.clone()
+    };
+    Line::from(Span::styled(
+        truncate(&format!("  ↪ {who}: {text}"), width),
+        Style::new()
+            .fg(Color::DarkGray)
+            .add_modifier(Modifier::ITALIC),
+    ))
 }

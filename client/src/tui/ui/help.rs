@@ -12,7 +12,7 @@ use crate::tui::app::HELP;
 /// Width of the help box's key column.
 const KEY_COLUMN: usize = 22;
 
-pub(super) fn draw(frame: &mut Frame) {
+pub(super) fn draw(frame: &mut Frame, page: usize) {
     let width = frame.area().width.min(78);
     let text_width = (width as usize).saturating_sub(KEY_COLUMN + 2);
     let mut lines: Vec<Line> = Vec::new();
@@ -28,14 +28,27 @@ pub(super) fn draw(frame: &mut Frame) {
             ]));
         }
     }
-    let area = centered(frame.area(), width, (lines.len() + 2) as u16);
+    // A help longer than the screen is shown a page at a time.
+    let per_page = (frame.area().height as usize).saturating_sub(2).max(1);
+    let pages = lines.len().div_ceil(per_page).max(1);
+    let page = page % pages;
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(page * per_page)
+        .take(per_page)
+        .collect();
+    let title = if pages > 1 {
+        format!(
+            " keys and commands {}/{pages} (PgDn next; other keys close) ",
+            page + 1
+        )
+    } else {
+        " keys and commands (any key closes) ".to_string()
+    };
+    let area = centered(frame.area(), width, (shown.len() + 2) as u16);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .borders(Borders::ALL)
-                .title(" keys and commands (any key closes) "),
-        ),
+        Paragraph::new(shown).block(Block::bordered().borders(Borders::ALL).title(title)),
         area,
     );
 }

@@ -1,12 +1,13 @@
 //! Drawing the state, one module per screen: the chat screen (room list, messages, input),
-//! the login form, the help box over the chat, the support queue, and the status line they
-//! share. Pure functions of [`App`], checked with ratatui's `TestBackend`; this module picks
+//! the login form, the help box over the chat, the support queue, search results, and the
+//! status line they share. Pure functions of [`App`], checked with ratatui's `TestBackend`; this module picks
 //! the screen and holds the small helpers several screens use.
 
 mod chat;
 mod help;
 mod login;
 mod queue;
+mod search;
 mod status;
 mod wrap;
 
@@ -22,9 +23,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Chat => chat::draw(frame, app),
         Screen::Help => {
             chat::draw(frame, app);
-            help::draw(frame);
+            help::draw(frame, app.help_page);
         }
         Screen::Queue => queue::draw(frame, app),
+        Screen::Search => search::draw(frame, app),
     }
 }
 
