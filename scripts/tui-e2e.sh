@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drives two real `tigo-chat tui` processes in tmux against a real server and reads their
-# screens: log in, open the same room, message both ways, typing shown, read receipt shown.
+# screens: log in, open the same room, message both ways, typing shown, read receipt shown,
+# a reaction, a reply with its quote, and a search that jumps to the message.
 # Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD
 set -euo pipefail
 URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5
@@ -34,8 +35,9 @@ wait_for() {
 # A terminal client in its own tmux session, at the login screen.
 launch() {
   local session=$1
-  tmux new-session -d -s "$session" -x 100 -y 30 \
-    "env HOME=$HOME_DIR/$session XDG_CONFIG_HOME=$HOME_DIR/$session/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$session.log; sleep 30"
+  # -u: the panes speak UTF-8 (emoji, arrows) whatever the caller's locale is.
+  tmux -u new-session -d -s "$session" -x 100 -y 30 \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=$HOME_DIR/$session XDG_CONFIG_HOME=$HOME_DIR/$session/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$session.log; sleep 30"
   wait_for "$session" "Log in"
 }
 
@@ -85,6 +87,25 @@ wait_for "$A" "hi from B"
 
 step "B has the room open, so A's message shows as read"
 wait_for "$A" "you: hello from A ✓✓ read"
+
+step "B reacts to A's message; A sees the reaction under it"
+tmux send-keys -t "$B" -l "/react 👍"
+tmux send-keys -t "$B" Enter
+wait_for "$A" "👍"
+
+step "A replies to B's message; B sees the quoted line above the reply"
+tmux send-keys -t "$A" -l "/reply got it, thanks"
+tmux send-keys -t "$A" Enter
+wait_for "$B" "↪ you: hi from B"
+wait_for "$B" "Tina: got it, thanks"
+
+step "A searches; Enter opens the found message in its room"
+tmux send-keys -t "$A" -l "/search hello"
+tmux send-keys -t "$A" Enter
+wait_for "$A" "1 found"
+tmux send-keys -t "$A" Enter
+wait_for "$A" "message · /help"
+wait_for "$A" "you: hello from A"
 
 step "/help lists the commands; Ctrl-C restores the terminal"
 tmux send-keys -t "$A" -l "/help"
