@@ -1,7 +1,7 @@
 //! `tigo-chat smoke`: a scripted end-to-end check of a deployment. Two users log in, open (or
 //! reuse) their room, connect over Socket.IO, exchange a message each way, and check delivery,
-//! the read receipt, typing, edit and delete. Every step is timed; the messages it sends are
-//! deleted again whatever happens.
+//! the read receipt, typing, a reaction, a reply, edit and delete. Every step is timed; the
+//! messages it sends are deleted again whatever happens.
 
 use std::time::{Duration, Instant};
 
@@ -301,6 +301,48 @@ async fn exchange(
         }
         expect(&mut b_events, "message_edited", t, |m| {
             m["id"] == from_a && m["is_edited"] == true
+        })
+        .await
+        .map(|_| ())
+    })
+    .await;
+    run.step("B reacts to A's message, A is told", async {
+        b_sock
+            .emit_ack(
+                "add_reaction",
+                &json!({"messageId": from_a, "emoji": "👍"}),
+                t,
+            )
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(ok_ack)?;
+        let b_id = json!(b.user.id);
+        expect(&mut a_events, "reaction_updated", t, |r| {
+            r["messageId"] == from_a
+                && r["reactions"][0]["emoji"] == "👍"
+                && r["reactions"][0]["user_ids"][0] == b_id
+        })
+        .await
+        .map(|_| ())
+    })
+    .await;
+    run.step("A replies to B's message, B sees the quote", async {
+        let ack = a_sock
+            .emit_ack(
+                "send_message",
+                &json!({"chat_room_id": room, "content": format!("smoke test {marker} (A, reply)"),
+                        "client_msg_id": format!("smoke-{marker}-reply"), "reply_to_id": from_b}),
+                t,
+            )
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(ok_ack)?;
+        let id = ack["messageId"].clone();
+        if let Ok(uuid) = serde_json::from_value::<Uuid>(id.clone()) {
+            sent.push((a_api.clone(), uuid));
+        }
+        expect(&mut b_events, "new_message", t, |m| {
+            m["id"] == id && m["reply_to"]["id"] == from_b && m["reply_to"]["deleted"] == false
         })
         .await
         .map(|_| ())

@@ -569,6 +569,8 @@ async fn smoke_passes_against_a_live_server_and_leaves_nothing_behind(backend: B
         "delivery receipt",
         "read receipt",
         "typing",
+        "reacts",
+        "replies",
         "edits",
         "delete",
     ] {
