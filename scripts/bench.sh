@@ -3,7 +3,8 @@
 # durability (fsync and synchronous_commit on) and Redis, a release build, the server and the
 # load generator on the same cores. Loopback only; every run is bounded.
 #   scripts/bench.sh              all of it (about 10 minutes)
-#   scripts/bench.sh closed       one part: closed | open | connections | memory | history | baseline
+#   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
+#                                 | baseline (SEARCH_FILL: messages for `search`, default 1,000,000)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
 #                                 (the same load generator, each on a database of its own;
@@ -76,6 +77,23 @@ if want connections; then
     server_start "$WORK/conn-$count.log" $SQ
     bench "$SQ" --timeout 600s connections --count "$count" --users 200 \
       --source-addrs 127.0.0.2-127.0.0.20 --server-pid "$LAST_SERVER_PID" --hold 3s
+    server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+if want search; then
+  # Each backend on a database of its own, filled once to SEARCH_FILL messages in 500 rooms
+  # through the store's group commit (the search index kept as in service), then each query
+  # timed 50 times in a row over REST.
+  psql "$TEST_PG_URL" -qc "CREATE DATABASE search"
+  SEARCH_PG="DATABASE_URL=${TEST_PG_URL%/*}/search JWT_SECRET=bench-secret $NO_LIMITS"
+  SEARCH_SQ="DATABASE_URL=sqlite://$WORK/search.db JWT_SECRET=bench-secret $NO_LIMITS"
+  for mode in SEARCH_PG SEARCH_SQ; do
+    label=$([ $mode = SEARCH_PG ] && echo "PostgreSQL (tsvector, GIN)" || echo "embedded SQLite (FTS5)")
+    say "search over ${SEARCH_FILL:-1000000} messages in 500 rooms, $label"
+    server_start "$WORK/search-$mode.log" ${!mode}
+    env ${!mode} "$TIGO_BIN" bench --url "$SERVER_URL" --timeout 600s search \
+      --fill "${SEARCH_FILL:-1000000}" --rooms 500 --repeat 50 || echo "(exit status $?)"
     server_stop "$LAST_SERVER_PID"
   done
 fi

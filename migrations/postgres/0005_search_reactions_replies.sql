@@ -36,3 +36,7 @@ CREATE TABLE message_reactions (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (message_id, emoji, user_id)
 );
+
+-- Search results come newest first: for a common word the newest matches are found by walking
+-- this index back and checking each message, without reading every match.
+CREATE INDEX chat_messages_newest ON chat_messages (created_at, id);

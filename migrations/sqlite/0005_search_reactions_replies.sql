@@ -81,3 +81,7 @@ CREATE TRIGGER chat_messages_fts_update AFTER UPDATE OF content ON chat_messages
         VALUES ('delete', old.seq, old.content);
     INSERT INTO chat_messages_fts (rowid, content) VALUES (new.seq, new.content);
 END;
+
+-- Search results come newest first: for a common word the newest matches are found by walking
+-- this index back and checking each message, without reading every match.
+CREATE INDEX chat_messages_newest ON chat_messages (created_at, id);

@@ -12,6 +12,7 @@ use tigo_common::{CreateRoom, Role, RoomType};
 use crate::cli::{BenchArgs, BenchMode};
 
 mod fixture;
+mod search;
 use crate::table;
 use fixture::provision;
 
@@ -19,6 +20,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let rooms_wanted = match &args.mode {
         BenchMode::ClosedLoop { rooms, .. } | BenchMode::OpenLoop { rooms, .. } => *rooms,
         BenchMode::Connections { users, .. } => users.div_ceil(2),
+        BenchMode::Search {
+            fill,
+            rooms,
+            repeat,
+        } => return search::run(&args, *fill, *rooms, *repeat).await,
     };
     let rooms = match &args.users_file {
         Some(file) => rooms_from_file(&args.url, file, rooms_wanted).await?,
@@ -139,6 +145,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        // Answered before any room was made (see above).
+        BenchMode::Search { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

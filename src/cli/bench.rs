@@ -65,6 +65,18 @@ pub enum BenchMode {
         #[arg(long, default_value_t = 100)]
         size: usize,
     },
+    /// Search latency: fills the database to --fill messages (kept for later runs), then
+    /// times typical searches as an Admin and as a guest.
+    Search {
+        /// Messages to have stored before timing.
+        #[arg(long, default_value_t = 1_000_000)]
+        fill: u64,
+        #[arg(long, default_value_t = 500)]
+        rooms: usize,
+        /// Timed requests per query and caller.
+        #[arg(long, default_value_t = 50)]
+        repeat: usize,
+    },
     /// Idle authenticated connections, held until --hold passes or Ctrl-C.
     Connections {
         #[arg(long)]

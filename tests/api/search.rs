@@ -182,7 +182,58 @@ async fn filters_and_pages_narrow_the_results_newest_first(backend: Backend) {
     );
 }
 
+async fn a_common_word_counts_to_the_cap_and_pages_stay_in_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    let batch: Vec<_> = (0..1_200)
+        .map(|i| {
+            let word = if i % 2 == 0 { "towel" } else { "pillow" };
+            let at = start + chrono::Duration::milliseconds(i);
+            stored_text(&c, room.id, format!("{word} number {i}"), at)
+        })
+        .collect();
+    app.state
+        .store
+        .insert_messages(&batch)
+        .await
+        .expect("store");
+    let cap = tigo_server::db::COUNT_CAP;
+    let common = c
+        .api
+        .search("number", "limit=100&page=3")
+        .await
+        .expect("search");
+    assert_eq!(common.total, cap, "counted to the cap");
+    let texts: Vec<String> = common.messages.iter().map(|m| m.content.clone()).collect();
+    assert_eq!(texts.first().map(String::as_str), Some("pillow number 999"));
+    assert_eq!(texts.last().map(String::as_str), Some("towel number 900"));
+    let half = c.api.search("towel", "").await.expect("search");
+    assert_eq!(
+        (half.total, half.messages[0].content.as_str()),
+        (600, "towel number 1198")
+    );
+    let late = c
+        .api
+        .search("number", "limit=5&page=240")
+        .await
+        .expect("search");
+    let texts: Vec<String> = late.messages.iter().map(|m| m.content.clone()).collect();
+    assert_eq!(
+        texts,
+        [
+            "towel number 4",
+            "pillow number 3",
+            "towel number 2",
+            "pillow number 1",
+            "towel number 0"
+        ]
+    );
+}
+
 contract!(
+    a_common_word_counts_to_the_cap_and_pages_stay_in_order,
     words_match_in_any_case_and_accent_the_last_as_a_prefix,
     a_search_without_a_word_is_refused,
     only_rooms_the_caller_may_read_are_searched_and_admins_are_audited,

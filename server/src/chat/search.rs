@@ -5,9 +5,12 @@ use tigo_common::{SearchResults, User};
 
 use super::validate::{self, Params, Problems};
 use super::{is_admin, room_access};
-use crate::db::{AuditEntry, Cursor, SearchQuery, Terms};
+use crate::db::{AuditEntry, Cursor, Scope, SearchQuery, Terms};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// Rooms named in the query itself; a user in more (a large hotel) is matched by a subquery.
+const MAX_LISTED_ROOMS: usize = 1000;
 
 /// Longest `q` taken: a search is a few words, not a document.
 const MAX_QUERY_CHARS: usize = 500;
@@ -46,10 +49,30 @@ pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResu
         room_access(state, caller, room).await?;
     }
     let admin = is_admin(caller);
+    let scope = match (admin, room_id) {
+        (true, None) => Scope::All,
+        // Access to the one room was checked above.
+        (_, Some(room)) => Scope::Rooms(vec![room]),
+        (false, None) => {
+            let rooms: Vec<_> = state.store.rooms_of_user(caller.id).await?;
+            if rooms.is_empty() {
+                return Ok(SearchResults {
+                    messages: Vec::new(),
+                    total: 0,
+                    page,
+                    limit,
+                });
+            }
+            if rooms.len() > MAX_LISTED_ROOMS {
+                Scope::Participant(caller.id)
+            } else {
+                Scope::Rooms(rooms.iter().map(|r| r.id).collect())
+            }
+        }
+    };
     let query = SearchQuery {
         terms,
-        viewer: (!admin).then_some(caller.id),
-        room_id,
+        scope,
         sender_id,
         before: cursor(state, caller, before, false).await?,
         after: cursor(state, caller, after, true).await?,

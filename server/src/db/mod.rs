@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
-pub use search::{SearchQuery, Terms};
+pub use search::{COUNT_CAP, Scope, SearchQuery, Terms};
 pub use traits::{
     AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore, SearchStore,
     UserStore,

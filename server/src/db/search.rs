@@ -101,15 +101,27 @@ impl Terms {
 #[derive(Debug, Clone)]
 pub struct SearchQuery {
     pub terms: Terms,
-    /// Only rooms this user is in; `None`: every room (an Admin).
-    pub viewer: Option<Uuid>,
-    pub room_id: Option<Uuid>,
+    pub scope: Scope,
     pub sender_id: Option<Uuid>,
     pub before: Option<Cursor>,
     pub after: Option<Cursor>,
     pub offset: i64,
     pub limit: i64,
 }
+
+/// Which rooms a search reads.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every room (an Admin).
+    All,
+    /// These rooms (the caller's own, or the one asked for).
+    Rooms(Vec<Uuid>),
+    /// The rooms of this user, looked up by the query itself (for users in very many rooms).
+    Participant(Uuid),
+}
+
+/// Matches counted at most: `total` is exact up to here and says this many beyond.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// How a dialect matches a message against the terms.
 #[derive(Debug, Clone, Copy)]
@@ -120,43 +132,44 @@ pub(crate) enum Syntax {
     TsQuery,
 }
 
-/// The count of matches and one page of them, newest first, over the same filters.
+/// Messages a search first looks through, newest first, before it asks the full-text index:
+/// a common word has a page of matches among the newest messages, found by walking them back
+/// (bounded work), where the index would hand over every match to be sorted.
+pub(crate) const WINDOW: i64 = 10_000;
+
+/// The statements of one search, all over the same filters: within the [`WINDOW`] (count and
+/// page), and over everything through the index (count and page).
 pub(crate) struct SearchSql {
-    pub(crate) count_sql: String,
-    pub(crate) count_args: Args,
-    pub(crate) page_sql: String,
-    pub(crate) page_args: Args,
+    pub(crate) args: Args,
+    pub(crate) window_count: String,
+    pub(crate) window_page: String,
+    pub(crate) count: String,
+    pub(crate) page: String,
 }
 
-pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
-    let mut args = Args::default();
-    let filters = match syntax {
-        Syntax::Fts5 => format!(
-            " WHERE m.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {})",
-            args.push(Arg::Text(q.terms.fts5()))
-        ),
-        Syntax::TsQuery => format!(
-            " WHERE m.search @@ to_tsquery('tigo_search', {})",
-            args.push(Arg::Text(q.terms.tsquery()))
-        ),
-    };
-    let mut filters = filters;
-    if let Some(viewer) = q.viewer {
-        let v = args.push(Arg::Id(viewer));
-        filters.push_str(&format!(
-            " AND m.chat_room_id IN (SELECT id FROM chat_rooms
-                WHERE participant1_id = {v} OR participant2_id = {v})"
-        ));
-    }
-    if let Some(room) = q.room_id {
-        filters.push_str(&format!(
-            " AND m.chat_room_id = {}",
-            args.push(Arg::Id(room))
-        ));
+/// The filters on table alias `t`, their arguments added to `args`: scope and bounds (not the
+/// terms).
+fn filters(q: &SearchQuery, t: &str, args: &mut Args) -> String {
+    let mut out = String::from(" WHERE true");
+    match &q.scope {
+        Scope::All => {}
+        // The rooms as values, not a subquery: the planner then knows how few they are and
+        // reads them through the room index.
+        Scope::Rooms(rooms) => {
+            let ids: Vec<String> = rooms.iter().map(|r| args.push(Arg::Id(*r))).collect();
+            out.push_str(&format!(" AND {t}.chat_room_id IN ({})", ids.join(", ")));
+        }
+        Scope::Participant(user) => {
+            let v = args.push(Arg::Id(*user));
+            out.push_str(&format!(
+                " AND {t}.chat_room_id IN (SELECT id FROM chat_rooms
+                    WHERE participant1_id = {v} OR participant2_id = {v})"
+            ));
+        }
     }
     if let Some(sender) = q.sender_id {
-        filters.push_str(&format!(
-            " AND m.sender_id = {}",
+        out.push_str(&format!(
+            " AND {t}.sender_id = {}",
             args.push(Arg::Id(sender))
         ));
     }
@@ -164,21 +177,61 @@ pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
         if let Some(c) = bound {
             let at = args.push(Arg::At(c.at));
             let id = args.push(Arg::Id(c.id));
-            filters.push_str(&format!(" AND (m.created_at, m.id) {op} ({at}, {id})"));
+            out.push_str(&format!(" AND ({t}.created_at, {t}.id) {op} ({at}, {id})"));
         }
     }
-    let count_sql = format!("SELECT count(*) FROM chat_messages m{filters}");
-    let mut page_args = args.clone();
-    let limit = page_args.push(Arg::Int(q.limit));
-    let offset = page_args.push(Arg::Int(q.offset));
-    let page_sql = format!(
-        "{MESSAGE_SELECT}{filters} ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}"
+    out
+}
+
+pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
+    let mut args = Args::default();
+    let terms = match syntax {
+        Syntax::Fts5 => args.push(Arg::Text(q.terms.fts5())),
+        Syntax::TsQuery => args.push(Arg::Text(q.terms.tsquery())),
+    };
+    // Whether row `t` matches the terms: PostgreSQL checks the row's own tsvector; SQLite asks
+    // the FTS5 index (its matches are read once per statement).
+    let matches = |t: &str| match syntax {
+        Syntax::Fts5 => format!(
+            "{t}.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {terms})"
+        ),
+        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
+    };
+    let scope = filters(q, "w", &mut args);
+    let limit = args.push(Arg::Int(q.limit));
+    let offset = args.push(Arg::Int(q.offset));
+    let recent = format!(
+        "SELECT w.id, w.created_at, w.{key} FROM chat_messages w{scope}
+         ORDER BY w.created_at DESC, w.id DESC LIMIT {WINDOW}",
+        key = match syntax {
+            Syntax::Fts5 => "seq",
+            Syntax::TsQuery => "search",
+        }
+    );
+    let window_count = format!("SELECT count(*) FROM ({recent}) r WHERE {}", matches("r"));
+    let window_page = format!(
+        "{MESSAGE_SELECT} WHERE m.id IN (SELECT r.id FROM ({recent}) r WHERE {})
+         ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}",
+        matches("r")
+    );
+    // Through the index. MATERIALIZED keeps the planner from walking every message newest first
+    // in search of a rare word: the matches are collected first, then sorted.
+    let hits = format!(
+        "SELECT w.id FROM chat_messages w{scope} AND {}",
+        matches("w")
+    );
+    let count = format!("SELECT count(*) FROM ({hits} LIMIT {COUNT_CAP}) c");
+    let page = format!(
+        "WITH hits AS MATERIALIZED ({hits})
+         {MESSAGE_SELECT} WHERE m.id IN (SELECT id FROM hits)
+         ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}"
     );
     SearchSql {
-        count_sql,
-        count_args: args,
-        page_sql,
-        page_args,
+        args,
+        window_count,
+        window_page,
+        count,
+        page,
     }
 }
 
@@ -192,15 +245,43 @@ macro_rules! search_store {
                 &self,
                 q: &$crate::db::SearchQuery,
             ) -> $crate::db::StoreResult<(Vec<tigo_common::Message>, i64)> {
+                use $crate::db::search::COUNT_CAP;
                 let s = $crate::db::search::search_sql(q, $syntax);
-                let total: i64 = sqlx::query_scalar_with(&s.count_sql, s.count_args.bind::<$db>()?)
-                    .fetch_one(&self.pool)
-                    .await?;
-                let rows: Vec<$crate::db::rows::MessageRow> =
-                    sqlx::query_as_with(&s.page_sql, s.page_args.bind::<$db>()?)
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(($crate::db::rows::all(rows)?, total))
+                let count = |sql: &str| {
+                    let args = s.args.bind::<$db>();
+                    let sql = sql.to_string();
+                    async move {
+                        let n: i64 = sqlx::query_scalar_with(&sql, args?)
+                            .fetch_one(&self.pool)
+                            .await?;
+                        Ok::<i64, $crate::db::StoreError>(n)
+                    }
+                };
+                let page = |sql: &str| {
+                    let args = s.args.bind::<$db>();
+                    let sql = sql.to_string();
+                    async move {
+                        let rows: Vec<$crate::db::rows::MessageRow> =
+                            sqlx::query_as_with(&sql, args?)
+                                .fetch_all(&self.pool)
+                                .await?;
+                        $crate::db::rows::all(rows)
+                    }
+                };
+                // The newest messages first: enough matches there answer the page; when they
+                // also reach the count's cap, the total is known without the index.
+                let in_window = count(&s.window_count).await?;
+                let messages = if in_window >= q.offset + q.limit {
+                    page(&s.window_page).await?
+                } else {
+                    page(&s.page).await?
+                };
+                let total = if in_window >= COUNT_CAP {
+                    COUNT_CAP
+                } else {
+                    count(&s.count).await?
+                };
+                Ok((messages, total))
             }
         }
     };

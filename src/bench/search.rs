@@ -1,0 +1,260 @@
+//! `tigo-chat bench search`: fills the server's database with generated guest–hotel messages
+//! (up to `--fill`, kept for later runs) and times typical searches over REST, as an Admin
+//! (every room) and as a participant (their own rooms): median and p99 per query.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use tigo_client::api::Api;
+use tigo_common::{Role, UserSummary};
+use tigo_server::admin::Admin;
+use tigo_server::db::{NewMessage, NewUser};
+use uuid::Uuid;
+
+use crate::cli::BenchArgs;
+use crate::table;
+
+/// Words of everyday guest–hotel talk, most frequent first (picked with a skew, so some are
+/// in many messages and some in few, as in real conversations).
+const WORDS: &[&str] = &[
+    "the",
+    "is",
+    "a",
+    "to",
+    "we",
+    "you",
+    "room",
+    "at",
+    "for",
+    "and",
+    "please",
+    "thanks",
+    "our",
+    "can",
+    "check-in",
+    "tomorrow",
+    "arrive",
+    "late",
+    "booking",
+    "breakfast",
+    "parking",
+    "pool",
+    "towels",
+    "wifi",
+    "airport",
+    "shuttle",
+    "taxi",
+    "dinner",
+    "restaurant",
+    "key",
+    "card",
+    "balcony",
+    "view",
+    "quiet",
+    "noise",
+    "air",
+    "conditioning",
+    "heating",
+    "shower",
+    "bathroom",
+    "café",
+    "Frühstück",
+    "Zimmer",
+    "petit-déjeuner",
+    "réservation",
+    "señor",
+    "gracias",
+    "crib",
+    "baby",
+    "dog",
+    "allergy",
+    "gluten",
+    "vegan",
+    "invoice",
+    "receipt",
+    "deposit",
+    "refund",
+    "cancel",
+    "upgrade",
+    "suite",
+    "spa",
+    "massage",
+    "gym",
+    "elevator",
+    "luggage",
+    "storage",
+];
+
+/// The searches timed, typical of a support desk and of guests.
+const QUERIES: &[&str] = &[
+    "breakfast",
+    "booking 4711",
+    "check-in",
+    "break",
+    "\"late check\"",
+    "cafe",
+    "refund invoice",
+];
+
+pub async fn run(
+    args: &BenchArgs,
+    fill: u64,
+    rooms: usize,
+    repeat: usize,
+) -> anyhow::Result<ExitCode> {
+    let prepared = super::fixture::provision(args, rooms).await?;
+    let database = args.db.database()?;
+    let admin = Admin::connect(&database, &args.db.pool(), None, args.jwt_secret.clone())
+        .await
+        .with_context(|| format!("cannot open the database {}", database.redacted()))?;
+    let store = admin.store().clone();
+    let keys = admin.keys().await?;
+    let mut senders = Vec::with_capacity(rooms);
+    for i in 0..rooms {
+        let found = |email: String| {
+            let store = store.clone();
+            async move {
+                store
+                    .user_by_email(&email)
+                    .await?
+                    .map(|r| r.user.summary())
+                    .context("a bench user is missing")
+            }
+        };
+        let customer = found(format!("bench-customer-{i}@bench.invalid")).await?;
+        let owner = found(format!("bench-owner-{i}@bench.invalid")).await?;
+        senders.push((prepared[i].id, customer, owner));
+    }
+    let stored = store.stats(Utc::now()).await?.messages.max(0) as u64;
+    if stored < fill {
+        let started = Instant::now();
+        insert(store.as_ref(), &senders, fill - stored).await?;
+        eprintln!(
+            "bench: stored {} messages in {:.0} s",
+            fill - stored,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let support = match store.user_by_email("bench-admin@bench.invalid").await? {
+        Some(found) => found.user,
+        None => {
+            let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())
+                .await
+                .map_err(anyhow::Error::msg)?;
+            store
+                .create_user(&NewUser {
+                    id: Uuid::now_v7(),
+                    email: "bench-admin@bench.invalid".into(),
+                    password_hash: hash,
+                    first_name: "Support".into(),
+                    last_name: "Bench".into(),
+                    roles: vec![Role::Admin],
+                })
+                .await?
+                .user
+        }
+    };
+    let admin_token = keys
+        .issue(&support, 3600)
+        .map_err(|e| anyhow::anyhow!("signing failed: {e}"))?;
+    let base = Api::new(&args.url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let as_admin = base.with_token(admin_token);
+    let as_guest = base.with_token(prepared[0].sender_token.clone());
+    let total = store.stats(Utc::now()).await?.messages;
+    let mut rows = Vec::new();
+    for q in QUERIES {
+        for (who, api) in [
+            ("Admin (every room)", &as_admin),
+            ("guest (own room)", &as_guest),
+        ] {
+            let (found, mut times) = (api.search(q, "").await?.total, Vec::with_capacity(repeat));
+            for _ in 0..repeat {
+                let start = Instant::now();
+                api.search(q, "").await?;
+                times.push(start.elapsed());
+            }
+            times.sort();
+            rows.push(vec![
+                (*q).to_string(),
+                who.to_string(),
+                found.to_string(),
+                ms(percentile(&times, 50)),
+                ms(percentile(&times, 99)),
+            ]);
+        }
+    }
+    eprintln!("bench: {total} messages in {rooms} rooms; {repeat} timed requests per row");
+    crate::out::now(&table::render(
+        &["QUERY", "AS", "MATCHES", "P50 MS", "P99 MS"],
+        &rows,
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() * p).div_ceil(100)).clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// Stores `count` generated messages over the rooms, in batches through the store's own group
+/// commit (so the search index is kept exactly as in service).
+async fn insert(
+    store: &dyn tigo_server::db::Store,
+    rooms: &[(Uuid, UserSummary, UserSummary)],
+    count: u64,
+) -> anyhow::Result<()> {
+    const BATCH: u64 = 2000;
+    let mut rng = fastrand::Rng::with_seed(4711);
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(BATCH);
+        let batch: Vec<NewMessage> = (0..n)
+            .map(|_| {
+                let (room, customer, owner) = &rooms[rng.usize(..rooms.len())];
+                let sender = if rng.bool() { customer } else { owner };
+                let at = Utc::now();
+                NewMessage {
+                    id: Uuid::now_v7(),
+                    room_id: *room,
+                    sender: sender.clone(),
+                    content: sentence(&mut rng),
+                    message_type: tigo_common::MessageType::Text,
+                    file_url: None,
+                    file_name: None,
+                    file_size: None,
+                    metadata: None,
+                    client_msg_id: None,
+                    reply_to: None,
+                    created_at: at,
+                }
+            })
+            .collect();
+        store.insert_messages(&batch).await?;
+        left -= n;
+    }
+    Ok(())
+}
+
+/// Six to fourteen words, skewed towards the front of [`WORDS`]; one message in twenty names a
+/// booking number.
+fn sentence(rng: &mut fastrand::Rng) -> String {
+    let mut words: Vec<String> = (0..rng.usize(6..=14))
+        .map(|_| {
+            // The smaller of two draws: early words come up far more often than late ones.
+            let i = rng.usize(..WORDS.len()).min(rng.usize(..WORDS.len()));
+            WORDS[i].to_string()
+        })
+        .collect();
+    if rng.u8(..20) == 0 {
+        words.push(format!("booking {}", rng.u16(1000..10000)));
+    }
+    words.join(" ")
+}
