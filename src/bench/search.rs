@@ -112,7 +112,7 @@ pub async fn run(
     let store = admin.store().clone();
     let keys = admin.keys().await?;
     let mut senders = Vec::with_capacity(rooms);
-    for i in 0..rooms {
+    for (i, room) in prepared.iter().enumerate() {
         let found = |email: String| {
             let store = store.clone();
             async move {
@@ -125,7 +125,7 @@ pub async fn run(
         };
         let customer = found(format!("bench-customer-{i}@bench.invalid")).await?;
         let owner = found(format!("bench-owner-{i}@bench.invalid")).await?;
-        senders.push((prepared[i].id, customer, owner));
+        senders.push((room.id, customer, owner));
     }
     let stored = store.stats(Utc::now()).await?.messages.max(0) as u64;
     if stored < fill {
