@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
-//! [`ReceiptStore`], [`AuditStore`], [`OpsStore`]) combined into [`Store`], two backends
+//! [`ReceiptStore`], [`AuditStore`], [`OpsStore`], [`AttachmentStore`]) combined into [`Store`], two backends
 //! (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross them.
 //!
 //! Each backend has one file per resource under `sqlite/` and `postgres/`, with the same names
@@ -8,6 +8,7 @@
 //! at run time in `query`, the group commit's batch plan in `batch`. The dialect files keep
 //! only what truly differs.
 
+mod attachments;
 mod batch;
 mod config;
 mod dialect;
@@ -23,9 +24,12 @@ mod types;
 
 use std::sync::Arc;
 
+pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
-pub use traits::{AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, UserStore};
+pub use traits::{
+    AttachmentStore, AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, UserStore,
+};
 pub use types::*;
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -35,14 +39,24 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, Store, UserStore,
+        AttachmentStore, AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, Store,
+        UserStore,
     };
 }
 
 /// Every operation the service needs from a database: all the resource traits in one, so that
 /// callers hold one `Arc<dyn Store>`. Nothing implements it by hand (see the blanket impl).
 pub trait Store:
-    UserStore + RoomStore + MessageStore + ReceiptStore + AuditStore + OpsStore + Send + Sync + 'static
+    UserStore
+    + RoomStore
+    + MessageStore
+    + ReceiptStore
+    + AuditStore
+    + OpsStore
+    + AttachmentStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -53,6 +67,7 @@ impl<T> Store for T where
         + ReceiptStore
         + AuditStore
         + OpsStore
+        + AttachmentStore
         + Send
         + Sync
         + 'static
