@@ -52,6 +52,9 @@ pub(crate) fn tigo_command() -> tokio::process::Command {
         "DB_USERNAME",
         "DB_PASSWORD",
         "DB_DATABASE",
+        "FILE_STORE",
+        "S3_ENDPOINT",
+        "PUBLIC_URL",
     ] {
         cmd.env_remove(var);
     }

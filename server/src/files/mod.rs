@@ -19,7 +19,7 @@ pub use self::attach::{resolve as resolve_attachment, sign_message, sign_message
 pub use self::download::{Download, Reader, Variant, open as open_download};
 pub use self::retention::{purge_unreferenced, sweep_unattached};
 pub use self::sign::{Signature, Signer};
-pub use self::store::{FileStore, StoreSpec};
+pub use self::store::{FileStore, S3Settings, S3Spec, StoreSpec};
 pub use self::upload::{Source, upload};
 
 /// How attachments behave; each field has a flag and an environment variable in `serve`.
