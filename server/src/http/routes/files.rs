@@ -33,12 +33,18 @@ pub const ROUTES: &[Route] = &[
 pub struct Api;
 
 /// What every download filter extracts after its path.
-fn request(ctx: &Ctx) -> BoxedFilter<(FullPath, String, Option<String>, Option<String>, AppState)> {
+fn request(ctx: &Ctx) -> BoxedFilter<(Request, AppState)> {
     warp::get()
         .and(warp::path::full())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(warp::header::optional::<String>("authorization"))
         .and(warp::header::optional::<String>("range"))
+        .map(|path, query, authorization, range| Request {
+            path,
+            query,
+            authorization,
+            range,
+        })
         .and(ctx.state())
         .boxed()
 }
@@ -87,20 +93,7 @@ fn thumbnail_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         (status = 503, description = "The database or the file store is unavailable; retry", body = ErrorBody),
     )
 )]
-async fn file(
-    id: PathId,
-    path: FullPath,
-    query: String,
-    authorization: Option<String>,
-    range: Option<String>,
-    state: AppState,
-) -> Response {
-    let request = Request {
-        path,
-        query,
-        authorization,
-        range,
-    };
+async fn file(id: PathId, request: Request, state: AppState) -> Response {
     answer(download(id, Variant::Original, request, &state).await)
 }
 
@@ -127,20 +120,7 @@ async fn file(
         (status = 503, description = "The database or the file store is unavailable; retry", body = ErrorBody),
     )
 )]
-async fn thumbnail(
-    id: PathId,
-    path: FullPath,
-    query: String,
-    authorization: Option<String>,
-    range: Option<String>,
-    state: AppState,
-) -> Response {
-    let request = Request {
-        path,
-        query,
-        authorization,
-        range,
-    };
+async fn thumbnail(id: PathId, request: Request, state: AppState) -> Response {
     answer(download(id, Variant::Thumbnail, request, &state).await)
 }
 
