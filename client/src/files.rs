@@ -55,14 +55,26 @@ impl Api {
             .map_err(|e| ApiError::Transport(format!("unexpected response: {e}")))
     }
 
-    /// Downloads a `file_url` or `thumbnail_url`: signed, so no token is sent with it.
+    /// Downloads a `file_url` or `thumbnail_url`: signed, so no token is sent with it. A URL
+    /// that has expired meanwhile is fetched again with the token, without its signature.
     pub async fn download(&self, url: &str) -> Result<Downloaded, ApiError> {
-        let resp = self
+        let mut resp = self
             .http
             .get(url)
             .send()
             .await
             .map_err(|e| transport(&self.base, e))?;
+        if resp.status().as_u16() == 401
+            && let (Some(token), Some((unsigned, _))) = (&self.token, url.split_once('?'))
+        {
+            resp = self
+                .http
+                .get(unsigned)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map_err(|e| transport(&self.base, e))?;
+        }
         if !resp.status().is_success() {
             return Err(failure(resp).await);
         }
