@@ -81,7 +81,7 @@ fn thumbnail_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         ("sig" = Option<String>, Query, description = "Signature of a signed URL"),
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=first-last`"),
     ),
-    security((), ("bearer" = [])),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
@@ -108,7 +108,7 @@ async fn file(id: PathId, request: Request, state: AppState) -> Response {
         ("sig" = Option<String>, Query, description = "Signature of a signed URL"),
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=first-last`"),
     ),
-    security((), ("bearer" = [])),
+    security(("bearer" = []), ()),
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/png", body = Vec<u8>),
         (status = 206, description = "The requested range", content_type = "image/png", body = Vec<u8>),
