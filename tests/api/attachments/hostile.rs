@@ -16,6 +16,7 @@ contract!(
     a_multipart_body_needs_exactly_one_file_part,
     an_upload_cut_off_mid_way_leaves_nothing_behind,
     forged_signatures_and_other_users_attachments_are_refused,
+    uploads_past_the_per_user_rate_limit_get_429_with_retry_after,
 );
 
 fn assert_nothing_stored(app: &TestApp) {
@@ -233,4 +234,35 @@ async fn forged_signatures_and_other_users_attachments_are_refused(backend: Back
         200,
         "Admins read every file"
     );
+}
+
+async fn uploads_past_the_per_user_rate_limit_get_429_with_retry_after(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.files.uploads_per_minute = 2).await;
+    let guest = app.customer().await;
+    let other = app.customer().await;
+    for n in 0..2 {
+        let (status, _) = upload_raw(&app, &guest, &format!("{n}.pdf"), PDF).await;
+        assert_eq!(status, 201);
+    }
+    let resp = http()
+        .post(format!("{}/chat/uploads", app.url))
+        .bearer_auth(&guest.token)
+        .header("x-file-name", "third.pdf")
+        .body(PDF.to_vec())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status().as_u16(), 429);
+    let wait: u64 = header(resp.headers(), "retry-after")
+        .parse()
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(
+        files_in(&folder(&app)).len(),
+        2,
+        "the refused upload stored nothing"
+    );
+    // The limit is per user.
+    let (status, _) = upload_raw(&app, &other, "theirs.pdf", PDF).await;
+    assert_eq!(status, 201);
 }

@@ -1,6 +1,7 @@
-//! The S3-compatible store: the moto server that scripts/services.sh starts stands in for AWS
-//! S3, MinIO, R2 or Ceph (object_store speaks the same protocol to each). Two instances on one
-//! database and one bucket share uploads; a store that is down gives 503 and nothing else.
+//! Stores shared across instances, and the S3-compatible store: the moto server that
+//! scripts/services.sh starts stands in for AWS S3, MinIO, R2 or Ceph (object_store speaks the
+//! same protocol to each). Two instances on one database and one bucket (or one SQLite file
+//! and one folder) share uploads; a store that is down gives 503 and nothing else.
 
 use serde_json::json;
 use tigo_server::files::{S3Spec, StoreSpec};
@@ -144,4 +145,21 @@ async fn a_store_that_is_down_gives_503_while_text_messages_keep_working() {
             .len(),
         1
     );
+}
+
+/// The embedded setup shared the same way: two instances on one SQLite file and one folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_sqlite_file_and_one_folder_share_uploads() {
+    let a = spawn_app(Backend::Sqlite).await;
+    let b = start(a.state.config.clone()).await;
+    let guest = a.customer().await;
+    let (status, up) = upload_raw(&a, &guest, "plan.pdf", PDF).await;
+    assert_eq!(status, 201);
+    let on_b = up["file_url"].as_str().expect("url").replace(&a.url, &b.url);
+    let (status, _, body) = get(&on_b, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, PDF);
+    let id = up["id"].as_str().expect("id");
+    let (status, _, _) = get(&format!("{}/chat/files/{id}", b.url), Some(&guest.token)).await;
+    assert_eq!(status, 200);
 }
