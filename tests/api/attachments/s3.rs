@@ -155,7 +155,10 @@ async fn two_instances_on_one_sqlite_file_and_one_folder_share_uploads() {
     let guest = a.customer().await;
     let (status, up) = upload_raw(&a, &guest, "plan.pdf", PDF).await;
     assert_eq!(status, 201);
-    let on_b = up["file_url"].as_str().expect("url").replace(&a.url, &b.url);
+    let on_b = up["file_url"]
+        .as_str()
+        .expect("url")
+        .replace(&a.url, &b.url);
     let (status, _, body) = get(&on_b, None).await;
     assert_eq!(status, 200);
     assert_eq!(body, PDF);
