@@ -10,7 +10,8 @@ SERVER_PIDS=()
 server_start() {
   local log=$1
   shift
-  env "$@" PORT=0 HOST=127.0.0.1 LOG_FORMAT=text RUST_LOG=${RUST_LOG:-info} \
+  # Uploaded files go to the run's scratch folder, never into the checkout.
+  env FILE_STORE="${WORK:-/tmp}/tigo-chat-files" "$@" PORT=0 HOST=127.0.0.1 LOG_FORMAT=text RUST_LOG=${RUST_LOG:-info} \
     ${SERVE_CMD:-"$TIGO_BIN" serve} >"$log" 2>&1 &
   local pid=$!
   SERVER_PIDS+=("$pid")

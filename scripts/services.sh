@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Private PostgreSQL and Redis instances for tests and benchmarks, on free loopback ports.
-# Source it, then: services_install; services_start; … ; services_stop
-# Exports TEST_PG_URL, TEST_REDIS_URL, and PG_BIN / PG_DATA / PG_PORT / REDIS_PORT so fault
-# tests can stop and restart them.
+# Private PostgreSQL, Redis and S3-compatible (moto) instances for tests and benchmarks, on
+# free loopback ports. Source it, then: services_install; services_start; … ; services_stop
+# Exports TEST_PG_URL, TEST_REDIS_URL, TEST_S3_ENDPOINT / TEST_S3_BUCKET, and PG_BIN / PG_DATA
+# / PG_PORT / REDIS_PORT / S3_PORT so fault tests can stop and restart them.
 
 SERVICES_DIR=${SERVICES_DIR:-}
 
@@ -37,6 +37,30 @@ services_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
+  # An S3-compatible server for the attachment tests (any S3 store behaves the same).
+  if ! command -v moto_server >/dev/null 2>&1; then
+    echo "services: installing moto[server] from PyPI"
+    python3 -m pip install -q --disable-pip-version-check 'moto[server]'
+  fi
+}
+
+s3_start() {
+  moto_server -H 127.0.0.1 -p "$S3_PORT" >"$SERVICES_DIR/s3.log" 2>&1 &
+  echo $! >"$SERVICES_DIR/s3.pid"
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null -X PUT "http://127.0.0.1:$S3_PORT/$TEST_S3_BUCKET" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "services: the S3 server (moto) did not start; see $SERVICES_DIR/s3.log" >&2
+  return 1
+}
+
+s3_stop() {
+  [ -f "$SERVICES_DIR/s3.pid" ] || return 0
+  kill "$(cat "$SERVICES_DIR/s3.pid")" 2>/dev/null || true
+  rm -f "$SERVICES_DIR/s3.pid"
 }
 
 # Runs a PostgreSQL binary as the owner of the data directory (initdb refuses root).
@@ -84,6 +108,8 @@ services_start() {
   PG_DATA="$SERVICES_DIR/pg"
   PG_PORT=$(free_port)
   REDIS_PORT=$(free_port)
+  S3_PORT=$(free_port)
+  TEST_S3_BUCKET=tigo-test
   mkdir -p "$PG_DATA"
   if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA" "$SERVICES_DIR"; fi
   pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust -E UTF8 >/dev/null
@@ -97,15 +123,18 @@ ${PG_EXTRA_CONF:-}
 CONF
   pg_start
   redis_start
+  s3_start
   export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  export SERVICES_DIR PG_BIN PG_DATA PG_PORT REDIS_PORT
-  echo "services: postgres on $PG_PORT, redis on $REDIS_PORT ($SERVICES_DIR)"
+  export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  export SERVICES_DIR PG_BIN PG_DATA PG_PORT REDIS_PORT S3_PORT TEST_S3_BUCKET
+  echo "services: postgres on $PG_PORT, redis on $REDIS_PORT, s3 on $S3_PORT ($SERVICES_DIR)"
 }
 
 services_stop() {
   [ -n "${SERVICES_DIR:-}" ] || return 0
   redis_stop
+  s3_stop
   pg_stop immediate
   rm -rf "$SERVICES_DIR"
   SERVICES_DIR=

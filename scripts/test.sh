@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
 # (PostgreSQL, Redis, tmux, Chromium from Debian packages; socket.io-client and puppeteer-core
-# from npm), starts private
-# PostgreSQL and Redis instances on free loopback ports, and tears everything down at the end.
+# from npm; moto[server] from PyPI), starts private PostgreSQL, Redis and S3-compatible (moto)
+# instances on free loopback ports, and tears everything down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +14,7 @@ scratch_with_cleanup tigo-test
 started=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 
-step "install and start PostgreSQL and Redis"
+step "install and start PostgreSQL, Redis and an S3-compatible store (moto)"
 services_install
 if ! command -v node >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
@@ -36,7 +36,7 @@ python3 scripts/import-cycles.py --top server/src
 step "build (release)"
 cargo build --release -j2
 
-step "unit and integration tests (SQLite and PostgreSQL, Redis)"
+step "unit and integration tests (SQLite and PostgreSQL, Redis, S3 via moto)"
 cargo test --release -j2 --workspace
 
 step "conformance: official socket.io-client, both transports"

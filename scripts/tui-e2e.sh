@@ -2,6 +2,7 @@
 # Drives two real `tigo-chat tui` processes in tmux against a real server and reads their
 # screens: log in, open the same room, message both ways, typing shown, read receipt shown,
 # a reaction, a reply with its quote, and a search that jumps to the message.
+# a file sent with /upload and saved with /save.
 # Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD
 set -euo pipefail
 URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5
@@ -106,6 +107,15 @@ wait_for "$A" "1 found"
 tmux send-keys -t "$A" Enter
 wait_for "$A" "message · /help"
 wait_for "$A" "you: hello from A"
+step "A uploads a file with /upload, B sees it as 📎 and saves it with /save"
+printf 'Zimmer 12: die Dusche tropft.\n' >"$HOME_DIR/dusche-notiz.txt"
+tmux send-keys -t "$A" -l "/upload $HOME_DIR/dusche-notiz.txt"
+tmux send-keys -t "$A" Enter
+wait_for "$B" "dusche-notiz.txt (30 B)"
+tmux send-keys -t "$B" -l "/save $HOME_DIR/saved.txt"
+tmux send-keys -t "$B" Enter
+wait_for "$B" "saved 30 B to"
+cmp "$HOME_DIR/dusche-notiz.txt" "$HOME_DIR/saved.txt"
 
 step "/help lists the commands; Ctrl-C restores the terminal"
 tmux send-keys -t "$A" -l "/help"

@@ -40,9 +40,9 @@ impl ApiError {
 /// A client for one server, optionally signed in.
 #[derive(Clone)]
 pub struct Api {
-    base: String,
-    http: reqwest::Client,
-    token: Option<String>,
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
+    pub(crate) token: Option<String>,
 }
 
 impl Api {

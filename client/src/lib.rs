@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod files;
 pub mod sio;
 pub mod smoke;
 pub mod tui;

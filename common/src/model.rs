@@ -389,6 +389,30 @@ pub struct SendMessage {
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_id: Option<Uuid>,
+    /// An upload of the sender's (`POST /chat/uploads`): the server fills `file_url`,
+    /// `file_name`, `file_size`, `metadata.attachment` and the type; `content` may be empty.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<Uuid>,
+}
+
+/// `POST /chat/uploads`: the stored upload. `width`, `height` and `thumbnail_url` are set for
+/// images, `null` otherwise; the URLs are signed and expire (`FILE_URL_TTL`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    pub id: Uuid,
+    pub file_url: String,
+    pub file_name: String,
+    pub file_size: i64,
+    /// Detected from the bytes.
+    pub content_type: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub width: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub height: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub thumbnail_url: Option<String>,
 }
 
 /// `PATCH /chat/messages/:id`.

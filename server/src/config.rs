@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::db::{DatabaseConfig, PoolOptions};
+use crate::files::FilesConfig;
 
 #[derive(Clone)]
 pub struct Config {
@@ -22,6 +23,8 @@ pub struct Config {
     /// Run migrations at start.
     pub migrate: bool,
     pub limits: Limits,
+    /// Attachments: where files go, their limits and signed URLs.
+    pub files: FilesConfig,
     /// How long a stopping server waits for in-flight work.
     pub shutdown_grace: Duration,
 }
@@ -38,6 +41,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("allow_registration", &self.allow_registration)
             .field("limits", &self.limits)
+            .field("files", &self.files)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +59,7 @@ impl Config {
             allow_registration: true,
             migrate: true,
             limits: Limits::default(),
+            files: FilesConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }

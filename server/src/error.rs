@@ -25,6 +25,12 @@ pub enum AppError {
     Conflict(String),
     #[error("payload too large")]
     PayloadTooLarge(String),
+    /// 415: an upload of a type that is not allowed.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// 416: a `Range` outside a file of this many bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable(u64),
     #[error("too many requests")]
     TooManyRequests {
         message: String,
@@ -113,6 +119,8 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::PayloadTooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
+            AppError::RangeNotSatisfiable(_) => 416,
             AppError::TooManyRequests { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal(_) => 500,
@@ -129,7 +137,11 @@ impl AppError {
             | AppError::NotFound(m)
             | AppError::Conflict(m)
             | AppError::PayloadTooLarge(m)
+            | AppError::UnsupportedMediaType(m)
             | AppError::TooManyRequests { message: m, .. } => ErrorMessage::One(m.clone()),
+            AppError::RangeNotSatisfiable(size) => {
+                ErrorMessage::One(format!("Range not satisfiable: the file has {size} bytes"))
+            }
             AppError::Unavailable(_) => {
                 ErrorMessage::One("Service temporarily unavailable, please retry".into())
             }
@@ -191,6 +203,7 @@ pub fn reason(status: u16) -> &'static str {
         411 => "Length Required",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         503 => "Service Unavailable",
         _ => "Internal Server Error",

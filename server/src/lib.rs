@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod delivery;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod killable;

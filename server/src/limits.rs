@@ -50,6 +50,7 @@ pub struct RateLimits {
     events: Limit<Uuid>,
     login_account: Limit<String>,
     login_address: Limit<IpAddr>,
+    uploads: Limit<Uuid>,
 }
 
 /// Whole seconds to wait, at least 1 (for `Retry-After`).
@@ -58,7 +59,8 @@ pub fn retry_after(wait: Duration) -> u64 {
 }
 
 impl RateLimits {
-    pub fn new(limits: &Limits) -> RateLimits {
+    /// `uploads_per_minute` per user (0: no limit), with bursts of as many.
+    pub fn new(limits: &Limits, uploads_per_minute: u32) -> RateLimits {
         let second = Duration::from_secs(1);
         let minute = Duration::from_secs(60);
         RateLimits {
@@ -78,6 +80,7 @@ impl RateLimits {
                 minute,
                 limits.logins_per_minute_per_address,
             ),
+            uploads: Limit::new(uploads_per_minute, minute, uploads_per_minute),
         }
     }
 
@@ -99,12 +102,18 @@ impl RateLimits {
         self.login_account.check(&email.to_string())
     }
 
+    /// An upload by `user`.
+    pub fn upload(&self, user: Uuid) -> Result<(), Duration> {
+        self.uploads.check(&user)
+    }
+
     /// Forgets keys that are back to a full allowance (bounded memory).
     pub fn sweep(&self) {
         self.messages.sweep();
         self.events.sweep();
         self.login_account.sweep();
         self.login_address.sweep();
+        self.uploads.sweep();
     }
 }
 

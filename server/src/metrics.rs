@@ -96,6 +96,11 @@ pub struct Metrics {
     /// Database commits by the message writers (messages, receipts or both).
     pub commits: AtomicU64,
     pub commit_duration: Histogram,
+    /// Uploads stored, and their bytes (thumbnails not counted).
+    pub uploads: AtomicU64,
+    pub upload_bytes: AtomicU64,
+    /// Stored files removed by retention (unattached sweep, purge).
+    pub files_removed: AtomicU64,
     events: Family<Histogram>,
     http: Family<Histogram>,
     http_status: Family<AtomicU64>,
@@ -207,6 +212,24 @@ impl Metrics {
             .render(&mut out, "tigo_commit_duration_seconds", "");
         counter(
             &mut out,
+            "tigo_uploads_total",
+            "Attachments uploaded and stored by this instance.",
+            self.uploads.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "tigo_upload_bytes_total",
+            "Bytes of attachments stored by this instance (originals; thumbnails not counted).",
+            self.upload_bytes.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "tigo_files_removed_total",
+            "Stored attachments removed by retention on this instance (unattached uploads).",
+            self.files_removed.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
             "tigo_slow_consumers_cut_total",
             "Connections cut off for not keeping up.",
             CUT_OFF.load(Ordering::Relaxed),
@@ -287,6 +310,8 @@ pub fn error_kind(status: u16) -> &'static str {
         405 => "method_not_allowed",
         409 => "conflict",
         413 => "too_large",
+        415 => "unsupported_type",
+        416 => "bad_range",
         429 => "rate_limited",
         503 => "unavailable",
         500..=599 => "internal",
@@ -296,7 +321,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 19] = [
+    const ROUTES: [&str; 22] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -314,6 +339,9 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/admin/online-users",
         "/chat/admin/queue",
         "/chat/users/lookup",
+        "/chat/uploads",
+        "/chat/files/:id",
+        "/chat/files/:id/thumbnail",
         "/openapi.json",
         "/metrics",
     ];

@@ -119,7 +119,16 @@ impl Application {
         let typing = Typing::new(config.limits.typing_ttl, events.clone());
         let (notifications, _) = broadcast::channel(1024);
         let config_limits = config.limits.clone();
+        // Signed URLs are absolute: PUBLIC_URL, else the address this instance listens on.
+        let origin = match addr.ip() {
+            ip if ip.is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+            _ => format!("http://{addr}"),
+        };
+        let files = crate::files::Files::open(config.files.clone(), secret.as_bytes(), &origin)
+            .map_err(anyhow::Error::msg)?;
+        let uploads_per_minute = config.files.uploads_per_minute;
         let state = AppState::new(Inner {
+            files,
             keys: Keys::new(secret.as_bytes()),
             config,
             store,
@@ -131,7 +140,7 @@ impl Application {
             typing,
             notifications,
             metrics: Arc::new(crate::metrics::Metrics::default()),
-            limits: crate::limits::RateLimits::new(&config_limits),
+            limits: crate::limits::RateLimits::new(&config_limits, uploads_per_minute),
             shutdown: shutdown.clone(),
         });
         events.set_metrics(state.metrics.clone());
@@ -142,6 +151,7 @@ impl Application {
         };
         tokio::spawn(crate::delivery::followups::run(followups, followups_rx));
         tokio::spawn(sweep(state.clone()));
+        tokio::spawn(sweep_uploads(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
@@ -255,6 +265,29 @@ async fn sweep(state: AppState) {
                 .presence
                 .changed(conn.user_id, conn.joined_rooms())
                 .await;
+        }
+    }
+}
+
+/// Removes uploads never sent once they are older than `UNATTACHED_UPLOAD_TTL`. Every
+/// instance sweeps; each upload is removed by one of them.
+async fn sweep_uploads(state: AppState) {
+    let mut every = tokio::time::interval(state.files.config.sweep_every);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            () = state.shutdown.cancelled() => return,
+        }
+        match crate::files::sweep_unattached(&state.files, state.store.as_ref()).await {
+            Ok(removed) if !removed.is_empty() => {
+                state
+                    .metrics
+                    .files_removed
+                    .fetch_add(removed.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                tracing::info!(count = removed.len(), "removed uploads never sent");
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(%err, "the sweep of unsent uploads failed; retrying later"),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::delivery::followups::Notification;
 use crate::delivery::presence::Presence;
 use crate::delivery::typing::Typing;
 use crate::delivery::writer::Writer;
+use crate::files::Files;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
 
@@ -25,6 +26,8 @@ pub struct AppState {
 pub struct Inner {
     pub config: Config,
     pub store: Arc<dyn Store>,
+    /// Attachments: the file store and the URL signer.
+    pub files: Files,
     pub keys: Keys,
     pub users: UserCache,
     pub rooms: RoomCache,

@@ -66,7 +66,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     )
     .await
     {
-        Ok(admin) => admin,
+        Ok(admin) => admin.with_files(args.files.config()?),
         // Says all there is to say (where, and what to do).
         Err(err @ AdminError::NoDatabase(_)) => return Err(err.into()),
         Err(err) => {

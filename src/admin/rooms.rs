@@ -80,8 +80,14 @@ pub async fn purge(admin: &Admin, p: &mut Printer, o: PurgeOptions) -> anyhow::R
         return Ok(ExitCode::SUCCESS);
     }
     if count == 0 {
-        let report = serde_json::json!({"deleted": 0, "before": before});
-        p.show(&report, |out| out.line("nothing to delete"))?;
+        // Messages deleted one by one may still have left files behind.
+        let files = admin.purge_files().await?;
+        let report = serde_json::json!({"deleted": 0, "files_removed": files, "before": before});
+        p.show(&report, |out| {
+            out.line(format!(
+                "no messages to delete; removed {files} files no message holds"
+            ))
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if !o.yes && !confirmed(count, &before)? {
@@ -96,14 +102,15 @@ pub async fn purge(admin: &Admin, p: &mut Printer, o: PurgeOptions) -> anyhow::R
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} messages ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let deleted = admin
+    let outcome = admin
         .purge(before, o.room, o.batch, |done| bar.set_position(done))
         .await?;
     bar.finish_and_clear();
-    let report = serde_json::json!({"deleted": deleted, "before": before});
+    let (deleted, files) = (outcome.messages, outcome.files);
+    let report = serde_json::json!({"deleted": deleted, "files_removed": files, "before": before});
     p.show(&report, |out| {
         out.line(format!(
-            "deleted {deleted} messages created before {}",
+            "deleted {deleted} messages created before {} and {files} files no message holds",
             time(&before)
         ));
     })?;
@@ -144,6 +151,7 @@ pub async fn export(
         None => AsideFile::spool().context("creating a spool file in the temporary directory")?,
     };
     let mut out = std::io::BufWriter::new(file.writer());
+    let mut attachments = 0u64;
     let count = match format {
         ExportFormat::Json => {
             out.write_all(b"[")?;
@@ -154,6 +162,7 @@ pub async fn export(
                         out.write_all(b",")?;
                     }
                     first = false;
+                    attachments += u64::from(attachment(m).is_some());
                     out.write_all(b"\n  ")?;
                     serde_json::to_writer(&mut out, m).map_err(std::io::Error::other)
                 })
@@ -176,9 +185,21 @@ pub async fn export(
                 "file_size",
                 "is_edited",
                 "edited_at",
+                "attachment_id",
+                "attachment_type",
+                "thumbnail_url",
             ])?;
             let count = admin
                 .export(room, |m| {
+                    let found = attachment(m);
+                    attachments += u64::from(found.is_some());
+                    let field = |name: &str| {
+                        found
+                            .and_then(|a| a.get(name))
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
                     csv.write_record([
                         m.id.to_string(),
                         tigo_common::time::format(&m.created_at),
@@ -194,6 +215,9 @@ pub async fn export(
                         m.edited_at
                             .map(|t| tigo_common::time::format(&t))
                             .unwrap_or_default(),
+                        field("id"),
+                        field("content_type"),
+                        field("thumbnail_url"),
                     ])
                     .map_err(std::io::Error::other)
                 })
@@ -208,9 +232,17 @@ pub async fn export(
         Some(path) => {
             file.commit()
                 .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("exported {count} messages to {}", path.display());
+            eprintln!(
+                "exported {count} messages ({attachments} with attachments) to {}",
+                path.display()
+            );
         }
         None => file.copy_to_stdout()?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A message's attachment (`metadata.attachment`), which the server alone writes.
+fn attachment(m: &tigo_common::Message) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    m.metadata.as_ref()?.get("attachment")?.as_object()
 }

@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::DbArgs;
+use super::{DbArgs, FilesArgs};
 use crate::duration;
 
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub files: FilesArgs,
     /// Redis of the servers (online, monitor, stats).
     #[arg(
         long,

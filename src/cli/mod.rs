@@ -10,11 +10,13 @@ use crate::duration;
 mod admin;
 mod bench;
 mod db;
+mod files;
 mod serve;
 
 pub use self::admin::{AdminArgs, AdminCommand, CreateUserArgs, ExportFormat};
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
+pub use self::files::FilesArgs;
 pub use self::serve::{LogFormat, ServeArgs};
 
 #[derive(Debug, Parser)]

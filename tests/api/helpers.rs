@@ -177,6 +177,12 @@ pub fn test_config(db: &TestDb) -> Config {
     limits.logins_per_minute_per_address = 0;
     limits.connections_per_user = 0;
     limits.connections_per_address = 0;
+    // Each server gets its own file folder (a second instance started from this config
+    // shares it); uploads are not rate limited unless a test is about that.
+    config.files.store = tigo_server::files::StoreSpec::Local(
+        std::env::temp_dir().join(format!("tigo-files-{}", Uuid::new_v4().simple())),
+    );
+    config.files.uploads_per_minute = 0;
     config
 }
 

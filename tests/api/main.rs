@@ -5,6 +5,7 @@ mod helpers;
 
 mod hardening;
 
+mod attachments;
 mod auth;
 mod authz;
 mod cli;

@@ -71,6 +71,9 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         ("/chat/admin/online-users", "get"),
         ("/chat/admin/queue", "get"),
         ("/chat/users/lookup", "get"),
+        ("/chat/uploads", "post"),
+        ("/chat/files/{fileId}", "get"),
+        ("/chat/files/{fileId}/thumbnail", "get"),
         ("/chat/health", "get"),
         ("/metrics", "get"),
     ];

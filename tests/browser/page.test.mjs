@@ -5,6 +5,8 @@
 // Authorization header, join the room, the second sees the first typing, and shows the first's
 // message as the seed renders it, `<b>First:</b> text`; no page error, console error, failed
 // request or HTTP error may occur. A page from an origin not in FRONTEND_URL must be refused.
+// An uploaded image shows in a plain `<img src>` from its signed URL (no token), and an
+// altered URL does not load.
 //
 // Needs a running server and two users, which scripts/test.sh provides:
 //   TIGO_URL          the chat server, started with FRONTEND_URL=http://127.0.0.1:$PAGE_PORT
@@ -214,4 +216,40 @@ test('a page from an origin not in FRONTEND_URL is refused', { skip: !env.OTHER_
   assert.equal(await stranger.tab.evaluate(() => socket.connected), false);
   stranger.closing = true;
   await stranger.tab.close();
+});
+
+// A 2×2 PNG.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGO44KAARAwQCgAkDgTB4kUSjgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+test('an uploaded image shows in a plain <img src> from its signed URL, and not once the URL is altered', { timeout: 60_000 }, async () => {
+  const up = await fetch(`${URL}/chat/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${first.token}`, 'x-file-name': 'room-12.png' },
+    body: PNG,
+    signal: AbortSignal.timeout(WAIT),
+  }).then((r) => r.json());
+  assert.equal(up.content_type, 'image/png', JSON.stringify(up));
+  const sent = await api('POST', '/chat/messages', first.token, { chat_room_id: room.id, content: '', attachment_id: up.id });
+  assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  const { file_url: fileUrl } = sent.body;
+  const thumbUrl = sent.body.metadata.attachment.thumbnail_url;
+  const altered = fileUrl.replace(/sig=(.)/, (_, c) => `sig=${c === '0' ? '1' : '0'}`);
+  // A page of another origin, no token anywhere: only the URLs themselves.
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(`http://127.0.0.1:${env.PAGE_PORT}/`, { waitUntil: 'load', timeout: WAIT });
+    const loaded = await tab.evaluate(async (urls) => Promise.all(urls.map((src) => new Promise((resolve) => {
+      const img = document.createElement('img');
+      img.onload = () => resolve({ ok: true, width: img.naturalWidth });
+      img.onerror = () => resolve({ ok: false, width: 0 });
+      img.src = src;
+      document.body.appendChild(img);
+    }))), [fileUrl, thumbUrl, altered]);
+    assert.deepEqual(loaded, [{ ok: true, width: 2 }, { ok: true, width: 2 }, { ok: false, width: 0 }]);
+  } finally {
+    await tab.close();
+  }
 });

@@ -11,6 +11,8 @@ pub mod ui;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_attachments;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -40,7 +40,7 @@ fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
     }
 }
 
-fn message(room: &Room, from: &User, content: &str) -> Message {
+pub(super) fn message(room: &Room, from: &User, content: &str) -> Message {
     let at = Utc::now();
     Message {
         id: Uuid::now_v7(),
@@ -68,11 +68,11 @@ fn message(room: &Room, from: &User, content: &str) -> Message {
     }
 }
 
-fn key(code: KeyCode) -> Msg {
+pub(super) fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
+pub(super) fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     for c in text.chars() {
         cmds.extend(app.update(key(KeyCode::Char(c))));
@@ -81,7 +81,7 @@ fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
 }
 
 /// A signed-in customer with two rooms, the first focused.
-fn signed_in() -> (App, User, User, Room, Room) {
+pub(super) fn signed_in() -> (App, User, User, Room, Room) {
     let me = user("Carla", &[Role::Customer]);
     let owner = user("Oscar", &[Role::HotelOwner]);
     let other = user("Olga", &[Role::HotelOwner]);
@@ -96,7 +96,7 @@ fn signed_in() -> (App, User, User, Room, Room) {
     (app, me, owner, r1, r2)
 }
 
-fn screen(app: &App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|f| ui::draw(f, app)).expect("draw");
     let buffer = terminal.backend().buffer().clone();

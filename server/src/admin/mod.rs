@@ -12,7 +12,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use self::ops::{HealthReport, MonitorLine, StatsReport};
-pub use self::rooms::{RoomFilter, RoomRow};
+pub use self::rooms::{PurgeOutcome, RoomFilter, RoomRow};
 pub use self::users::UserRow;
 use crate::auth::Keys;
 use crate::db::{self, DatabaseConfig, PoolOptions, Store, UserRecord};
@@ -50,6 +50,8 @@ pub struct Admin {
     store: Arc<dyn Store>,
     redis: Option<redis::Client>,
     jwt_secret: Option<String>,
+    /// The servers' attachment settings (purge removes files, export signs their URLs).
+    files: crate::files::FilesConfig,
 }
 
 /// Opens the database; unless `pool.create_if_missing`, one that does not exist yet (no file,
@@ -91,7 +93,27 @@ impl Admin {
             store,
             redis,
             jwt_secret,
+            files: crate::files::FilesConfig::default(),
         })
+    }
+
+    /// The servers' attachment settings (default: the local folder).
+    pub fn with_files(mut self, files: crate::files::FilesConfig) -> Admin {
+        self.files = files;
+        self
+    }
+
+    /// The servers' file store and URL signer. Exported URLs start with `PUBLIC_URL` (else
+    /// `http://localhost:3000`).
+    pub async fn files(&self) -> AdminResult<crate::files::Files> {
+        let secret =
+            crate::auth::secret::resolve(self.jwt_secret.as_deref(), self.store.as_ref()).await?;
+        crate::files::Files::open(
+            self.files.clone(),
+            secret.value.as_bytes(),
+            "http://localhost:3000",
+        )
+        .map_err(AdminError::Invalid)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

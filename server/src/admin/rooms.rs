@@ -10,6 +10,14 @@ use uuid::Uuid;
 use super::{Admin, AdminError, AdminResult};
 use crate::db::{self, Cursor, MessageQuery, RoomQuery};
 
+/// What a purge removed.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PurgeOutcome {
+    pub messages: u64,
+    /// Attachments no remaining message held.
+    pub files: u64,
+}
+
 /// A room as `list-rooms` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RoomRow {
@@ -117,7 +125,7 @@ impl Admin {
         room: Option<Uuid>,
         batch: i64,
         mut progress: impl FnMut(u64),
-    ) -> AdminResult<u64> {
+    ) -> AdminResult<PurgeOutcome> {
         let mut total = 0;
         loop {
             let deleted = self.store.purge_batch(before, room, batch.max(1)).await?;
@@ -127,17 +135,34 @@ impl Admin {
             total += deleted;
             progress(total);
         }
+        let removed = self.purge_files().await?;
         self.record(db::AuditEntry {
             action: "messages.purge",
             room,
-            detail: serde_json::json!({ "before": tigo_common::time::format(&before), "deleted": total }),
+            detail: serde_json::json!({
+                "before": tigo_common::time::format(&before),
+                "deleted": total,
+                "files_removed": removed,
+            }),
             ..Default::default()
         })
         .await;
-        Ok(total)
+        Ok(PurgeOutcome {
+            messages: total,
+            files: removed,
+        })
     }
 
-    /// Every message of a room, oldest first, handed to `each`; returns how many.
+    /// Removes the attachments no remaining message holds (after purges or deletes);
+    /// returns how many.
+    pub async fn purge_files(&self) -> AdminResult<u64> {
+        let files = self.files().await?;
+        let removed = crate::files::purge_unreferenced(&files, self.store.as_ref()).await?;
+        Ok(removed.len() as u64)
+    }
+
+    /// Every message of a room, oldest first, with attachment URLs signed now, handed to
+    /// `each`; returns how many.
     pub async fn export(
         &self,
         room: Uuid,
@@ -148,6 +173,7 @@ impl Admin {
         }
         // Every message is younger than the Unix epoch (and PostgreSQL cannot go back to
         // chrono's minimum).
+        let files = self.files().await?;
         let mut after = Some(Cursor::before_instant(DateTime::<Utc>::UNIX_EPOCH));
         let mut count = 0;
         loop {
@@ -163,6 +189,8 @@ impl Admin {
                 .await?;
             let Some(last) = page.last() else { break };
             after = Some(Cursor::of(last));
+            let mut page = page;
+            crate::files::sign_messages(&files, &mut page);
             for message in &page {
                 each(message)
                     .map_err(|e| AdminError::Invalid(format!("writing the export: {e}")))?;

@@ -22,12 +22,14 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
             retry_after_secs: secs,
         });
     }
-    let message = validate::send_message(body, &state.config.limits)?;
+    let mut message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
     let reply_to = match message.reply_to_id {
         Some(id) => Some(super::replies::quote(state, access.id, id).await?),
         None => None,
     };
+    crate::files::resolve_attachment(&state.files, state.store.as_ref(), caller.id, &mut message)
+        .await?;
     state.writer.enqueue(Draft {
         access,
         sender: caller.summary(),
@@ -39,7 +41,14 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
 /// `POST /chat/messages`.
 pub async fn send(state: &AppState, caller: &User, body: &Value) -> AppResult<Inserted> {
     let receipt = enqueue(state, caller, body).await?;
-    crate::delivery::writer::wait(receipt).await
+    let mut inserted = crate::delivery::writer::wait(receipt).await?;
+    // A repeated client_msg_id answers a message stored earlier: its URLs are signed anew.
+    match &mut inserted {
+        Inserted::New(m) | Inserted::Existing(m) => {
+            crate::files::sign_message(&state.files, m, chrono::Utc::now())
+        }
+    }
+    Ok(inserted)
 }
 
 /// Turns a `before`/`after` parameter into a position in the room's history.
@@ -89,7 +98,8 @@ pub async fn history(
         offset: (i64::from(page) - 1) * i64::from(limit),
         limit: i64::from(limit),
     };
-    let (messages, total) = state.store.list_messages(&query).await?;
+    let (mut messages, total) = state.store.list_messages(&query).await?;
+    crate::files::sign_messages(&state.files, &mut messages);
     Ok(MessageList {
         messages,
         total,
@@ -113,11 +123,12 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
     }
     room_access(state, caller, message.chat_room_id).await?;
     let _order = super::order::room(message.chat_room_id).await;
-    let edited = state
+    let mut edited = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    crate::files::sign_message(&state.files, &mut edited, chrono::Utc::now());
     crate::chat::audit(
         state,
         AuditEntry {

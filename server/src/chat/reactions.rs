@@ -77,9 +77,12 @@ async fn change(
     } else {
         state.store.remove_reaction(id, caller.id, emoji).await?
     };
-    let message = match outcome {
+    let mut message = match outcome {
         ReactionOutcome::Changed(message) => message,
-        ReactionOutcome::Unchanged(message) => return Ok(message),
+        ReactionOutcome::Unchanged(mut message) => {
+            crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
+            return Ok(message);
+        }
         ReactionOutcome::TooMany => {
             return Err(AppError::validation(format!(
                 "a message can carry at most {MAX_DISTINCT} different emoji"
@@ -92,6 +95,7 @@ async fn change(
         room_id: message.chat_room_id,
         reactions: message.reactions.clone(),
     });
+    crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
     Ok(message)
 }
 

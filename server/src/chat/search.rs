@@ -79,7 +79,8 @@ pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResu
         offset: (i64::from(page) - 1) * i64::from(limit),
         limit: i64::from(limit),
     };
-    let (messages, total) = state.store.search_messages(&query).await?;
+    let (mut messages, total) = state.store.search_messages(&query).await?;
+    crate::files::sign_messages(&state.files, &mut messages);
     if admin {
         // What was searched for is the point of the audit line; the results are not kept.
         super::audit(

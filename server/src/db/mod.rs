@@ -1,5 +1,6 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
-//! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`]) combined into [`Store`], two backends
+//! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`],
+//! [`AttachmentStore`]) combined into [`Store`], two backends
 //! (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross them.
 //!
 //! Each backend has one file per resource under `sqlite/` and `postgres/`, with the same names
@@ -8,6 +9,7 @@
 //! at run time in `query`, the group commit's batch plan in `batch`. The dialect files keep
 //! only what truly differs.
 
+mod attachments;
 mod batch;
 mod config;
 mod dialect;
@@ -25,12 +27,13 @@ mod types;
 
 use std::sync::Arc;
 
+pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
 pub use search::{COUNT_CAP, Scope, SearchQuery, Terms};
 pub use traits::{
-    AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore, SearchStore,
-    UserStore,
+    AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore,
+    SearchStore, UserStore,
 };
 pub use types::*;
 
@@ -41,8 +44,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore, SearchStore,
-        Store, UserStore,
+        AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore,
+        RoomStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -57,6 +60,7 @@ pub trait Store:
     + SearchStore
     + AuditStore
     + OpsStore
+    + AttachmentStore
     + Send
     + Sync
     + 'static
@@ -72,6 +76,7 @@ impl<T> Store for T where
         + SearchStore
         + AuditStore
         + OpsStore
+        + AttachmentStore
         + Send
         + Sync
         + 'static

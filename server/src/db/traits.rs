@@ -11,9 +11,9 @@ use tigo_common::{Message, Role, Room, UserSummary};
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery, NewMessage, NewRoom,
-    NewUser, ReactionOutcome, ReadOutcome, RoomAccess, RoomQuery, SearchQuery, Stats, StoreResult,
-    UserRecord, WaitingRow,
+    AttachmentRecord, AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery,
+    NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, RoomAccess, RoomQuery, SearchQuery,
+    Stats, StoreResult, UserRecord, WaitingRow,
 };
 
 /// Accounts: creation, look-ups, roles and activation.
@@ -238,4 +238,42 @@ pub trait OpsStore: Send + Sync {
     async fn count_older(&self, before: DateTime<Utc>, room: Option<Uuid>) -> StoreResult<i64>;
 
     async fn stats(&self, now: DateTime<Utc>) -> StoreResult<Stats>;
+}
+
+/// Attachments: the facts of uploads (their bytes are in the file store), who may see them,
+/// and what retention removes. A message refers to an upload by `metadata.attachment.id`.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Records an upload whose bytes are already whole in the file store.
+    async fn insert_attachment(&self, attachment: &AttachmentRecord) -> StoreResult<()>;
+
+    async fn attachment(&self, id: Uuid) -> StoreResult<Option<AttachmentRecord>>;
+
+    /// Marks `uploader`'s upload `id` as sent at `at` and returns it; `None` when there is no
+    /// such upload of theirs. Atomic against [`AttachmentStore::sweep_unattached`]: an upload
+    /// is either marked and kept or swept and not found.
+    async fn attach(
+        &self,
+        id: Uuid,
+        uploader: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<AttachmentRecord>>;
+
+    /// Whether a message holding the upload is in a room `user` participates in.
+    async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool>;
+
+    /// Deletes up to `limit` uploads never sent and created before `before`; returns them.
+    async fn sweep_unattached(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<AttachmentRecord>>;
+
+    /// Deletes up to `limit` uploads last sent before `before` that no message holds any
+    /// more; returns them.
+    async fn purge_unreferenced(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<AttachmentRecord>>;
 }

@@ -30,7 +30,7 @@ pub const UNAVAILABLE: &str = "A dependency (the database) is unavailable; retry
                        {statusCode, message, error}."
     ),
     servers((url = "/")),
-    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "service")),
+    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "attachments"), (name = "service")),
     modifiers(&BearerScheme)
 )]
 struct Frame;

@@ -162,19 +162,21 @@ pub(super) async fn run<F, Fut>(
             })
         }
         (Ok(()), Err(err)) => Err(err),
-        (Ok(()), Ok(())) => process(state, conn.clone(), data).await,
+        (Ok(()), Ok(())) => process(state.clone(), conn.clone(), data).await,
     };
     drop(processing);
     let answer = match outcome {
         Ok(Outcome::Done(answer)) => Ok(answer),
         Ok(Outcome::Queued(receipt)) => {
             crate::delivery::writer::wait(receipt).await.map(|stored| {
-                let message = stored.message();
+                let mut message = stored.message().clone();
+                // A repeated client_msg_id answers a message stored earlier: fresh URLs.
+                crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
                 Answer::with_event(
                     se::MESSAGE_SENT,
                     &MessageSent {
                         message_id: message.id,
-                        message: message.clone(),
+                        message,
                     },
                 )
             })

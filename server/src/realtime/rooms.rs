@@ -82,7 +82,8 @@ async fn replay(
         offset: 0,
         limit: limit as i64 + 1,
     };
-    let (messages, _) = state.store.list_messages(&query).await?;
+    let (mut messages, _) = state.store.list_messages(&query).await?;
+    crate::files::sign_messages(&state.files, &mut messages);
     let has_more = messages.len() > limit;
     let mut count = 0;
     for message in messages.iter().take(limit) {

@@ -121,6 +121,30 @@ impl App {
                 }
                 None => self.status = Some("no room to leave".into()),
             },
+            "upload" => match room {
+                Some(room) if !rest.is_empty() => {
+                    self.chat.sent_counter += 1;
+                    cmds.push(Cmd::Upload {
+                        room,
+                        path: rest.to_string(),
+                        client_msg_id: format!(
+                            "tui-{}-{}",
+                            Uuid::new_v4().simple(),
+                            self.chat.sent_counter
+                        ),
+                    });
+                }
+                Some(_) => self.status = Some("usage: /upload PATH".into()),
+                None => self.status = Some("no room: open one with /new EMAIL".into()),
+            },
+            "save" => match (self.last_attachment(), rest.is_empty()) {
+                (Some(m), false) => cmds.push(Cmd::Save {
+                    url: m.file_url.clone().unwrap_or_default(),
+                    path: rest.to_string(),
+                }),
+                (Some(_), true) => self.status = Some("usage: /save PATH".into()),
+                (None, _) => self.status = Some("no attachment in this room to save".into()),
+            },
             "queue" => cmds.extend(self.open_queue()),
             "read" => {
                 if let Some(room) = room {
@@ -169,6 +193,11 @@ pub const HELP: &[(&str, &str)] = &[
         "search your rooms' messages; Enter opens one in its room",
     ),
     ("/delete", "delete your last message in this room"),
+    (
+        "/upload PATH",
+        "send a file or image from your disk to this room",
+    ),
+    ("/save PATH", "save this room's last attachment to PATH"),
     ("/leave", "stop following this room until restart"),
     ("/read", "mark this room read"),
     (

@@ -3,6 +3,7 @@
 //! side must run. No I/O here, so all of it is unit-tested. The state is split by screen
 //! ([`login`], [`chat`], [`queue`], [`search`]); this module owns what they share and the dispatch.
 
+pub mod attachments;
 mod chat;
 mod commands;
 mod events;
@@ -87,6 +88,8 @@ pub enum Msg {
     Focus(Uuid),
     /// A command failed; shown in the status bar.
     Failed(String),
+    /// A command finished with something to say (a file saved); shown in the status bar.
+    Notice(String),
     Tick,
 }
 
@@ -129,6 +132,17 @@ pub enum Cmd {
         content: String,
     },
     Delete(Uuid),
+    /// Upload the file at `path` and send it to `room`.
+    Upload {
+        room: Uuid,
+        path: String,
+        client_msg_id: String,
+    },
+    /// Download `url` (a signed file URL) to `path`.
+    Save {
+        url: String,
+        path: String,
+    },
     /// Fetch a room again: its last message changed by an edit or delete.
     RefreshRoom(Uuid),
     Leave(Uuid),
@@ -233,6 +247,10 @@ impl App {
                 Vec::new()
             }
             Msg::Focus(room) => self.chat.focus(room),
+            Msg::Notice(what) => {
+                self.status = Some(what);
+                Vec::new()
+            }
             Msg::Failed(why) => {
                 self.status = Some(why);
                 Vec::new()

@@ -52,25 +52,7 @@ impl Net {
                 if let Some(quoted) = reply_to {
                     body["reply_to_id"] = json!(quoted);
                 }
-                let via_socket = match &self.socket {
-                    Some(socket) => socket.emit_ack("send_message", &body, ACK).await.ok(),
-                    None => None,
-                };
-                match via_socket {
-                    Some(ack) if ack["ok"] == true => {}
-                    Some(ack) if ack["ok"] == false => self.tell(Msg::Failed(format!(
-                        "not sent: {}",
-                        ack["error"]["message"].as_str().unwrap_or("refused")
-                    ))),
-                    // No socket or no answer: REST, with the same client_msg_id, never sends twice.
-                    _ => match serde_json::from_value(body).map_err(|e| e.to_string()) {
-                        Ok(req) => match self.api.send(&req).await {
-                            Ok(message) => self.event(ServerEvent::NewMessage(message)),
-                            Err(e) => self.tell(Msg::Failed(format!("not sent: {}", describe(&e)))),
-                        },
-                        Err(e) => self.tell(Msg::Failed(e)),
-                    },
-                }
+                self.send(body).await;
             }
             Cmd::React { message, emoji } => self.react(message, &emoji).await,
             Cmd::Search { q } => match self.api.search(&q, "limit=100").await {
@@ -80,6 +62,12 @@ impl Net {
                 }),
                 Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
             },
+            Cmd::Upload {
+                room,
+                path,
+                client_msg_id,
+            } => self.upload(room, &path, client_msg_id).await,
+            Cmd::Save { url, path } => self.save(&url, &path).await,
             Cmd::MarkRead(room) => {
                 let done = match &self.socket {
                     Some(s) => s
@@ -166,6 +154,63 @@ impl Net {
             }
         }
         true
+    }
+
+    /// Sends a message body over the socket, or over REST when there is no socket or no
+    /// answer (with the same client_msg_id, so it is never stored twice).
+    async fn send(&mut self, body: serde_json::Value) {
+        let via_socket = match &self.socket {
+            Some(socket) => socket.emit_ack("send_message", &body, ACK).await.ok(),
+            None => None,
+        };
+        match via_socket {
+            Some(ack) if ack["ok"] == true => {}
+            Some(ack) if ack["ok"] == false => self.tell(Msg::Failed(format!(
+                "not sent: {}",
+                ack["error"]["message"].as_str().unwrap_or("refused")
+            ))),
+            _ => match serde_json::from_value(body).map_err(|e| e.to_string()) {
+                Ok(req) => match self.api.send(&req).await {
+                    Ok(message) => self.event(ServerEvent::NewMessage(message)),
+                    Err(e) => self.tell(Msg::Failed(format!("not sent: {}", describe(&e)))),
+                },
+                Err(e) => self.tell(Msg::Failed(e)),
+            },
+        }
+    }
+
+    /// `/upload PATH`: the file goes up, then a message with it to the room.
+    async fn upload(&mut self, room: uuid::Uuid, path: &str, client_msg_id: String) {
+        let bytes = match tokio::fs::read(path).await {
+            Ok(bytes) => bytes,
+            Err(e) => return self.tell(Msg::Failed(format!("cannot read {path}: {e}"))),
+        };
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        match self.api.upload(&name, bytes).await {
+            Ok(up) => {
+                let body = json!({"chat_room_id": room, "content": "", "attachment_id": up.id,
+                                  "client_msg_id": client_msg_id});
+                self.send(body).await;
+            }
+            Err(e) => self.tell(Msg::Failed(format!("not uploaded: {}", describe(&e)))),
+        }
+    }
+
+    /// `/save PATH`: the room's last attachment, by its signed URL.
+    async fn save(&mut self, url: &str, path: &str) {
+        match self.api.download(url).await {
+            Ok(file) => match tokio::fs::write(path, &file.bytes).await {
+                Ok(()) => self.tell(Msg::Notice(format!(
+                    "saved {} to {path}",
+                    crate::tui::app::attachments::human_size(file.bytes.len() as i64)
+                ))),
+                Err(e) => self.tell(Msg::Failed(format!("cannot write {path}: {e}"))),
+            },
+            Err(e) => self.tell(Msg::Failed(format!("not saved: {}", describe(&e)))),
+        }
     }
 
     /// Over the socket when there is one (the room, us included, hears `reaction_updated`),

@@ -167,9 +167,9 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
                 MessageStatus::Read => " ✓✓ read",
             });
         }
-        let body = match (&m.file_name, m.content.is_empty()) {
-            (Some(file), true) => format!("[file] {file}"),
-            (Some(file), false) => format!("{} [file] {file}", m.content),
+        let body = match (crate::tui::app::attachments::label(m), m.content.is_empty()) {
+            (Some(file), true) => file,
+            (Some(file), false) => format!("{} {file}", m.content),
             (None, _) => m.content.clone(),
         };
         let head = format!("{time} {name}: ");

@@ -198,7 +198,10 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
         p.push(enum_message("type", &types));
     }
     let is_text = message_type.unwrap_or_default() == MessageType::Text;
-    let content = content(obj, is_text, limits, &mut p);
+    // With an upload the server fills the file fields, and content may be empty.
+    let attachment_id = uuid_field(obj, "attachment_id", false, &mut p);
+    let attached = attachment_id.is_some() || p.mentions("attachment_id");
+    let content = content(obj, is_text && !attached, limits, &mut p);
     let file_url = string_field(obj, "file_url", 2048, &mut p);
     if let Some(url) = &file_url
         && !is_web_url(url)
@@ -206,7 +209,13 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
         p.push("file_url must be an absolute http or https URL");
     }
     let file_name = string_field(obj, "file_name", 255, &mut p);
-    if !is_text && message_type.is_some() {
+    if attached {
+        for field in ["file_url", "file_name", "file_size"] {
+            if obj.get(field).is_some_and(|v| !v.is_null()) {
+                p.push(format!("{field} must not be given with attachment_id"));
+            }
+        }
+    } else if !is_text && message_type.is_some() {
         if file_url.as_deref().is_none_or(str::is_empty) {
             p.push("file_url should not be empty for file and image messages");
         }
@@ -270,6 +279,7 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
         metadata,
         client_msg_id,
         reply_to_id,
+        attachment_id,
     })
 }
 

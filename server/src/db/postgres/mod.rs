@@ -5,6 +5,7 @@
 //! database's clock (`now()`, `clock_timestamp()`), the one clock every instance shares; lists
 //! of ids are bound as arrays (`= ANY($n)`, `UNNEST`).
 
+mod attachments;
 mod audit;
 mod messages;
 mod ops;

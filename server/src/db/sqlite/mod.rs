@@ -5,6 +5,7 @@
 //! TEXT, booleans INTEGER. Lists of ids go into a statement as one JSON array of hex strings
 //! (`unhex(value) FROM json_each(…)`), SQLite having no array type.
 
+mod attachments;
 mod audit;
 mod messages;
 mod ops;

@@ -4,11 +4,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod files;
 pub mod messages;
 pub mod ops;
 pub mod reactions;
 pub mod rooms;
 pub mod search;
+pub mod uploads;
 
 use warp::filters::BoxedFilter;
 use warp::http::Method;
@@ -42,7 +44,7 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 7] = [
+const RESOURCES: [&[Route]; 9] = [
     auth::ROUTES,
     rooms::ROUTES,
     messages::ROUTES,
@@ -50,6 +52,8 @@ const RESOURCES: [&[Route]; 7] = [
     search::ROUTES,
     admin::ROUTES,
     ops::ROUTES,
+    uploads::ROUTES,
+    files::ROUTES,
 ];
 
 /// Every route.
@@ -58,7 +62,7 @@ pub fn all() -> impl Iterator<Item = &'static Route> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 7] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 9] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
@@ -68,5 +72,7 @@ pub fn documents() -> [utoipa::openapi::OpenApi; 7] {
         search::Api::openapi(),
         admin::Api::openapi(),
         ops::Api::openapi(),
+        uploads::Api::openapi(),
+        files::Api::openapi(),
     ]
 }

@@ -1,7 +1,8 @@
 //! `tigo-chat smoke`: a scripted end-to-end check of a deployment. Two users log in, open (or
 //! reuse) their room, connect over Socket.IO, exchange a message each way, and check delivery,
-//! the read receipt, typing, a reaction, a reply, edit and delete. Every step is timed; the
-//! messages it sends are deleted again whatever happens.
+//! the read receipt, typing, a reaction, a reply, edit and delete, then send an image and
+//! download it back. Every step is timed; the messages it sends are deleted again whatever
+//! happens.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use tigo_common::{CreateRoom, LoginResponse, RoomType};
 use uuid::Uuid;
 
 use crate::api::Api;
+
+mod attachment;
 use crate::sio::{Events, Socket, SocketOptions};
 
 pub struct SmokeConfig {
@@ -144,6 +147,7 @@ pub async fn run(config: &SmokeConfig, report: &mut dyn FnMut(&Step)) -> Vec<Ste
         &mut sent,
     )
     .await;
+    attachment::step(&mut run, t, &a_api, &b_api, room.id, &mut sent).await;
     // Leave nothing behind, even after a failure.
     let leftovers: Vec<(Api, Uuid)> = sent;
     if !leftovers.is_empty() {

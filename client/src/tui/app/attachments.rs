@@ -1,0 +1,79 @@
+//! Attachments in the terminal: how a message with a file reads (`📎 name (size)`, images
+//! marked), and what `/upload PATH` and `/save PATH` act on.
+
+use tigo_common::{Message, MessageType};
+
+use super::App;
+
+/// Sizes as people read them: 812 B, 14.2 KB, 3.1 MB.
+pub fn human_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{} B", bytes.max(0));
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
+/// `📎 name (size)` for a message with a file, with ` [image]` for images.
+pub fn label(m: &Message) -> Option<String> {
+    let name = m.file_name.as_deref()?;
+    let size = m
+        .file_size
+        .map(|s| format!(" ({})", human_size(s)))
+        .unwrap_or_default();
+    let image = if m.message_type == MessageType::Image {
+        " [image]"
+    } else {
+        ""
+    };
+    Some(format!("📎 {name}{size}{image}"))
+}
+
+impl App {
+    /// The newest message with a file in the focused room: what `/save` downloads.
+    pub(super) fn last_attachment(&self) -> Option<&Message> {
+        let room = self.current_id()?;
+        self.chat
+            .messages
+            .get(&room)?
+            .iter()
+            .rev()
+            .find(|m| m.file_url.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_labels_read_as_people_say_them() {
+        assert_eq!(human_size(812), "812 B");
+        assert_eq!(human_size(14_540), "14.2 KB");
+        assert_eq!(human_size(3_250_000), "3.1 MB");
+        let mut m: Message = serde_json::from_value(serde_json::json!({
+            "id": uuid::Uuid::nil(), "chat_room_id": uuid::Uuid::nil(), "sender_id": uuid::Uuid::nil(),
+            "sender": {"id": uuid::Uuid::nil(), "first_name": "A", "last_name": "B", "email": "a@b.c"},
+            "content": "", "type": "image", "status": "sent", "file_url": "http://x/chat/files/1",
+            "file_name": "dusche.jpg", "file_size": 204800, "metadata": null, "is_edited": false,
+            "edited_at": null, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z"
+        }))
+        .expect("message");
+        assert_eq!(
+            label(&m).as_deref(),
+            Some("📎 dusche.jpg (200.0 KB) [image]")
+        );
+        m.message_type = MessageType::File;
+        m.file_name = Some("rechnung.pdf".into());
+        m.file_size = Some(900);
+        assert_eq!(label(&m).as_deref(), Some("📎 rechnung.pdf (900 B)"));
+        m.file_name = None;
+        assert_eq!(label(&m), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! What an upload is, from its bytes alone (never the declared type or the name), and what it
+//! may be called.
+
+/// Bytes read before deciding the type: enough for every signature `infer` checks that we
+/// accept, and for telling text from markup.
+pub const HEAD_BYTES: usize = 8 * 1024;
+
+/// The type of a file from its first bytes (`head`, up to [`HEAD_BYTES`]); `None` when it is
+/// none we can name. Text is `text/plain` only when it is UTF-8 without control characters
+/// and does not open like markup or a script: a browser must never see HTML, SVG or XML in
+/// what we call text.
+pub fn content_type(head: &[u8]) -> Option<&'static str> {
+    if let Some(kind) = infer::get(head) {
+        return Some(kind.mime_type());
+    }
+    plain_text(head).then_some("text/plain")
+}
+
+fn plain_text(head: &[u8]) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        // A character cut at the end of the head is fine; anything else is not UTF-8.
+        Err(err) if err.error_len().is_none() && head.len() - err.valid_up_to() < 4 => {
+            match std::str::from_utf8(&head[..err.valid_up_to()]) {
+                Ok(text) => text,
+                Err(_) => return false,
+            }
+        }
+        Err(_) => return false,
+    };
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+    {
+        return false;
+    }
+    let opening = text.trim_start_matches('\u{feff}').trim_start();
+    !(opening.starts_with('<') || opening.starts_with("#!"))
+}
+
+/// Whether the type is an image we decode (and so thumbnail and show inline).
+pub fn is_image(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+    )
+}
+
+/// A file name as given, checked: no path (`/`, `\`, `..`), no control characters, not
+/// empty, at most 255 characters. Such names are refused rather than rewritten: no browser
+/// sends them, and a silently renamed file surprises its sender.
+pub fn file_name(name: &str) -> Result<String, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("file name should not be empty".into());
+    }
+    if trimmed.chars().count() > 255 {
+        return Err("file name must be shorter than or equal to 255 characters".into());
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("file name must not contain control characters".into());
+    }
+    if trimmed.contains(['/', '\\']) || trimmed == "." || trimmed == ".." {
+        return Err("file name must not contain a path".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// `X-File-Name`: a header carries ASCII, so a UTF-8 name comes percent-encoded.
+pub fn header_file_name(raw: &str) -> Result<String, String> {
+    let decoded = percent_decode(raw).ok_or("X-File-Name must be percent-encoded UTF-8")?;
+    file_name(&decoded)
+}
+
+fn percent_decode(raw: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(|name| name.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_come_from_the_bytes() {
+        assert_eq!(
+            content_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Some("image/png")
+        );
+        assert_eq!(content_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(
+            content_type("Zimmer 12: Dusche tropft ✓\n".as_bytes()),
+            Some("text/plain")
+        );
+        for markup in [
+            &b"<!DOCTYPE html><html><script>alert(1)</script>"[..],
+            b"  <svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+            b"<?xml version='1.0'?><svg/>",
+            b"\xef\xbb\xbf<html>",
+            b"#!/bin/sh\nrm -rf /",
+        ] {
+            assert_ne!(content_type(markup), Some("text/plain"), "{markup:?}");
+        }
+        let exe = content_type(b"MZ\x90\0\x03\0\0\0").expect("an executable is recognised");
+        assert!(!super::super::DEFAULT_TYPES.contains(&exe), "{exe}");
+        assert_eq!(content_type(b"bin\0ary"), None);
+        // A cut multi-byte character at the end of the head is still text.
+        assert_eq!(content_type(&"ab✓".as_bytes()[..4]), Some("text/plain"));
+    }
+
+    #[test]
+    fn names_with_paths_or_control_characters_are_refused() {
+        assert_eq!(
+            file_name(" Rechnung 12.pdf ").as_deref(),
+            Ok("Rechnung 12.pdf")
+        );
+        for bad in [
+            "../etc/passwd",
+            "a/b.png",
+            "..\\x.png",
+            "..",
+            "a\u{0}b",
+            "a\nb",
+            "",
+            "   ",
+        ] {
+            assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(file_name(&"x".repeat(256)).is_err());
+        assert_eq!(
+            header_file_name("Zimmer%20%E2%9C%93.png").as_deref(),
+            Ok("Zimmer ✓.png")
+        );
+        assert!(header_file_name("%2e%2e%2fx").is_err());
+        assert!(header_file_name("%FF").is_err(), "not UTF-8");
+    }
+}
