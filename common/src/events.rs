@@ -35,6 +35,7 @@ pub mod server_events {
     pub const USER_ONLINE: &str = "user_online";
     pub const USER_OFFLINE: &str = "user_offline";
     pub const ROOM_CREATED: &str = "room_created";
+    pub const ROOM_ASSIGNED: &str = "room_assigned";
     pub const ERROR: &str = "error";
 }
 

@@ -22,6 +22,8 @@ pub struct Config {
     /// Run migrations at start.
     pub migrate: bool,
     pub limits: Limits,
+    /// Contact masking (`CONTACT_MASKING`, `ALLOWED_LINK_DOMAINS`).
+    pub safety: crate::safety::SafetyConfig,
     /// How long a stopping server waits for in-flight work.
     pub shutdown_grace: Duration,
 }
@@ -38,6 +40,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("allow_registration", &self.allow_registration)
             .field("limits", &self.limits)
+            .field("safety", &self.safety)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +58,7 @@ impl Config {
             allow_registration: true,
             migrate: true,
             limits: Limits::default(),
+            safety: crate::safety::SafetyConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }

@@ -119,6 +119,7 @@ impl Application {
         let typing = Typing::new(config.limits.typing_ttl, events.clone());
         let (notifications, _) = broadcast::channel(1024);
         let config_limits = config.limits.clone();
+        let config_safety = config.safety.clone();
         let state = AppState::new(Inner {
             keys: Keys::new(secret.as_bytes()),
             config,
@@ -132,6 +133,7 @@ impl Application {
             notifications,
             metrics: Arc::new(crate::metrics::Metrics::default()),
             limits: crate::limits::RateLimits::new(&config_limits),
+            safety: crate::safety::Safety::new(config_safety),
             shutdown: shutdown.clone(),
         });
         events.set_metrics(state.metrics.clone());
@@ -143,6 +145,10 @@ impl Application {
         tokio::spawn(crate::delivery::followups::run(followups, followups_rx));
         tokio::spawn(sweep(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
+        crate::safety::blocklist::load(&state)
+            .await
+            .context("reading the blocked terms")?;
+        tokio::spawn(crate::safety::blocklist::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
             tokio::spawn(async move {

@@ -36,6 +36,8 @@ pub struct Inner {
     pub notifications: broadcast::Sender<Notification>,
     pub metrics: Arc<Metrics>,
     pub limits: RateLimits,
+    /// Contact masking and blocked terms.
+    pub safety: crate::safety::Safety,
     pub shutdown: CancellationToken,
 }
 

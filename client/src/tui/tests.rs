@@ -37,6 +37,7 @@ fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
         created_at: at,
         updated_at: at,
         unread_count: 0,
+        assigned_admin_id: None,
     }
 }
 

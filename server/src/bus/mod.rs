@@ -32,10 +32,11 @@ pub enum RoomEvent {
     UserOnline,
     UserOffline,
     RoomCreated,
+    RoomAssigned,
 }
 
 impl RoomEvent {
-    pub const ALL: [RoomEvent; 9] = [
+    pub const ALL: [RoomEvent; 10] = [
         RoomEvent::NewMessage,
         RoomEvent::MessageEdited,
         RoomEvent::MessageDeleted,
@@ -45,6 +46,7 @@ impl RoomEvent {
         RoomEvent::UserOnline,
         RoomEvent::UserOffline,
         RoomEvent::RoomCreated,
+        RoomEvent::RoomAssigned,
     ];
 
     /// The Socket.IO event name clients listen for.
@@ -60,6 +62,7 @@ impl RoomEvent {
             RoomEvent::UserOnline => ev::USER_ONLINE,
             RoomEvent::UserOffline => ev::USER_OFFLINE,
             RoomEvent::RoomCreated => ev::ROOM_CREATED,
+            RoomEvent::RoomAssigned => ev::ROOM_ASSIGNED,
         }
     }
 }

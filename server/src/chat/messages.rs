@@ -22,13 +22,17 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
             retry_after_secs: secs,
         });
     }
-    let message = validate::send_message(body, &state.config.limits)?;
+    let mut message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
-    state.writer.enqueue(Draft {
+    let masked = crate::safety::screen_send(state, caller, &access, &mut message).await?;
+    let stored = state.writer.enqueue(Draft {
         access,
         sender: caller.summary(),
         message,
-    })
+    })?;
+    Ok(crate::safety::audit_when_stored(
+        state, caller, masked, stored,
+    ))
 }
 
 /// `POST /chat/messages`.
@@ -106,12 +110,16 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
             "You can only edit your own messages".into(),
         ));
     }
-    room_access(state, caller, message.chat_room_id).await?;
-    let edited = state
+    let access = room_access(state, caller, message.chat_room_id).await?;
+    let (content, masked) = crate::safety::screen_edit(state, caller, &access, content).await?;
+    let mut edited = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    if let Some(counts) = masked {
+        edited = crate::safety::after_edit(state, caller, edited, counts).await?;
+    }
     crate::chat::audit(
         state,
         AuditEntry {

@@ -15,6 +15,7 @@ mod error;
 pub mod postgres;
 mod query;
 mod rows;
+pub(crate) mod safety;
 mod sql;
 pub mod sqlite;
 mod stale;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
+pub use safety::{NewReport, SafetyStore};
 pub use traits::{AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, UserStore};
 pub use types::*;
 
@@ -35,14 +37,23 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, Store, UserStore,
+        AuditStore, MessageStore, OpsStore, ReceiptStore, RoomStore, SafetyStore, Store, UserStore,
     };
 }
 
 /// Every operation the service needs from a database: all the resource traits in one, so that
 /// callers hold one `Arc<dyn Store>`. Nothing implements it by hand (see the blanket impl).
 pub trait Store:
-    UserStore + RoomStore + MessageStore + ReceiptStore + AuditStore + OpsStore + Send + Sync + 'static
+    UserStore
+    + RoomStore
+    + MessageStore
+    + ReceiptStore
+    + AuditStore
+    + OpsStore
+    + SafetyStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
@@ -53,6 +64,7 @@ impl<T> Store for T where
         + ReceiptStore
         + AuditStore
         + OpsStore
+        + SafetyStore
         + Send
         + Sync
         + 'static

@@ -10,6 +10,7 @@ mod messages;
 mod ops;
 mod receipts;
 mod rooms;
+mod safety;
 mod users;
 
 use std::str::FromStr;

@@ -4,9 +4,11 @@
 
 pub mod admin;
 pub mod auth;
+pub mod desk;
 pub mod messages;
 pub mod ops;
 pub mod rooms;
+pub mod safety;
 
 use warp::filters::BoxedFilter;
 use warp::http::Method;
@@ -40,12 +42,14 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 5] = [
+const RESOURCES: [&[Route]; 7] = [
     auth::ROUTES,
     rooms::ROUTES,
     messages::ROUTES,
     admin::ROUTES,
     ops::ROUTES,
+    safety::ROUTES,
+    desk::ROUTES,
 ];
 
 /// Every route.
@@ -54,7 +58,7 @@ pub fn all() -> impl Iterator<Item = &'static Route> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 5] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 7] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
@@ -62,5 +66,7 @@ pub fn documents() -> [utoipa::openapi::OpenApi; 5] {
         messages::Api::openapi(),
         admin::Api::openapi(),
         ops::Api::openapi(),
+        safety::Api::openapi(),
+        desk::Api::openapi(),
     ]
 }
