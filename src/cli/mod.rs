@@ -12,7 +12,10 @@ mod bench;
 mod db;
 mod serve;
 
-pub use self::admin::{AdminArgs, AdminCommand, CreateUserArgs, ExportFormat};
+pub use self::admin::{
+    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, RepliesCommand,
+    ReportsCommand,
+};
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::serve::{LogFormat, ServeArgs};
