@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::app::{App, Cmd, Link, Msg, Screen};
 use super::ui;
 
-fn user(first: &str, roles: &[Role]) -> User {
+pub(super) fn user(first: &str, roles: &[Role]) -> User {
     User {
         id: Uuid::new_v4(),
         email: format!("{}@example.com", first.to_lowercase()),
@@ -21,7 +21,7 @@ fn user(first: &str, roles: &[Role]) -> User {
     }
 }
 
-fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
+pub(super) fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
     let at = Utc::now() - Duration::minutes(minutes_ago);
     Room {
         id: Uuid::new_v4(),
@@ -41,7 +41,7 @@ fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
     }
 }
 
-fn message(room: &Room, from: &User, content: &str) -> Message {
+pub(super) fn message(room: &Room, from: &User, content: &str) -> Message {
     let at = Utc::now();
     Message {
         id: Uuid::now_v7(),
@@ -67,11 +67,11 @@ fn message(room: &Room, from: &User, content: &str) -> Message {
     }
 }
 
-fn key(code: KeyCode) -> Msg {
+pub(super) fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
+pub(super) fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     for c in text.chars() {
         cmds.extend(app.update(key(KeyCode::Char(c))));
@@ -80,7 +80,7 @@ fn typed(app: &mut App, text: &str) -> Vec<Cmd> {
 }
 
 /// A signed-in customer with two rooms, the first focused.
-fn signed_in() -> (App, User, User, Room, Room) {
+pub(super) fn signed_in() -> (App, User, User, Room, Room) {
     let me = user("Carla", &[Role::Customer]);
     let owner = user("Oscar", &[Role::HotelOwner]);
     let other = user("Olga", &[Role::HotelOwner]);
@@ -95,7 +95,7 @@ fn signed_in() -> (App, User, User, Room, Room) {
     (app, me, owner, r1, r2)
 }
 
-fn screen(app: &App, width: u16, height: u16) -> String {
+pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|f| ui::draw(f, app)).expect("draw");
     let buffer = terminal.backend().buffer().clone();
@@ -428,6 +428,8 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
         who: "Guest G <g@example.com>".into(),
         since: Utc::now() - Duration::minutes(42),
         preview: "where is my booking?".into(),
+        assignee: None,
+        assignee_id: None,
     }]));
     let shown = screen(&app, 100, 24);
     assert!(

@@ -5,6 +5,7 @@
 
 mod chat;
 mod commands;
+mod desk;
 mod events;
 mod login;
 mod queue;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 pub use self::chat::Chat;
 pub use self::commands::HELP;
+pub use self::desk::{Desk, ReportItem};
 pub use self::login::{LoginField, LoginForm};
 pub use self::queue::{Queue, Waiting};
 use super::event::ServerEvent;
@@ -39,6 +41,8 @@ pub enum Screen {
     /// Drawn over the chat screen; any key closes it.
     Help,
     Queue,
+    /// Open reports (Admin).
+    Reports,
 }
 
 /// Everything the network side tells the UI, and every key.
@@ -74,6 +78,12 @@ pub enum Msg {
         data: Value,
     },
     Queue(Vec<Waiting>),
+    Reports(Vec<ReportItem>),
+    /// The saved replies; `then_use`: put this one into the input line.
+    Replies {
+        replies: Vec<tigo_common::SavedReply>,
+        then_use: Option<String>,
+    },
     /// Show this room (one just opened with /new or from the queue).
     Focus(Uuid),
     /// A command failed; shown in the status bar.
@@ -116,6 +126,19 @@ pub enum Cmd {
     Leave(Uuid),
     LoadQueue,
     OpenRoom(Uuid),
+    LoadReports,
+    Resolve {
+        report: Uuid,
+        action: String,
+    },
+    /// Take the room (`take`) or give it back.
+    Assign {
+        room: Uuid,
+        take: bool,
+    },
+    LoadReplies {
+        then_use: Option<String>,
+    },
     Logout,
     Quit,
 }
@@ -130,6 +153,7 @@ pub struct App {
     pub login: LoginForm,
     pub chat: Chat,
     pub queue: Queue,
+    pub desk: Desk,
 }
 
 impl App {
@@ -143,6 +167,7 @@ impl App {
             login: LoginForm::new(email),
             chat: Chat::default(),
             queue: Queue::default(),
+            desk: Desk::default(),
         }
     }
 
@@ -205,6 +230,14 @@ impl App {
                 self.queue.replace(waiting);
                 Vec::new()
             }
+            Msg::Reports(reports) => {
+                self.reports_loaded(reports);
+                Vec::new()
+            }
+            Msg::Replies { replies, then_use } => {
+                self.replies_loaded(replies, then_use);
+                Vec::new()
+            }
             Msg::Focus(room) => self.chat.focus(room),
             Msg::Failed(why) => {
                 self.status = Some(why);
@@ -229,6 +262,7 @@ impl App {
                 Vec::new()
             }
             Screen::Queue => self.queue_key(key),
+            Screen::Reports => self.reports_key(key),
             Screen::Chat => self.chat_key(key, ctrl),
         }
     }

@@ -7,6 +7,7 @@ mod chat;
 mod help;
 mod login;
 mod queue;
+mod reports;
 mod status;
 mod wrap;
 
@@ -25,6 +26,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             help::draw(frame);
         }
         Screen::Queue => queue::draw(frame, app),
+        Screen::Reports => reports::draw(frame, app),
     }
 }
 
