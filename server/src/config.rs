@@ -23,7 +23,7 @@ pub struct Config {
     pub migrate: bool,
     pub limits: Limits,
     /// Contact masking (`CONTACT_MASKING`, `ALLOWED_LINK_DOMAINS`).
-    pub safety: crate::safety::SafetyConfig,
+    pub safety: SafetyConfig,
     /// How long a stopping server waits for in-flight work.
     pub shutdown_grace: Duration,
 }
@@ -58,7 +58,7 @@ impl Config {
             allow_registration: true,
             migrate: true,
             limits: Limits::default(),
-            safety: crate::safety::SafetyConfig::default(),
+            safety: SafetyConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -135,5 +135,42 @@ impl Default for Limits {
             connections_per_address: 5000,
             max_rooms_joined: 1000,
         }
+    }
+}
+
+/// `CONTACT_MASKING` and `ALLOWED_LINK_DOMAINS`.
+#[derive(Debug, Clone)]
+pub struct SafetyConfig {
+    /// Room types whose messages are masked (empty: masking is off).
+    pub masked_types: Vec<tigo_common::RoomType>,
+    /// Links to these domains (and their subdomains) are kept.
+    pub allowed_link_domains: Vec<String>,
+}
+
+impl Default for SafetyConfig {
+    fn default() -> Self {
+        SafetyConfig {
+            masked_types: vec![tigo_common::RoomType::CustomerHotelOwner],
+            allowed_link_domains: Vec::new(),
+        }
+    }
+}
+
+impl SafetyConfig {
+    /// Reads `CONTACT_MASKING`: `off`, or room types separated by commas.
+    pub fn parse_types(text: &str) -> Result<Vec<tigo_common::RoomType>, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") || text.is_empty() {
+            return Ok(Vec::new());
+        }
+        text.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                tigo_common::RoomType::parse(t).ok_or_else(|| {
+                    format!("unknown room type {t:?}: use customer_hotel_owner, customer_admin, hotel_owner_admin or off")
+                })
+            })
+            .collect()
     }
 }

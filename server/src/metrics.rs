@@ -296,7 +296,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 16] = [
+    const ROUTES: [&str; 22] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -311,6 +311,12 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/admin/online-users",
         "/chat/admin/queue",
         "/chat/users/lookup",
+        "/chat/messages/:id/report",
+        "/chat/admin/reports",
+        "/chat/admin/reports/:id/resolve",
+        "/chat/rooms/:id/assign",
+        "/chat/admin/replies",
+        "/chat/admin/replies/:id",
         "/openapi.json",
         "/metrics",
     ];

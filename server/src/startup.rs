@@ -133,7 +133,7 @@ impl Application {
             notifications,
             metrics: Arc::new(crate::metrics::Metrics::default()),
             limits: crate::limits::RateLimits::new(&config_limits),
-            safety: crate::safety::Safety::new(config_safety),
+            safety: crate::moderation::Safety::new(config_safety),
             shutdown: shutdown.clone(),
         });
         events.set_metrics(state.metrics.clone());
@@ -145,10 +145,10 @@ impl Application {
         tokio::spawn(crate::delivery::followups::run(followups, followups_rx));
         tokio::spawn(sweep(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
-        crate::safety::blocklist::load(&state)
+        crate::chat::safety::blocklist::load(&state)
             .await
             .context("reading the blocked terms")?;
-        tokio::spawn(crate::safety::blocklist::run(state.clone()));
+        tokio::spawn(crate::chat::safety::blocklist::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
             tokio::spawn(async move {

@@ -37,7 +37,7 @@ pub struct Inner {
     pub metrics: Arc<Metrics>,
     pub limits: RateLimits,
     /// Contact masking and blocked terms.
-    pub safety: crate::safety::Safety,
+    pub safety: crate::moderation::Safety,
     pub shutdown: CancellationToken,
 }
 

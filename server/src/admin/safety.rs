@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Admin, AdminError, AdminResult};
 use crate::db;
-use crate::safety::blocklist::normalize;
+use crate::moderation::terms::normalize;
 
 impl Admin {
     pub async fn blocked_terms(&self) -> AdminResult<Vec<String>> {
@@ -60,7 +60,7 @@ impl Admin {
     /// Resolves a report as the operator (`by`: an Admin, email or id, recorded as resolver).
     /// `delete_message` deletes the message; with Redis, running servers tell its room.
     pub async fn resolve_report(&self, id: Uuid, action: &str, by: &str) -> AdminResult<Report> {
-        if !crate::safety::reports::ACTIONS.contains(&action) {
+        if !crate::chat::safety::reports::ACTIONS.contains(&action) {
             return Err(AdminError::Invalid(
                 "action must be dismiss or delete_message".into(),
             ));
@@ -157,7 +157,7 @@ impl Admin {
 
     pub async fn add_saved_reply(&self, name: &str, text: &str) -> AdminResult<SavedReply> {
         let body = json!({ "name": name, "text": text });
-        let reply = crate::desk::replies::new_reply(&body, usize::MAX)?;
+        let reply = crate::chat::desk::replies::new_reply(&body, usize::MAX)?;
         match self.store.add_saved_reply(&reply, None).await {
             Ok(()) => Ok(reply),
             Err(db::StoreError::Conflict(_)) => Err(AdminError::Invalid(format!(

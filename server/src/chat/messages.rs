@@ -24,13 +24,13 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
     }
     let mut message = validate::send_message(body, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
-    let masked = crate::safety::screen_send(state, caller, &access, &mut message).await?;
+    let masked = crate::chat::safety::screen_send(state, caller, &access, &mut message).await?;
     let stored = state.writer.enqueue(Draft {
         access,
         sender: caller.summary(),
         message,
     })?;
-    Ok(crate::safety::audit_when_stored(
+    Ok(crate::chat::safety::audit_when_stored(
         state, caller, masked, stored,
     ))
 }
@@ -111,14 +111,15 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
         ));
     }
     let access = room_access(state, caller, message.chat_room_id).await?;
-    let (content, masked) = crate::safety::screen_edit(state, caller, &access, content).await?;
+    let (content, masked) =
+        crate::chat::safety::screen_edit(state, caller, &access, content).await?;
     let mut edited = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
     if let Some(counts) = masked {
-        edited = crate::safety::after_edit(state, caller, edited, counts).await?;
+        edited = crate::chat::safety::after_edit(state, caller, edited, counts).await?;
     }
     crate::chat::audit(
         state,

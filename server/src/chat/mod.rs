@@ -1,8 +1,10 @@
 //! What the service does, whoever asks: REST handlers and Socket.IO events both call these,
 //! so access rules, validation and events are the same on both paths.
 
+pub mod desk;
 pub mod messages;
 pub mod rooms;
+pub mod safety;
 pub mod validate;
 
 use tigo_common::{Role, User};

@@ -169,7 +169,7 @@ pub async fn support_queue(
         .support_queue(caller.id, i64::from(limit))
         .await?
     {
-        rooms.push(crate::desk::waiting(state, room, last_sender).await);
+        rooms.push(crate::chat::desk::waiting(state, room, last_sender).await);
     }
     Ok(tigo_common::SupportQueue { rooms })
 }

@@ -9,7 +9,7 @@ use warp::reply::Response;
 
 use super::Route;
 use super::rooms::room_id;
-use crate::desk::{self, replies};
+use crate::chat::desk::{self, replies};
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId, path_uuid};
 use crate::http::openapi::{

@@ -9,6 +9,7 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use crate::chat::safety::reports;
 use crate::chat::validate::Params;
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId, params, path_uuid};
@@ -16,7 +17,6 @@ use crate::http::openapi::{
     CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
 };
 use crate::http::reply::{finish, json};
-use crate::safety::reports;
 use crate::state::AppState;
 
 pub const ROUTES: &[Route] = &[

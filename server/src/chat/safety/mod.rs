@@ -3,82 +3,22 @@
 //! anything is stored), and message reports ([`reports`]).
 
 pub mod blocklist;
-pub mod mask;
-#[cfg(test)]
-mod mask_tests;
-mod phone;
 pub mod reports;
 
 use serde_json::{Value, json};
-use tigo_common::{RoomType, SendMessage, User};
+use tigo_common::{SendMessage, User};
 
-use self::blocklist::Blocklist;
-use self::mask::{Counts, Masker};
+pub use crate::config::SafetyConfig;
+pub use crate::moderation::Safety;
+
 use crate::db::{AuditEntry, RoomAccess};
 use crate::delivery::queue::Stored;
 use crate::error::{AppError, AppResult};
+use crate::moderation::mask::Counts;
 use crate::state::AppState;
 
 /// The refusal of a message or edit with a blocked term (the contract's words).
 pub const BLOCKED: &str = "Message contains blocked content";
-
-/// `CONTACT_MASKING` and `ALLOWED_LINK_DOMAINS`.
-#[derive(Debug, Clone)]
-pub struct SafetyConfig {
-    /// Room types whose messages are masked (empty: masking is off).
-    pub masked_types: Vec<RoomType>,
-    /// Links to these domains (and their subdomains) are kept.
-    pub allowed_link_domains: Vec<String>,
-}
-
-impl Default for SafetyConfig {
-    fn default() -> Self {
-        SafetyConfig {
-            masked_types: vec![RoomType::CustomerHotelOwner],
-            allowed_link_domains: Vec::new(),
-        }
-    }
-}
-
-impl SafetyConfig {
-    /// Reads `CONTACT_MASKING`: `off`, or room types separated by commas.
-    pub fn parse_types(text: &str) -> Result<Vec<RoomType>, String> {
-        let text = text.trim();
-        if text.eq_ignore_ascii_case("off") || text.is_empty() {
-            return Ok(Vec::new());
-        }
-        text.split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                RoomType::parse(t).ok_or_else(|| {
-                    format!("unknown room type {t:?}: use customer_hotel_owner, customer_admin, hotel_owner_admin or off")
-                })
-            })
-            .collect()
-    }
-}
-
-/// What every instance holds for screening.
-pub struct Safety {
-    config: SafetyConfig,
-    masker: Masker,
-    pub blocklist: Blocklist,
-}
-
-impl Safety {
-    pub fn new(config: SafetyConfig) -> Safety {
-        Safety {
-            masker: Masker::new(&config.allowed_link_domains),
-            config,
-            blocklist: Blocklist::default(),
-        }
-    }
-
-    fn masks(&self, room_type: RoomType) -> bool {
-        self.config.masked_types.contains(&room_type)
-    }
-}
 
 /// Refuses a text with a blocked term (audited: who, where; never the text).
 async fn refuse_blocked(
@@ -133,7 +73,7 @@ pub async fn screen_send(
         return Ok(Counts::default());
     }
     let limit = state.config.limits.max_message_chars;
-    let masked = state.safety.masker.mask(&message.content, limit);
+    let masked = state.safety.mask(&message.content, limit);
     message.content = masked.text;
     let had_mark = message
         .metadata
@@ -159,7 +99,6 @@ pub async fn screen_edit(
     }
     let masked = state
         .safety
-        .masker
         .mask(&content, state.config.limits.max_message_chars);
     Ok((masked.text, Some(masked.counts)))
 }
