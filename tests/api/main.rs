@@ -13,6 +13,7 @@ mod desk;
 mod faults;
 mod messages;
 mod realtime;
+mod reports;
 mod rooms;
 mod safety;
 mod scaleout;
