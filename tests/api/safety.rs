@@ -285,7 +285,23 @@ pub(crate) fn messages_texts(list: &tigo_common::MessageList) -> Vec<String> {
     list.messages.iter().map(|m| m.content.clone()).collect()
 }
 
+async fn offline_recipients_are_notified_with_the_masked_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let mut notifications = app.state.notifications.subscribe();
+    // The hotel owner has no connection: a notification goes out.
+    let m = send(&c, room.id, "text me on 555-123-4567").await;
+    let note = tokio::time::timeout(WAIT, notifications.recv())
+        .await
+        .expect("a notification in time")
+        .expect("notification");
+    assert_eq!(note.metadata.message_id, m.id);
+    assert_eq!(note.message, "text me on [phone hidden]");
+}
+
 contract!(
+    offline_recipients_are_notified_with_the_masked_text,
     guest_host_messages_hide_contact_details_before_storage,
     ordinary_numbers_and_other_room_types_are_untouched,
     masking_follows_contact_masking_and_allowed_link_domains,
