@@ -4,7 +4,8 @@
 # load generator on the same cores. Loopback only; every run is bounded.
 #   scripts/bench.sh              all of it (about 10 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
-#                                 | baseline (SEARCH_FILL: messages for `search`, default 1,000,000)
+#                                 | baseline | masking (SEARCH_FILL: messages for `search`, default
+#                                 1,000,000)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
 #                                 (the same load generator, each on a database of its own;
@@ -50,6 +51,30 @@ if want closed; then
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run" = 1 ] && cat || tail -n +3; }
     done
     server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+# Contact masking's share of the send path: the closed loop against the same build with
+# CONTACT_MASKING on (the bench's rooms are guest↔hotel, masked by default) and off, taking
+# turns, and the server's CPU time per message from /proc (utime + stime, in clock ticks).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+if want masking; then
+  TICK_US=$((1000000 / $(getconf CLK_TCK)))
+  for mode in ${MASKING_MODES:-SQ PG}; do
+    label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
+    say "closed loop 10 senders / 5 rooms / 4,000 messages, $label, CONTACT_MASKING on and off, $RUNS pairs"
+    echo "MASKING               MSG/S  SERVER CPU µs/MSG"
+    for run in $(seq 1 "$RUNS"); do
+      for masking in customer_hotel_owner off; do
+        server_start "$WORK/masking-$mode-$masking.log" ${!mode} CONTACT_MASKING=$masking
+        bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
+        before=$(cpu_ticks "$LAST_SERVER_PID")
+        rate=$(bench "${!mode}" --json closed-loop --senders 10 --rooms 5 --messages 4000 | python3 -c 'import json,sys; print(round(json.load(sys.stdin).get("throughput_msg_s", 0)))' 2>/dev/null || echo "?")
+        after=$(cpu_ticks "$LAST_SERVER_PID")
+        printf '%-20s %6s  %s\n' "$masking" "$rate" $(( (after - before) * TICK_US / 4000 ))
+        server_stop "$LAST_SERVER_PID"
+      done
+    done
   done
 fi
 

@@ -113,6 +113,21 @@ create_user "$SMOKE_DB" tui-hotel@tui.test tui-password-1 Otto Hotel HotelOwner
 scripts/tui-e2e.sh "$SMOKE_URL" "$SMOKE_DB" tui-guest@tui.test tui-hotel@tui.test tui-password-1
 server_stop "$LAST_SERVER_PID"
 
+step "support desk: a guest, an Admin and an operator in tmux (masking, queue, /assign, /r)"
+DESK_DB="DATABASE_URL=sqlite://$WORK/desk.db"
+create_user "$DESK_DB" desk-guest@desk.test desk-password-1 Tina Guest Customer
+create_user "$DESK_DB" desk-admin@desk.test desk-password-1 Ada Desk Admin
+create_user "$DESK_DB" desk-operator@desk.test desk-password-1 Olaf Ops Admin
+env $DESK_DB "$TIGO_BIN" admin replies add checkin 'Check-in is from 14:00.' >/dev/null
+server_start "$WORK/desk.log" $DESK_DB CONTACT_MASKING=customer_hotel_owner,customer_admin
+scripts/tui-desk-e2e.sh "$SERVER_URL" "$DESK_DB" desk-guest@desk.test desk-admin@desk.test \
+  desk-operator@desk.test desk-password-1
+if grep -qE "33612345678|john.doe@gmail.com" "$WORK/desk.log"; then
+  echo "the server log holds an unmasked contact detail"
+  exit 1
+fi
+server_stop "$LAST_SERVER_PID"
+
 step "fuzz: schemathesis against /openapi.json (bounded; no 5xx may come back)"
 if ! command -v schemathesis >/dev/null 2>&1; then
   python3 -m pip install -q --disable-pip-version-check schemathesis

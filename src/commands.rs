@@ -70,6 +70,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.limits.writers = args.writers.clamp(1, 64);
     config.limits.max_rooms_joined = args.max_rooms_joined.max(1);
     config.files = args.files.config()?;
+    config.safety.masked_types =
+        tigo_server::config::SafetyConfig::parse_types(&args.contact_masking)
+            .map_err(|e| anyhow::anyhow!("CONTACT_MASKING: {e}"))?;
+    config.safety.allowed_link_domains = args.allowed_link_domains;
     tracing::info!(database = %config.database.redacted(), redis = config.redis_url.is_some(), "starting");
     let addr = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind(&addr)

@@ -1,5 +1,7 @@
 //! REST client for the tigo-chat API; errors keep the server's status and message.
 
+mod desk;
+
 use std::time::Duration;
 
 use serde::Serialize;

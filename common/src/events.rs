@@ -38,6 +38,7 @@ pub mod server_events {
     pub const USER_OFFLINE: &str = "user_offline";
     pub const ROOM_CREATED: &str = "room_created";
     pub const REACTION_UPDATED: &str = "reaction_updated";
+    pub const ROOM_ASSIGNED: &str = "room_assigned";
     pub const ERROR: &str = "error";
 }
 

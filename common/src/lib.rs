@@ -5,6 +5,7 @@
 pub mod bodies;
 pub mod events;
 pub mod model;
+pub mod safety;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod time;
@@ -12,3 +13,4 @@ pub mod time;
 pub use bodies::*;
 pub use events::*;
 pub use model::*;
+pub use safety::*;

@@ -219,6 +219,10 @@ pub struct Room {
     /// Messages from others the caller has not read (0 for non-participants).
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub unread_count: i64,
+    /// The Admin the room is assigned to (support desk).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[serde(default)]
+    pub assigned_admin_id: Option<Uuid>,
 }
 
 impl Room {
@@ -438,6 +442,13 @@ pub struct Waiting {
     pub last_sender: UserSummary,
     #[serde(with = "crate::time::rfc3339")]
     pub waiting_since: DateTime<Utc>,
+    /// The room's type (also in `room`), for a queue that shows it.
+    #[serde(rename = "type")]
+    pub room_type: RoomType,
+    /// The Admin the room is assigned to, `null` when nobody has taken it.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[serde(default)]
+    pub assignee: Option<UserSummary>,
 }
 
 /// `GET /chat/admin/queue`: oldest wait first.

@@ -30,3 +30,13 @@ pub fn database_check() -> Object {
 pub fn bus_check() -> Object {
     one_of(&["up", "down", "in-process"])
 }
+
+/// `Report.status`.
+pub fn report_status() -> Object {
+    one_of(&["open", "resolved"])
+}
+
+/// `Report.resolution`, `ResolveBody.action`.
+pub fn report_action() -> Object {
+    one_of(&["dismiss", "delete_message"])
+}

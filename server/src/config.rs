@@ -25,6 +25,8 @@ pub struct Config {
     pub limits: Limits,
     /// Attachments: where files go, their limits and signed URLs.
     pub files: FilesConfig,
+    /// Contact masking (`CONTACT_MASKING`, `ALLOWED_LINK_DOMAINS`).
+    pub safety: SafetyConfig,
     /// How long a stopping server waits for in-flight work.
     pub shutdown_grace: Duration,
 }
@@ -42,6 +44,7 @@ impl std::fmt::Debug for Config {
             .field("allow_registration", &self.allow_registration)
             .field("limits", &self.limits)
             .field("files", &self.files)
+            .field("safety", &self.safety)
             .finish_non_exhaustive()
     }
 }
@@ -60,6 +63,7 @@ impl Config {
             migrate: true,
             limits: Limits::default(),
             files: FilesConfig::default(),
+            safety: SafetyConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -136,5 +140,42 @@ impl Default for Limits {
             connections_per_address: 5000,
             max_rooms_joined: 1000,
         }
+    }
+}
+
+/// `CONTACT_MASKING` and `ALLOWED_LINK_DOMAINS`.
+#[derive(Debug, Clone)]
+pub struct SafetyConfig {
+    /// Room types whose messages are masked (empty: masking is off).
+    pub masked_types: Vec<tigo_common::RoomType>,
+    /// Links to these domains (and their subdomains) are kept.
+    pub allowed_link_domains: Vec<String>,
+}
+
+impl Default for SafetyConfig {
+    fn default() -> Self {
+        SafetyConfig {
+            masked_types: vec![tigo_common::RoomType::CustomerHotelOwner],
+            allowed_link_domains: Vec::new(),
+        }
+    }
+}
+
+impl SafetyConfig {
+    /// Reads `CONTACT_MASKING`: `off`, or room types separated by commas.
+    pub fn parse_types(text: &str) -> Result<Vec<tigo_common::RoomType>, String> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") || text.is_empty() {
+            return Ok(Vec::new());
+        }
+        text.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                tigo_common::RoomType::parse(t).ok_or_else(|| {
+                    format!("unknown room type {t:?}: use customer_hotel_owner, customer_admin, hotel_owner_admin or off")
+                })
+            })
+            .collect()
     }
 }

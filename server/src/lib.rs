@@ -21,6 +21,7 @@ pub mod http;
 pub mod killable;
 pub mod limits;
 pub mod metrics;
+pub mod moderation;
 pub mod peer;
 pub mod realtime;
 pub mod serve;

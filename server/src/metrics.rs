@@ -321,7 +321,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 22] = [
+    const ROUTES: [&str; 28] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -342,6 +342,12 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/uploads",
         "/chat/files/:id",
         "/chat/files/:id/thumbnail",
+        "/chat/messages/:id/report",
+        "/chat/admin/reports",
+        "/chat/admin/reports/:id/resolve",
+        "/chat/rooms/:id/assign",
+        "/chat/admin/replies",
+        "/chat/admin/replies/:id",
         "/openapi.json",
         "/metrics",
     ];

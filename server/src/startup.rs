@@ -127,6 +127,7 @@ impl Application {
         let files = crate::files::Files::open(config.files.clone(), secret.as_bytes(), &origin)
             .map_err(anyhow::Error::msg)?;
         let uploads_per_minute = config.files.uploads_per_minute;
+        let config_safety = config.safety.clone();
         let state = AppState::new(Inner {
             files,
             keys: Keys::new(secret.as_bytes()),
@@ -141,6 +142,7 @@ impl Application {
             notifications,
             metrics: Arc::new(crate::metrics::Metrics::default()),
             limits: crate::limits::RateLimits::new(&config_limits, uploads_per_minute),
+            safety: crate::moderation::Safety::new(config_safety),
             shutdown: shutdown.clone(),
         });
         events.set_metrics(state.metrics.clone());
@@ -153,6 +155,10 @@ impl Application {
         tokio::spawn(sweep(state.clone()));
         tokio::spawn(sweep_uploads(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
+        crate::chat::safety::blocklist::load(&state)
+            .await
+            .context("reading the blocked terms")?;
+        tokio::spawn(crate::chat::safety::blocklist::run(state.clone()));
         if let Some((mut incoming, mut resubscribed)) = redis_feeds {
             let events = events.clone();
             tokio::spawn(async move {

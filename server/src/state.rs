@@ -39,6 +39,8 @@ pub struct Inner {
     pub notifications: broadcast::Sender<Notification>,
     pub metrics: Arc<Metrics>,
     pub limits: RateLimits,
+    /// Contact masking and blocked terms.
+    pub safety: crate::moderation::Safety,
     pub shutdown: CancellationToken,
 }
 

@@ -4,6 +4,7 @@
 
 mod ops;
 mod rooms;
+mod safety;
 mod users;
 
 use std::process::ExitCode;
@@ -132,6 +133,11 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => rooms::export(&admin, room, format, output).await?,
+        AdminCommand::Blocklist(command) => {
+            safety::blocklist(&admin, &mut printer, command).await?
+        }
+        AdminCommand::Reports(command) => safety::reports(&admin, &mut printer, command).await?,
+        AdminCommand::Replies(command) => safety::replies(&admin, &mut printer, command).await?,
     };
     printer.out.finish()?;
     Ok(code)

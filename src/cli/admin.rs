@@ -185,6 +185,65 @@ pub enum AdminCommand {
     /// Users, rooms, messages (total, last hour, last day) and users online.
     #[command(after_help = "Example:\n  tigo-chat admin stats --json")]
     Stats,
+    /// Blocked terms: a message or edit holding one (whole words, any case) is refused.
+    #[command(
+        subcommand,
+        after_help = "Running servers apply a change within a second, on every instance (they read the terms from the database).\n\nExamples:\n  tigo-chat admin blocklist add whatsapp\n  tigo-chat admin blocklist add 'pay cash'\n  tigo-chat admin blocklist list --json\n  tigo-chat admin blocklist remove whatsapp"
+    )]
+    Blocklist(BlocklistCommand),
+    /// Reports of messages: list them, resolve one (dismiss or delete the message).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tigo-chat admin reports list --status open\n  tigo-chat admin reports resolve 0190… delete_message --as ops@tigo.dev"
+    )]
+    Reports(ReportsCommand),
+    /// Saved replies the Admins share (`/r NAME` in the terminal client).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tigo-chat admin replies add checkin 'Check-in is from 14:00.'\n  tigo-chat admin replies list\n  tigo-chat admin replies remove checkin"
+    )]
+    Replies(RepliesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlocklistCommand {
+    /// Block a term (one or more words).
+    Add { term: String },
+    /// Unblock a term.
+    Remove { term: String },
+    /// Every blocked term.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Reports, oldest first, with the reported text.
+    List {
+        /// open or resolved (default: open).
+        #[arg(long, default_value = "open", value_parser = ["open", "resolved", "all"])]
+        status: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Resolve an open report.
+    Resolve {
+        id: uuid::Uuid,
+        #[arg(value_parser = ["dismiss", "delete_message"])]
+        action: String,
+        /// The Admin who resolves it (email or id), recorded in the report and the audit log.
+        #[arg(long = "as")]
+        as_user: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepliesCommand {
+    /// Save a reply: a one-word name and its text.
+    Add { name: String, text: String },
+    /// Every saved reply, by name.
+    List,
+    /// Delete a saved reply (name or id).
+    Remove { name: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -13,7 +13,10 @@ mod db;
 mod files;
 mod serve;
 
-pub use self::admin::{AdminArgs, AdminCommand, CreateUserArgs, ExportFormat};
+pub use self::admin::{
+    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, RepliesCommand,
+    ReportsCommand,
+};
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::files::FilesArgs;

@@ -81,6 +81,13 @@ pub struct ServeArgs {
     /// Time given to in-flight work when stopping.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = duration::parse)]
     pub shutdown_grace: Duration,
+    /// Room types whose messages have phone numbers, e-mail addresses and links hidden,
+    /// comma-separated, or `off`.
+    #[arg(long, env = "CONTACT_MASKING", default_value = "customer_hotel_owner")]
+    pub contact_masking: String,
+    /// Link domains kept by masking, comma-separated (subdomains included).
+    #[arg(long, env = "ALLOWED_LINK_DOMAINS", value_delimiter = ',')]
+    pub allowed_link_domains: Vec<String>,
     /// Do not run migrations at start.
     #[arg(long, env = "NO_MIGRATE")]
     pub no_migrate: bool,

@@ -25,6 +25,7 @@ pub enum ServerEvent {
     UserOnline(UserPresence),
     UserOffline(UserPresence),
     RoomCreated(Room),
+    RoomAssigned(tigo_common::RoomAssigned),
     Error(EventError),
     /// A name this client has no use for (`connected`, `joined_room`, ...): ignored.
     Unknown {
@@ -53,6 +54,7 @@ impl ServerEvent {
             names::USER_ONLINE => payload(name, data, ServerEvent::UserOnline),
             names::USER_OFFLINE => payload(name, data, ServerEvent::UserOffline),
             names::ROOM_CREATED => payload(name, data, ServerEvent::RoomCreated),
+            names::ROOM_ASSIGNED => payload(name, data, ServerEvent::RoomAssigned),
             names::ERROR => payload(name, data, ServerEvent::Error),
             _ => ServerEvent::Unknown { name: name.into() },
         }

@@ -10,6 +10,8 @@ pub mod session;
 pub mod ui;
 
 #[cfg(test)]
+mod desk_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_attachments;

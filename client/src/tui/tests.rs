@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::app::{App, Cmd, Link, Msg, Screen};
 use super::ui;
 
-fn user(first: &str, roles: &[Role]) -> User {
+pub(super) fn user(first: &str, roles: &[Role]) -> User {
     User {
         id: Uuid::new_v4(),
         email: format!("{}@example.com", first.to_lowercase()),
@@ -21,7 +21,7 @@ fn user(first: &str, roles: &[Role]) -> User {
     }
 }
 
-fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
+pub(super) fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
     let at = Utc::now() - Duration::minutes(minutes_ago);
     Room {
         id: Uuid::new_v4(),
@@ -37,6 +37,7 @@ fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
         created_at: at,
         updated_at: at,
         unread_count: 0,
+        assigned_admin_id: None,
     }
 }
 
@@ -430,6 +431,8 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
         who: "Guest G <g@example.com>".into(),
         since: Utc::now() - Duration::minutes(42),
         preview: "where is my booking?".into(),
+        assignee: None,
+        assignee_id: None,
     }]));
     let shown = screen(&app, 100, 24);
     assert!(

@@ -4,6 +4,7 @@
 
 mod ops;
 mod rooms;
+mod safety;
 mod users;
 
 use std::sync::Arc;

@@ -33,10 +33,11 @@ pub enum RoomEvent {
     UserOffline,
     RoomCreated,
     ReactionUpdated,
+    RoomAssigned,
 }
 
 impl RoomEvent {
-    pub const ALL: [RoomEvent; 10] = [
+    pub const ALL: [RoomEvent; 11] = [
         RoomEvent::NewMessage,
         RoomEvent::MessageEdited,
         RoomEvent::MessageDeleted,
@@ -47,6 +48,7 @@ impl RoomEvent {
         RoomEvent::UserOffline,
         RoomEvent::RoomCreated,
         RoomEvent::ReactionUpdated,
+        RoomEvent::RoomAssigned,
     ];
 
     /// The Socket.IO event name clients listen for.
@@ -63,6 +65,7 @@ impl RoomEvent {
             RoomEvent::UserOffline => ev::USER_OFFLINE,
             RoomEvent::RoomCreated => ev::ROOM_CREATED,
             RoomEvent::ReactionUpdated => ev::REACTION_UPDATED,
+            RoomEvent::RoomAssigned => ev::ROOM_ASSIGNED,
         }
     }
 }

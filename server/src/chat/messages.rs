@@ -30,12 +30,16 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
     };
     crate::files::resolve_attachment(&state.files, state.store.as_ref(), caller.id, &mut message)
         .await?;
-    state.writer.enqueue(Draft {
+    let masked = crate::chat::safety::screen_send(state, caller, &access, &mut message).await?;
+    let stored = state.writer.enqueue(Draft {
         access,
         sender: caller.summary(),
         message,
         reply_to,
-    })
+    })?;
+    Ok(crate::chat::safety::audit_when_stored(
+        state, caller, masked, stored,
+    ))
 }
 
 /// `POST /chat/messages`.
@@ -121,13 +125,18 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
             "You can only edit your own messages".into(),
         ));
     }
-    room_access(state, caller, message.chat_room_id).await?;
+    let access = room_access(state, caller, message.chat_room_id).await?;
+    let (content, masked) =
+        crate::chat::safety::screen_edit(state, caller, &access, content).await?;
     let _order = super::order::room(message.chat_room_id).await;
     let mut edited = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
+    if let Some(counts) = masked {
+        edited = crate::chat::safety::after_edit(state, caller, edited, counts).await?;
+    }
     crate::files::sign_message(&state.files, &mut edited, chrono::Utc::now());
     crate::chat::audit(
         state,

@@ -1,11 +1,13 @@
 //! What the service does, whoever asks: REST handlers and Socket.IO events both call these,
 //! so access rules, validation and events are the same on both paths.
 
+pub mod desk;
 pub mod messages;
 pub mod order;
 pub mod reactions;
 pub mod replies;
 pub mod rooms;
+pub mod safety;
 pub mod search;
 pub mod validate;
 

@@ -163,16 +163,13 @@ pub async fn support_queue(
     let mut p = Problems::default();
     let limit = validate::int_param(params, "limit", 50, 1, 100, &mut p);
     p.finish()?;
-    let rooms = state
+    let mut rooms = Vec::new();
+    for (room, last_sender) in state
         .store
         .support_queue(caller.id, i64::from(limit))
         .await?
-        .into_iter()
-        .map(|(room, last_sender)| tigo_common::Waiting {
-            waiting_since: room.last_message_at.unwrap_or(room.created_at),
-            room,
-            last_sender,
-        })
-        .collect();
+    {
+        rooms.push(crate::chat::desk::waiting(state, room, last_sender).await);
+    }
     Ok(tigo_common::SupportQueue { rooms })
 }

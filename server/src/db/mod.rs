@@ -18,6 +18,7 @@ pub mod postgres;
 mod query;
 mod reactions;
 mod rows;
+pub(crate) mod safety;
 mod search;
 mod sql;
 pub mod sqlite;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
+pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Scope, SearchQuery, Terms};
 pub use traits::{
     AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore,
@@ -45,7 +47,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore,
-        RoomStore, SearchStore, Store, UserStore,
+        RoomStore, SafetyStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -61,6 +63,7 @@ pub trait Store:
     + AuditStore
     + OpsStore
     + AttachmentStore
+    + SafetyStore
     + Send
     + Sync
     + 'static
@@ -77,6 +80,7 @@ impl<T> Store for T where
         + AuditStore
         + OpsStore
         + AttachmentStore
+        + SafetyStore
         + Send
         + Sync
         + 'static

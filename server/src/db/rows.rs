@@ -196,6 +196,7 @@ pub(crate) struct RoomRow {
     p2_last_name: String,
     p2_email: String,
     unread_count: i64,
+    assigned_admin_id: Option<Uuid>,
 }
 
 impl IntoRecord for RoomRow {
@@ -227,6 +228,7 @@ impl IntoRecord for RoomRow {
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
             unread_count: self.unread_count,
+            assigned_admin_id: self.assigned_admin_id,
         })
     }
 }

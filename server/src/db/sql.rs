@@ -34,6 +34,7 @@ macro_rules! room_select {
         concat!(
             "SELECT r.id, r.type, r.participant1_id, r.participant2_id, r.hotel_id,
         r.last_message_content, r.last_message_at, r.is_active, r.created_at, r.updated_at,
+        r.assigned_admin_id,
         u1.first_name AS p1_first_name, u1.last_name AS p1_last_name, u1.email AS p1_email,
         u2.first_name AS p2_first_name, u2.last_name AS p2_last_name, u2.email AS p2_email,
         CASE WHEN $1 IN (r.participant1_id, r.participant2_id) THEN (

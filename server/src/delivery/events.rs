@@ -234,6 +234,16 @@ impl Events {
         self.emit(envelope);
     }
 
+    /// A room was assigned or unassigned: every Admin connection, on every instance, hears it.
+    pub fn room_assigned(&self, assigned: &tigo_common::RoomAssigned) {
+        let envelope = self.envelope(
+            RoomEvent::RoomAssigned,
+            Some(assigned.room_id),
+            to_value(assigned),
+        );
+        self.emit(envelope);
+    }
+
     /// A recipient's connection got a message: it becomes `delivered` at the next commit.
     pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
         self.inner.receipts.receipt(Receipt {
@@ -267,6 +277,7 @@ impl Events {
                     }
                 }
             }
+            RoomEvent::RoomAssigned => hub.to_admins(event, &envelope.data),
             RoomEvent::NewMessage => {
                 let ids = serde_json::from_str(envelope.data.get()).ok();
                 self.deliver_message(envelope, ids, None);

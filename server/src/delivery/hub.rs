@@ -224,6 +224,13 @@ impl Hub {
         joined
     }
 
+    /// Emits to every connection opened by an Admin (the support desk's events).
+    pub fn to_admins(&self, event: RoomEvent, data: &RawValue) {
+        for conn in self.all_conns().into_iter().filter(|c| c.is_admin) {
+            conn.emit_or_hold(event, data);
+        }
+    }
+
     /// Users with a connection in `room` on this instance.
     pub fn users_in_room(&self, room: Uuid) -> Vec<Uuid> {
         let Some((_, conns)) = self.room_conns(room) else {

@@ -16,6 +16,7 @@ pub const UNAUTHENTICATED: &str =
     "Missing, invalid, expired or forged token, or the user no longer exists";
 pub const FORBIDDEN: &str = "Not allowed for this user";
 pub const NOT_FOUND: &str = "Not found";
+pub const CONFLICT: &str = "Conflicts with what is stored (a taken name, a closed report)";
 pub const TOO_LARGE: &str = "Body larger than 64 KB";
 pub const RATE_LIMITED: &str = "Rate limited; see Retry-After";
 pub const UNAVAILABLE: &str = "A dependency (the database) is unavailable; retry";
@@ -30,7 +31,7 @@ pub const UNAVAILABLE: &str = "A dependency (the database) is unavailable; retry
                        {statusCode, message, error}."
     ),
     servers((url = "/")),
-    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "attachments"), (name = "service")),
+    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "attachments"), (name = "moderation"), (name = "support"), (name = "service")),
     modifiers(&BearerScheme)
 )]
 struct Frame;

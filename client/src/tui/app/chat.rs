@@ -279,6 +279,7 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('w') if ctrl => self.open_queue(),
+            KeyCode::Char('r') if ctrl => self.open_reports(),
             KeyCode::Char(c) => {
                 chat.input.push(c);
                 chat.typing_tick()

@@ -146,6 +146,12 @@ impl App {
                 (None, _) => self.status = Some("no attachment in this room to save".into()),
             },
             "queue" => cmds.extend(self.open_queue()),
+            "reports" => cmds.extend(self.open_reports()),
+            "resolve" => cmds.extend(self.resolve_command(rest)),
+            "assign" => cmds.extend(self.assign_command(true)),
+            "unassign" => cmds.extend(self.assign_command(false)),
+            "r" => cmds.extend(self.reply_command(rest)),
+            "replies" => cmds.push(Cmd::LoadReplies { then_use: None }),
             "read" => {
                 if let Some(room) = room {
                     cmds.push(Cmd::MarkRead(room));
@@ -167,7 +173,7 @@ pub const HELP: &[(&str, &str)] = &[
         "scroll messages (older pages load by themselves)",
     ),
     ("Ctrl-N", "start /new"),
-    ("Ctrl-W", "support queue (Admin)"),
+    ("Ctrl-W / Ctrl-R", "support queue / open reports (Admin)"),
     ("F1", "this help"),
     (
         "C↔H, C↔A, H↔A",
@@ -179,7 +185,10 @@ pub const HELP: &[(&str, &str)] = &[
         "/new EMAIL",
         "open (or reuse) a room with that user; type from your roles",
     ),
-    ("/edit TEXT", "replace your last message in this room"),
+    (
+        "/edit TEXT, /delete",
+        "replace or delete your last message here",
+    ),
     (
         "/reply TEXT",
         "answer the other side's newest message, quoting it",
@@ -192,7 +201,6 @@ pub const HELP: &[(&str, &str)] = &[
         "/search TEXT",
         "search your rooms' messages; Enter opens one in its room",
     ),
-    ("/delete", "delete your last message in this room"),
     (
         "/upload PATH",
         "send a file or image from your disk to this room",
@@ -200,9 +208,12 @@ pub const HELP: &[(&str, &str)] = &[
     ("/save PATH", "save this room's last attachment to PATH"),
     ("/leave", "stop following this room until restart"),
     ("/read", "mark this room read"),
+    ("/queue, /reports", "rooms waiting for an answer, reports"),
+    ("/assign, /unassign", "take / give back the room in focus"),
+    ("/r NAME, /replies", "saved reply into the line / list them"),
     (
-        "/queue",
-        "support queue: rooms waiting for an answer (Admin)",
+        "/resolve ACTION",
+        "dismiss or delete: close the report opened",
     ),
     ("/logout", "forget the saved session and quit"),
     ("/help, /quit", "help, quit"),

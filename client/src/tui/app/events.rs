@@ -57,6 +57,7 @@ impl App {
                 self.room_created(room);
                 Vec::new()
             }
+            ServerEvent::RoomAssigned(assigned) => self.room_assigned(assigned),
             ServerEvent::Error(EventError { message, .. }) => {
                 self.status = Some(format!("error: {message}"));
                 Vec::new()

@@ -6,6 +6,7 @@
 pub mod attachments;
 mod chat;
 mod commands;
+mod desk;
 mod events;
 mod login;
 mod queue;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 pub use self::chat::Chat;
 pub use self::commands::HELP;
+pub use self::desk::{Desk, ReportItem};
 pub use self::login::{LoginField, LoginForm};
 pub use self::queue::{Queue, Waiting};
 pub use self::search::{Jump, Search};
@@ -44,6 +46,8 @@ pub enum Screen {
     Queue,
     /// The results of `/search`.
     Search,
+    /// Open reports (Admin).
+    Reports,
 }
 
 /// Everything the network side tells the UI, and every key.
@@ -83,6 +87,12 @@ pub enum Msg {
     SearchResults {
         messages: Vec<Message>,
         total: i64,
+    },
+    Reports(Vec<ReportItem>),
+    /// The saved replies; `then_use`: put this one into the input line.
+    Replies {
+        replies: Vec<tigo_common::SavedReply>,
+        then_use: Option<String>,
     },
     /// Show this room (one just opened with /new or from the queue).
     Focus(Uuid),
@@ -148,6 +158,19 @@ pub enum Cmd {
     Leave(Uuid),
     LoadQueue,
     OpenRoom(Uuid),
+    LoadReports,
+    Resolve {
+        report: Uuid,
+        action: String,
+    },
+    /// Take the room (`take`) or give it back.
+    Assign {
+        room: Uuid,
+        take: bool,
+    },
+    LoadReplies {
+        then_use: Option<String>,
+    },
     Logout,
     Quit,
 }
@@ -165,6 +188,7 @@ pub struct App {
     pub search: Search,
     /// The page of the help box shown (the drawing wraps it round).
     pub help_page: usize,
+    pub desk: Desk,
 }
 
 impl App {
@@ -180,6 +204,7 @@ impl App {
             queue: Queue::default(),
             search: Search::default(),
             help_page: 0,
+            desk: Desk::default(),
         }
     }
 
@@ -246,6 +271,14 @@ impl App {
                 self.search_results(messages, total);
                 Vec::new()
             }
+            Msg::Reports(reports) => {
+                self.reports_loaded(reports);
+                Vec::new()
+            }
+            Msg::Replies { replies, then_use } => {
+                self.replies_loaded(replies, then_use);
+                Vec::new()
+            }
             Msg::Focus(room) => self.chat.focus(room),
             Msg::Notice(what) => {
                 self.status = Some(what);
@@ -285,6 +318,7 @@ impl App {
             }
             Screen::Queue => self.queue_key(key),
             Screen::Search => self.search_key(key),
+            Screen::Reports => self.reports_key(key),
             Screen::Chat => self.chat_key(key, ctrl),
         }
     }

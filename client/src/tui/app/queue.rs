@@ -16,6 +16,9 @@ pub struct Waiting {
     pub who: String,
     pub since: DateTime<Utc>,
     pub preview: String,
+    /// Who holds the room (`me` for the viewer), and their id.
+    pub assignee: Option<String>,
+    pub assignee_id: Option<Uuid>,
 }
 
 #[derive(Debug, Default)]

@@ -131,6 +131,14 @@ impl Net {
                             ),
                             since: w.waiting_since,
                             preview: w.room.last_message_content.clone().unwrap_or_default(),
+                            assignee: w.assignee.as_ref().map(|a| {
+                                if self.me.as_ref().is_some_and(|me| me.id == a.id) {
+                                    "me".to_string()
+                                } else {
+                                    a.display_name()
+                                }
+                            }),
+                            assignee_id: w.room.assigned_admin_id,
                         })
                         .collect(),
                 )),
@@ -141,6 +149,10 @@ impl Net {
                     self.tell(Msg::RoomChanged(r));
                 }
             }
+            Cmd::LoadReports
+            | Cmd::Resolve { .. }
+            | Cmd::Assign { .. }
+            | Cmd::LoadReplies { .. } => self.desk(cmd).await,
             Cmd::OpenRoom(room) => {
                 if let Ok(r) = self.api.room(room).await {
                     let mine = self.me.as_ref().is_some_and(|u| r.has_participant(u.id));

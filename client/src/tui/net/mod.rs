@@ -5,6 +5,7 @@
 //! events are decoded here, once, into [`ServerEvent`]s; running a [`Cmd`] is in `commands`.
 
 mod commands;
+mod desk;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

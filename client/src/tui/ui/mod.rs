@@ -7,6 +7,7 @@ mod chat;
 mod help;
 mod login;
 mod queue;
+mod reports;
 mod search;
 mod status;
 mod wrap;
@@ -27,6 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Screen::Queue => queue::draw(frame, app),
         Screen::Search => search::draw(frame, app),
+        Screen::Reports => reports::draw(frame, app),
     }
 }
 

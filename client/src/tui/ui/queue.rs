@@ -31,7 +31,14 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
                     format!("{:<24}", truncate(&w.who, 24)),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(truncate(&w.preview, main.width.saturating_sub(45) as usize)),
+                Span::styled(
+                    format!(
+                        " {:<12} ",
+                        truncate(w.assignee.as_deref().unwrap_or("unassigned"), 12)
+                    ),
+                    Style::new().fg(Color::Cyan),
+                ),
+                Span::raw(truncate(&w.preview, main.width.saturating_sub(60) as usize)),
             ]))
         })
         .collect();

@@ -12,6 +12,7 @@ mod ops;
 mod reactions;
 mod receipts;
 mod rooms;
+mod safety;
 mod search;
 mod users;
 

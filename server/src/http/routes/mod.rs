@@ -4,11 +4,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod desk;
 pub mod files;
 pub mod messages;
 pub mod ops;
 pub mod reactions;
 pub mod rooms;
+pub mod safety;
 pub mod search;
 pub mod uploads;
 
@@ -44,7 +46,7 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 9] = [
+const RESOURCES: [&[Route]; 11] = [
     auth::ROUTES,
     rooms::ROUTES,
     messages::ROUTES,
@@ -54,6 +56,8 @@ const RESOURCES: [&[Route]; 9] = [
     ops::ROUTES,
     uploads::ROUTES,
     files::ROUTES,
+    safety::ROUTES,
+    desk::ROUTES,
 ];
 
 /// Every route.
@@ -62,7 +66,7 @@ pub fn all() -> impl Iterator<Item = &'static Route> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 9] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 11] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
@@ -74,5 +78,7 @@ pub fn documents() -> [utoipa::openapi::OpenApi; 9] {
         ops::Api::openapi(),
         uploads::Api::openapi(),
         files::Api::openapi(),
+        safety::Api::openapi(),
+        desk::Api::openapi(),
     ]
 }
