@@ -315,7 +315,8 @@ pub struct AddReaction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub messages: Vec<Message>,
-    /// Messages matching, over every page.
+    /// Messages matching, over every page: exact up to 1,000, and 1,000 when more match.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub total: i64,
     pub page: u32,
     pub limit: u32,
