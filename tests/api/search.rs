@@ -182,58 +182,71 @@ async fn filters_and_pages_narrow_the_results_newest_first(backend: Backend) {
     );
 }
 
-async fn a_common_word_counts_to_the_cap_and_pages_stay_in_order(backend: Backend) {
+async fn common_and_rare_words_in_a_large_history_page_and_count_right(backend: Backend) {
     let app = spawn_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
+    // More than the probe (5,000), so both the walk and the index are used.
+    let n = 6_000;
     let start = chrono::Utc::now() - chrono::Duration::hours(1);
-    let batch: Vec<_> = (0..1_200)
+    let batch: Vec<_> = (0..n)
         .map(|i| {
             let word = if i % 2 == 0 { "towel" } else { "pillow" };
+            let extra = if i < 3 { " ancient" } else { "" };
             let at = start + chrono::Duration::milliseconds(i);
-            stored_text(&c, room.id, format!("{word} number {i}"), at)
+            stored_text(&c, room.id, format!("{word} number {i}{extra}"), at)
         })
         .collect();
-    app.state
-        .store
-        .insert_messages(&batch)
-        .await
-        .expect("store");
+    for chunk in batch.chunks(2_000) {
+        app.state.store.insert_messages(chunk).await.expect("store");
+    }
     let cap = tigo_server::db::COUNT_CAP;
+    let texts = |r: &tigo_common::SearchResults| -> Vec<String> {
+        r.messages.iter().map(|m| m.content.clone()).collect()
+    };
     let common = c
         .api
         .search("number", "limit=100&page=3")
         .await
         .expect("search");
     assert_eq!(common.total, cap, "counted to the cap");
-    let texts: Vec<String> = common.messages.iter().map(|m| m.content.clone()).collect();
-    assert_eq!(texts.first().map(String::as_str), Some("pillow number 999"));
-    assert_eq!(texts.last().map(String::as_str), Some("towel number 900"));
+    let got = texts(&common);
+    assert_eq!(got.first().map(String::as_str), Some("pillow number 5799"));
+    assert_eq!(got.last().map(String::as_str), Some("towel number 5700"));
     let half = c.api.search("towel", "").await.expect("search");
     assert_eq!(
         (half.total, half.messages[0].content.as_str()),
-        (600, "towel number 1198")
+        (cap, "towel number 5998")
+    );
+    let rare = c.api.search("ancient", "").await.expect("search");
+    assert_eq!(rare.total, 3);
+    assert_eq!(
+        texts(&rare),
+        [
+            "towel number 2 ancient",
+            "pillow number 1 ancient",
+            "towel number 0 ancient"
+        ]
     );
     let late = c
         .api
-        .search("number", "limit=5&page=240")
+        .search("number", "limit=5&page=1000")
         .await
         .expect("search");
-    let texts: Vec<String> = late.messages.iter().map(|m| m.content.clone()).collect();
     assert_eq!(
-        texts,
+        texts(&late),
         [
-            "towel number 4",
-            "pillow number 3",
-            "towel number 2",
-            "pillow number 1",
-            "towel number 0"
+            "towel number 1004",
+            "pillow number 1003",
+            "towel number 1002",
+            "pillow number 1001",
+            "towel number 1000"
         ]
     );
 }
 
 contract!(
-    a_common_word_counts_to_the_cap_and_pages_stay_in_order,
+    common_and_rare_words_in_a_large_history_page_and_count_right,
     words_match_in_any_case_and_accent_the_last_as_a_prefix,
     a_search_without_a_word_is_refused,
     only_rooms_the_caller_may_read_are_searched_and_admins_are_audited,

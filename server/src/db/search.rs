@@ -132,17 +132,25 @@ pub(crate) enum Syntax {
     TsQuery,
 }
 
-/// Messages a search first looks through, newest first, before it asks the full-text index:
-/// a common word has a page of matches among the newest messages, found by walking them back
-/// (bounded work), where the index would hand over every match to be sorted.
-pub(crate) const WINDOW: i64 = 10_000;
+/// Messages a search first looks through, newest first (the probe): a scope smaller than this
+/// (a guest's or a hotel's rooms) is answered from it alone, exactly; in a larger one, how
+/// many of them match tells a common word (walk the newest messages, checking each: bounded
+/// work) from a rare one (ask the full-text index, which then holds few matches).
+pub(crate) const PROBE: i64 = 5_000;
 
-/// The statements of one search, all over the same filters: within the [`WINDOW`] (count and
-/// page), and over everything through the index (count and page).
+/// The most messages a walk reads, newest first, before the index is asked instead.
+pub(crate) const DEEP: i64 = 50_000;
+
+/// The statements of one search, all over the same filters.
 pub(crate) struct SearchSql {
     pub(crate) args: Args,
-    pub(crate) window_count: String,
-    pub(crate) window_page: String,
+    /// `(messages, matches)` among the newest [`PROBE`].
+    pub(crate) probe: String,
+    /// The page, walking back through the newest [`DEEP`] messages.
+    pub(crate) walk_page: String,
+    /// Matches among the newest [`DEEP`] messages, up to [`COUNT_CAP`].
+    pub(crate) walk_count: String,
+    /// Through the full-text index: matches up to [`COUNT_CAP`], and the page.
     pub(crate) count: String,
     pub(crate) page: String,
 }
@@ -189,37 +197,56 @@ pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
         Syntax::Fts5 => args.push(Arg::Text(q.terms.fts5())),
         Syntax::TsQuery => args.push(Arg::Text(q.terms.tsquery())),
     };
-    // Whether row `t` matches the terms: PostgreSQL checks the row's own tsvector; SQLite asks
-    // the FTS5 index (its matches are read once per statement).
-    let matches = |t: &str| match syntax {
+    // Whether one row `t` matches: PostgreSQL checks the row's own tsvector; SQLite looks the
+    // row up in the FTS5 index (a rowid constraint: a seek, not a read of every match).
+    let one = |t: &str| match syntax {
+        Syntax::Fts5 => format!(
+            "EXISTS (SELECT 1 FROM chat_messages_fts f
+                WHERE chat_messages_fts MATCH {terms} AND f.rowid = {t}.seq)"
+        ),
+        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
+    };
+    // Every match through the index (SQLite: its matches read once per statement).
+    let all = |t: &str| match syntax {
         Syntax::Fts5 => format!(
             "{t}.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {terms})"
         ),
-        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
+        Syntax::TsQuery => one(t),
     };
     let scope = filters(q, "w", &mut args);
     let limit = args.push(Arg::Int(q.limit));
     let offset = args.push(Arg::Int(q.offset));
-    let recent = format!(
-        "SELECT w.id, w.created_at, w.{key} FROM chat_messages w{scope}
-         ORDER BY w.created_at DESC, w.id DESC LIMIT {WINDOW}",
-        key = match syntax {
-            Syntax::Fts5 => "seq",
-            Syntax::TsQuery => "search",
-        }
+    let key = match syntax {
+        Syntax::Fts5 => "seq",
+        Syntax::TsQuery => "search",
+    };
+    let newest = |n: i64| {
+        format!(
+            "SELECT w.id, w.created_at, w.{key} FROM chat_messages w{scope}
+             ORDER BY w.created_at DESC, w.id DESC LIMIT {n}"
+        )
+    };
+    let probe = format!(
+        "SELECT count(*), COALESCE(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0) FROM ({}) r",
+        one("r"),
+        newest(PROBE)
     );
-    let window_count = format!("SELECT count(*) FROM ({recent}) r WHERE {}", matches("r"));
-    let window_page = format!(
-        "{MESSAGE_SELECT} WHERE m.id IN (SELECT r.id FROM ({recent}) r WHERE {})
+    // The walks stop as soon as their LIMIT is met: a common word reads few messages.
+    let walk_page = format!(
+        "{MESSAGE_SELECT} WHERE m.id IN (SELECT r.id FROM ({}) r WHERE {}
+             ORDER BY r.created_at DESC, r.id DESC LIMIT {limit} + {offset})
          ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}",
-        matches("r")
+        newest(DEEP),
+        one("r")
     );
-    // Through the index. MATERIALIZED keeps the planner from walking every message newest first
-    // in search of a rare word: the matches are collected first, then sorted.
-    let hits = format!(
-        "SELECT w.id FROM chat_messages w{scope} AND {}",
-        matches("w")
+    let walk_count = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ({}) r WHERE {} LIMIT {COUNT_CAP}) c",
+        newest(DEEP),
+        one("r")
     );
+    // MATERIALIZED keeps the planner from walking every message newest first in search of a
+    // rare word: the matches are collected through the index first, then sorted.
+    let hits = format!("SELECT w.id FROM chat_messages w{scope} AND {}", all("w"));
     let count = format!("SELECT count(*) FROM ({hits} LIMIT {COUNT_CAP}) c");
     let page = format!(
         "WITH hits AS MATERIALIZED ({hits})
@@ -228,8 +255,9 @@ pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
     );
     SearchSql {
         args,
-        window_count,
-        window_page,
+        probe,
+        walk_page,
+        walk_count,
         count,
         page,
     }
@@ -268,18 +296,38 @@ macro_rules! search_store {
                         $crate::db::rows::all(rows)
                     }
                 };
-                // The newest messages first: enough matches there answer the page; when they
-                // also reach the count's cap, the total is known without the index.
-                let in_window = count(&s.window_count).await?;
-                let messages = if in_window >= q.offset + q.limit {
-                    page(&s.window_page).await?
+                use $crate::db::search::{DEEP, PROBE};
+                let (seen, found): (i64, i64) =
+                    sqlx::query_as_with(&s.probe, s.args.bind::<$db>()?)
+                        .fetch_one(&self.pool)
+                        .await?;
+                let need = q.offset + q.limit;
+                // Matches expected among the newest DEEP messages, at the probe's rate.
+                let expected = found.saturating_mul(DEEP / PROBE);
+                let (messages, total) = if seen < PROBE {
+                    // The probe read the whole scope: it knows everything.
+                    (page(&s.walk_page).await?, found.min(COUNT_CAP))
+                } else if expected >= COUNT_CAP.max(need) {
+                    // A common word: walks find the page and the capped count quickly.
+                    let total = match count(&s.walk_count).await? {
+                        n if n >= COUNT_CAP => COUNT_CAP,
+                        _ => count(&s.count).await?,
+                    };
+                    let mut messages = page(&s.walk_page).await?;
+                    if (messages.len() as i64) < q.limit && total > q.offset + messages.len() as i64
+                    {
+                        // Fewer than expected among the newest: the rest lie deeper.
+                        messages = page(&s.page).await?;
+                    }
+                    (messages, total)
                 } else {
-                    page(&s.page).await?
-                };
-                let total = if in_window >= COUNT_CAP {
-                    COUNT_CAP
-                } else {
-                    count(&s.count).await?
+                    // A rare word: the index holds few matches.
+                    let messages = if found >= need {
+                        page(&s.walk_page).await?
+                    } else {
+                        page(&s.page).await?
+                    };
+                    (messages, count(&s.count).await?)
                 };
                 Ok((messages, total))
             }
