@@ -197,22 +197,16 @@ pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
         Syntax::Fts5 => args.push(Arg::Text(q.terms.fts5())),
         Syntax::TsQuery => args.push(Arg::Text(q.terms.tsquery())),
     };
-    // Whether one row `t` matches: PostgreSQL checks the row's own tsvector; SQLite looks the
-    // row up in the FTS5 index (a rowid constraint: a seek, not a read of every match).
+    // Whether row `t` matches: PostgreSQL checks the row's own tsvector; SQLite reads the
+    // FTS5 index's matches once per statement (a lookup per row, with its MATCH evaluated each
+    // time, measured slower) and probes them.
     let one = |t: &str| match syntax {
-        Syntax::Fts5 => format!(
-            "EXISTS (SELECT 1 FROM chat_messages_fts f
-                WHERE chat_messages_fts MATCH {terms} AND f.rowid = {t}.seq)"
-        ),
-        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
-    };
-    // Every match through the index (SQLite: its matches read once per statement).
-    let all = |t: &str| match syntax {
         Syntax::Fts5 => format!(
             "{t}.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {terms})"
         ),
-        Syntax::TsQuery => one(t),
+        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
     };
+    let all = one;
     let scope = filters(q, "w", &mut args);
     let limit = args.push(Arg::Int(q.limit));
     let offset = args.push(Arg::Int(q.offset));
@@ -302,12 +296,13 @@ macro_rules! search_store {
                         .fetch_one(&self.pool)
                         .await?;
                 let need = q.offset + q.limit;
-                // Matches expected among the newest DEEP messages, at the probe's rate.
+                // Matches expected among the newest DEEP messages, at the probe's rate; a walk is taken
+                // only when it should end within half of DEEP.
                 let expected = found.saturating_mul(DEEP / PROBE);
                 let (messages, total) = if seen < PROBE {
                     // The probe read the whole scope: it knows everything.
                     (page(&s.walk_page).await?, found.min(COUNT_CAP))
-                } else if expected >= COUNT_CAP.max(need) {
+                } else if expected >= 2 * COUNT_CAP.max(need) {
                     // A common word: walks find the page and the capped count quickly.
                     let total = match count(&s.walk_count).await? {
                         n if n >= COUNT_CAP => COUNT_CAP,
