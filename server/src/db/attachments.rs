@@ -72,3 +72,113 @@ impl IntoRecord for AttachmentRow {
         })
     }
 }
+
+/// Implements [`AttachmentStore`](crate::db::AttachmentStore) for a backend's store type, written
+/// once over concrete types. The dialects differ only in how a message's
+/// `metadata.attachment.id` is read: `$shared` answers whether upload `$1` (its id as text) is
+/// in a message of a room of user `$2`; `$purge` (a `String`) deletes up to `$2` uploads
+/// attached before `$1` that no message holds any more, returning them.
+macro_rules! attachment_store {
+    ($store:ty, $shared:expr, $purge:expr) => {
+        // A block of its own, so the imports stay with the impl.
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use uuid::Uuid;
+
+            use $crate::db::attachments::{AttachmentRow, COLUMNS};
+            use $crate::db::rows::{self, Instant};
+            use $crate::db::{AttachmentRecord, AttachmentStore, StoreResult};
+
+        #[async_trait::async_trait]
+        impl AttachmentStore for $store {
+            async fn insert_attachment(&self, a: &AttachmentRecord) -> StoreResult<()> {
+                sqlx::query(&format!(
+                    "INSERT INTO chat_attachments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(a.id)
+                .bind(a.uploader_id)
+                .bind(&a.file_name)
+                .bind(&a.content_type)
+                .bind(a.file_size)
+                .bind(a.width)
+                .bind(a.height)
+                .bind(a.thumbnail_size)
+                .bind(Instant(a.created_at))
+                .bind(a.attached_at.map(Instant))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn attachment(&self, id: Uuid) -> StoreResult<Option<AttachmentRecord>> {
+                let row: Option<AttachmentRow> = sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM chat_attachments WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                rows::optional(row)
+            }
+
+            async fn attach(
+                &self,
+                id: Uuid,
+                uploader: Uuid,
+                at: DateTime<Utc>,
+            ) -> StoreResult<Option<AttachmentRecord>> {
+                let row: Option<AttachmentRow> = sqlx::query_as(&format!(
+                    "UPDATE chat_attachments SET attached_at = $3 WHERE id = $1 AND uploader_id = $2
+                     RETURNING {COLUMNS}"
+                ))
+                .bind(id)
+                .bind(uploader)
+                .bind(Instant(at))
+                .fetch_optional(&self.pool)
+                .await?;
+                rows::optional(row)
+            }
+
+            async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool> {
+                Ok(sqlx::query_scalar($shared)
+                .bind(id.hyphenated().to_string())
+                .bind(user)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn sweep_unattached(
+                &self,
+                before: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<AttachmentRecord>> {
+                let found: Vec<AttachmentRow> = sqlx::query_as(&format!(
+                    "DELETE FROM chat_attachments WHERE id IN (
+                        SELECT id FROM chat_attachments
+                        WHERE attached_at IS NULL AND created_at < $1 LIMIT $2)
+                     AND attached_at IS NULL
+                     RETURNING {COLUMNS}"
+                ))
+                .bind(Instant(before))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows::all(found)
+            }
+
+            async fn purge_unreferenced(
+                &self,
+                before: DateTime<Utc>,
+                limit: i64,
+            ) -> StoreResult<Vec<AttachmentRecord>> {
+                let found: Vec<AttachmentRow> = sqlx::query_as(&$purge)
+                .bind(Instant(before))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows::all(found)
+            }
+        }
+        };
+    };
+}
+pub(crate) use attachment_store;
