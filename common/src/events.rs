@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{Message, Reaction, Room};
+use crate::model::{Message, Room};
+use crate::threads::Reaction;
 
 /// The namespace every client connects to.
 pub const NAMESPACE: &str = "/chat";

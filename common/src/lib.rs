@@ -8,9 +8,13 @@ pub mod model;
 pub mod safety;
 #[cfg(feature = "openapi")]
 mod schema;
+pub mod threads;
 pub mod time;
+pub mod uploads;
 
 pub use bodies::*;
 pub use events::*;
 pub use model::*;
 pub use safety::*;
+pub use threads::*;
+pub use uploads::*;

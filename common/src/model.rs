@@ -1,10 +1,13 @@
 //! REST resources: users, rooms, messages, their list envelopes and request bodies, and the
-//! support queue. Auth, health and error bodies are in `bodies`.
+//! support queue. Auth, health and error bodies are in `bodies`; replies, reactions and search
+//! results in `threads`; uploads in `uploads`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
+
+use crate::threads::{Reaction, ReplyTo};
 
 /// A role exactly as the Tigo platform names it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -276,52 +279,6 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
 }
 
-/// The quoted message of a reply, as it reads now: a deleted one shows `deleted: true` and
-/// no text.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplyTo {
-    pub id: Uuid,
-    pub sender_id: Uuid,
-    /// The quoted message's current text, cut to 200 characters (`""` once deleted).
-    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
-    pub content: String,
-    #[serde(rename = "type")]
-    pub message_type: MessageType,
-    pub deleted: bool,
-}
-
-/// One emoji on a message and who reacted with it (first reactor first).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    pub emoji: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
-    pub count: i64,
-    pub user_ids: Vec<Uuid>,
-}
-
-/// `POST /chat/messages/:id/reactions`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddReaction {
-    /// One emoji (a single extended grapheme cluster): `👍`, `❤️`, `👍🏽`, `🇫🇷`, `👨‍👩‍👧`.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
-    pub emoji: String,
-}
-
-/// `GET /chat/search`: newest first.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SearchResults {
-    pub messages: Vec<Message>,
-    /// Messages matching, over every page: exact up to 1,000, and 1,000 when more match.
-    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
-    pub total: i64,
-    pub page: u32,
-    pub limit: u32,
-}
-
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomList {
@@ -399,25 +356,6 @@ pub struct SendMessage {
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<Uuid>,
-}
-
-/// `POST /chat/uploads`: the stored upload. `width`, `height` and `thumbnail_url` are set for
-/// images, `null` otherwise; the URLs are signed and expire (`FILE_URL_TTL`).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Upload {
-    pub id: Uuid,
-    pub file_url: String,
-    pub file_name: String,
-    pub file_size: i64,
-    /// Detected from the bytes.
-    pub content_type: String,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub width: Option<i64>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub height: Option<i64>,
-    #[cfg_attr(feature = "openapi", schema(required = true))]
-    pub thumbnail_url: Option<String>,
 }
 
 /// `PATCH /chat/messages/:id`.

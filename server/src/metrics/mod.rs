@@ -7,6 +7,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+mod labels;
+
+pub use self::labels::{error_kind, route_of};
+
 /// Upper bounds in seconds, from 100 µs to 10 s.
 const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0,
@@ -300,102 +304,9 @@ impl Metrics {
     }
 }
 
-/// The `kind` label of an error status.
-pub fn error_kind(status: u16) -> &'static str {
-    match status {
-        400 => "validation",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        409 => "conflict",
-        413 => "too_large",
-        415 => "unsupported_type",
-        416 => "bad_range",
-        429 => "rate_limited",
-        503 => "unavailable",
-        500..=599 => "internal",
-        _ => "other",
-    }
-}
-
-/// A REST path matched to its route pattern, for a bounded `route` label.
-pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 28] = [
-        "/auth/login",
-        "/auth/register",
-        "/auth/me",
-        "/chat/rooms",
-        "/chat/rooms/:id",
-        "/chat/rooms/:id/messages",
-        "/chat/rooms/:id/read",
-        "/chat/rooms/:id/online-users",
-        "/chat/messages",
-        "/chat/messages/:id",
-        "/chat/messages/:id/reactions",
-        "/chat/messages/:id/reactions/:id",
-        "/chat/search",
-        "/chat/health",
-        "/chat/admin/online-users",
-        "/chat/admin/queue",
-        "/chat/users/lookup",
-        "/chat/uploads",
-        "/chat/files/:id",
-        "/chat/files/:id/thumbnail",
-        "/chat/messages/:id/report",
-        "/chat/admin/reports",
-        "/chat/admin/reports/:id/resolve",
-        "/chat/rooms/:id/assign",
-        "/chat/admin/replies",
-        "/chat/admin/replies/:id",
-        "/openapi.json",
-        "/metrics",
-    ];
-    if path.starts_with("/socket.io") {
-        return format!("{method} /socket.io");
-    }
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let matches = |route: &str| {
-        let pattern: Vec<&str> = route.split('/').collect();
-        pattern.len() == segments.len()
-            && pattern
-                .iter()
-                .zip(&segments)
-                .all(|(p, s)| *p == ":id" && !s.is_empty() || p == s)
-    };
-    // Literal routes win over patterns (`/chat/rooms/x` vs `/chat/admin/queue` never clash,
-    // but keep the rule simple and explicit).
-    let literal = ROUTES.iter().find(|r| !r.contains(':') && matches(r));
-    match literal.or_else(|| ROUTES.iter().find(|r| matches(r))) {
-        Some(route) => format!("{method} {route}"),
-        None => format!("{method} other"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_are_normalized_and_bounded() {
-        assert_eq!(
-            route_of(
-                "GET",
-                "/chat/rooms/0190f7e2-6b1c-7000-8000-000000000000/messages"
-            ),
-            "GET /chat/rooms/:id/messages"
-        );
-        assert_eq!(route_of("GET", "/wp-admin"), "GET other");
-        assert_eq!(
-            route_of("GET", "/chat/rooms/not-a-uuid"),
-            "GET /chat/rooms/:id"
-        );
-        assert_eq!(
-            route_of("PATCH", "/chat/messages/x"),
-            "PATCH /chat/messages/:id"
-        );
-        assert_eq!(route_of("GET", "/socket.io/"), "GET /socket.io");
-    }
 
     #[test]
     fn histograms_render_cumulative_buckets() {

@@ -3,16 +3,17 @@
 //! Bodies here; path and query parameters in [`query`].
 
 use serde_json::{Map, Value};
-use tigo_common::{CreateRoom, MessageType, RoomType, SendMessage};
+use tigo_common::{CreateRoom, RoomType};
 use uuid::Uuid;
 
+mod message;
 mod query;
 
+pub use self::message::{edit_message, send_message};
 pub use self::query::{
     Bound, Params, bool_param, bound_param, checked_query, int_param, parse_query, path_uuid,
     room_type_param, uuid_param,
 };
-use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 
 /// Collects problems while reading fields.
@@ -62,7 +63,7 @@ pub fn object(body: &Value) -> AppResult<&Map<String, Value>> {
         .ok_or_else(|| AppError::validation("request body must be a JSON object"))
 }
 
-fn uuid_field(
+pub(super) fn uuid_field(
     obj: &Map<String, Value>,
     name: &str,
     required: bool,
@@ -84,7 +85,7 @@ fn uuid_field(
     }
 }
 
-fn string_field(
+pub(super) fn string_field(
     obj: &Map<String, Value>,
     name: &str,
     max_chars: usize,
@@ -146,155 +147,11 @@ pub fn create_room(body: &Value) -> AppResult<CreateRoom> {
     }
 }
 
-/// Checks message content: a string, not empty for text, at most `max` characters.
-fn content(obj: &Map<String, Value>, text: bool, limits: &Limits, p: &mut Problems) -> String {
-    match obj.get("content") {
-        Some(Value::String(s)) => {
-            if text && s.trim().is_empty() {
-                p.push("content should not be empty");
-            }
-            if s.chars().count() > limits.max_message_chars {
-                p.push(format!(
-                    "content must be shorter than or equal to {} characters",
-                    limits.max_message_chars
-                ));
-            }
-            s.clone()
-        }
-        None | Some(Value::Null) => {
-            if text {
-                p.push("content should not be empty");
-                p.push("content must be a string");
-            }
-            String::new()
-        }
-        Some(_) => {
-            p.push("content must be a string");
-            String::new()
-        }
-    }
-}
-
-/// An absolute http(s) URL a browser can safely render as a link.
-fn is_web_url(text: &str) -> bool {
-    match url::Url::parse(text) {
-        Ok(url) => matches!(url.scheme(), "http" | "https") && url.host().is_some(),
-        Err(_) => false,
-    }
-}
-
-/// `POST /chat/messages` and `send_message`.
-pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
-    let obj = object(body)?;
-    let mut p = Problems::default();
-    let room = uuid_field(obj, "chat_room_id", true, &mut p);
-    let types: Vec<&str> = MessageType::ALL.iter().map(|t| t.as_str()).collect();
-    let message_type = match obj.get("type") {
-        None | Some(Value::Null) => Some(MessageType::Text),
-        Some(Value::String(s)) => MessageType::parse(s),
-        Some(_) => None,
-    };
-    if message_type.is_none() {
-        p.push(enum_message("type", &types));
-    }
-    let is_text = message_type.unwrap_or_default() == MessageType::Text;
-    // With an upload the server fills the file fields, and content may be empty.
-    let attachment_id = uuid_field(obj, "attachment_id", false, &mut p);
-    let attached = attachment_id.is_some() || p.mentions("attachment_id");
-    let content = content(obj, is_text && !attached, limits, &mut p);
-    let file_url = string_field(obj, "file_url", 2048, &mut p);
-    if let Some(url) = &file_url
-        && !is_web_url(url)
-    {
-        p.push("file_url must be an absolute http or https URL");
-    }
-    let file_name = string_field(obj, "file_name", 255, &mut p);
-    if attached {
-        for field in ["file_url", "file_name", "file_size"] {
-            if obj.get(field).is_some_and(|v| !v.is_null()) {
-                p.push(format!("{field} must not be given with attachment_id"));
-            }
-        }
-    } else if !is_text && message_type.is_some() {
-        if file_url.as_deref().is_none_or(str::is_empty) {
-            p.push("file_url should not be empty for file and image messages");
-        }
-        if file_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            p.push("file_name should not be empty for file and image messages");
-        }
-    }
-    let file_size = match obj.get("file_size") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(size) if size >= 0 => Some(size),
-            Some(_) => {
-                p.push("file_size must not be less than 0");
-                None
-            }
-            None => {
-                p.push("file_size must be an integer number");
-                None
-            }
-        },
-        Some(_) => {
-            p.push("file_size must be an integer number");
-            None
-        }
-    };
-    let metadata = match obj.get("metadata") {
-        None | Some(Value::Null) => None,
-        Some(v @ Value::Object(_)) => {
-            let size = v.to_string().len();
-            if size > limits.max_metadata_bytes {
-                p.push(format!(
-                    "metadata must not be larger than {} bytes",
-                    limits.max_metadata_bytes
-                ));
-            }
-            Some(v.clone())
-        }
-        Some(_) => {
-            p.push("metadata must be an object");
-            None
-        }
-    };
-    let client_msg_id = match obj.get("client_msg_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= 100 => Some(s.clone()),
-        Some(_) => {
-            p.push("client_msg_id must be a string of 1 to 100 characters");
-            None
-        }
-    };
-    let reply_to_id = uuid_field(obj, "reply_to_id", false, &mut p);
-    p.finish()?;
-    let chat_room_id = room.ok_or_else(|| AppError::validation("chat_room_id must be a UUID"))?;
-    Ok(SendMessage {
-        chat_room_id,
-        content,
-        message_type: message_type.unwrap_or_default(),
-        file_url,
-        file_name,
-        file_size,
-        metadata,
-        client_msg_id,
-        reply_to_id,
-        attachment_id,
-    })
-}
-
-/// `PATCH /chat/messages/:id`: the new content.
-pub fn edit_message(body: &Value, limits: &Limits) -> AppResult<String> {
-    let obj = object(body)?;
-    let mut p = Problems::default();
-    let content = content(obj, true, limits, &mut p);
-    p.finish()?;
-    Ok(content)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Limits;
+    use tigo_common::MessageType;
     use serde_json::json;
 
     fn problems(result: AppResult<impl std::fmt::Debug>) -> Vec<String> {

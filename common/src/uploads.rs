@@ -1,0 +1,23 @@
+//! Attachments: the answer to an upload.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /chat/uploads`: the stored upload. `width`, `height` and `thumbnail_url` are set for
+/// images, `null` otherwise; the URLs are signed and expire (`FILE_URL_TTL`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    pub id: Uuid,
+    pub file_url: String,
+    pub file_name: String,
+    pub file_size: i64,
+    /// Detected from the bytes.
+    pub content_type: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub width: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub height: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub thumbnail_url: Option<String>,
+}
