@@ -151,8 +151,8 @@ pub fn create_room(body: &Value) -> AppResult<CreateRoom> {
 mod tests {
     use super::*;
     use crate::config::Limits;
-    use tigo_common::MessageType;
     use serde_json::json;
+    use tigo_common::MessageType;
 
     fn problems(result: AppResult<impl std::fmt::Debug>) -> Vec<String> {
         match result {
