@@ -186,7 +186,7 @@ async fn common_and_rare_words_in_a_large_history_page_and_count_right(backend: 
     let app = spawn_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
-    // More than the probe (5,000), so both the walk and the index are used.
+    // More than the probe (5,000 in a participant's rooms), so both the walk and the index are used.
     let n = 6_000;
     let start = chrono::Utc::now() - chrono::Duration::hours(1);
     let batch: Vec<_> = (0..n)
@@ -217,6 +217,16 @@ async fn common_and_rare_words_in_a_large_history_page_and_count_right(backend: 
     assert_eq!(
         (half.total, half.messages[0].content.as_str()),
         (cap, "towel number 5998")
+    );
+    // A phrase deep in the history: on PostgreSQL through the index of word pairs.
+    let phrase = c
+        .api
+        .search("\"number 1 ancient\"", "")
+        .await
+        .expect("search");
+    assert_eq!(
+        (phrase.total, texts(&phrase)),
+        (1, vec!["pillow number 1 ancient".to_string()])
     );
     let rare = c.api.search("ancient", "").await.expect("search");
     assert_eq!(rare.total, 3);

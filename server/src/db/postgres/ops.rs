@@ -37,7 +37,16 @@ impl OpsStore for PgStore {
 
     async fn migrate(&self) -> StoreResult<Vec<i64>> {
         let before = self.applied_versions().await?;
-        MIGRATOR.run(&self.pool).await?;
+        // On a connection of its own with no statement timeout: a migration may build an
+        // index over every stored message, which takes longer than any request may. The
+        // connection is closed afterwards rather than returned to the pool without its limit.
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SET statement_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        let ran = MIGRATOR.run_direct(&mut *conn).await;
+        conn.close_on_drop();
+        ran?;
         Ok(newly_applied(&before, self.applied_versions().await?))
     }
 
