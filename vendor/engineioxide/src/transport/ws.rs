@@ -6,10 +6,7 @@
 
 use std::sync::Arc;
 
-use futures_util::{
-    SinkExt, StreamExt, TryStreamExt,
-    stream::{SplitSink, SplitStream},
-};
+use futures_util::{SinkExt, StreamExt};
 use http::{HeaderValue, Request, Response, StatusCode, request::Parts};
 use smallvec::smallvec;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -27,7 +24,7 @@ use engineioxide_core::{Packet, ProtocolVersion, Sid, Str, TransportType};
 
 use crate::{
     DisconnectReason, Socket, body::ResponseBody, config::EngineIoConfig, engine::EngineIo,
-    errors::Error, handler::EngineIoHandler, socket::InternalRx, transport::make_open_packet,
+    errors::Error, handler::EngineIoHandler, transport::make_open_packet,
 };
 
 /// Create a response for websocket upgrade
@@ -123,14 +120,16 @@ where
         .max_frame_size(Some(engine.config.ws_max_frame_size));
 
     let ws_init = move || WebSocketStream::from_raw_socket(conn, Role::Server, Some(ws_config));
-    let (socket, ws) = if let Some(sid) = sid {
+    let (socket, ws, heartbeat) = if let Some(sid) = sid {
         match engine.get_socket(sid) {
             None => return Err(Error::UnknownSessionID(sid)),
             Some(socket) if socket.is_ws() => return Err(Error::MultipleWebsocketRequests),
             Some(socket) => {
                 let mut ws = ws_init().await;
 
-                let upgrade_fut = upgrade_handshake::<H, S>(&socket, &mut ws);
+                // Boxed: the upgrade's state would otherwise be part of every connection's task
+                // for its whole life, as the largest state of this future.
+                let upgrade_fut = Box::pin(upgrade_handshake::<H, S>(&socket, &mut ws));
                 match tokio::time::timeout(engine.config.upgrade_timeout, upgrade_fut)
                     .with_cancellation_token(&socket.cancellation_token)
                     .await
@@ -148,7 +147,8 @@ where
                         return Err(Error::Upgrade);
                     }
                 }
-                (socket, ws)
+                // The polling session's heartbeat task keeps running.
+                (socket, ws, false)
             }
         }
     } else {
@@ -159,21 +159,10 @@ where
 
         let mut ws = ws_init().await;
         init_handshake(socket.id, &mut ws, &engine.config).await?;
-        socket
-            .clone()
-            .spawn_heartbeat(engine.config.ping_interval, engine.config.ping_timeout);
-        (socket, ws)
+        (socket, ws, true)
     };
-    let (tx, rx) = ws.split();
 
-    // Pipe between websocket and internal socket channel.
-    tokio::spawn(forward_to_socket::<H, S>(socket.clone(), tx));
-
-    // pipe between internal socket channel and websocket
-    match forward_to_handler(&engine, rx, &socket)
-        .with_cancellation_token(&socket.cancellation_token)
-        .await
-    {
+    match run(&engine, &socket, ws, heartbeat).await {
         Some(Err(ref e)) => {
             let reason =
                 Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
@@ -195,160 +184,164 @@ where
     Ok(())
 }
 
-/// Forwards all packets received from a websocket to a EngineIo [`Socket`]
-async fn forward_to_handler<H: EngineIoHandler, S>(
+/// Drives one websocket connection in one task: reads packets for the handler, writes the
+/// socket's queued packets and, for a session that started on websocket, runs the heartbeat.
+///
+/// Returns `None` when the session was closed (the packets still queued, such as a close
+/// packet, are sent first), `Some(Ok(()))` when the client closed the transport and
+/// `Some(Err(_))` on a transport or protocol error.
+///
+/// One task instead of three (reader, writer, heartbeat) and an unsplit stream: an idle
+/// connection then costs one task allocation, and no lock is shared between two halves.
+async fn run<H: EngineIoHandler, S>(
     engine: &Arc<EngineIo<H>>,
-    mut rx: SplitStream<WebSocketStream<S>>,
     socket: &Arc<Socket<H::Data>>,
-) -> Result<(), Error>
+    mut ws: WebSocketStream<S>,
+    heartbeat: bool,
+) -> Option<Result<(), Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    while let Some(msg) = rx.try_next().await? {
-        match msg {
-            Message::Text(msg) => match Packet::parse(socket.protocol, ws_bytes_to_str(msg))? {
-                Packet::Close => {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] closing session", socket.id);
-                    engine.close_session(socket.id, DisconnectReason::TransportClose);
-                    break;
-                }
-                Packet::Pong | Packet::Ping => {
-                    // A full channel means that the client is already known to be alive.
-                    socket.heartbeat_tx.try_send(()).ok();
-                    Ok::<(), Error>(())
-                }
-                Packet::Message(msg) => {
-                    engine.handler.on_message(msg, socket.clone());
-                    Ok(())
-                }
-                p => return Err(Error::BadPacket(p)),
-            },
-            Message::Binary(mut data) => {
-                if socket.protocol == ProtocolVersion::V3 && !data.is_empty() {
-                    // The first byte is the message type, which we don't need.
-                    data = data.split_off(1);
-                }
-                engine.handler.on_binary(data, socket.clone());
-                Ok(())
-            }
-            Message::Close(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!("websocket closed, closing session");
-                engine.close_session(socket.id, DisconnectReason::TransportClose);
-                break;
-            }
-            _ => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(sid = ?socket.id, "unexpected ws message");
-                Ok(())
-            }
-        }?
-    }
-    Ok(())
-}
-
-/// Forwards all packets waiting to be sent to the websocket
-///
-/// The websocket stream is flushed only when the internal channel is drained
-async fn forward_to_socket<H: EngineIoHandler, S>(
-    socket: Arc<Socket<H::Data>>,
-    mut tx: SplitSink<WebSocketStream<S>, Message>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
     // A polling request that was in progress during the upgrade may still hold the lock.
+    // Whoever holds it is the socket's one receiver.
     let lock = socket.internal_rx.lock();
-    let Some(mut internal_rx) = lock
+    let Some(_rx) = lock
         .with_cancellation_token(&socket.cancellation_token)
         .await
     else {
         #[cfg(feature = "tracing")]
         tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
-        return;
+        return None;
     };
-    let InternalRx {
-        buffered_rx,
-        volatile_rx,
-        ..
-    } = &mut *internal_rx;
 
-    // map a packet to a websocket message
-    // It is declared as a macro rather than a closure to avoid ownership issues
-    macro_rules! map_fn {
-            ($item:ident) => {
-                let res = match $item {
-                    Packet::Binary(bin) | Packet::BinaryV3(bin) => {
-                        if socket.protocol == ProtocolVersion::V3 {
-                            // v3 protocol requires packet type as the first byte.
-                            // This requires a new buffer. This is OK as it is only for the V3 protocol.
-                            let mut buff = Vec::with_capacity(bin.len() + 1);
-                            buff.push(0x04);
-                            buff.extend(bin);
-                            tx.feed(Message::Binary(buff.into())).await
-                        } else {
-                            tx.feed(Message::Binary(bin)).await
-                        }
-                    }
-                    // A Noop Packet maybe sent by the server to upgrade from a polling connection
-                    // In the case that the packet was not poll in time it will remain in the buffer and therefore
-                    // it should be discarded here
-                    Packet::Noop => Ok(()),
-                    _ => {
-                        let packet: String = $item.try_into().unwrap();
-                        tx.feed(Message::Text(packet.into())).await
-                    }
-                };
-                if let Err(_e) = res {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
-                }
-            };
+    let config = &engine.config;
+    let heartbeat = async {
+        if heartbeat {
+            socket
+                .run_heartbeat(config.ping_interval, config.ping_timeout)
+                .await;
         }
+        std::future::pending::<()>().await
+    };
+    tokio::pin!(heartbeat);
 
-    // Forward buffered packets until the channel is closed or the session is cancelled.
-    loop {
+    let res = loop {
+        // Unbiased between reading and writing, so neither starves the other. On
+        // cancellation what is still queued is written below, before the close.
         tokio::select! {
-            biased;
-            items = buffered_rx.recv() => {
-                match items {
-                    Some(packets) => {
-                        for item in packets {
-                            map_fn!(item);
-                        }
-                        while let Ok(packets) = buffered_rx.try_recv() {
-                            for item in packets {
-                                map_fn!(item);
-                            }
-                        }
-                    }
-                    None => break
+            _ = socket.cancellation_token.cancelled() => break None,
+            packets = std::future::poll_fn(|cx| socket.queue.poll_recv(cx)) => {
+                let Some(packets) = packets else { break None };
+                write_packets(socket, &mut ws, packets).await;
+                while let Some(packets) = socket.queue.try_recv() {
+                    write_packets(socket, &mut ws, packets).await;
                 }
+                #[cfg(feature = "tracing")]
+                tracing::trace!(sid = %socket.id, "ws flush");
+                ws.flush().await.ok();
             }
-            _ = socket.cancellation_token.cancelled() => break,
-            Ok(()) = volatile_rx.changed() => {
-                let val = volatile_rx.borrow_and_update().clone();
-                if let Some(packets) = val {
-                    #[cfg(feature = "tracing")]
-                    tracing::debug!(sid = ?socket.id, "ws volatile flush: {} packets", packets.len());
-                    for item in packets {
-                        map_fn!(item);
-                    }
-                }
+            msg = ws.next() => match msg {
+                None => break Some(Ok(())),
+                Some(Err(e)) => break Some(Err(e.into())),
+                Some(Ok(msg)) => match on_message(engine, socket, msg) {
+                    Ok(true) => {}
+                    Ok(false) => break Some(Ok(())),
+                    Err(e) => break Some(Err(e)),
+                },
             },
+            // Only returns after the heartbeat closed the session, which cancels it.
+            () = &mut heartbeat => {}
         }
-
-        #[cfg(feature = "tracing")]
-        tracing::trace!(sid = %socket.id, "ws flush");
-        tx.flush().await.ok();
-    }
+    };
 
     #[cfg(feature = "tracing")]
     tracing::trace!(sid = %socket.id, "ws closing flush");
-
-    tx.flush().await.ok();
-    tx.close().await.ok();
+    if res.is_none() {
+        while let Some(packets) = socket.queue.try_recv() {
+            write_packets(socket, &mut ws, packets).await;
+        }
+    }
+    ws.flush().await.ok();
+    ws.close(None).await.ok();
+    res
 }
+
+/// Hands one websocket message to the handler; false when the client closed the session.
+fn on_message<H: EngineIoHandler>(
+    engine: &Arc<EngineIo<H>>,
+    socket: &Arc<Socket<H::Data>>,
+    msg: Message,
+) -> Result<bool, Error> {
+    match msg {
+        Message::Text(msg) => match Packet::parse(socket.protocol, ws_bytes_to_str(msg))? {
+            Packet::Close => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!("[sid={}] closing session", socket.id);
+                engine.close_session(socket.id, DisconnectReason::TransportClose);
+                return Ok(false);
+            }
+            Packet::Pong | Packet::Ping => socket.heartbeat_received(),
+            Packet::Message(msg) => engine.handler.on_message(msg, socket.clone()),
+            p => return Err(Error::BadPacket(p)),
+        },
+        Message::Binary(mut data) => {
+            if socket.protocol == ProtocolVersion::V3 && !data.is_empty() {
+                // The first byte is the message type, which we don't need.
+                data = data.split_off(1);
+            }
+            engine.handler.on_binary(data, socket.clone());
+        }
+        Message::Close(_) => {
+            #[cfg(feature = "tracing")]
+            tracing::debug!("websocket closed, closing session");
+            engine.close_session(socket.id, DisconnectReason::TransportClose);
+            return Ok(false);
+        }
+        _ => {
+            #[cfg(feature = "tracing")]
+            tracing::debug!(sid = ?socket.id, "unexpected ws message");
+        }
+    }
+    Ok(true)
+}
+
+/// Feeds packets to the websocket without flushing; the caller flushes once the queue is
+/// drained. A failed write is only logged: the read side then sees the broken transport.
+async fn write_packets<D, S>(
+    socket: &Socket<D>,
+    ws: &mut WebSocketStream<S>,
+    packets: engineioxide_core::PacketBuf,
+) where
+    D: Default + Send + Sync + 'static,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    for item in packets {
+        let res = match item {
+            Packet::Binary(bin) | Packet::BinaryV3(bin) => {
+                if socket.protocol == ProtocolVersion::V3 {
+                    // v3 protocol requires packet type as the first byte.
+                    // This requires a new buffer. This is OK as it is only for the V3 protocol.
+                    let mut buff = Vec::with_capacity(bin.len() + 1);
+                    buff.push(0x04);
+                    buff.extend(bin);
+                    ws.feed(Message::Binary(buff.into())).await
+                } else {
+                    ws.feed(Message::Binary(bin)).await
+                }
+            }
+            // A Noop Packet maybe sent by the server to upgrade from a polling connection
+            // In the case that the packet was not poll in time it will remain in the buffer and therefore
+            // it should be discarded here
+            Packet::Noop => Ok(()),
+            item => ws.feed(Message::Text(String::from(item).into())).await,
+        };
+        if let Err(_e) = res {
+            #[cfg(feature = "tracing")]
+            tracing::debug!("[sid={}] error sending packet: {}", socket.id, _e);
+        }
+    }
+}
+
 /// Send a Engine.IO [`OpenPacket`] to initiate a websocket connection
 async fn init_handshake<S>(
     sid: Sid,
@@ -406,11 +399,11 @@ where
     socket.start_upgrade();
 
     // We send a last Noop request to close a potential waiting polling request.
-    socket
-        .internal_tx
-        .send(smallvec![Packet::Noop])
-        .await
-        .map_err(|_| Error::Upgrade)?;
+    // A full queue means that no polling request is waiting: it would have had packets.
+    match socket.queue.try_send(smallvec![Packet::Noop]) {
+        Ok(()) | Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {}
+        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return Err(Error::Upgrade),
+    }
 
     // wait for any current polling connection to finish by waiting for the socket to be unlocked
     // All other polling connection will be immediately closed with a NOOP packet.
@@ -469,7 +462,6 @@ mod tests {
 
     use bytes::Bytes;
     use futures_util::StreamExt;
-    use http::Request;
     use tokio::io::DuplexStream;
 
     use super::*;
@@ -486,15 +478,18 @@ mod tests {
         fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
     }
 
-    fn socket() -> Arc<Socket<()>> {
-        Arc::new(Socket::new(
+    fn engine_and_socket() -> (Arc<EngineIo<StubHandler>>, Arc<Socket<()>>) {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::default(),
+        ));
+        let socket = engine.create_session(
             ProtocolVersion::V4,
             TransportType::Websocket,
-            &EngineIoConfig::default(),
             Request::<()>::default().into_parts().0,
-            Box::new(|_, _| ()),
             false,
-        ))
+        );
+        (engine, socket)
     }
 
     async fn ws_pair() -> (WebSocketStream<DuplexStream>, WebSocketStream<DuplexStream>) {
@@ -508,14 +503,16 @@ mod tests {
     /// A polling request can still hold the lock at the end of an upgrade.
     #[tokio::test]
     async fn writer_waits_for_the_lock_of_a_polling_request() {
-        let socket = socket();
+        let (engine, socket) = engine_and_socket();
         let (server, mut client) = ws_pair().await;
-        let (tx, _rx) = server.split();
 
         let polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let conn = tokio::spawn({
+            let socket = socket.clone();
+            async move { run(&engine, &socket, server, false).await }
+        });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!writer.is_finished(), "the writer should wait for the lock");
+        assert!(!conn.is_finished(), "the writer should wait for the lock");
 
         drop(polling);
         socket.emit(Str::from("hello")).unwrap();
@@ -529,18 +526,73 @@ mod tests {
 
     #[tokio::test]
     async fn writer_waiting_for_the_lock_stops_with_the_session() {
-        let socket = socket();
+        let (engine, socket) = engine_and_socket();
         let (server, _client) = ws_pair().await;
-        let (tx, _rx) = server.split();
 
         let _polling = socket.internal_rx.lock().await;
-        let writer = tokio::spawn(forward_to_socket::<StubHandler, _>(socket.clone(), tx));
+        let conn = tokio::spawn({
+            let socket = socket.clone();
+            async move { run(&engine, &socket, server, false).await }
+        });
         tokio::time::sleep(Duration::from_millis(20)).await;
 
         socket.cancellation_token.cancel();
-        tokio::time::timeout(TIMEOUT, writer)
+        tokio::time::timeout(TIMEOUT, conn)
             .await
             .expect("the writer should stop")
             .unwrap();
+    }
+
+    /// What is queued when the session closes (the close packet) still reaches the client.
+    #[tokio::test]
+    async fn closing_sends_the_queued_packets_then_closes_the_websocket() {
+        let (engine, socket) = engine_and_socket();
+        let (server, mut client) = ws_pair().await;
+        let conn = tokio::spawn({
+            let (engine, socket) = (engine.clone(), socket.clone());
+            async move { run(&engine, &socket, server, false).await }
+        });
+        socket.emit(Str::from("last")).unwrap();
+        socket.close(DisconnectReason::ClosingServer);
+        let mut texts = Vec::new();
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(TIMEOUT, client.next()).await {
+            match msg {
+                Message::Text(t) => texts.push(t.to_string()),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+        assert_eq!(texts, ["4last", "1"]);
+        let res = tokio::time::timeout(TIMEOUT, conn).await.unwrap().unwrap();
+        assert!(res.is_none(), "a session closed by the server is not a transport error");
+    }
+
+    /// The heartbeat runs inside the connection's task: a ping goes out, a pong keeps it.
+    #[tokio::test]
+    async fn a_websocket_session_pings_from_its_own_task() {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::builder()
+                .ping_interval(Duration::from_millis(50))
+                .ping_timeout(Duration::from_millis(200))
+                .build(),
+        ));
+        let socket = engine.create_session(
+            ProtocolVersion::V4,
+            TransportType::Websocket,
+            Request::<()>::default().into_parts().0,
+            false,
+        );
+        let (server, mut client) = ws_pair().await;
+        tokio::spawn({
+            let socket = socket.clone();
+            async move { run(&engine, &socket, server, true).await }
+        });
+        for _ in 0..3 {
+            let msg = tokio::time::timeout(TIMEOUT, client.next()).await.unwrap();
+            assert_eq!(msg.unwrap().unwrap(), Message::text("2"));
+            client.send(Message::text("3")).await.unwrap();
+        }
+        assert!(!socket.is_closed());
     }
 }
