@@ -68,7 +68,7 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
             .map(hyper_util::rt::TokioIo::new);
 
         let res = match conn {
-            Ok(conn) => on_init(engine.clone(), conn, protocol, sid, parts).await,
+            Ok(conn) => setup(engine.clone(), conn, protocol, sid, parts).await,
             Err(_e) => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("ws upgrade error: {}", _e);
@@ -77,9 +77,10 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
         };
 
         match res {
-            Ok(_) => {
-                #[cfg(feature = "tracing")]
-                tracing::debug!(?sid, "ws closed")
+            // The connection gets a task of its own, made from only what it needs: this
+            // task's state (the request, the handshake) is freed when it ends here.
+            Ok(conn) => {
+                tokio::spawn(conn.run());
             }
             Err(Error::MultipleWebsocketRequests) => {}
             Err(_e) => {
@@ -100,10 +101,6 @@ pub fn new_req<R: Send + 'static, B, H: EngineIoHandler>(
 /// Sends an open packet if it is not an upgrade from a polling request
 ///
 /// Read packets from the websocket and handle them, it will block until the connection is closed
-#[cfg_attr(
-    feature = "tracing",
-    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
-)]
 pub async fn on_init<H: EngineIoHandler, S>(
     engine: Arc<EngineIo<H>>,
     conn: S,
@@ -111,6 +108,70 @@ pub async fn on_init<H: EngineIoHandler, S>(
     sid: Option<Sid>,
     req_data: Parts,
 ) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    setup(engine, conn, protocol, sid, req_data)
+        .await?
+        .run()
+        .await;
+    Ok(())
+}
+
+/// A websocket connection past its handshake: what its task needs, and nothing else.
+struct Connection<H: EngineIoHandler, S> {
+    engine: Arc<EngineIo<H>>,
+    socket: Arc<Socket<H::Data>>,
+    ws: WebSocketStream<S>,
+    /// The session started on websocket, so its heartbeat runs in this task.
+    heartbeat: bool,
+}
+
+impl<H: EngineIoHandler, S> Connection<H, S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Runs the connection until it closes and tells the engine why.
+    ///
+    /// Fields are used in place, never moved out: an async fn's arguments stay in its state
+    /// for its whole life, so a moved copy would be stored twice.
+    async fn run(mut self) {
+        match drive(&self.engine, &self.socket, &mut self.ws, self.heartbeat).await {
+            Some(Err(ref e)) => {
+                let reason =
+                    Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
+
+                #[cfg(feature = "tracing")]
+                tracing::debug!("error when handling packet: {:?}", e);
+                self.engine.close_session(self.socket.id, reason);
+            }
+            Some(Ok(())) => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(sid = %self.socket.id, "ws transport was closed");
+                self.engine
+                    .close_session(self.socket.id, DisconnectReason::TransportClose);
+            }
+            None => {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(sid = %self.socket.id, "socket is closing");
+            }
+        }
+    }
+}
+
+/// The websocket handshake, or the upgrade of a polling session: everything before the
+/// connection runs.
+#[cfg_attr(
+    feature = "tracing",
+    tracing::instrument(level = "trace", name = "init_websocket", skip(engine, conn, req_data))
+)]
+async fn setup<H: EngineIoHandler, S>(
+    engine: Arc<EngineIo<H>>,
+    conn: S,
+    protocol: ProtocolVersion,
+    sid: Option<Sid>,
+    req_data: Parts,
+) -> Result<Connection<H, S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -162,26 +223,12 @@ where
         (socket, ws, true)
     };
 
-    match run(&engine, &socket, ws, heartbeat).await {
-        Some(Err(ref e)) => {
-            let reason =
-                Option::<DisconnectReason>::from(e).unwrap_or(DisconnectReason::TransportError);
-
-            #[cfg(feature = "tracing")]
-            tracing::debug!("error when handling packet: {:?}", e);
-            engine.close_session(socket.id, reason);
-        }
-        Some(Ok(())) => {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(sid = %socket.id, "ws transport was closed");
-            engine.close_session(socket.id, DisconnectReason::TransportClose);
-        }
-        None => {
-            #[cfg(feature = "tracing")]
-            tracing::debug!(sid = %socket.id, "socket is closing");
-        }
-    }
-    Ok(())
+    Ok(Connection {
+        engine,
+        socket,
+        ws,
+        heartbeat,
+    })
 }
 
 /// Drives one websocket connection in one task: reads packets for the handler, writes the
@@ -193,37 +240,52 @@ where
 ///
 /// One task instead of three (reader, writer, heartbeat) and an unsplit stream: an idle
 /// connection then costs one task allocation, and no lock is shared between two halves.
-async fn run<H: EngineIoHandler, S>(
+async fn drive<H: EngineIoHandler, S>(
     engine: &Arc<EngineIo<H>>,
     socket: &Arc<Socket<H::Data>>,
-    mut ws: WebSocketStream<S>,
+    ws: &mut WebSocketStream<S>,
     heartbeat: bool,
 ) -> Option<Result<(), Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // A polling request that was in progress during the upgrade may still hold the lock.
-    // Whoever holds it is the socket's one receiver.
-    let lock = socket.internal_rx.lock();
-    let Some(_rx) = lock
-        .with_cancellation_token(&socket.cancellation_token)
-        .await
-    else {
-        #[cfg(feature = "tracing")]
-        tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
-        return None;
+    // Whoever holds it is the socket's one receiver. Taken at once when free, so a session
+    // closed before this task first ran still gets its queued packets (the close packet).
+    let _rx = match socket.internal_rx.try_lock() {
+        Ok(rx) => rx,
+        Err(_) => {
+            let lock = socket.internal_rx.lock();
+            let Some(rx) = lock
+                .with_cancellation_token(&socket.cancellation_token)
+                .await
+            else {
+                #[cfg(feature = "tracing")]
+                tracing::debug!(sid = %socket.id, "session closed before starting the ws writer");
+                return None;
+            };
+            rx
+        }
     };
 
     let config = &engine.config;
-    let heartbeat = async {
-        if heartbeat {
+    // The v4 heartbeat runs in this loop, on one timer: the first ping at once, then one per
+    // `ping_interval` from the start, each answered within `ping_timeout` (the polling
+    // heartbeat job's schedule). A v3 session's heartbeat (the client pings) runs in a task
+    // of its own, as do polling sessions' (an upgraded session keeps that one).
+    let mut beat = Beat::Off;
+    if heartbeat {
+        if socket.protocol == ProtocolVersion::V4 {
+            beat = Beat::Tick;
+        } else {
             socket
-                .run_heartbeat(config.ping_interval, config.ping_timeout)
-                .await;
+                .clone()
+                .spawn_heartbeat(config.ping_interval, config.ping_timeout);
         }
-        std::future::pending::<()>().await
-    };
-    tokio::pin!(heartbeat);
+    }
+    let mut tick = tokio::time::Instant::now();
+    let timer = tokio::time::sleep_until(tick);
+    tokio::pin!(timer);
 
     let res = loop {
         // Unbiased between reading and writing, so neither starves the other. On
@@ -231,10 +293,10 @@ where
         tokio::select! {
             _ = socket.cancellation_token.cancelled() => break None,
             packets = std::future::poll_fn(|cx| socket.queue.poll_recv(cx)) => {
-                let Some(packets) = packets else { break None };
-                write_packets(socket, &mut ws, packets).await;
-                while let Some(packets) = socket.queue.try_recv() {
-                    write_packets(socket, &mut ws, packets).await;
+                let Some(mut packets) = packets else { break None };
+                write_packets(socket, ws, &mut packets).await;
+                while let Some(mut packets) = socket.queue.try_recv() {
+                    write_packets(socket, ws, &mut packets).await;
                 }
                 #[cfg(feature = "tracing")]
                 tracing::trace!(sid = %socket.id, "ws flush");
@@ -244,21 +306,41 @@ where
                 None => break Some(Ok(())),
                 Some(Err(e)) => break Some(Err(e.into())),
                 Some(Ok(msg)) => match on_message(engine, socket, msg) {
-                    Ok(true) => {}
-                    Ok(false) => break Some(Ok(())),
+                    Ok(Flow::Continue) => {}
+                    Ok(Flow::Heartbeat) if beat == Beat::Off => socket.heartbeat_received(),
+                    Ok(Flow::Heartbeat) => {
+                        if beat == Beat::Pong {
+                            beat = Beat::Tick;
+                            tick += config.ping_interval;
+                            timer.as_mut().reset(tick);
+                        }
+                        // A pong before any ping was asked for is ignored, as it was.
+                    }
+                    Ok(Flow::Stop) => break Some(Ok(())),
                     Err(e) => break Some(Err(e)),
                 },
             },
-            // Only returns after the heartbeat closed the session, which cancels it.
-            () = &mut heartbeat => {}
+            () = &mut timer, if beat != Beat::Off => {
+                if beat == Beat::Tick && socket.queue.try_send(smallvec![Packet::Ping]).is_ok() {
+                    beat = Beat::Pong;
+                    timer.as_mut().reset(tokio::time::Instant::now() + config.ping_timeout);
+                } else {
+                    // No pong in time (or no room for the ping): the session closes, which
+                    // cancels this loop; the close packet still goes out below.
+                    #[cfg(feature = "tracing")]
+                    tracing::debug!(id = ?socket.id, "heartbeat timeout");
+                    beat = Beat::Off;
+                    socket.close(DisconnectReason::HeartbeatTimeout);
+                }
+            }
         }
     };
 
     #[cfg(feature = "tracing")]
     tracing::trace!(sid = %socket.id, "ws closing flush");
     if res.is_none() {
-        while let Some(packets) = socket.queue.try_recv() {
-            write_packets(socket, &mut ws, packets).await;
+        while let Some(mut packets) = socket.queue.try_recv() {
+            write_packets(socket, ws, &mut packets).await;
         }
     }
     ws.flush().await.ok();
@@ -266,21 +348,41 @@ where
     res
 }
 
-/// Hands one websocket message to the handler; false when the client closed the session.
+/// Where the in-loop v4 heartbeat is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Beat {
+    /// Not run here (a polling or v3 heartbeat task, if any, runs it).
+    Off,
+    /// Waiting for the time of the next ping.
+    Tick,
+    /// A ping is out; waiting for its pong.
+    Pong,
+}
+
+/// What a websocket message asks of the connection loop.
+enum Flow {
+    Continue,
+    /// A Pong (v4) or Ping (v3) arrived.
+    Heartbeat,
+    /// The client closed the session.
+    Stop,
+}
+
+/// Hands one websocket message to the handler.
 fn on_message<H: EngineIoHandler>(
     engine: &Arc<EngineIo<H>>,
     socket: &Arc<Socket<H::Data>>,
     msg: Message,
-) -> Result<bool, Error> {
+) -> Result<Flow, Error> {
     match msg {
         Message::Text(msg) => match Packet::parse(socket.protocol, ws_bytes_to_str(msg))? {
             Packet::Close => {
                 #[cfg(feature = "tracing")]
                 tracing::debug!("[sid={}] closing session", socket.id);
                 engine.close_session(socket.id, DisconnectReason::TransportClose);
-                return Ok(false);
+                return Ok(Flow::Stop);
             }
-            Packet::Pong | Packet::Ping => socket.heartbeat_received(),
+            Packet::Pong | Packet::Ping => return Ok(Flow::Heartbeat),
             Packet::Message(msg) => engine.handler.on_message(msg, socket.clone()),
             p => return Err(Error::BadPacket(p)),
         },
@@ -295,28 +397,33 @@ fn on_message<H: EngineIoHandler>(
             #[cfg(feature = "tracing")]
             tracing::debug!("websocket closed, closing session");
             engine.close_session(socket.id, DisconnectReason::TransportClose);
-            return Ok(false);
+            return Ok(Flow::Stop);
         }
         _ => {
             #[cfg(feature = "tracing")]
             tracing::debug!(sid = ?socket.id, "unexpected ws message");
         }
     }
-    Ok(true)
+    Ok(Flow::Continue)
 }
 
 /// Feeds packets to the websocket without flushing; the caller flushes once the queue is
 /// drained. A failed write is only logged: the read side then sees the broken transport.
+///
+/// Takes the packets by reference and waits only for the sink to be ready: this future is
+/// part of every connection's task, so it keeps no copy of the packets (a `feed` future and a
+/// by-value `PacketBuf` iterator made it 670 bytes).
 async fn write_packets<D, S>(
     socket: &Socket<D>,
     ws: &mut WebSocketStream<S>,
-    packets: engineioxide_core::PacketBuf,
+    packets: &mut engineioxide_core::PacketBuf,
 ) where
     D: Default + Send + Sync + 'static,
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    for item in packets {
-        let res = match item {
+    packets.reverse();
+    while let Some(item) = packets.pop() {
+        let msg = match item {
             Packet::Binary(bin) | Packet::BinaryV3(bin) => {
                 if socket.protocol == ProtocolVersion::V3 {
                     // v3 protocol requires packet type as the first byte.
@@ -324,16 +431,20 @@ async fn write_packets<D, S>(
                     let mut buff = Vec::with_capacity(bin.len() + 1);
                     buff.push(0x04);
                     buff.extend(bin);
-                    ws.feed(Message::Binary(buff.into())).await
+                    Message::Binary(buff.into())
                 } else {
-                    ws.feed(Message::Binary(bin)).await
+                    Message::Binary(bin)
                 }
             }
             // A Noop Packet maybe sent by the server to upgrade from a polling connection
             // In the case that the packet was not poll in time it will remain in the buffer and therefore
             // it should be discarded here
-            Packet::Noop => Ok(()),
-            item => ws.feed(Message::Text(String::from(item).into())).await,
+            Packet::Noop => continue,
+            item => Message::Text(String::from(item).into()),
+        };
+        let res = match std::future::poll_fn(|cx| ws.poll_ready_unpin(cx)).await {
+            Ok(()) => ws.start_send_unpin(msg),
+            Err(e) => Err(e),
         };
         if let Err(_e) = res {
             #[cfg(feature = "tracing")]
@@ -509,7 +620,10 @@ mod tests {
         let polling = socket.internal_rx.lock().await;
         let conn = tokio::spawn({
             let socket = socket.clone();
-            async move { run(&engine, &socket, server, false).await }
+            async move {
+                let mut server = server;
+                drive(&engine, &socket, &mut server, false).await
+            }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!conn.is_finished(), "the writer should wait for the lock");
@@ -532,7 +646,10 @@ mod tests {
         let _polling = socket.internal_rx.lock().await;
         let conn = tokio::spawn({
             let socket = socket.clone();
-            async move { run(&engine, &socket, server, false).await }
+            async move {
+                let mut server = server;
+                drive(&engine, &socket, &mut server, false).await
+            }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
 
@@ -550,7 +667,10 @@ mod tests {
         let (server, mut client) = ws_pair().await;
         let conn = tokio::spawn({
             let (engine, socket) = (engine.clone(), socket.clone());
-            async move { run(&engine, &socket, server, false).await }
+            async move {
+                let mut server = server;
+                drive(&engine, &socket, &mut server, false).await
+            }
         });
         socket.emit(Str::from("last")).unwrap();
         socket.close(DisconnectReason::ClosingServer);
@@ -586,7 +706,10 @@ mod tests {
         let (server, mut client) = ws_pair().await;
         tokio::spawn({
             let socket = socket.clone();
-            async move { run(&engine, &socket, server, true).await }
+            async move {
+                let mut server = server;
+                drive(&engine, &socket, &mut server, true).await
+            }
         });
         for _ in 0..3 {
             let msg = tokio::time::timeout(TIMEOUT, client.next()).await.unwrap();
@@ -594,5 +717,50 @@ mod tests {
             client.send(Message::text("3")).await.unwrap();
         }
         assert!(!socket.is_closed());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use bytes::Bytes;
+    use tokio::io::DuplexStream;
+
+    #[derive(Debug)]
+    struct StubHandler;
+    impl EngineIoHandler for StubHandler {
+        type Data = ();
+        fn on_connect(self: Arc<Self>, _: Arc<Socket<()>>) {}
+        fn on_disconnect(&self, _: Arc<Socket<()>>, _: DisconnectReason) {}
+        fn on_message(self: &Arc<Self>, _: Str, _: Arc<Socket<()>>) {}
+        fn on_binary(self: &Arc<Self>, _: Bytes, _: Arc<Socket<()>>) {}
+    }
+
+    /// An idle connection's task is this future: it must stay small (it was about 4.8 KB in
+    /// three tasks before the patch; see vendor/PATCHES.md in tigo-chat).
+    #[tokio::test]
+    async fn a_connection_task_stays_small() {
+        let engine = Arc::new(EngineIo::new(
+            Arc::new(StubHandler),
+            EngineIoConfig::default(),
+        ));
+        let (a, _b) = tokio::io::duplex(64);
+        let ws = WebSocketStream::from_raw_socket(a, Role::Server, None).await;
+        let socket = engine.create_session(
+            ProtocolVersion::V4,
+            TransportType::Websocket,
+            Request::<()>::default().into_parts().0,
+            false,
+        );
+        let conn = Connection::<StubHandler, DuplexStream> {
+            engine,
+            socket,
+            ws,
+            heartbeat: true,
+        };
+        let task = conn.run();
+        let size = std::mem::size_of_val(&task);
+        eprintln!("connection task future: {size} bytes");
+        assert!(size <= 2200, "the connection task grew to {size} bytes");
     }
 }
