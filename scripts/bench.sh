@@ -4,7 +4,7 @@
 # load generator on the same cores. Loopback only; every run is bounded.
 #   scripts/bench.sh              all of it (about 10 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
-#                                 | baseline | masking | nodeclient (the load from the official
+#                                 | baseline | masking | modes | nodeclient (the load from the official
 #                                 socket.io-client) (SEARCH_FILL: messages for `search`, default
 #                                 1,000,000)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
@@ -52,6 +52,20 @@ if want closed; then
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run" = 1 ] && cat || tail -n +3; }
     done
     server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+# The two backends of this build taking turns (issue 20: the embedded default should be the
+# faster one), each run on a fresh server and the same database as the runs before it.
+if want modes; then
+  say "closed loop 10 senders / 5 rooms / 2,000 messages, embedded and PostgreSQL + Redis alternating, $RUNS pairs"
+  for run in $(seq 1 "$RUNS"); do
+    for mode in ${MODES_ORDER:-SQ PG}; do
+      server_start "$WORK/modes-$mode.log" ${!mode}
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$mode" = "1${MODES_ORDER:-SQ}" ] && sed "1s/^/MODE  /;2s/^/----  /;3s/^/$mode    /" || tail -n 1 | sed "s/^/$mode    /"; }
+      server_stop "$LAST_SERVER_PID"
+    done
   done
 fi
 

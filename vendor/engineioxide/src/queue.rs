@@ -53,6 +53,8 @@ impl PacketQueue {
     }
 
     /// Queues packets unless the queue is full or closed.
+    // The error gives the packets back, as `mpsc::Sender::try_send` did.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn try_send(&self, packets: PacketBuf) -> Result<(), TrySendError<PacketBuf>> {
         let waker = {
             let mut state = self.lock();
