@@ -59,11 +59,12 @@ fi
 # faster one), each run on a fresh server and the same database as the runs before it.
 if want modes; then
   say "closed loop 10 senders / 5 rooms / 2,000 messages, embedded and PostgreSQL + Redis alternating, $RUNS pairs"
+  modes_order=${MODES_ORDER:-SQ PG}
   for run in $(seq 1 "$RUNS"); do
-    for mode in ${MODES_ORDER:-SQ PG}; do
+    for mode in $modes_order; do
       server_start "$WORK/modes-$mode.log" ${!mode}
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
-      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$mode" = "1${MODES_ORDER:-SQ}" ] && sed "1s/^/MODE  /;2s/^/----  /;3s/^/$mode    /" || tail -n 1 | sed "s/^/$mode    /"; }
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$mode" = "1${modes_order%% *}" ] && sed "1s/^/MODE  /;2s/^/----  /;3s/^/$mode    /" || tail -n 1 | sed "s/^/$mode    /"; }
       server_stop "$LAST_SERVER_PID"
     done
   done
