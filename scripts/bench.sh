@@ -4,7 +4,8 @@
 # load generator on the same cores. Loopback only; every run is bounded.
 #   scripts/bench.sh              all of it (about 10 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
-#                                 | baseline | masking (SEARCH_FILL: messages for `search`, default
+#                                 | baseline | masking | modes | nodeclient (the load from the official
+#                                 socket.io-client) (SEARCH_FILL: messages for `search`, default
 #                                 1,000,000)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
@@ -51,6 +52,21 @@ if want closed; then
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run" = 1 ] && cat || tail -n +3; }
     done
     server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+# The two backends of this build taking turns (issue 20: the embedded default should be the
+# faster one), each run on a fresh server and the same database as the runs before it.
+if want modes; then
+  say "closed loop 10 senders / 5 rooms / 2,000 messages, embedded and PostgreSQL + Redis alternating, $RUNS pairs"
+  modes_order=${MODES_ORDER:-SQ PG}
+  for run in $(seq 1 "$RUNS"); do
+    for mode in $modes_order; do
+      server_start "$WORK/modes-$mode.log" ${!mode}
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
+      bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$mode" = "1${modes_order%% *}" ] && sed "1s/^/MODE  /;2s/^/----  /;3s/^/$mode    /" || tail -n 1 | sed "s/^/$mode    /"; }
+      server_stop "$LAST_SERVER_PID"
+    done
   done
 fi
 
@@ -190,6 +206,31 @@ if want baseline; then
     start_as $who "$WORK/baseline-conn-$who.log"
     bench "$PG" --timeout 300s connections --count 10000 --users 200 \
       --source-addrs 127.0.0.2-127.0.0.20 --server-pid "$LAST_SERVER_PID" --hold 3s | sed -n 3p | sed "s/^/$who  /"
+    server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+# The official socket.io-client (Node.js) as the load generator: the closed loop against
+# tigo-chat and the Node.js baseline alternating (PostgreSQL + Redis), and idle connections.
+if want nodeclient; then
+  (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  env $PG "$TIGO_BIN" admin migrate >/dev/null
+  say "closed loop 10 senders / 5 rooms / 2,000 messages, PostgreSQL + Redis, load from socket.io-client, tigo-chat and the Node.js baseline alternating, $RUNS runs each"
+  for run in $(seq 1 "$RUNS"); do
+    for who in tigo node; do
+      if [ $who = node ]; then SERVE_CMD="node scripts/baseline/server.mjs" server_start "$WORK/nc-$who.log" $PG; else server_start "$WORK/nc-$who.log" $PG; fi
+      env $PG "$TIGO_BIN" bench --url "$SERVER_URL" rooms --rooms 5 2>/dev/null >"$WORK/rooms.json"
+      node scripts/nodeclient/bench.mjs closed "$SERVER_URL" "$WORK/rooms.json" 10 500 >/dev/null || true # warm-up
+      node scripts/nodeclient/bench.mjs closed "$SERVER_URL" "$WORK/rooms.json" 10 2000 | { [ "$run$who" = 1tigo ] && sed "1s/^/WHO   /;2s/^/$who  /" || tail -n 1 | sed "s/^/$who  /"; } || echo "(exit status $?)"
+      server_stop "$LAST_SERVER_PID"
+    done
+  done
+  for count in ${CONN_COUNTS:-10000 19000}; do
+    say "idle Socket.IO connections from socket.io-client: $count (embedded server)"
+    server_start "$WORK/nc-conn.log" $SQ
+    env $SQ "$TIGO_BIN" bench --url "$SERVER_URL" rooms --rooms 100 2>/dev/null >"$WORK/rooms.json"
+    node --max-old-space-size=4096 scripts/nodeclient/bench.mjs connections "$SERVER_URL" "$WORK/rooms.json" "$count" "$LAST_SERVER_PID" 3 || echo "(exit status $?)"
     server_stop "$LAST_SERVER_PID"
   done
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Helpers for scripts: run the real `tigo-chat` binary in the background on a free port.
 
-TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
+# The release build: in $CARGO_TARGET_DIR when that is set, as cargo puts it there.
+TIGO_BIN=${TIGO_BIN:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
 SERVER_PIDS=()
 
 # server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve` on a free port (or $SERVE_CMD, a

@@ -18,7 +18,9 @@ use fixture::provision;
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let rooms_wanted = match &args.mode {
-        BenchMode::ClosedLoop { rooms, .. } | BenchMode::OpenLoop { rooms, .. } => *rooms,
+        BenchMode::ClosedLoop { rooms, .. }
+        | BenchMode::OpenLoop { rooms, .. }
+        | BenchMode::Rooms { rooms } => *rooms,
         BenchMode::Connections { users, .. } => users.div_ceil(2),
         BenchMode::Search {
             fill,
@@ -144,6 +146,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        BenchMode::Rooms { .. } => {
+            let rooms: Vec<_> = rooms
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "sender_token": r.sender_token,
+                        "receiver_token": r.receiver_token,
+                    })
+                })
+                .collect();
+            crate::out::now(&format!("{}\n", serde_json::to_string(&rooms)?));
+            Ok(ExitCode::SUCCESS)
         }
         // Answered before any room was made (see above).
         BenchMode::Search { .. } => Ok(ExitCode::SUCCESS),

@@ -77,6 +77,12 @@ pub enum BenchMode {
         #[arg(long, default_value_t = 50)]
         repeat: usize,
     },
+    /// Only make (or reuse) the rooms and print them as JSON (`id`, `sender_token`,
+    /// `receiver_token`), for another load generator such as scripts/nodeclient.
+    Rooms {
+        #[arg(long, default_value_t = 5)]
+        rooms: usize,
+    },
     /// Idle authenticated connections, held until --hold passes or Ctrl-C.
     Connections {
         #[arg(long)]

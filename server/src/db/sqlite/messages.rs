@@ -94,7 +94,7 @@ impl MessageStore for SqliteStore {
         let unique = plan.unique(batch);
         // Encoded before the write lock is taken: the lock is held for the statements only.
         let json = (!unique.is_empty()).then(|| batch_json(&unique));
-        let mut tx = Sqlite::begin_write(&self.pool).await?;
+        let mut tx = Sqlite::begin_write(&self.writer).await?;
         let inserted: Vec<Uuid> = match json {
             None => Vec::new(),
             Some(json) => {
