@@ -21,6 +21,13 @@ use socketioxide_core::{
     parser::Parse,
 };
 
+/// PATCH (tigo-chat): the CONNECT reply of a socket that has a private session id.
+#[derive(serde::Serialize)]
+struct ConnectReplyWithPid {
+    sid: Sid,
+    pid: String,
+}
+
 /// A [`Namespace`] constructor used for dynamic namespaces
 /// A namespace constructor only hold a common handler that will be cloned
 /// to the instantiated namespaces.
@@ -168,9 +175,19 @@ impl<A: Adapter> Namespace<A> {
         tracing::trace!(?socket.id, ?self.path, "socket added to namespace");
 
         let protocol = esocket.protocol.into();
-        let payload = ConnectPacket { sid: socket.id };
+        // PATCH (tigo-chat): `pid` beside `sid` when the middleware set one (vendor/PATCHES.md).
+        let pid = socket.connect_pid();
         let payload = match protocol {
-            ProtocolVersion::V5 => Some(self.parser.encode_default(&payload).unwrap()),
+            ProtocolVersion::V5 => Some(match pid {
+                Some(pid) => self
+                    .parser
+                    .encode_default(&ConnectReplyWithPid { sid: socket.id, pid })
+                    .unwrap(),
+                None => self
+                    .parser
+                    .encode_default(&ConnectPacket { sid: socket.id })
+                    .unwrap(),
+            }),
             ProtocolVersion::V4 => None,
         };
         if let Err(_e) = socket.send(Packet::connect(self.path.clone(), payload)) {

@@ -306,6 +306,9 @@ pub struct Socket<A: Adapter = LocalAdapter> {
     #[cfg(feature = "extensions")]
     pub extensions: Extensions,
     esocket: Arc<engineioxide::Socket<SocketData<A>>>,
+    /// PATCH (tigo-chat, connection state recovery): the private session id sent beside `sid`
+    /// in the CONNECT reply, when a connect middleware set one. See vendor/PATCHES.md.
+    connect_pid: Mutex<Option<String>>,
 }
 
 impl<A: Adapter> Socket<A> {
@@ -329,7 +332,23 @@ impl<A: Adapter> Socket<A> {
             #[cfg(feature = "extensions")]
             extensions: Extensions::new(),
             esocket,
+            connect_pid: Mutex::new(None),
         }
+    }
+
+    /// PATCH (tigo-chat): sets the private session id (`pid`) that the CONNECT reply carries
+    /// beside `sid`, as the Socket.IO connection state recovery protocol expects. Call it from
+    /// a connect middleware; once the reply is sent it has no effect.
+    pub fn set_connect_pid(&self, pid: impl Into<String>) {
+        *self.connect_pid.lock().unwrap_or_else(|p| p.into_inner()) = Some(pid.into());
+    }
+
+    /// PATCH (tigo-chat): the `pid` set by [`Socket::set_connect_pid`], if any.
+    pub fn connect_pid(&self) -> Option<String> {
+        self.connect_pid
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// # Registers a [`MessageHandler`] for the given event.
