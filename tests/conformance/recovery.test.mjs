@@ -36,6 +36,7 @@ class Server {
   }
 
   async start() {
+    this.log = '';
     this.proc = spawn(BIN, ['serve'], {
       env: {
         ...process.env, ...ENV, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'text',
@@ -194,15 +195,23 @@ async function send(base, who, room, content) {
   return res.body;
 }
 
-/** Every kind of room event, done over REST at `base`; returns what the room must see. */
-async function gapEvents(base, room, tag) {
+/** Every kind of room event, done over REST at `base`: two messages, an edit, a reaction, the
+ * deletion of `victim` (a message from before, when given) and a read receipt. Returns what
+ * the room must see. A replay shows each message as it is now (see the README), so the
+ * edited message arrives with its new text, then its `message_edited`. */
+async function gapEvents(base, room, tag, victim) {
   const a = await send(base, owner, room, `${tag} one`);
   const b = await send(base, owner, room, `${tag} two`);
   assert.equal((await api(base, 'PATCH', `/chat/messages/${a.id}`, owner.token, { content: `${tag} one!` })).status, 200);
   assert.equal((await api(base, 'POST', `/chat/messages/${b.id}/reactions`, owner.token, { emoji: '👍' })).status, 200);
-  assert.equal((await api(base, 'DELETE', `/chat/messages/${b.id}`, owner.token)).status, 204);
+  const deleted = [];
+  if (victim) {
+    assert.equal((await api(base, 'DELETE', `/chat/messages/${victim}`, owner.token)).status, 204);
+    deleted.push(`deleted:${victim}`);
+  }
   assert.equal((await api(base, 'POST', `/chat/rooms/${room}/read`, owner.token)).status, 204);
-  return [`new:${tag} one`, `new:${tag} two`, `edited:${a.id}`, `reaction:${b.id}:👍`, `deleted:${b.id}`, `read:${owner.user.id}`];
+  const events = [`new:${tag} one!`, `new:${tag} two`, `edited:${a.id}`, `reaction:${b.id}:👍`, ...deleted, `read:${owner.user.id}`];
+  return { events, last: b.id };
 }
 
 /** Drops the client's transport and keeps it from reconnecting until `release`. */
@@ -230,11 +239,11 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       const c = client(io, customer.token);
       await connects(c, 1);
       assert.equal(c.recovered, false);
-      await send(servers[0].url, owner, room.id, 'before');
+      const before = await send(servers[0].url, owner, room.id, 'before');
       await waitFor('the first message', () => roomEvents(c, room.id).length === 1);
       drop(c);
       await waitFor('the drop', () => !c.connected);
-      const missed = await gapEvents(other(), room.id, `gap-${version}`);
+      const { events: missed } = await gapEvents(other(), room.id, `gap-${version}`, before.id);
       if (INSTANCES > 1) relay.target = servers[1].addr;
       relay.release();
       await connects(c, 2);
@@ -251,10 +260,13 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       const c = client(io, customer.token);
       await connects(c, 1);
       const expected = [];
+      let victim;
       for (let round = 1; round <= 3; round++) {
         drop(c);
         await waitFor('the drop', () => !c.connected);
-        expected.push(...(await gapEvents(other(), room.id, `drop${round}-${version}`)));
+        const gap = await gapEvents(other(), room.id, `drop${round}-${version}`, victim);
+        expected.push(...gap.events);
+        victim = gap.last;
         if (INSTANCES > 1) relay.target = servers[round % 2].addr;
         relay.release();
         await connects(c, round + 1);
@@ -290,14 +302,14 @@ test('after kill -9 and a restart, what was missed arrives (4.7 and 4.8)', async
   const room = await roomOf(customer, owner);
   const sockets = [client(io47, customer.token), client(io48, customer.token)];
   for (const s of sockets) await connects(s, 1);
-  await send(servers[0].url, owner, room.id, 'before kill');
+  const before = await send(servers[0].url, owner, room.id, 'before kill');
   for (const s of sockets) await waitFor('the first message', () => roomEvents(s, room.id).length === 1);
   relay.hold();
   await servers[0].kill9();
   relay.cut();
   await servers[0].start();
   relay.target = servers[0].addr;
-  const missed = await gapEvents(servers[0].url, room.id, 'after-kill');
+  const { events: missed } = await gapEvents(servers[0].url, room.id, 'after-kill', before.id);
   relay.release();
   for (const s of sockets) {
     await connects(s, 2);
