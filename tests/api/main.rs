@@ -14,6 +14,7 @@ mod desk;
 mod faults;
 mod messages;
 mod reactions;
+mod recovery;
 mod realtime;
 mod reports;
 mod rooms;
