@@ -75,7 +75,11 @@ async fn a_resumed_session_gets_what_it_missed_once_in_order_before_live_events(
     drop(events);
     let (third, mut events) = resume(&app, &c, Some(session)).await;
     assert!(third.recovered());
-    assert!(room_events(&mut events, Duration::from_millis(500)).await.is_empty());
+    assert!(
+        room_events(&mut events, Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
 }
 
 async fn a_pid_is_useless_without_its_users_token_and_expires(backend: Backend) {

@@ -196,8 +196,8 @@ impl Socket {
             let _ = sink.close().await;
         });
         let reader_acks = acks.clone();
-        let recovered = pid.is_some()
-            && options.resume.as_ref().map(|r| r.pid.as_str()) == pid.as_deref();
+        let recovered =
+            pid.is_some() && options.resume.as_ref().map(|r| r.pid.as_str()) == pid.as_deref();
         let offset = Arc::new(Mutex::new(
             options
                 .resume
@@ -239,8 +239,7 @@ impl Socket {
                             continue;
                         }
                         let name = parts.remove(0);
-                        if let (Some(keep), Some(Value::String(at))) =
-                            (&last_offset, parts.last())
+                        if let (Some(keep), Some(Value::String(at))) = (&last_offset, parts.last())
                         {
                             *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(at.clone());
                         }
