@@ -113,8 +113,65 @@ async fn with_recovery_off_there_is_no_pid_and_no_offset(backend: Backend) {
     assert!(socket.resume().is_none(), "no pid in the CONNECT reply");
 }
 
+/// The terminal client's network side: after a drop it resumes its session, and what was sent
+/// meanwhile arrives once, as a live event (no `join_room` replay, no REST paging).
+async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) {
+    use tigo_client::tui::app::{Link, Msg};
+    use tigo_client::tui::event::ServerEvent;
+    use tigo_client::tui::net::{Net, run};
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (msgs_tx, mut msgs) = tokio::sync::mpsc::unbounded_channel();
+    let (_cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+    let api = tigo_client::api::Api::new(&app.url).expect("api");
+    let mut net = Net::new(api, msgs_tx, None);
+    assert!(net.resume(&c.token).await, "signed in");
+    let task = tokio::spawn(run(net, cmds, None));
+    let mut online = 0;
+    let mut new = Vec::new();
+    let mut pages = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut dropped = false;
+    while tokio::time::Instant::now() < deadline && new.len() < 3 {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), msgs.recv()).await
+        else {
+            continue;
+        };
+        match msg {
+            Msg::Link(Link::Online) => {
+                online += 1;
+                if online == 1 {
+                    send(&o, room.id, "before").await;
+                }
+            }
+            Msg::Server(ServerEvent::NewMessage(m)) => {
+                new.push(m.content.clone());
+                if m.content == "before" && !dropped {
+                    dropped = true;
+                    for conn in app.state.events.hub().user_conns(c.id()) {
+                        conn.cut();
+                    }
+                    // Its replay anchor gone, a `join_room {lastMessageId}` replay would find
+                    // nothing: only a resumed session brings what follows.
+                    o.api.delete(m.id).await.expect("delete");
+                    send(&o, room.id, "missed 1").await;
+                    send(&o, room.id, "missed 2").await;
+                }
+            }
+            Msg::History { older: false, .. } if online >= 2 => pages += 1,
+            _ => {}
+        }
+    }
+    task.abort();
+    assert_eq!(online, 2, "connected, dropped, reconnected");
+    assert_eq!(new, vec!["before", "missed 1", "missed 2"]);
+    assert_eq!(pages, 0, "nothing paged over REST after the reconnect");
+}
+
 contract!(
     a_resumed_session_gets_what_it_missed_once_in_order_before_live_events,
     a_pid_is_useless_without_its_users_token_and_expires,
     with_recovery_off_there_is_no_pid_and_no_offset,
+    the_terminal_client_resumes_its_session_after_a_drop,
 );

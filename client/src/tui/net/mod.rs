@@ -137,8 +137,9 @@ impl Net {
     pub async fn connect(&mut self) -> Option<Events> {
         let token = self.api.token()?.to_string();
         self.tell(Msg::Link(Link::Connecting));
+        // Kept until a connection is up: a failed attempt retries the same session.
         let options = SocketOptions {
-            resume: self.resume.take(),
+            resume: self.resume.clone(),
             ..SocketOptions::with_token(&token)
         };
         let (socket, mut events) = match Socket::connect(self.api.base(), options).await {
@@ -149,6 +150,7 @@ impl Net {
             return None;
         }
         self.socket = Some(socket.clone());
+        self.resume = None;
         self.attempt = 0;
         self.tell(Msg::Link(Link::Online));
         if socket.recovered() {
