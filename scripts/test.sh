@@ -71,6 +71,28 @@ PG_CONF_URL="${TEST_PG_URL%/*}/conformance"
 env DATABASE_URL="$PG_CONF_URL" "$TIGO_BIN" admin migrate >/dev/null
 run_conformance postgres-redis "DATABASE_URL=$PG_CONF_URL" "REDIS_URL=$TEST_REDIS_URL"
 
+step "conformance: connection state recovery, socket.io-client 4.7 and 4.8 (drops, kill -9, two instances)"
+# recovery.test.mjs starts, kills (-9) and restarts the servers itself, behind a TCP relay.
+run_recovery() { # label, instances, DATABASE_URL, [REDIS_URL]
+  local label=$1 instances=$2 db=$3 redis=${4:-}
+  local dbenv="DATABASE_URL=$db" users='{}' i=0
+  for spec in "customer:Customer:Rita" "customer2:Customer:Rolf" "owner:HotelOwner:Rosa" "admin:Admin:Ray"; do
+    IFS=: read -r key role first <<<"$spec"
+    local email="$key-recovery-$label-$RANDOM@conformance.test"
+    create_user "$dbenv" "$email" "recovery-pw-$i" "$first" "Tester" "$role"
+    users=$(python3 -c 'import json,sys; u=json.loads(sys.argv[1]); u[sys.argv[2]]={"email":sys.argv[3],"password":sys.argv[4]}; print(json.dumps(u))' \
+      "$users" "$key" "$email" "recovery-pw-$i")
+    i=$((i + 1))
+  done
+  local envjson
+  envjson=$(python3 -c 'import json,sys; e={"DATABASE_URL":sys.argv[1],"FILE_STORE":sys.argv[3]}; sys.argv[2] and e.update(REDIS_URL=sys.argv[2]); print(json.dumps(e))' \
+    "$db" "$redis" "$WORK/tigo-chat-files")
+  (cd tests/conformance && TIGO_BIN="$(realpath "$TIGO_BIN")" TIGO_ENV=$envjson TIGO_INSTANCES=$instances \
+    TIGO_USERS=$users node --test --test-concurrency=1 recovery.test.mjs)
+}
+run_recovery embedded 1 "sqlite://$WORK/conformance.db"
+run_recovery postgres-redis 2 "$PG_CONF_URL" "$TEST_REDIS_URL"
+
 step "browser: the seed's HTML client page in headless Chromium, two users, another origin"
 # Debian's Chromium, driven by puppeteer-core (which downloads no browser of its own).
 if ! command -v chromium >/dev/null 2>&1; then

@@ -57,6 +57,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.allow_registration = !args.disable_registration;
     config.migrate = !args.no_migrate;
     config.shutdown_grace = args.shutdown_grace;
+    config.session_recovery = args.session_recovery;
     config.limits.max_message_chars = args.max_message_chars;
     config.limits.max_body_bytes = args.max_payload_bytes;
     config.limits.socket_queue = args.socket_queue.max(16);

@@ -29,6 +29,9 @@ pub struct Config {
     pub safety: SafetyConfig,
     /// How long a stopping server waits for in-flight work.
     pub shutdown_grace: Duration,
+    /// Connection state recovery (`SESSION_RECOVERY`): how long after a drop a client can
+    /// resume its session and get what it missed; zero turns recovery off.
+    pub session_recovery: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for Config {
             .field("limits", &self.limits)
             .field("files", &self.files)
             .field("safety", &self.safety)
+            .field("session_recovery", &self.session_recovery)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +69,7 @@ impl Config {
             files: FilesConfig::default(),
             safety: SafetyConfig::default(),
             shutdown_grace: Duration::from_secs(10),
+            session_recovery: Duration::from_secs(600),
         }
     }
 }

@@ -153,6 +153,10 @@ impl Application {
         };
         tokio::spawn(crate::delivery::followups::run(followups, followups_rx));
         tokio::spawn(sweep(state.clone()));
+        tokio::spawn(crate::realtime::recovery::maintain(
+            state.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(sweep_uploads(state.clone()));
         tokio::spawn(crate::user_watch::run(state.clone()));
         crate::chat::safety::blocklist::load(&state)

@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// Time given to in-flight work when stopping.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = duration::parse)]
     pub shutdown_grace: Duration,
+    /// Connection state recovery: how long after a drop a Socket.IO client can resume its
+    /// session and get every room event it missed (0 turns it off).
+    #[arg(long, env = "SESSION_RECOVERY", default_value = "10m", value_parser = duration::parse)]
+    pub session_recovery: Duration,
     /// Room types whose messages have phone numbers, e-mail addresses and links hidden,
     /// comma-separated, or `off`.
     #[arg(long, env = "CONTACT_MASKING", default_value = "customer_hotel_owner")]

@@ -15,6 +15,7 @@ mod faults;
 mod messages;
 mod reactions;
 mod realtime;
+mod recovery;
 mod reports;
 mod rooms;
 mod safety;

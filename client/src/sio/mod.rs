@@ -1,5 +1,6 @@
 //! A Socket.IO v5 client (Engine.IO v4, WebSocket transport) on tokio-tungstenite: connect to
-//! a namespace with an auth payload, emit with or without acknowledgement, receive events.
+//! a namespace with an auth payload, emit with or without acknowledgement, receive events, and
+//! resume a dropped session (connection state recovery: `pid` and the last offset).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,12 @@ pub struct Socket {
     next_ack: Arc<AtomicU64>,
     namespace: Arc<str>,
     sid: Arc<str>,
+    /// Connection state recovery: the private session id of the CONNECT reply (when the server
+    /// gives one), whether this connection resumed the session it was given, and the offset
+    /// of the last event received (the last argument of every event, when a string).
+    pid: Option<Arc<str>>,
+    recovered: bool,
+    offset: Arc<Mutex<Option<String>>>,
 }
 
 /// The receiving half: events in arrival order.
@@ -42,7 +49,7 @@ pub struct Events {
 mod options;
 mod packet;
 
-pub use self::options::{SioError, SocketOptions};
+pub use self::options::{Resume, SioError, SocketOptions};
 pub use self::packet::parse_packet;
 use self::packet::ws_url;
 
@@ -122,14 +129,21 @@ impl Socket {
             }
         }
         let namespace = options.namespace.clone();
-        let auth = options
+        let mut auth = options
             .auth
             .clone()
             .unwrap_or(Value::Object(Default::default()));
+        // As the official client does: the session to resume rides in the CONNECT auth.
+        if let (Some(resume), Value::Object(map)) = (&options.resume, &mut auth) {
+            map.insert("pid".into(), Value::String(resume.pid.clone()));
+            if let Some(offset) = &resume.offset {
+                map.insert("offset".into(), Value::String(offset.clone()));
+            }
+        }
         sink.send(Frame::text(format!("40{namespace},{auth}")))
             .await
             .map_err(|e| SioError::Transport(e.to_string()))?;
-        let sid = loop {
+        let (sid, pid) = loop {
             match stream.next().await {
                 Some(Ok(Frame::Text(t))) => {
                     if t.as_str() == "2" {
@@ -148,11 +162,10 @@ impl Socket {
                     let payload: Value = serde_json::from_str(json).unwrap_or(Value::Null);
                     match kind {
                         0 => {
-                            break payload
-                                .get("sid")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string();
+                            let text = |key: &str| {
+                                payload.get(key).and_then(Value::as_str).map(str::to_string)
+                            };
+                            break (text("sid").unwrap_or_default(), text("pid"));
                         }
                         4 => {
                             let message = payload
@@ -183,6 +196,16 @@ impl Socket {
             let _ = sink.close().await;
         });
         let reader_acks = acks.clone();
+        let recovered =
+            pid.is_some() && options.resume.as_ref().map(|r| r.pid.as_str()) == pid.as_deref();
+        let offset = Arc::new(Mutex::new(
+            options
+                .resume
+                .as_ref()
+                .filter(|_| recovered)
+                .and_then(|r| r.offset.clone()),
+        ));
+        let last_offset = pid.is_some().then(|| offset.clone());
         let pong = out_tx.clone();
         let ns = namespace.clone();
         tokio::spawn(async move {
@@ -216,6 +239,10 @@ impl Socket {
                             continue;
                         }
                         let name = parts.remove(0);
+                        if let (Some(keep), Some(Value::String(at))) = (&last_offset, parts.last())
+                        {
+                            *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(at.clone());
+                        }
                         let data = if parts.is_empty() {
                             Value::Null
                         } else {
@@ -257,6 +284,9 @@ impl Socket {
                 next_ack: Arc::new(AtomicU64::new(1)),
                 namespace: namespace.into(),
                 sid: sid.into(),
+                pid: pid.map(Into::into),
+                recovered,
+                offset,
             },
             Events {
                 rx: event_rx,
@@ -267,6 +297,25 @@ impl Socket {
 
     pub fn sid(&self) -> &str {
         &self.sid
+    }
+
+    /// Whether this connection resumed the session it asked for (the server then replayed
+    /// every room event missed since, before anything live).
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+
+    /// What to pass as [`SocketOptions::resume`] to resume this session after a drop; `None`
+    /// when the server offers no recovery.
+    pub fn resume(&self) -> Option<Resume> {
+        Some(Resume {
+            pid: self.pid.as_deref()?.to_string(),
+            offset: self
+                .offset
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        })
     }
 
     /// Emits an event without acknowledgement.

@@ -1,4 +1,5 @@
-//! How to connect (namespace, auth payload, headers, query, timeout, local address) and what
+//! How to connect (namespace, auth payload, headers, query, timeout, local address, a session
+//! to resume) and what
 //! can go wrong.
 
 use super::*;
@@ -29,6 +30,16 @@ pub struct SocketOptions {
     pub connect_timeout: Duration,
     /// Local address to connect from (load tests spread over several loopback addresses).
     pub bind: Option<std::net::IpAddr>,
+    /// A session to resume (from [`Socket::resume`](super::Socket::resume) of the last
+    /// connection), sent in the CONNECT auth as the official client does.
+    pub resume: Option<Resume>,
+}
+
+/// A recoverable session: its private id and the offset of the last event received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    pub pid: String,
+    pub offset: Option<String>,
 }
 
 impl SocketOptions {
@@ -50,6 +61,7 @@ impl Default for SocketOptions {
             query: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             bind: None,
+            resume: None,
         }
     }
 }

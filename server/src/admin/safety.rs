@@ -80,7 +80,10 @@ impl Admin {
             )));
         }
         if action == "delete_message"
-            && let Some(deleted) = self.store.delete_message(report.message_id).await?
+            && let Some((deleted, seq)) = self
+                .store
+                .delete_message(report.message_id, admin.user.id)
+                .await?
         {
             self.record(db::AuditEntry {
                 actor: Some(admin.user.id),
@@ -91,11 +94,14 @@ impl Admin {
                 detail: json!({ "by_admin": true }),
             })
             .await;
-            self.announce_deleted(&MessageDeleted {
-                message_id: deleted.id,
-                room_id: deleted.chat_room_id,
-                deleted_by: admin.user.id,
-            })
+            self.announce_deleted(
+                &MessageDeleted {
+                    message_id: deleted.id,
+                    room_id: deleted.chat_room_id,
+                    deleted_by: admin.user.id,
+                },
+                seq,
+            )
             .await;
         }
         let resolved = self
@@ -117,7 +123,7 @@ impl Admin {
 
     /// Publishes `message_deleted` on the bus, so that the servers' connections hear of it
     /// (without Redis, clients see it on their next history load).
-    async fn announce_deleted(&self, deleted: &MessageDeleted) {
+    async fn announce_deleted(&self, deleted: &MessageDeleted, seq: i64) {
         if self.redis.is_none() {
             return;
         }
@@ -129,6 +135,7 @@ impl Admin {
             room_id: Some(deleted.room_id),
             data: data.into(),
             origin: Uuid::now_v7(),
+            seq: Some(seq),
             except: None,
             rooms: Vec::new(),
             users: Vec::new(),

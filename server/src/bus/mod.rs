@@ -81,6 +81,9 @@ pub struct Envelope {
     pub data: Arc<RawValue>,
     /// The instance that produced it; it ignores its own copies.
     pub origin: Uuid,
+    /// Its position in its room's event log (connection state recovery), for logged events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
     /// A user whose connections must not get it (the typist, for `user_typing`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub except: Option<Uuid>,

@@ -129,7 +129,7 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
     let (content, masked) =
         crate::chat::safety::screen_edit(state, caller, &access, content).await?;
     let _order = super::order::room(message.chat_room_id).await;
-    let mut edited = state
+    let (mut edited, seq) = state
         .store
         .edit_message(id, &content, chrono::Utc::now())
         .await?
@@ -150,7 +150,7 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
         },
     )
     .await;
-    state.events.message_edited(&edited);
+    state.events.message_edited(&edited, seq);
     Ok(edited)
 }
 
@@ -167,9 +167,9 @@ pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<Mess
         ));
     }
     let _order = super::order::room(message.chat_room_id).await;
-    let deleted = state
+    let (deleted, seq) = state
         .store
-        .delete_message(id)
+        .delete_message(id, caller.id)
         .await?
         .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
     let event = MessageDeleted {
@@ -189,6 +189,6 @@ pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<Mess
         },
     )
     .await;
-    state.events.message_deleted(&event);
+    state.events.message_deleted(&event, seq);
     Ok(event)
 }

@@ -77,8 +77,8 @@ async fn change(
     } else {
         state.store.remove_reaction(id, caller.id, emoji).await?
     };
-    let mut message = match outcome {
-        ReactionOutcome::Changed(message) => message,
+    let (mut message, seq) = match outcome {
+        ReactionOutcome::Changed(message, seq) => (message, seq),
         ReactionOutcome::Unchanged(mut message) => {
             crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
             return Ok(message);
@@ -90,11 +90,14 @@ async fn change(
         }
         ReactionOutcome::NoMessage => return Err(AppError::NotFound("Message not found".into())),
     };
-    state.events.reaction_updated(&ReactionUpdated {
-        message_id: message.id,
-        room_id: message.chat_room_id,
-        reactions: message.reactions.clone(),
-    });
+    state.events.reaction_updated(
+        &ReactionUpdated {
+            message_id: message.id,
+            room_id: message.chat_room_id,
+            reactions: message.reactions.clone(),
+        },
+        seq,
+    );
     crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
     Ok(message)
 }

@@ -138,7 +138,7 @@ pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult
         read_at: outcome.read_at,
     };
     if participant {
-        state.events.messages_read(&read);
+        state.events.messages_read(&read, outcome.seq);
     }
     Ok(read)
 }

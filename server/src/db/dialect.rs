@@ -70,6 +70,33 @@ where
     /// How many rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
 
+    /// Appends a room event to the recovery log inside the caller's transaction and returns its
+    /// position: the room row's counter moves under that row's write lock, so positions within
+    /// a room are dense and in commit order on every instance (see `db::recovery`).
+    async fn log_event(
+        tx: &mut Self::Connection,
+        room: Uuid,
+        kind: &str,
+        message: Option<Uuid>,
+        actor: Option<Uuid>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let (seq,): (i64,) = sqlx::query_as(super::recovery::NEXT_SEQ)
+            .bind(room)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(super::recovery::INSERT_EVENT)
+            .bind(room)
+            .bind(seq)
+            .bind(kind)
+            .bind(message)
+            .bind(actor)
+            .bind(Instant(at))
+            .execute(&mut *tx)
+            .await?;
+        Ok(seq)
+    }
+
     // ---- users ------------------------------------------------------------------------------
 
     async fn user_by_email(pool: &Pool<Self>, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -200,7 +227,7 @@ where
         id: Uuid,
         content: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<Option<Message>> {
+    ) -> StoreResult<Option<(Message, i64)>> {
         let mut tx = Self::begin_write(pool).await?;
         let room: Option<Uuid> = sqlx::query_scalar(sql::EDIT_MESSAGE)
             .bind(id)
@@ -215,8 +242,9 @@ where
             .bind(room)
             .execute(&mut *tx)
             .await?;
+        let seq = Self::log_event(&mut tx, room, "message_edited", Some(id), None, at).await?;
         tx.commit().await?;
-        Self::message(pool, id).await
+        Ok(Self::message(pool, id).await?.map(|m| (m, seq)))
     }
 
     // ---- receipts ---------------------------------------------------------------------------
@@ -267,10 +295,18 @@ where
             .bind(newest.map(|n| n.1))
             .execute(&mut *tx)
             .await?;
+        // Only a participant's read is told to the room, so only it is a room event.
+        let seq = match move_status {
+            true => Some(
+                Self::log_event(&mut tx, room_id, "messages_read", None, Some(user), at).await?,
+            ),
+            false => None,
+        };
         tx.commit().await?;
         Ok(ReadOutcome {
             read_at: at,
             changed,
+            seq,
         })
     }
 

@@ -17,6 +17,7 @@ mod error;
 pub mod postgres;
 mod query;
 mod reactions;
+pub mod recovery;
 mod rows;
 pub(crate) mod safety;
 mod search;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
+pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Scope, SearchQuery, Terms};
 pub use traits::{
@@ -47,7 +49,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore,
-        RoomStore, SafetyStore, SearchStore, Store, UserStore,
+        RecoveryStore, RoomStore, SafetyStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -64,6 +66,7 @@ pub trait Store:
     + OpsStore
     + AttachmentStore
     + SafetyStore
+    + RecoveryStore
     + Send
     + Sync
     + 'static
@@ -81,6 +84,7 @@ impl<T> Store for T where
         + OpsStore
         + AttachmentStore
         + SafetyStore
+        + RecoveryStore
         + Send
         + Sync
         + 'static

@@ -69,9 +69,9 @@ macro_rules! reaction_store {
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await?;
-                if room.is_none() {
+                let Some(room) = room else {
                     return Ok(ReactionOutcome::NoMessage);
-                }
+                };
                 let changed = match add {
                     Some((max_distinct, at)) => {
                         let others: i64 = sqlx::query_scalar(r::DISTINCT_OTHERS)
@@ -120,14 +120,27 @@ macro_rules! reaction_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                let seq = match changed {
+                    0 => None,
+                    _ => Some(
+                        <$db>::log_event(
+                            &mut tx,
+                            room,
+                            "reaction_updated",
+                            Some(id),
+                            Some(user),
+                            chrono::Utc::now(),
+                        )
+                        .await?,
+                    ),
+                };
                 tx.commit().await?;
                 let Some(message) = <$db>::message(&self.pool, id).await? else {
                     return Ok(ReactionOutcome::NoMessage);
                 };
-                Ok(if changed > 0 {
-                    ReactionOutcome::Changed(message)
-                } else {
-                    ReactionOutcome::Unchanged(message)
+                Ok(match seq {
+                    Some(seq) => ReactionOutcome::Changed(message, seq),
+                    None => ReactionOutcome::Unchanged(message),
                 })
             }
         }

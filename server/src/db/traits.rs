@@ -133,10 +133,10 @@ pub trait MessageStore: Send + Sync {
         id: Uuid,
         content: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<Option<Message>>;
+    ) -> StoreResult<Option<(Message, i64)>>;
 
-    /// Deletes a message and keeps its room's last message and count right.
-    async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>>;
+    /// Deletes a message (by `by`) and keeps its room's last message and count right.
+    async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>>;
 }
 
 /// Reactions on messages; each change rewrites the message's reaction summary in the same

@@ -192,6 +192,8 @@ pub struct ReadOutcome {
     pub read_at: DateTime<Utc>,
     /// Messages that moved to `read`.
     pub changed: u64,
+    /// Its position in the room's event log (a participant's read only).
+    pub seq: Option<i64>,
 }
 
 /// What one group commit did.
@@ -201,6 +203,8 @@ pub struct Committed {
     pub inserted: Vec<Inserted>,
     /// Messages that moved from `sent` to `delivered`.
     pub delivered: Vec<Delivered>,
+    /// The room-event-log position of each new message (by message id).
+    pub seqs: std::collections::HashMap<Uuid, i64>,
 }
 
 /// A message that moved from `sent` to `delivered`.
@@ -254,8 +258,8 @@ pub type WaitingRow = (Uuid, Uuid, String, String, String);
 /// What a reaction change did.
 #[derive(Debug, Clone)]
 pub enum ReactionOutcome {
-    /// Stored; the message with its reactions now.
-    Changed(Message),
+    /// Stored; the message with its reactions now, and the change's room-event-log position.
+    Changed(Message, i64),
     /// Already so (the same reaction twice, or removing one that is not there).
     Unchanged(Message),
     /// A new emoji beyond the limit of different ones.

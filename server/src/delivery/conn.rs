@@ -12,6 +12,7 @@ use socketioxide::{SendError, SocketError};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::cursor::{Cursor, Seen};
 use crate::bus::RoomEvent;
 use crate::killable::ConnKill;
 
@@ -26,6 +27,8 @@ pub struct Outgoing {
     pub data: Arc<RawValue>,
     /// For `new_message`: its id (replay de-duplication) and sender (receipts).
     pub message_id: Option<Uuid>,
+    /// Its position in its room's event log, for logged events (connection state recovery).
+    pub seq: Option<i64>,
 }
 
 /// How a joined room delivers to this connection.
@@ -63,6 +66,10 @@ pub struct Conn {
     created: std::time::Instant,
     /// Cut off for being too slow: emits stop, the transport is closing.
     cut: AtomicBool,
+    /// Connection state recovery: where this connection stands in its rooms' logs (every
+    /// event carries it as an offset), and its session's hash; `None`: recovery is off.
+    cursor: Mutex<Option<Cursor>>,
+    session: std::sync::OnceLock<String>,
 }
 
 /// What handing a packet to the connection's queue did.
@@ -97,7 +104,29 @@ impl Conn {
             held: Mutex::new(Vec::new()),
             created: std::time::Instant::now(),
             cut: AtomicBool::new(false),
+            cursor: Mutex::new(None),
+            session: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Makes this connection recoverable: from now on every event carries its offset.
+    pub fn set_recovery(&self, session: String, cursor: Cursor) {
+        *self.lock_cursor() = Some(cursor);
+        let _ = self.session.set(session);
+    }
+
+    /// The hash of this connection's recoverable session, if it has one.
+    pub fn session(&self) -> Option<&str> {
+        self.session.get().map(String::as_str)
+    }
+
+    /// Runs `f` on the cursor, when the connection is recoverable.
+    pub fn with_cursor<R>(&self, f: impl FnOnce(&mut Cursor) -> R) -> Option<R> {
+        self.lock_cursor().as_mut().map(f)
+    }
+
+    fn lock_cursor(&self) -> std::sync::MutexGuard<'_, Option<Cursor>> {
+        self.cursor.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The client now knows it is connected: what waited goes out, in order, and live events
@@ -105,8 +134,8 @@ impl Conn {
     pub fn connected(&self) {
         let mut rooms = self.lock_rooms();
         let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
-        self.emit_in_order(held);
-        for gate in rooms.values_mut() {
+        self.emit_in_order(None, held);
+        for (room, gate) in rooms.iter_mut() {
             if let Gate::Connecting { pending } = gate {
                 let pending = std::mem::take(pending);
                 let recent = pending
@@ -115,7 +144,7 @@ impl Conn {
                     .take(RECENT_IDS)
                     .collect();
                 *gate = Gate::Fresh { recent };
-                self.emit_in_order(pending);
+                self.emit_in_order(Some(*room), pending);
             }
         }
         self.ready.store(true, Ordering::Release);
@@ -141,6 +170,7 @@ impl Conn {
                     event,
                     data: std::sync::Arc::from(data.to_owned()),
                     message_id: None,
+                    seq: None,
                 });
                 return Sent::Queued;
             }
@@ -149,20 +179,40 @@ impl Conn {
     }
 
     /// Emits events that waited, in order, stopping at the first the connection cannot take.
-    fn emit_in_order(&self, events: impl IntoIterator<Item = Outgoing>) {
+    fn emit_in_order(&self, room: Option<Uuid>, events: impl IntoIterator<Item = Outgoing>) {
         for out in events {
-            if self.emit(out.event.as_str(), &*out.data) != Sent::Queued {
+            let sent = match room {
+                Some(room) => self.emit_room_event(room, &out),
+                None => self.emit(out.event.as_str(), &*out.data),
+            };
+            if sent != Sent::Queued {
                 break;
             }
         }
     }
 
-    /// Emits one event; a connection whose queue is full is cut off, never buffered.
+    /// Emits a room event unless this connection has it already (recovery replayed it).
+    pub(crate) fn emit_room_event(&self, room: Uuid, out: &Outgoing) -> Sent {
+        if let Some(seq) = out.seq
+            && self.with_cursor(|c| c.observe(room, seq)) == Some(Seen::Duplicate)
+        {
+            return Sent::Queued;
+        }
+        self.emit(out.event.as_str(), &*out.data)
+    }
+
+    /// Emits one event (with the offset as its last argument when the connection is
+    /// recoverable); a connection whose queue is full is cut off, never buffered.
     pub fn emit<T: serde::Serialize + ?Sized>(&self, event: &str, data: &T) -> Sent {
         if self.cut.load(Ordering::Acquire) {
             return Sent::Dropped;
         }
-        match self.socket.emit(event, data) {
+        let offset = self.lock_cursor().as_ref().map(Cursor::offset);
+        let sent = match offset {
+            Some(offset) => self.socket.emit(event, &(data, offset)),
+            None => self.socket.emit(event, data),
+        };
+        match sent {
             Ok(()) => Sent::Queued,
             Err(SendError::Socket(SocketError::InternalChannelFull)) => {
                 tracing::warn!(user_id = %self.user_id, "connection cannot keep up; cutting it off");
@@ -196,8 +246,13 @@ impl Conn {
         patience: std::time::Duration,
     ) -> Sent {
         let deadline = tokio::time::Instant::now() + patience;
+        let offset = self.lock_cursor().as_ref().map(Cursor::offset);
         loop {
-            match self.socket.emit(event, data) {
+            let sent = match &offset {
+                Some(offset) => self.socket.emit(event, &(data, offset)),
+                None => self.socket.emit(event, data),
+            };
+            match sent {
                 Ok(()) => return Sent::Queued,
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
                     if tokio::time::Instant::now() >= deadline {
@@ -253,6 +308,7 @@ impl Conn {
             _ => Vec::new(),
         };
         self.emit_in_order(
+            Some(room),
             pending
                 .into_iter()
                 .filter(|out| !out.message_id.is_some_and(|id| replayed.contains(&id))),
@@ -280,9 +336,9 @@ impl Conn {
                 {
                     recent.push(id);
                 }
-                self.emit(out.event.as_str(), &*out.data)
+                self.emit_room_event(room, out)
             }
-            Some(Gate::Live) => self.emit(out.event.as_str(), &*out.data),
+            Some(Gate::Live) => self.emit_room_event(room, out),
         }
     }
 

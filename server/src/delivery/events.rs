@@ -115,6 +115,7 @@ impl Events {
             room_id,
             data,
             origin: self.inner.instance,
+            seq: None,
             except: None,
             rooms: Vec::new(),
             users: Vec::new(),
@@ -135,12 +136,14 @@ impl Events {
 
     /// A message was stored: `new_message` to everyone in its room; recipients with no live
     /// connection anywhere get a notification.
-    pub fn new_message(&self, message: &Message, access: RoomAccess) {
-        let envelope = self.envelope(
+    /// `seq`: the event's position in the room's log (connection state recovery).
+    pub fn new_message(&self, message: &Message, access: RoomAccess, seq: Option<i64>) {
+        let mut envelope = self.envelope(
             RoomEvent::NewMessage,
             Some(message.chat_room_id),
             to_value(message),
         );
+        envelope.seq = seq;
         let ids = MessageIds {
             id: message.id,
             sender_id: message.sender_id,
@@ -162,35 +165,40 @@ impl Events {
         }
     }
 
-    pub fn message_edited(&self, message: &Message) {
-        let envelope = self.envelope(
+    pub fn message_edited(&self, message: &Message, seq: i64) {
+        let mut envelope = self.envelope(
             RoomEvent::MessageEdited,
             Some(message.chat_room_id),
             to_value(message),
         );
+        envelope.seq = Some(seq);
         self.emit(envelope);
     }
 
-    pub fn reaction_updated(&self, updated: &ReactionUpdated) {
-        let envelope = self.envelope(
+    pub fn reaction_updated(&self, updated: &ReactionUpdated, seq: i64) {
+        let mut envelope = self.envelope(
             RoomEvent::ReactionUpdated,
             Some(updated.room_id),
             to_value(updated),
         );
+        envelope.seq = Some(seq);
         self.emit(envelope);
     }
 
-    pub fn message_deleted(&self, deleted: &MessageDeleted) {
-        let envelope = self.envelope(
+    pub fn message_deleted(&self, deleted: &MessageDeleted, seq: i64) {
+        let mut envelope = self.envelope(
             RoomEvent::MessageDeleted,
             Some(deleted.room_id),
             to_value(deleted),
         );
+        envelope.seq = Some(seq);
         self.emit(envelope);
     }
 
-    pub fn messages_read(&self, read: &MessagesRead) {
-        let envelope = self.envelope(RoomEvent::MessagesRead, Some(read.room_id), to_value(read));
+    pub fn messages_read(&self, read: &MessagesRead, seq: Option<i64>) {
+        let mut envelope =
+            self.envelope(RoomEvent::MessagesRead, Some(read.room_id), to_value(read));
+        envelope.seq = seq;
         self.emit(envelope);
     }
 
@@ -288,6 +296,7 @@ impl Events {
                         event,
                         data: envelope.data.clone(),
                         message_id: None,
+                        seq: envelope.seq,
                     };
                     hub.to_room(room, &out, envelope.except);
                 }
@@ -310,6 +319,7 @@ impl Events {
             event: RoomEvent::NewMessage,
             data: envelope.data.clone(),
             message_id: ids.map(|m| m.id),
+            seq: envelope.seq,
         };
         let reach = self.inner.hub.to_room(room, &out, None);
         let (

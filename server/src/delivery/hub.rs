@@ -218,6 +218,8 @@ impl Hub {
             }
             for conn in conns {
                 self.join(&conn, access, false);
+                // A new room: all of its events are new to a recoverable connection.
+                conn.with_cursor(|c| c.add_room(access.id, 0));
                 conn.emit_or_hold(RoomEvent::RoomCreated, room);
             }
         }

@@ -186,8 +186,12 @@ async fn commit(
     if result.is_ok() {
         events.committed(started.elapsed());
     }
+    let mut seqs = std::collections::HashMap::new();
     let (outcomes, moved): (Vec<AppResult<Inserted>>, Vec<crate::db::Delivered>) = match result {
-        Ok(done) => (done.inserted.into_iter().map(Ok).collect(), done.delivered),
+        Ok(done) => {
+            seqs = done.seqs;
+            (done.inserted.into_iter().map(Ok).collect(), done.delivered)
+        }
         Err(err) if batch.len() > 1 && !err.is_unavailable() => {
             // One bad message must not sink the others: retry them one by one.
             tracing::warn!(%err, size = batch.len(), "batch commit failed; isolating");
@@ -195,11 +199,13 @@ async fn commit(
             for message in &batch {
                 outcomes.push(
                     store
-                        .insert_messages(std::slice::from_ref(message))
+                        .commit(std::slice::from_ref(message), &[], chrono::Utc::now())
                         .await
                         .map_err(AppError::from)
                         .and_then(|mut one| {
-                            one.pop()
+                            seqs.extend(one.seqs.drain());
+                            one.inserted
+                                .pop()
                                 .ok_or_else(|| AppError::internal("empty insert result"))
                         }),
                 );
@@ -216,7 +222,7 @@ async fn commit(
     for (job, outcome) in jobs.drain(..).zip(outcomes) {
         if let Ok(Inserted::New(message)) = &outcome {
             events.counted_message();
-            events.new_message(message, job.draft.access);
+            events.new_message(message, job.draft.access, seqs.get(&message.id).copied());
         }
         let _ = job.reply.send(outcome);
     }

@@ -1,6 +1,7 @@
 //! Connecting to `/chat`: the token (auth payload, header or query), the per-user and
 //! per-address limits, and joining the user's rooms, all before the client hears it is
-//! connected; what waited goes out the moment it is. Disconnects leave the hub and presence.
+//! connected; what waited goes out the moment it is (after what a resumed session missed, see
+//! [`super::recovery`]). Disconnects leave the hub and presence.
 
 use std::sync::Arc;
 
@@ -100,6 +101,13 @@ pub(super) async fn authenticate(
         tracing::warn!(%e, "could not load rooms at connect");
         Refused("Service temporarily unavailable, please retry".into())
     })?;
+    let mut plan = super::recovery::plan(&state, &user, &auth).await;
+    let rooms = match &plan {
+        Some(plan) => {
+            super::recovery::rooms_to_join(&state, plan, chat::is_admin(&user), rooms).await
+        }
+        None => rooms,
+    };
     let conn = Arc::new(Conn::new(
         socket.clone(),
         user.id,
@@ -118,6 +126,13 @@ pub(super) async fn authenticate(
     hub.add_conn(&conn);
     for access in rooms.iter().take(limits.max_rooms_joined) {
         hub.join(&conn, *access, true);
+    }
+    // After the joins: whatever commits from here on waits in the gates, and the positions
+    // read now say where the session starts (or the replay reads up to).
+    if let Some(plan) = &mut plan
+        && let Some(replay) = super::recovery::begin(&state, &conn, plan).await
+    {
+        conn.socket.extensions.insert(replay);
     }
     // Presence is settled before the client hears it is connected (see `Presence::settled`),
     // unless Redis is away: then presence catches up when it is back, and connects must not
@@ -144,6 +159,9 @@ pub(super) async fn on_connect(socket: SocketRef, State(state): State<AppState>)
             user_id: conn.user_id,
         },
     );
+    if let Some(replay) = socket.extensions.get::<super::recovery::Replay>() {
+        super::recovery::replay(&state, &conn, &replay).await;
+    }
     conn.connected();
     if !socket.connected() {
         // Closed meanwhile: the disconnect handler may have run before we got here.
@@ -162,6 +180,7 @@ async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
     let rooms = conn.joined_rooms();
     let hub = state.events.hub();
     hub.remove_conn(&conn);
+    super::recovery::closed(&state, &conn).await;
     if !hub.is_local(conn.user_id) {
         state.typing.clear_user(conn.user_id);
     }

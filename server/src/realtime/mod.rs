@@ -2,7 +2,7 @@
 //! ([`connect`]), then the client events of the contract, each access-checked and answered by
 //! acknowledgement (`{ok, …}`) or, without one, by the contract's reply event or `error`
 //! ([`inbound`]), handled by event group ([`rooms`], [`messages`], [`reactions`], [`typing`]) on payloads
-//! decoded into `common`'s types ([`payload`]). Delivery to connections is
+//! decoded into `common`'s types ([`payload`]); connection state recovery ([`recovery`]). Delivery to connections is
 //! [`crate::delivery`]'s.
 
 mod connect;
@@ -10,6 +10,7 @@ mod inbound;
 mod messages;
 mod payload;
 mod reactions;
+pub mod recovery;
 mod rooms;
 mod typing;
 

@@ -52,6 +52,7 @@ pub(super) async fn join(state: AppState, conn: Arc<Conn>, data: Value) -> AppRe
     } else {
         hub.join(&conn, access, false);
     }
+    super::recovery::joined(&state, &conn, room).await;
     state.presence.joined(user.id, room).await;
     Ok(Outcome::Done(Answer::with_event(se::JOINED_ROOM, &joined)))
 }
@@ -111,6 +112,7 @@ pub(super) async fn leave(state: AppState, conn: Arc<Conn>, data: Value) -> AppR
     let user = caller(&state, &conn).await?;
     chat::room_access(&state, &user, room).await?;
     state.events.hub().leave(&conn, room);
+    super::recovery::left(&state, &conn, room).await;
     Ok(Outcome::Done(Answer::with_event(
         se::LEFT_ROOM,
         &RoomRef { room_id: room },

@@ -1,7 +1,9 @@
 //! The terminal client's network side: runs [`Cmd`]s over REST and Socket.IO and turns what
-//! comes back into [`Msg`]s. Keeps the connection up (reconnecting with backoff) and, after a
-//! reconnect, asks each room to replay what was missed, then pages any larger gap over REST,
-//! so no message is lost and none is shown twice (the state drops repeats by id). Socket
+//! comes back into [`Msg`]s. Keeps the connection up (reconnecting with backoff) and resumes
+//! its session after a reconnect (connection state recovery: the server replays what was
+//! missed); when the session cannot be resumed, asks each room to replay what was missed, then
+//! pages any larger gap over REST, so no message is lost and none is shown twice (the state
+//! drops repeats by id). Socket
 //! events are decoded here, once, into [`ServerEvent`]s; running a [`Cmd`] is in `commands`.
 
 mod commands;
@@ -34,6 +36,8 @@ pub struct Net {
     /// Newest message seen per room: where a replay starts after a reconnect.
     last_seen: HashMap<Uuid, Message>,
     attempt: u32,
+    /// The session to resume after a drop (connection state recovery), from the last socket.
+    resume: Option<crate::sio::Resume>,
 }
 
 /// A failure as the status bar words it: the server's own message when it answered.
@@ -55,6 +59,7 @@ impl Net {
             socket: None,
             last_seen: HashMap::new(),
             attempt: 0,
+            resume: None,
         }
     }
 
@@ -126,21 +131,31 @@ impl Net {
         }
     }
 
-    /// Connects the socket; on success rejoins every room from its last seen message.
+    /// Connects the socket, resuming the last session when there is one: then the server has
+    /// replayed what was missed already. Otherwise rejoins every room from its last seen
+    /// message.
     pub async fn connect(&mut self) -> Option<Events> {
         let token = self.api.token()?.to_string();
         self.tell(Msg::Link(Link::Connecting));
-        let (socket, mut events) =
-            match Socket::connect(self.api.base(), SocketOptions::with_token(&token)).await {
-                Ok(pair) => pair,
-                Err(_) => return None,
-            };
+        // Kept until a connection is up: a failed attempt retries the same session.
+        let options = SocketOptions {
+            resume: self.resume.clone(),
+            ..SocketOptions::with_token(&token)
+        };
+        let (socket, mut events) = match Socket::connect(self.api.base(), options).await {
+            Ok(pair) => pair,
+            Err(_) => return None,
+        };
         if events.wait_for("connected", ACK).await.is_err() {
             return None;
         }
         self.socket = Some(socket.clone());
+        self.resume = None;
         self.attempt = 0;
         self.tell(Msg::Link(Link::Online));
+        if socket.recovered() {
+            return Some(events);
+        }
         let rooms: Vec<(Uuid, Uuid)> = self.last_seen.iter().map(|(r, m)| (*r, m.id)).collect();
         for (room, last) in rooms {
             let ack = socket
@@ -196,7 +211,9 @@ impl Net {
             attempt: self.attempt,
             in_secs: secs,
         }));
-        self.socket = None;
+        if let Some(socket) = self.socket.take() {
+            self.resume = socket.resume().or(self.resume.take());
+        }
         Duration::from_secs(secs)
     }
 

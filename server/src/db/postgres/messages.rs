@@ -1,5 +1,5 @@
 //! [`MessageStore`] on PostgreSQL: the group commit is one statement (`UNNEST` of the batch's
-//! columns, rooms locked and stamped in the same round trip); the rest is shared (see
+//! columns, rooms locked and stamped and the room-event log written in the same round trip); the rest is shared (see
 //! `dialect`).
 
 use async_trait::async_trait;
@@ -87,7 +87,7 @@ impl MessageStore for PgStore {
         // on any instance take turns per room, so in every room commit order is (created_at,
         // id) order and a reader paging with `after` can never step over a late commit.
         // Receipts ride in the same statement (one commit, not two).
-        let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid)> = sqlx::query_as(
+        let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid, Option<i64>)> = sqlx::query_as(
             "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[],
@@ -97,7 +97,7 @@ impl MessageStore for PgStore {
                      file_size, metadata, client_msg_id, reply_to_id, reply_to_sender_id,
                      reply_to_type, ord)
             ), locked AS (
-                SELECT r.id, GREATEST(clock_timestamp(),
+                SELECT r.id, r.event_seq, GREATEST(clock_timestamp(),
                     COALESCE(r.last_message_at + interval '1 microsecond', '-infinity')) AS base
                 FROM chat_rooms r WHERE r.id IN (SELECT chat_room_id FROM input)
                 ORDER BY r.id FOR UPDATE
@@ -116,6 +116,13 @@ impl MessageStore for PgStore {
                 FROM stamped ORDER BY ord
                 ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
                 RETURNING id, chat_room_id, created_at, sender_id
+            ), logged AS (
+                INSERT INTO room_events (room_id, seq, kind, message_id, created_at)
+                SELECT ins.chat_room_id, locked.event_seq + row_number() OVER (
+                    PARTITION BY ins.chat_room_id ORDER BY ins.created_at, ins.id),
+                    'new_message', ins.id, ins.created_at
+                FROM ins JOIN locked ON locked.id = ins.chat_room_id
+                RETURNING message_id, seq
             ), last AS (
                 SELECT DISTINCT ON (ins.chat_room_id) ins.chat_room_id, input.preview,
                     ins.created_at, ins.sender_id,
@@ -125,6 +132,7 @@ impl MessageStore for PgStore {
             ), upd AS (
                 UPDATE chat_rooms r SET
                     message_count = r.message_count + last.n,
+                    event_seq = r.event_seq + last.n,
                     last_message_content = last.preview,
                     last_message_sender_id = last.sender_id,
                     last_message_at = last.created_at,
@@ -136,9 +144,10 @@ impl MessageStore for PgStore {
                 WHERE id = ANY($13) AND status = 'sent'
                 RETURNING id, chat_room_id
             )
-            SELECT true, id, created_at, chat_room_id FROM ins
+            SELECT true, ins.id, ins.created_at, ins.chat_room_id, logged.seq
+            FROM ins JOIN logged ON logged.message_id = ins.id
             UNION ALL
-            SELECT false, id, $12, chat_room_id FROM dlv",
+            SELECT false, id, $12, chat_room_id, NULL::bigint FROM dlv",
         )
         .bind(&ids)
         .bind(&rooms)
@@ -160,9 +169,13 @@ impl MessageStore for PgStore {
         .await?;
         let mut stored = Stored::new();
         let mut moved = Vec::new();
-        for (inserted, id, created_at, room_id) in rows {
+        let mut seqs = std::collections::HashMap::new();
+        for (inserted, id, created_at, room_id, seq) in rows {
             if inserted {
                 stored.insert(id, created_at);
+                if let Some(seq) = seq {
+                    seqs.insert(id, seq);
+                }
             } else {
                 moved.push(Delivered {
                     message_id: id,
@@ -179,6 +192,7 @@ impl MessageStore for PgStore {
         Ok(Committed {
             inserted: plan.outcomes(batch, &stored, &existing)?,
             delivered: moved,
+            seqs,
         })
     }
 
@@ -195,11 +209,11 @@ impl MessageStore for PgStore {
         id: Uuid,
         content: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<Option<Message>> {
+    ) -> StoreResult<Option<(Message, i64)>> {
         Postgres::edit_message(&self.pool, id, content, at).await
     }
 
-    async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>> {
+    async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
         // Read first, outside the transaction; a delete that lost a race finds nothing to
         // delete and answers as if the message had never been there.
         let Some(message) = Postgres::message(&self.pool, id).await? else {
@@ -223,7 +237,16 @@ impl MessageStore for PgStore {
             .bind(message.chat_room_id)
             .execute(&mut *tx)
             .await?;
+        let seq = Postgres::log_event(
+            &mut tx,
+            message.chat_room_id,
+            "message_deleted",
+            Some(id),
+            Some(by),
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Some(message))
+        Ok(Some((message, seq)))
     }
 }

@@ -73,9 +73,18 @@ const UPDATE_ROOMS: &str = "UPDATE chat_rooms SET
         last_message_sender_id = CASE WHEN last_message_at IS NULL OR (u.value ->> 'at') >= last_message_at
             THEN unhex(u.value ->> 'sender') ELSE last_message_sender_id END,
         last_message_at = max(coalesce(last_message_at, u.value ->> 'at'), u.value ->> 'at'),
-        updated_at = max(updated_at, u.value ->> 'at')
+        updated_at = max(updated_at, u.value ->> 'at'),
+        event_seq = event_seq + (u.value ->> 'n')
     FROM json_each($1) AS u
-    WHERE chat_rooms.id = unhex(u.value ->> 'room')";
+    WHERE chat_rooms.id = unhex(u.value ->> 'room')
+    RETURNING id, event_seq";
+
+/// Appends the new messages' `new_message` events (`$1`: `[{room, seq, id, at}]`) to the room
+/// event log, in the batch's transaction.
+const LOG_BATCH: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, created_at)
+    SELECT unhex(j.value ->> 'room'), j.value ->> 'seq', 'new_message', unhex(j.value ->> 'id'),
+        j.value ->> 'at'
+    FROM json_each($1) AS j";
 
 /// Moves the `sent` messages among `$1` (hex ids) to `delivered` at `$2`.
 const DELIVER: &str = "UPDATE chat_messages SET status = 'delivered', updated_at = $2
@@ -107,6 +116,7 @@ impl MessageStore for SqliteStore {
         let inserted: HashSet<Uuid> = inserted.into_iter().collect();
         let mut stored = Stored::with_capacity(inserted.len());
         let mut rooms: HashMap<Uuid, RoomDelta<'_>> = HashMap::new();
+        let mut seqs = HashMap::new();
         for m in unique.iter().filter(|m| inserted.contains(&m.id)) {
             stored.insert(m.id, m.created_at);
             let delta = rooms
@@ -130,8 +140,35 @@ impl MessageStore for SqliteStore {
                     })
                 })
                 .collect();
-            sqlx::query(UPDATE_ROOMS)
+            let counters: Vec<(Uuid, i64)> = sqlx::query_as(UPDATE_ROOMS)
                 .bind(Value::Array(updates).to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+            // Each room's new messages take the positions just below its counter, in (created_at,
+            // id) order, which is their order in the room.
+            let mut ordered: Vec<&&NewMessage> =
+                unique.iter().filter(|m| inserted.contains(&m.id)).collect();
+            ordered.sort_by_key(|m| (m.created_at, m.id));
+            let mut next: HashMap<Uuid, i64> = counters
+                .into_iter()
+                .filter_map(|(room, top)| Some((room, top - rooms.get(&room)?.count + 1)))
+                .collect();
+            let mut log = Vec::with_capacity(ordered.len());
+            for m in ordered {
+                let Some(seq) = next.get_mut(&m.room_id) else {
+                    continue;
+                };
+                seqs.insert(m.id, *seq);
+                log.push(serde_json::json!({
+                    "room": m.room_id.simple().to_string(),
+                    "seq": *seq,
+                    "id": m.id.simple().to_string(),
+                    "at": micros(m.created_at),
+                }));
+                *seq += 1;
+            }
+            sqlx::query(LOG_BATCH)
+                .bind(Value::Array(log).to_string())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -168,6 +205,7 @@ impl MessageStore for SqliteStore {
         Ok(Committed {
             inserted: plan.outcomes(batch, &stored, &existing)?,
             delivered: moved,
+            seqs,
         })
     }
 
@@ -184,11 +222,11 @@ impl MessageStore for SqliteStore {
         id: Uuid,
         content: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<Option<Message>> {
+    ) -> StoreResult<Option<(Message, i64)>> {
         Sqlite::edit_message(&self.pool, id, content, at).await
     }
 
-    async fn delete_message(&self, id: Uuid) -> StoreResult<Option<Message>> {
+    async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
         // Read and delete in one write transaction: no other writer can come between.
         let mut tx = Sqlite::begin_write(&self.pool).await?;
         let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
@@ -211,7 +249,16 @@ impl MessageStore for SqliteStore {
             .bind(message.chat_room_id)
             .execute(&mut *tx)
             .await?;
+        let seq = Sqlite::log_event(
+            &mut tx,
+            message.chat_room_id,
+            "message_deleted",
+            Some(id),
+            Some(by),
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Some(message))
+        Ok(Some((message, seq)))
     }
 }

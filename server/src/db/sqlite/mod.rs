@@ -11,6 +11,7 @@ mod messages;
 mod ops;
 mod reactions;
 mod receipts;
+mod recovery;
 mod rooms;
 mod safety;
 mod search;

@@ -1,0 +1,177 @@
+//! Connection state recovery through the terminal client's Socket.IO client (which resumes as
+//! the official one does: `pid` and the last offset in the CONNECT auth), on both backends:
+//! what was missed comes once and in order, sessions expire, a pid is bound to its user, and
+//! recovery can be turned off. The official client itself is covered by
+//! `tests/conformance/recovery.test.mjs`.
+
+use std::time::Duration;
+
+use tigo_client::sio::{Events, Resume, Socket, SocketOptions};
+
+use crate::contract;
+use crate::helpers::*;
+
+async fn resume(app: &TestApp, user: &TestUser, resume: Option<Resume>) -> (Socket, Events) {
+    let options = SocketOptions {
+        resume,
+        ..SocketOptions::with_token(&user.token)
+    };
+    let (socket, mut events) = Socket::connect(&app.url, options).await.expect("connect");
+    events.wait_for("connected", WAIT).await.expect("connected");
+    (socket, events)
+}
+
+/// The room events a connection got in a window, as comparable strings.
+async fn room_events(events: &mut Events, window: Duration) -> Vec<String> {
+    events
+        .collect_for(window)
+        .await
+        .into_iter()
+        .filter_map(|e| match e.name.as_str() {
+            "new_message" => Some(format!("new:{}", e.data["content"].as_str()?)),
+            "message_edited" => Some(format!("edited:{}", e.data["content"].as_str()?)),
+            "message_deleted" => Some(format!("deleted:{}", e.data["messageId"].as_str()?)),
+            "messages_read" => Some(format!("read:{}", e.data["userId"].as_str()?)),
+            "reaction_updated" => Some(format!("reaction:{}", e.data["messageId"].as_str()?)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn a_resumed_session_gets_what_it_missed_once_in_order_before_live_events(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (socket, mut events) = resume(&app, &c, None).await;
+    assert!(!socket.recovered());
+    let before = send(&o, room.id, "before").await;
+    events.wait_for("new_message", WAIT).await.expect("live");
+    let session = socket.resume().expect("the server offers recovery");
+    socket.abort();
+    drop(events);
+    let a = send(&o, room.id, "one").await;
+    o.api.edit(a.id, "one!").await.expect("edit");
+    o.api.react(a.id, "👍").await.expect("react");
+    o.api.delete(before.id).await.expect("delete");
+    o.api.mark_read(room.id).await.expect("read");
+    let (again, mut events) = resume(&app, &c, Some(session)).await;
+    assert!(again.recovered(), "the session resumed");
+    send(&o, room.id, "live").await;
+    let got = room_events(&mut events, Duration::from_millis(800)).await;
+    assert_eq!(
+        got,
+        vec![
+            "new:one!".to_string(),
+            "edited:one!".into(),
+            format!("reaction:{}", a.id),
+            format!("deleted:{}", before.id),
+            format!("read:{}", o.id()),
+            "new:live".into(),
+        ]
+    );
+    // A second drop right away, with nothing new: nothing comes twice.
+    let session = again.resume().expect("still recoverable");
+    again.abort();
+    drop(events);
+    let (third, mut events) = resume(&app, &c, Some(session)).await;
+    assert!(third.recovered());
+    assert!(
+        room_events(&mut events, Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
+}
+
+async fn a_pid_is_useless_without_its_users_token_and_expires(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.session_recovery = Duration::from_secs(1);
+    })
+    .await;
+    let (c, c2) = (app.customer().await, app.customer().await);
+    let (socket, events) = resume(&app, &c, None).await;
+    let session = socket.resume().expect("recoverable");
+    socket.abort();
+    drop(events);
+    let (other, _e) = resume(&app, &c2, Some(session.clone())).await;
+    assert!(!other.recovered(), "another user's pid gives a new session");
+    assert_ne!(other.resume().map(|r| r.pid), Some(session.pid.clone()));
+    let forged = Resume {
+        pid: "f".repeat(64),
+        offset: Some("garbage;;:".into()),
+    };
+    let (fake, _e) = resume(&app, &c, Some(forged)).await;
+    assert!(!fake.recovered(), "a forged pid gives a new session");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (late, _e) = resume(&app, &c, Some(session)).await;
+    assert!(!late.recovered(), "an expired session gives a new one");
+}
+
+async fn with_recovery_off_there_is_no_pid_and_no_offset(backend: Backend) {
+    let app = spawn_app_with(backend, |config| config.session_recovery = Duration::ZERO).await;
+    let c = app.customer().await;
+    let (socket, _events) = resume(&app, &c, None).await;
+    assert!(socket.resume().is_none(), "no pid in the CONNECT reply");
+}
+
+/// The terminal client's network side: after a drop it resumes its session, and what was sent
+/// meanwhile arrives once, as a live event (no `join_room` replay, no REST paging).
+async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) {
+    use tigo_client::tui::app::{Link, Msg};
+    use tigo_client::tui::event::ServerEvent;
+    use tigo_client::tui::net::{Net, run};
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (msgs_tx, mut msgs) = tokio::sync::mpsc::unbounded_channel();
+    let (_cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+    let api = tigo_client::api::Api::new(&app.url).expect("api");
+    let mut net = Net::new(api, msgs_tx, None);
+    assert!(net.resume(&c.token).await, "signed in");
+    let task = tokio::spawn(run(net, cmds, None));
+    let mut online = 0;
+    let mut new = Vec::new();
+    let mut pages = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut dropped = false;
+    while tokio::time::Instant::now() < deadline && new.len() < 3 {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), msgs.recv()).await
+        else {
+            continue;
+        };
+        match msg {
+            Msg::Link(Link::Online) => {
+                online += 1;
+                if online == 1 {
+                    send(&o, room.id, "before").await;
+                }
+            }
+            Msg::Server(ServerEvent::NewMessage(m)) => {
+                new.push(m.content.clone());
+                if m.content == "before" && !dropped {
+                    dropped = true;
+                    for conn in app.state.events.hub().user_conns(c.id()) {
+                        conn.cut();
+                    }
+                    // Its replay anchor gone, a `join_room {lastMessageId}` replay would find
+                    // nothing: only a resumed session brings what follows.
+                    o.api.delete(m.id).await.expect("delete");
+                    send(&o, room.id, "missed 1").await;
+                    send(&o, room.id, "missed 2").await;
+                }
+            }
+            Msg::History { older: false, .. } if online >= 2 => pages += 1,
+            _ => {}
+        }
+    }
+    task.abort();
+    assert_eq!(online, 2, "connected, dropped, reconnected");
+    assert_eq!(new, vec!["before", "missed 1", "missed 2"]);
+    assert_eq!(pages, 0, "nothing paged over REST after the reconnect");
+}
+
+contract!(
+    a_resumed_session_gets_what_it_missed_once_in_order_before_live_events,
+    a_pid_is_useless_without_its_users_token_and_expires,
+    with_recovery_off_there_is_no_pid_and_no_offset,
+    the_terminal_client_resumes_its_session_after_a_drop,
+);
