@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use tigo_client::sio::{Events, Resume, Socket, SocketOptions};
+use tigo_server::db::RecoveryStore;
 
 use crate::contract;
 use crate::helpers::*;
@@ -106,6 +107,36 @@ async fn a_pid_is_useless_without_its_users_token_and_expires(backend: Backend) 
     assert!(!late.recovered(), "an expired session gives a new one");
 }
 
+/// The log keeps what a session could still ask for, and no more: past `SESSION_RECOVERY`
+/// (and its one-minute-at-most margin) the server's own upkeep deletes it.
+async fn the_log_is_pruned_past_the_recovery_window(backend: Backend) {
+    let app = spawn_app_with(backend, |config| {
+        config.session_recovery = Duration::from_secs(1);
+    })
+    .await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    send(&o, room.id, "soon gone").await;
+    let logged = || async {
+        (app.state.store.room_events_after(room.id, 0, 100).await)
+            .expect("log")
+            .len()
+    };
+    assert_eq!(logged().await, 1, "the message's event is logged");
+    // Window 1 s + margin 1 s, checked every second: gone within a few seconds.
+    let mut left = 1;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = logged().await;
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(left, 0, "pruned after the window");
+    send(&o, room.id, "fresh").await;
+    assert_eq!(logged().await, 1, "a new event is logged again");
+}
+
 async fn with_recovery_off_there_is_no_pid_and_no_offset(backend: Backend) {
     let app = spawn_app_with(backend, |config| config.session_recovery = Duration::ZERO).await;
     let c = app.customer().await;
@@ -172,6 +203,7 @@ async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) 
 contract!(
     a_resumed_session_gets_what_it_missed_once_in_order_before_live_events,
     a_pid_is_useless_without_its_users_token_and_expires,
+    the_log_is_pruned_past_the_recovery_window,
     with_recovery_off_there_is_no_pid_and_no_offset,
     the_terminal_client_resumes_its_session_after_a_drop,
 );

@@ -46,6 +46,8 @@ impl OpsStore for PgStore {
             .await?;
         let ran = MIGRATOR.run_direct(&mut *conn).await;
         conn.close_on_drop();
+        // Given back before the pool is asked again (a pool of one would wait for itself).
+        drop(conn);
         ran?;
         Ok(newly_applied(&before, self.applied_versions().await?))
     }
