@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use tigo_client::sio::{Events, Resume, Socket, SocketOptions};
-use tigo_server::db::RecoveryStore;
 
 use crate::contract;
 use crate::helpers::*;
