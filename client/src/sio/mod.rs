@@ -382,33 +382,3 @@ impl Socket {
 }
 
 mod events;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packets_split_into_type_namespace_ack_and_json() {
-        assert_eq!(
-            parse_packet("2/chat,[\"a\",1]"),
-            Some((2, "/chat", None, "[\"a\",1]"))
-        );
-        assert_eq!(
-            parse_packet("3/chat,12[{}]"),
-            Some((3, "/chat", Some(12), "[{}]"))
-        );
-        assert_eq!(
-            parse_packet("0{\"sid\":\"x\"}"),
-            Some((0, "/", None, "{\"sid\":\"x\"}"))
-        );
-        assert_eq!(parse_packet("1/chat,"), Some((1, "/chat", None, "")));
-    }
-
-    #[test]
-    fn http_urls_become_socket_io_websocket_urls() {
-        assert_eq!(
-            ws_url("http://127.0.0.1:3000/", &[("token".into(), "a b".into())]),
-            "ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket&token=a+b"
-        );
-    }
-}

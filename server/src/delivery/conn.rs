@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::value::RawValue;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
-use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::cursor::{Cursor, Seen};
+use super::turnstile::{Turn, Turnstile};
 use crate::bus::RoomEvent;
 use crate::killable::ConnKill;
 
@@ -366,40 +366,5 @@ impl Conn {
     /// Waits until every earlier event has been answered, so replies go out in order.
     pub async fn reply_turn(&self, ticket: u64) -> Turn<'_> {
         self.replying.wait(ticket).await
-    }
-}
-
-/// Lets tickets through one at a time, in order.
-#[derive(Default)]
-pub(crate) struct Turnstile {
-    now: AtomicU64,
-    changed: Notify,
-}
-
-impl Turnstile {
-    fn current(&self) -> u64 {
-        self.now.load(Ordering::Acquire)
-    }
-
-    async fn wait(&self, ticket: u64) -> Turn<'_> {
-        loop {
-            let notified = self.changed.notified();
-            if self.current() == ticket {
-                return Turn { turnstile: self };
-            }
-            notified.await;
-        }
-    }
-}
-
-/// Holding a turn: this connection's later events wait; dropping it lets the next one in.
-pub struct Turn<'a> {
-    turnstile: &'a Turnstile,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.turnstile.now.fetch_add(1, Ordering::AcqRel);
-        self.turnstile.changed.notify_waiters();
     }
 }

@@ -12,5 +12,6 @@ pub mod followups;
 pub mod hub;
 pub mod presence;
 pub mod queue;
+pub mod turnstile;
 pub mod typing;
 pub mod writer;
