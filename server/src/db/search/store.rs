@@ -13,7 +13,8 @@ macro_rules! search_store {
             ) -> $crate::db::StoreResult<(Vec<tigo_common::Message>, i64)> {
                 use $crate::db::search::COUNT_CAP;
                 let s = $crate::db::search::search_sql(q, $syntax);
-                // `index`: a statement through the full-text index, with its arguments.
+                // `index`: a statement through the full-text index, with its arguments (for
+                // both closures).
                 let count = |sql: &str, index: bool| {
                     let args = if index { &s.index_args } else { &s.args }.bind::<$db>();
                     let sql = sql.to_string();
@@ -24,7 +25,6 @@ macro_rules! search_store {
                         Ok::<i64, $crate::db::StoreError>(n)
                     }
                 };
-                // `index`: a statement through the full-text index, with its arguments.
                 let page = |sql: &str, index: bool| {
                     let args = if index { &s.index_args } else { &s.args }.bind::<$db>();
                     let sql = sql.to_string();
