@@ -217,7 +217,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting, lets queued messages commit
     /// (within the grace period), closes the connections (clients reconnect elsewhere) and
-    /// stops the background tasks.
+    /// stops the background tasks and closes the database connections.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         let Application {
             listener,
@@ -254,6 +254,7 @@ impl Application {
         connections.cancel();
         state.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(2), presence_task).await;
+        state.store.close().await;
         tracing::info!("stopped");
         Ok(())
     }

@@ -16,6 +16,8 @@ use tigo_server::{Application, Config};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+pub use crate::testdb::*;
+
 pub const SECRET: &str = "test-secret-of-the-tigo-platform";
 pub const PASSWORD: &str = "correct horse battery";
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -48,98 +50,6 @@ macro_rules! contract {
             )*
         }
     };
-}
-
-/// A fresh database of the backend; removed (SQLite) when dropped.
-pub struct TestDb {
-    pub config: DatabaseConfig,
-    sqlite_path: Option<std::path::PathBuf>,
-}
-
-impl TestDb {
-    /// A database someone else owns (not removed when dropped).
-    pub fn from_url(url: &str) -> TestDb {
-        TestDb {
-            config: DatabaseConfig::from_url(url).expect("database url"),
-            sqlite_path: None,
-        }
-    }
-
-    /// `DATABASE_URL` for the CLI.
-    pub fn database_url(&self) -> String {
-        url_of(&self.config)
-    }
-}
-
-fn url_of(config: &DatabaseConfig) -> String {
-    match config {
-        DatabaseConfig::Sqlite { path } => format!("sqlite://{path}"),
-        DatabaseConfig::Postgres { url } => url.clone(),
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some(path) = &self.sqlite_path {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-    }
-}
-
-/// A loopback port nothing listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-pub fn pg_url() -> String {
-    std::env::var("TEST_PG_URL").unwrap_or_else(|_| {
-        panic!("TEST_PG_URL is not set: run scripts/test.sh, which starts a private PostgreSQL")
-    })
-}
-
-pub fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| {
-        panic!("TEST_REDIS_URL is not set: run scripts/test.sh, which starts a private Redis")
-    })
-}
-
-pub async fn fresh_db(backend: Backend) -> TestDb {
-    match backend {
-        Backend::Sqlite => {
-            let path =
-                std::env::temp_dir().join(format!("tigo-test-{}.db", Uuid::new_v4().simple()));
-            TestDb {
-                config: DatabaseConfig::Sqlite {
-                    path: path.display().to_string(),
-                },
-                sqlite_path: Some(path),
-            }
-        }
-        Backend::Postgres => {
-            let admin = pg_url();
-            let name = format!("t_{}", Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("connect to TEST_PG_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            TestDb {
-                config: DatabaseConfig::Postgres {
-                    url: format!("{base}/{name}"),
-                },
-                sqlite_path: None,
-            }
-        }
-    }
 }
 
 pub struct TestApp {

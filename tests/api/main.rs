@@ -2,6 +2,7 @@
 //! sockets, asserting what clients see.
 
 mod helpers;
+mod testdb;
 
 mod hardening;
 

@@ -147,12 +147,12 @@ async fn stopping_commits_every_acknowledged_message_and_closes_connections(back
         offset: 0,
         limit: 1000,
     };
-    let (stored, _) = app
-        .state
-        .store
-        .list_messages(&query)
+    // Read back through a store of its own: the stopped server has closed its connections.
+    let config = &app.state.config;
+    let store = tigo_server::db::connect(&config.database, &config.pool)
         .await
-        .expect("history");
+        .expect("reopen the database");
+    let (stored, _) = store.list_messages(&query).await.expect("history");
     let stored: std::collections::HashSet<String> =
         stored.iter().map(|m| m.id.to_string()).collect();
     for id in &acked {

@@ -238,6 +238,11 @@ pub trait OpsStore: Send + Sync {
     async fn count_older(&self, before: DateTime<Utc>, room: Option<Uuid>) -> StoreResult<i64>;
 
     async fn stats(&self, now: DateTime<Utc>) -> StoreResult<Stats>;
+
+    /// Closes every pooled connection, once the server has stopped. The pools would
+    /// otherwise live as long as anything still refers to the store (the socket handlers'
+    /// shared state does), holding their connections open on the database.
+    async fn close(&self);
 }
 
 /// Attachments: the facts of uploads (their bytes are in the file store), who may see them,

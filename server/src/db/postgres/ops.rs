@@ -56,6 +56,11 @@ impl OpsStore for PgStore {
         Postgres::ping(&self.pool).await
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+        self.commits.close().await;
+    }
+
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         self.applied_versions().await
     }

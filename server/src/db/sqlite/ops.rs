@@ -47,6 +47,11 @@ impl OpsStore for SqliteStore {
         Sqlite::ping(&self.pool).await
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
+    }
+
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         self.applied_versions().await
     }
