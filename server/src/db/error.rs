@@ -50,6 +50,23 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// The embedded group commit's driver (see `sqlite::commit`), classified as sqlx's errors are.
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{ConstraintViolation, DatabaseBusy, DatabaseLocked};
+        let wrapped = |e: &rusqlite::Error| sqlx::Error::Io(std::io::Error::other(e.to_string()));
+        match err.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => StoreError::Unavailable(wrapped(&err)),
+            Some(ConstraintViolation)
+                if err.to_string().to_ascii_uppercase().contains("UNIQUE") =>
+            {
+                StoreError::Conflict(Unique::Other(err.to_string()))
+            }
+            _ => StoreError::Other(wrapped(&err)),
+        }
+    }
+}
+
 /// PostgreSQL connection and shutdown classes and cancelled (timed-out) statements, SQLite
 /// busy/locked.
 fn is_unavailable_code(code: &str) -> bool {

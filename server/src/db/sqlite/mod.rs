@@ -7,6 +7,7 @@
 
 mod attachments;
 mod audit;
+mod commit;
 mod messages;
 mod ops;
 mod reactions;
@@ -32,12 +33,8 @@ use super::{PoolOptions, StoreError, StoreResult};
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// One connection of its own for the group commit. SQLite's page cache is per connection
-    /// and is thrown away when another connection has written since; the pool hands out its
-    /// idle connections in turn, so a commit on it found a cold cache almost every time and
-    /// read its pages again (`strace`: about six `pread`s per message). The writer's own
-    /// connection keeps its cache, being the one that wrote last.
-    writer: SqlitePool,
+    /// The group commit's own connection and thread (see `commit`).
+    commits: commit::CommitThread,
 }
 
 impl SqliteStore {
@@ -59,14 +56,8 @@ impl SqliteStore {
             .test_before_acquire(false)
             .connect_with(connect.clone())
             .await?;
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(opts.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(connect.create_if_missing(false))
-            .await?;
-        Ok(SqliteStore { pool, writer })
+        let commits = commit::CommitThread::start(path, opts.acquire_timeout)?;
+        Ok(SqliteStore { pool, commits })
     }
 
     pub fn pool(&self) -> &SqlitePool {

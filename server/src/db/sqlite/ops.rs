@@ -49,7 +49,7 @@ impl OpsStore for SqliteStore {
 
     async fn close(&self) {
         self.pool.close().await;
-        self.writer.close().await;
+        self.commits.close();
     }
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
