@@ -62,6 +62,9 @@ if want modes; then
   modes_order=${MODES_ORDER:-SQ PG}
   for run in $(seq 1 "$RUNS"); do
     for mode in $modes_order; do
+      # Each run starts on a settled machine: PostgreSQL's checkpoint and autovacuum after the
+      # previous run would otherwise take CPU and disk from whichever mode runs next.
+      psql "$TEST_PG_URL" -qc CHECKPOINT >/dev/null; sleep "${SETTLE_SECONDS:-3}"
       server_start "$WORK/modes-$mode.log" ${!mode}
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 500 >/dev/null # warm-up
       bench "${!mode}" closed-loop --senders 10 --rooms 5 --messages 2000 | { [ "$run$mode" = "1${modes_order%% *}" ] && sed "1s/^/MODE  /;2s/^/----  /;3s/^/$mode    /" || tail -n 1 | sed "s/^/$mode    /"; }

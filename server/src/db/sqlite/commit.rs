@@ -6,7 +6,7 @@
 //! shared with everything else cost more than SQLite's work and the WAL's fsync together
 //! (`perf`: half the server's time in context switches; 1.1 ms per commit). The connection
 //! here has the same settings as the pool's (WAL, `synchronous=FULL`, foreign keys, busy
-//! timeout, temporary data in memory), so durability is unchanged: a reply is sent only once
+//! handler, temporary data in memory), so durability is unchanged: a reply is sent only once
 //! `COMMIT` has returned. Its page cache stays warm, being the only connection that writes
 //! messages.
 
@@ -112,7 +112,8 @@ fn open(path: &str, busy_timeout: Duration) -> rusqlite::Result<Connection> {
         file,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(busy_timeout)?;
+    super::busy::set_commit_timeout(busy_timeout);
+    conn.busy_handler(Some(super::busy::commit_waits))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;",
@@ -134,6 +135,7 @@ fn write(
     delivered: &[Uuid],
     at: DateTime<Utc>,
 ) -> rusqlite::Result<Written> {
+    super::busy::let_waiter_in();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let inserted: HashSet<Uuid> = if unique.is_empty() {
         HashSet::new()

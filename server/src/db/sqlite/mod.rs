@@ -7,6 +7,7 @@
 
 mod attachments;
 mod audit;
+mod busy;
 mod commit;
 mod messages;
 mod ops;
@@ -50,10 +51,12 @@ impl SqliteStore {
             // deleted per statement (about one per five commits showed as openat + unlink);
             // they never outlive their statement, so durability does not depend on them.
             .pragma("temp_store", "memory");
+        let busy_timeout = opts.acquire_timeout;
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(2))
             .acquire_timeout(opts.acquire_timeout)
             .test_before_acquire(false)
+            .after_connect(move |conn, _| Box::pin(busy::install(conn, busy_timeout)))
             .connect_with(connect.clone())
             .await?;
         let commits = commit::CommitThread::start(path, opts.acquire_timeout)?;
