@@ -38,7 +38,9 @@ struct Job {
     unique: Vec<NewMessage>,
     delivered: Vec<Uuid>,
     at: DateTime<Utc>,
-    reply: oneshot::Sender<StoreResult<Written>>,
+    /// The batch handed back with what it wrote: the caller still needs its messages, and
+    /// moving them there and back saves copying them twice.
+    reply: oneshot::Sender<StoreResult<(Vec<NewMessage>, Written)>>,
 }
 
 /// The handle of the commit thread; the thread ends when this is closed or dropped.
@@ -47,8 +49,7 @@ pub(super) struct CommitThread {
 }
 
 impl CommitThread {
-    /// Opens the connection (the file exists: the pool made and migrated it) and starts the
-    /// thread.
+    /// Opens the connection (the file exists: the pool made it) and starts the thread.
     pub fn start(path: &str, busy_timeout: Duration) -> StoreResult<CommitThread> {
         let conn = open(path, busy_timeout).map_err(unavailable)?;
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -58,7 +59,8 @@ impl CommitThread {
                 let mut conn = conn;
                 while let Ok(job) = queue.recv() {
                     let written = write(&mut conn, &job.unique, &job.delivered, job.at);
-                    let _ = job.reply.send(written.map_err(StoreError::from));
+                    let reply = written.map(|w| (job.unique, w)).map_err(StoreError::from);
+                    let _ = job.reply.send(reply);
                 }
             })
             .map_err(|e| unavailable(e.to_string()))?;
@@ -67,13 +69,14 @@ impl CommitThread {
         })
     }
 
-    /// Commits one batch; resolves once it is durable (or refused, and rolled back).
+    /// Commits one batch; resolves once it is durable (or refused, and rolled back), with
+    /// the batch given back.
     pub async fn commit(
         &self,
         unique: Vec<NewMessage>,
         delivered: Vec<Uuid>,
         at: DateTime<Utc>,
-    ) -> StoreResult<Written> {
+    ) -> StoreResult<(Vec<NewMessage>, Written)> {
         let (reply, written) = oneshot::channel();
         let job = Job {
             unique,

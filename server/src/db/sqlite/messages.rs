@@ -24,10 +24,7 @@ impl MessageStore for SqliteStore {
     ) -> StoreResult<Committed> {
         let plan = BatchPlan::new(batch);
         let unique: Vec<NewMessage> = plan.unique(batch).into_iter().cloned().collect();
-        let written = self
-            .commits
-            .commit(unique.clone(), delivered.to_vec(), at)
-            .await?;
+        let (unique, written) = self.commits.commit(unique, delivered.to_vec(), at).await?;
         // Repeated idempotency keys: the messages that hold them, read once the batch is
         // committed (they were stored before it, so the commit cannot have changed them).
         let unique: Vec<&NewMessage> = unique.iter().collect();

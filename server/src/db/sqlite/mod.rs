@@ -46,11 +46,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(opts.acquire_timeout)
             // Statement journals and sorts in memory rather than in a temporary file made and
             // deleted per statement (about one per five commits showed as openat + unlink);
             // they never outlive their statement, so durability does not depend on them.
             .pragma("temp_store", "memory");
+        // Each connection waits for the write lock in short steps for as long as a checkout
+        // may take (see `busy`); this replaces SQLite's busy timeout.
         let busy_timeout = opts.acquire_timeout;
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(2))
