@@ -16,8 +16,9 @@ use super::turnstile::{Turn, Turnstile};
 use crate::bus::RoomEvent;
 use crate::killable::ConnKill;
 
-/// Ids of messages a freshly auto-joined connection received live, remembered (up to this
-/// many per room) so a replay requested right after connecting skips them.
+/// Ids of messages a freshly auto-joined connection received (live, or replayed by recovery),
+/// remembered (up to this many per room) so a replay requested right after connecting skips
+/// them.
 const RECENT_IDS: usize = 64;
 
 /// One event on its way to connections, encoded once as JSON text.
@@ -34,8 +35,11 @@ pub struct Outgoing {
 /// How a joined room delivers to this connection.
 pub(crate) enum Gate {
     /// Joined while the client is still being told it is connected: events wait here and go
-    /// out, in order, the moment it is.
-    Connecting { pending: Vec<Outgoing> },
+    /// out, in order, the moment it is. `sent`: messages a recovery replay already sent.
+    Connecting {
+        pending: Vec<Outgoing>,
+        sent: Vec<Uuid>,
+    },
     /// Joined at connect; remembers the first live message ids.
     Fresh { recent: Vec<Uuid> },
     /// Joined by `join_room`: everything goes straight out.
@@ -136,11 +140,13 @@ impl Conn {
         let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
         self.emit_in_order(None, held);
         for (room, gate) in rooms.iter_mut() {
-            if let Gate::Connecting { pending } = gate {
+            if let Gate::Connecting { pending, sent } = gate {
                 let pending = std::mem::take(pending);
-                let recent = pending
-                    .iter()
-                    .filter_map(|o| o.message_id)
+                // What recovery replayed counts as received too: a `join_room
+                // {lastMessageId}` right after must not send it a second time.
+                let recent = std::mem::take(sent)
+                    .into_iter()
+                    .chain(pending.iter().filter_map(|o| o.message_id))
                     .take(RECENT_IDS)
                     .collect();
                 *gate = Gate::Fresh { recent };
@@ -315,12 +321,21 @@ impl Conn {
         );
     }
 
+    /// Notes a message the recovery replay sent before the client heard it is connected.
+    pub(crate) fn replayed_at_connect(&self, room: Uuid, id: Uuid) {
+        if let Some(Gate::Connecting { sent, .. }) = self.lock_rooms().get_mut(&room)
+            && sent.len() < RECENT_IDS
+        {
+            sent.push(id);
+        }
+    }
+
     /// Delivers a room event, through the gate. Returns whether it went out now.
     pub(crate) fn deliver(&self, room: Uuid, out: &Outgoing, max_pending: usize) -> Sent {
         let mut rooms = self.lock_rooms();
         match rooms.get_mut(&room) {
             None => Sent::Closed,
-            Some(Gate::Connecting { pending }) | Some(Gate::Replaying { pending }) => {
+            Some(Gate::Connecting { pending, .. }) | Some(Gate::Replaying { pending }) => {
                 if pending.len() >= max_pending {
                     drop(rooms);
                     tracing::warn!(user_id = %self.user_id, "replay backlog overflow; cutting it off");

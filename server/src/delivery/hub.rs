@@ -104,6 +104,7 @@ impl Hub {
                 if connecting {
                     Gate::Connecting {
                         pending: Vec::new(),
+                        sent: Vec::new(),
                     }
                 } else {
                     Gate::Live
