@@ -239,14 +239,14 @@ if want nodeclient; then
 fi
 
 if want compare && [ -n "${BEFORE_BIN:-}" ]; then
-  # Each build on a database of its own, of the same size as the run goes on. The bench (this
-  # build) migrates it, and the earlier build does not try to (it refuses a schema newer than
-  # it knows; what is newer is only additions).
+  # Each build on a database of its own, of the same size as the run goes on, migrated by that
+  # build (so a schema change, a trigger or an index, is part of what is compared); the servers
+  # then start with NO_MIGRATE.
   psql "$TEST_PG_URL" -qc "CREATE DATABASE bench_before"
   PG_BEFORE="DATABASE_URL=${TEST_PG_URL%/*}/bench_before REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
   SQ_BEFORE="DATABASE_URL=sqlite://$WORK/bench-before.db JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
-  env ${PG_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
-  env ${SQ_BEFORE%% *} "$TIGO_BIN" admin migrate >/dev/null
+  env ${PG_BEFORE%% *} "$BEFORE_BIN" admin migrate >/dev/null
+  env ${SQ_BEFORE%% *} "$BEFORE_BIN" admin migrate >/dev/null
   order=${COMPARE_ORDER:-before after}
   for mode in ${COMPARE_MODES:-PG SQ}; do
     label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")

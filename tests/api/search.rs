@@ -132,8 +132,12 @@ async fn deleted_messages_never_match_and_edits_match_their_new_text(backend: Ba
         .await
         .expect("edit");
     assert!(found(&c, "parking").await.is_empty());
+    assert!(found(&c, "parki").await.is_empty());
     assert!(found(&c, "minibar").await.is_empty());
     assert_eq!(found(&c, "fridge").await, ["the fridge is empty"]);
+    // A word only the edit brought in is found by its prefix too.
+    assert_eq!(found(&c, "frid").await, ["the fridge is empty"]);
+    assert_eq!(found(&c, "empty fri").await, ["the fridge is empty"]);
     let admin = app.admin().await;
     assert!(found(&admin, "parking").await.is_empty());
 }
@@ -255,7 +259,43 @@ async fn common_and_rare_words_in_a_large_history_page_and_count_right(backend: 
     );
 }
 
+/// A prefix stands for few words or for very many (PostgreSQL writes the few out as exact
+/// words and leaves the many to its index): the same messages either way.
+async fn a_prefix_finds_every_word_it_begins_whether_few_or_many(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    for i in 0..80 {
+        send(&c, room.id, &format!("voucher code vc{i:03}x")).await;
+    }
+    send(&c, room.id, "a Vögel at the window").await;
+    send(&c, room.id, "the vogue lounge").await;
+    let all = c.api.search("vc", "limit=100").await.expect("search");
+    assert_eq!((all.total, all.messages.len()), (80, 80));
+    let some = c
+        .api
+        .search("code vc07", "limit=100")
+        .await
+        .expect("search");
+    let mut texts: Vec<String> = some.messages.into_iter().map(|m| m.content).collect();
+    texts.sort();
+    let expected: Vec<String> = (70..80)
+        .map(|i| format!("voucher code vc{i:03}x"))
+        .collect();
+    assert_eq!(texts, expected);
+    let many = c.api.search("VO", "").await.expect("search");
+    assert_eq!((many.total, many.messages.len()), (82, 20));
+    assert_eq!(
+        found(&c, "the vog").await,
+        ["the vogue lounge", "a Vögel at the window"]
+    );
+    assert_eq!(found(&c, "window vög").await, ["a Vögel at the window"]);
+    assert!(found(&c, "vcx").await.is_empty());
+    assert!(found(&c, "zqzq").await.is_empty());
+}
+
 contract!(
+    a_prefix_finds_every_word_it_begins_whether_few_or_many,
     common_and_rare_words_in_a_large_history_page_and_count_right,
     words_match_in_any_case_and_accent_the_last_as_a_prefix,
     a_search_without_a_word_is_refused,

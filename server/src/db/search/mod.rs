@@ -129,11 +129,21 @@ fn filters(q: &SearchQuery, t: &str, args: &mut Args) -> String {
     out
 }
 
-pub(crate) fn search_sql(q: &SearchQuery, syntax: Syntax) -> SearchSql {
+/// The most words a prefix is written out as (PostgreSQL; see `PgStore::prefix_words`); a
+/// prefix standing for more is left to the index's own prefix match.
+pub(crate) const EXPANSION: i64 = 64;
+
+/// The statements of a search; `expansion`: the words the prefix stands for (PostgreSQL).
+pub(crate) fn search_sql(
+    q: &SearchQuery,
+    syntax: Syntax,
+    expansion: Option<&[String]>,
+) -> SearchSql {
     let mut args = Args::default();
-    let terms = match syntax {
-        Syntax::Fts5 => args.push(Arg::Text(q.terms.fts5())),
-        Syntax::TsQuery => args.push(Arg::Text(q.terms.tsquery())),
+    let terms = match (syntax, expansion) {
+        (Syntax::Fts5, _) => args.push(Arg::Text(q.terms.fts5())),
+        (Syntax::TsQuery, Some(words)) => args.push(Arg::Text(q.terms.tsquery_expanded(words))),
+        (Syntax::TsQuery, None) => args.push(Arg::Text(q.terms.tsquery())),
     };
     // Whether row `t` matches: PostgreSQL checks the row's own tsvector; SQLite reads the
     // FTS5 index's matches once per statement (a lookup per row, with its MATCH evaluated each

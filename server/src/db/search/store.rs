@@ -12,7 +12,12 @@ macro_rules! search_store {
                 q: &$crate::db::SearchQuery,
             ) -> $crate::db::StoreResult<(Vec<tigo_common::Message>, i64)> {
                 use $crate::db::search::COUNT_CAP;
-                let s = $crate::db::search::search_sql(q, $syntax);
+                let expansion = self.prefix_words(&q.terms).await?;
+                if expansion.as_ref().is_some_and(Vec::is_empty) {
+                    // No stored message holds a word with that prefix.
+                    return Ok((Vec::new(), 0));
+                }
+                let s = $crate::db::search::search_sql(q, $syntax, expansion.as_deref());
                 // `index`: a statement through the full-text index, with its arguments (for
                 // both closures).
                 let count = |sql: &str, index: bool| {

@@ -68,19 +68,41 @@ impl Terms {
         parts.join(" AND ")
     }
 
+    /// The word that also matches as a prefix, if any.
+    pub(crate) fn prefix_word(&self) -> Option<&str> {
+        if !self.prefix {
+            return None;
+        }
+        self.groups.last()?.last().map(String::as_str)
+    }
+
     /// As a `tsquery`: `'word' & 'two' <-> 'words' & 'pre':*`.
     pub(crate) fn tsquery(&self) -> String {
+        self.tsquery_with(None)
+    }
+
+    /// As a `tsquery`, the prefix written as the words it stands for (`'pre':*` →
+    /// `( 'prefix' | 'press' )`), when `words` are given (at least one).
+    pub(crate) fn tsquery_expanded(&self, words: &[String]) -> String {
+        self.tsquery_with(Some(words))
+    }
+
+    fn tsquery_with(&self, expansion: Option<&[String]>) -> String {
         let parts: Vec<String> = (self.groups.iter().enumerate())
             .map(|(i, g)| {
                 let last = g.len() - 1;
                 let words: Vec<String> = (g.iter().enumerate())
                     .map(|(j, w)| {
-                        let star = if self.is_last(i) && j == last {
-                            ":*"
-                        } else {
-                            ""
-                        };
-                        format!("'{w}'{star}")
+                        if !(self.is_last(i) && j == last) {
+                            return format!("'{w}'");
+                        }
+                        match expansion {
+                            Some(words) if !words.is_empty() => {
+                                let words: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+                                format!("( {} )", words.join(" | "))
+                            }
+                            _ => format!("'{w}':*"),
+                        }
                     })
                     .collect();
                 words.join(" <-> ")
@@ -88,6 +110,12 @@ impl Terms {
             .collect();
         parts.join(" & ")
     }
+}
+
+/// A lexeme as a `tsquery` literal. The query's own words hold only letters and digits; the
+/// words of an expansion come from the database, so quotes and backslashes are escaped.
+fn quoted(word: &str) -> String {
+    format!("'{}'", word.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// The longest pair of words (in bytes) a phrase looks up whole; longer ones are checked by
@@ -166,6 +194,28 @@ mod tests {
         assert_eq!(pairs("refund invoice"), None);
         let long = format!("\"{} b\"", "a".repeat(MAX_PAIR));
         assert_eq!(pairs(&long), None);
+    }
+
+    #[test]
+    fn a_prefix_expands_into_the_words_it_stands_for() {
+        let t = Terms::parse("refund \"late check\" inv").expect("terms");
+        assert_eq!(t.prefix_word(), Some("inv"));
+        let words = ["invoice".to_string(), "it's\\".to_string()];
+        assert_eq!(
+            t.tsquery_expanded(&words),
+            "'refund' & 'late' <-> 'check' & ( 'invoice' | 'it''s\\\\' )"
+        );
+        assert_eq!(t.tsquery_expanded(&[]), t.tsquery());
+        let phrase = Terms::parse("late check-in").expect("terms");
+        assert_eq!(
+            phrase.tsquery_expanded(&["inn".to_string()]),
+            "'late' & 'check' <-> ( 'inn' )"
+        );
+        assert_eq!(Terms::parse("break ").expect("terms").prefix_word(), None);
+        assert_eq!(
+            Terms::parse("\"room 1\"").expect("terms").prefix_word(),
+            None
+        );
     }
 
     #[test]
