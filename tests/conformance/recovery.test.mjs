@@ -23,7 +23,7 @@ const ENV = JSON.parse(process.env.TIGO_ENV ?? '{}');
 const INSTANCES = Number(process.env.TIGO_INSTANCES ?? '1');
 const USERS = JSON.parse(process.env.TIGO_USERS ?? '{}');
 assert.ok(BIN && ENV.DATABASE_URL, 'TIGO_BIN and TIGO_ENV are not set: run scripts/test.sh');
-for (const role of ['customer', 'owner', 'customer2']) assert.ok(USERS[role], `TIGO_USERS lacks ${role}`);
+for (const role of ['customer', 'owner', 'customer2', 'admin']) assert.ok(USERS[role], `TIGO_USERS lacks ${role}`);
 
 const TIMEOUT = 15000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -114,7 +114,7 @@ class Relay {
 const servers = [];
 const relay = new Relay();
 const open = [];
-let customer, owner, customer2;
+let customer, owner, customer2, admin;
 
 async function api(base, method, path, token, body) {
   const res = await fetch(base + path, {
@@ -223,7 +223,7 @@ function drop(socket) {
 before(async () => {
   for (let i = 0; i < INSTANCES; i++) servers.push(await new Server(`instance ${i + 1}`).start());
   await relay.listen(servers[0].addr);
-  [customer, owner, customer2] = await Promise.all(['customer', 'owner', 'customer2'].map(login));
+  [customer, owner, customer2, admin] = await Promise.all(['customer', 'owner', 'customer2', 'admin'].map(login));
 });
 
 after(async () => {
@@ -302,6 +302,31 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       await waitFor('the live message', () => roomEvents(c, room.id).includes('new:live'));
       await sleep(300);
       assert.deepEqual(roomEvents(c, room.id), ['new:anchor', ...missed, 'new:live']);
+      relay.target = servers[0].addr;
+    });
+
+    test('a room created during the session: what was missed in it arrives too', async () => {
+      // A new pair of users for each client version, so that the room is new each time.
+      const [peer, type] = version === '4.7' ? [owner, 'customer_hotel_owner'] : [admin, 'customer_admin'];
+      const c = client(io, customer2.token);
+      await connects(c, 1);
+      const res = await api(servers[0].url, 'POST', '/chat/rooms', customer2.token, {
+        type, participant1_id: customer2.user.id, participant2_id: peer.user.id,
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const room = res.body.id;
+      await waitFor('room_created', () => c.seen.some((e) => e.event === 'room_created' && e.data?.id === room));
+      drop(c);
+      await waitFor('the drop', () => !c.connected);
+      const missed = [];
+      for (let i = 0; i < 2; i++) missed.push(`new:${(await send(other(), peer, room, `new room ${i}-${version}`)).content}`);
+      if (INSTANCES > 1) relay.target = servers[1].addr;
+      relay.release();
+      await connects(c, 2);
+      assert.equal(c.recovered, true, 'socket.recovered');
+      await waitFor('the missed messages', () => roomEvents(c, room).length >= missed.length);
+      await sleep(300);
+      assert.deepEqual(roomEvents(c, room), missed);
       relay.target = servers[0].addr;
     });
 

@@ -2,7 +2,7 @@
 //! to copy the list of targets; emitting happens after they are released.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use serde_json::value::RawValue;
 use uuid::Uuid;
@@ -25,6 +25,9 @@ pub struct Hub {
     addresses: std::sync::Mutex<HashMap<std::net::IpAddr, usize>>,
     /// Live events a replaying connection may hold back before it is dropped.
     max_pending: usize,
+    /// Where connections whose recovery session gained a room are sent to be stored again
+    /// (`recovery::maintain`); unset when recovery is off.
+    session_saves: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Weak<Conn>>>,
 }
 
 /// Who received a room event.
@@ -42,6 +45,11 @@ impl Hub {
             max_pending,
             ..Hub::default()
         }
+    }
+
+    /// Sets where connections whose recovery session changed go to be stored.
+    pub fn save_sessions_to(&self, to: tokio::sync::mpsc::UnboundedSender<Weak<Conn>>) {
+        let _ = self.session_saves.set(to);
     }
 
     /// Registers a connection; true when it is the user's first on this instance.
@@ -219,8 +227,14 @@ impl Hub {
             }
             for conn in conns {
                 self.join(&conn, access, false);
-                // A new room: all of its events are new to a recoverable connection.
-                conn.with_cursor(|c| c.add_room(access.id, 0));
+                // A new room: all of its events are new to a recoverable connection, and its
+                // stored session must name it at once (a resume, even after a crash, then
+                // replays it from its start rather than from the moment of the reconnect).
+                if conn.with_cursor(|c| c.add_room(access.id, 0)).is_some()
+                    && let Some(saves) = self.session_saves.get()
+                {
+                    let _ = saves.send(Arc::downgrade(&conn));
+                }
                 conn.emit_or_hold(RoomEvent::RoomCreated, room);
             }
         }

@@ -238,18 +238,26 @@ pub(super) async fn closed(state: &AppState, conn: &Conn) {
     }
 }
 
-/// Keeps live connections' sessions from expiring and prunes the log and the sessions past
-/// `SESSION_RECOVERY`, until `shutdown`.
+/// Keeps live connections' sessions from expiring, stores those that gained a room (sent by
+/// the hub), and prunes the log and the sessions past `SESSION_RECOVERY`, until `shutdown`.
 pub async fn maintain(state: AppState, shutdown: tokio_util::sync::CancellationToken) {
     let window = state.config.session_recovery;
     if window.is_zero() {
         return;
     }
+    let (saves_tx, mut saves) = tokio::sync::mpsc::unbounded_channel();
+    state.events.hub().save_sessions_to(saves_tx);
     let tick = (window / 3).clamp(Duration::from_secs(1), Duration::from_secs(60));
     let mut every = tokio::time::interval(tick);
     loop {
         tokio::select! {
             _ = every.tick() => {}
+            Some(conn) = saves.recv() => {
+                if let Some(conn) = std::sync::Weak::upgrade(&conn) {
+                    save(&state, &conn).await;
+                }
+                continue;
+            }
             () = shutdown.cancelled() => return,
         }
         let live: Vec<String> = state
