@@ -199,7 +199,62 @@ async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) 
     assert_eq!(pages, 0, "nothing paged over REST after the reconnect");
 }
 
+/// With recovery off, the terminal client catches up over REST after a drop, also when the
+/// last message it had was deleted meanwhile (its `join_room` replay then finds no anchor).
+async fn without_recovery_the_terminal_client_pages_what_it_missed_past_a_deleted_anchor(
+    backend: Backend,
+) {
+    use tigo_client::tui::app::{Link, Msg};
+    use tigo_client::tui::event::ServerEvent;
+    use tigo_client::tui::net::{Net, run};
+    let app = spawn_app_with(backend, |config| config.session_recovery = Duration::ZERO).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (msgs_tx, mut msgs) = tokio::sync::mpsc::unbounded_channel();
+    let (_cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+    let api = tigo_client::api::Api::new(&app.url).expect("api");
+    let mut net = Net::new(api, msgs_tx, None);
+    assert!(net.resume(&c.token).await, "signed in");
+    let task = tokio::spawn(run(net, cmds, None));
+    let (mut online, mut live, mut paged) = (0, Vec::new(), Vec::new());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline && paged.len() < 2 {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), msgs.recv()).await
+        else {
+            continue;
+        };
+        match msg {
+            Msg::Link(Link::Online) => {
+                online += 1;
+                if online == 1 {
+                    send(&o, room.id, "anchor").await;
+                }
+            }
+            Msg::Server(ServerEvent::NewMessage(m)) if live.is_empty() => {
+                live.push(m.content.clone());
+                for conn in app.state.events.hub().user_conns(c.id()) {
+                    conn.cut();
+                }
+                o.api.delete(m.id).await.expect("delete");
+                send(&o, room.id, "missed 1").await;
+                send(&o, room.id, "missed 2").await;
+            }
+            Msg::History {
+                older: false,
+                messages,
+                ..
+            } if online >= 2 => paged.extend(messages.into_iter().map(|m| m.content)),
+            _ => {}
+        }
+    }
+    task.abort();
+    assert_eq!(online, 2, "connected, dropped, reconnected");
+    assert_eq!(live, ["anchor"]);
+    assert_eq!(paged, ["missed 1", "missed 2"]);
+}
+
 contract!(
+    without_recovery_the_terminal_client_pages_what_it_missed_past_a_deleted_anchor,
     a_resumed_session_gets_what_it_missed_once_in_order_before_live_events,
     a_pid_is_useless_without_its_users_token_and_expires,
     the_log_is_pruned_past_the_recovery_window,

@@ -175,15 +175,18 @@ impl Net {
         Some(events)
     }
 
-    /// Pages a room's history over REST from the last message seen until nothing is left.
+    /// Pages a room's history over REST from the last message seen until nothing is left. By
+    /// its instant, not its id: that message may have been deleted meanwhile (a room's
+    /// messages have distinct instants, so nothing is skipped or repeated).
     async fn catch_up(&mut self, room: Uuid) {
         for _ in 0..100 {
-            let Some(last) = self.last_seen.get(&room).map(|m| m.id) else {
+            let Some(last) = self.last_seen.get(&room).map(|m| m.created_at) else {
                 return;
             };
+            let after = last.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
             match self
                 .api
-                .messages(room, &format!("limit=100&after={last}"))
+                .messages(room, &format!("limit=100&after={after}"))
                 .await
             {
                 Ok(page) if !page.messages.is_empty() => {
