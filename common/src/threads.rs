@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use crate::model::{Message, MessageType};
 
+/// How much of the quoted text a reply carries (characters).
+pub const QUOTE_CHARS: usize = 200;
+
 /// The quoted message of a reply, as it reads now: a deleted one shows `deleted: true` and
 /// no text.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

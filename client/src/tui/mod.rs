@@ -15,6 +15,8 @@ mod desk_tests;
 mod tests;
 #[cfg(test)]
 mod tests_attachments;
+#[cfg(test)]
+mod tests_quotes;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -6,8 +6,7 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// How much of the quoted text a reply carries.
-pub const QUOTE_CHARS: usize = 200;
+pub use tigo_common::QUOTE_CHARS;
 
 /// The quote of message `id` for a reply posted in `room`: 404 when it does not exist, 400
 /// when it belongs to another room.

@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 use tigo_common::{
-    EventError, Message, MessageDeleted, MessageDelivered, MessageStatus, MessagesRead, Room,
-    UserTyping,
+    EventError, Message, MessageDeleted, MessageDelivered, MessageStatus, MessagesRead,
+    QUOTE_CHARS, ReplyTo, Room, UserTyping,
 };
+use uuid::Uuid;
 
 use super::{App, Cmd, Screen};
 use crate::tui::event::ServerEvent;
@@ -117,7 +118,9 @@ impl App {
         else {
             return Vec::new();
         };
-        *m = edited;
+        let quoted = edited.content.chars().take(QUOTE_CHARS).collect::<String>();
+        *m = edited.clone();
+        self.requote(room, edited.id, |q| q.content = quoted.clone());
         vec![Cmd::RefreshRoom(room)]
     }
 
@@ -126,11 +129,26 @@ impl App {
         if let Some(list) = self.chat.messages.get_mut(&room) {
             list.retain(|m| m.id != deleted.message_id);
         }
+        // Replies that quote it show it as deleted, never its text again.
+        self.requote(room, deleted.message_id, |q| {
+            q.content.clear();
+            q.deleted = true;
+        });
         // The room list's last message may have been this one: ask what it is now.
         if self.chat.rooms.iter().any(|r| r.id == room) {
             return vec![Cmd::RefreshRoom(room)];
         }
         Vec::new()
+    }
+
+    /// Updates the quote of `quoted` in the replies we hold in `room`, as the server would now
+    /// render it.
+    fn requote(&mut self, room: Uuid, quoted: Uuid, change: impl Fn(&mut ReplyTo)) {
+        for m in self.chat.messages.get_mut(&room).into_iter().flatten() {
+            if let Some(q) = m.reply_to.as_mut().filter(|q| q.id == quoted) {
+                change(q);
+            }
+        }
     }
 
     /// Sent → delivered, never back down from read.
