@@ -143,29 +143,54 @@ async fn with_recovery_off_there_is_no_pid_and_no_offset(backend: Backend) {
     assert!(socket.resume().is_none(), "no pid in the CONNECT reply");
 }
 
+/// The terminal client's network side, signed in as a user and running.
+struct Tui {
+    task: tokio::task::JoinHandle<()>,
+    msgs: tokio::sync::mpsc::UnboundedReceiver<tigo_client::tui::app::Msg>,
+    /// Kept: the network side stops when its commands end.
+    _cmds: tokio::sync::mpsc::UnboundedSender<tigo_client::tui::app::Cmd>,
+}
+
+impl Tui {
+    async fn start(app: &TestApp, user: &TestUser) -> Tui {
+        use tigo_client::tui::net::{Net, run};
+        let (msgs_tx, msgs) = tokio::sync::mpsc::unbounded_channel();
+        let (cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
+        let api = tigo_client::api::Api::new(&app.url).expect("api");
+        let mut net = Net::new(api, msgs_tx, None);
+        assert!(net.resume(&user.token).await, "signed in");
+        Tui {
+            task: tokio::spawn(run(net, cmds, None)),
+            msgs,
+            _cmds: cmds_tx,
+        }
+    }
+
+    /// What it tells the app next, if anything within 200 ms.
+    async fn next(&mut self) -> Option<tigo_client::tui::app::Msg> {
+        tokio::time::timeout(Duration::from_millis(200), self.msgs.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+}
+
 /// The terminal client's network side: after a drop it resumes its session, and what was sent
 /// meanwhile arrives once, as a live event (no `join_room` replay, no REST paging).
 async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) {
     use tigo_client::tui::app::{Link, Msg};
     use tigo_client::tui::event::ServerEvent;
-    use tigo_client::tui::net::{Net, run};
     let app = spawn_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
-    let (msgs_tx, mut msgs) = tokio::sync::mpsc::unbounded_channel();
-    let (_cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
-    let api = tigo_client::api::Api::new(&app.url).expect("api");
-    let mut net = Net::new(api, msgs_tx, None);
-    assert!(net.resume(&c.token).await, "signed in");
-    let task = tokio::spawn(run(net, cmds, None));
+    let mut tui = Tui::start(&app, &c).await;
     let mut online = 0;
     let mut new = Vec::new();
     let mut pages = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let mut dropped = false;
     while tokio::time::Instant::now() < deadline && new.len() < 3 {
-        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), msgs.recv()).await
-        else {
+        let Some(msg) = tui.next().await else {
             continue;
         };
         match msg {
@@ -193,7 +218,7 @@ async fn the_terminal_client_resumes_its_session_after_a_drop(backend: Backend) 
             _ => {}
         }
     }
-    task.abort();
+    tui.task.abort();
     assert_eq!(online, 2, "connected, dropped, reconnected");
     assert_eq!(new, vec!["before", "missed 1", "missed 2"]);
     assert_eq!(pages, 0, "nothing paged over REST after the reconnect");
@@ -206,21 +231,14 @@ async fn without_recovery_the_terminal_client_pages_what_it_missed_past_a_delete
 ) {
     use tigo_client::tui::app::{Link, Msg};
     use tigo_client::tui::event::ServerEvent;
-    use tigo_client::tui::net::{Net, run};
     let app = spawn_app_with(backend, |config| config.session_recovery = Duration::ZERO).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
-    let (msgs_tx, mut msgs) = tokio::sync::mpsc::unbounded_channel();
-    let (_cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
-    let api = tigo_client::api::Api::new(&app.url).expect("api");
-    let mut net = Net::new(api, msgs_tx, None);
-    assert!(net.resume(&c.token).await, "signed in");
-    let task = tokio::spawn(run(net, cmds, None));
+    let mut tui = Tui::start(&app, &c).await;
     let (mut online, mut live, mut paged) = (0, Vec::new(), Vec::new());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while tokio::time::Instant::now() < deadline && paged.len() < 2 {
-        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), msgs.recv()).await
-        else {
+        let Some(msg) = tui.next().await else {
             continue;
         };
         match msg {
@@ -247,7 +265,7 @@ async fn without_recovery_the_terminal_client_pages_what_it_missed_past_a_delete
             _ => {}
         }
     }
-    task.abort();
+    tui.task.abort();
     assert_eq!(online, 2, "connected, dropped, reconnected");
     assert_eq!(live, ["anchor"]);
     assert_eq!(paged, ["missed 1", "missed 2"]);

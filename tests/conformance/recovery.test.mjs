@@ -220,6 +220,28 @@ function drop(socket) {
   socket.io.engine.close();
 }
 
+/** Drops the client; runs `gap` while it is away; lets it back in, onto instance `to` when
+ * there are two; waits for its connect number `n` and checks that it was recovered. Returns
+ * what `gap` returned. */
+async function awayAndBack(c, n, to, gap) {
+  drop(c);
+  await waitFor('the drop', () => !c.connected);
+  const result = await gap();
+  if (INSTANCES > 1) relay.target = servers[to].addr;
+  relay.release();
+  await connects(c, n);
+  assert.equal(c.recovered, true, `socket.recovered at connect ${n}`);
+  return result;
+}
+
+/** Sends `texts` from `who` into `room`, one after another, at the other instance; returns
+ * what the room must see. */
+async function sendAll(who, room, texts) {
+  const seen = [];
+  for (const text of texts) seen.push(`new:${(await send(other(), who, room, text)).content}`);
+  return seen;
+}
+
 before(async () => {
   for (let i = 0; i < INSTANCES; i++) servers.push(await new Server(`instance ${i + 1}`).start());
   await relay.listen(servers[0].addr);
@@ -241,13 +263,8 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       assert.equal(c.recovered, false);
       const before = await send(servers[0].url, owner, room.id, 'before');
       await waitFor('the first message', () => roomEvents(c, room.id).length === 1);
-      drop(c);
-      await waitFor('the drop', () => !c.connected);
-      const { events: missed } = await gapEvents(other(), room.id, `gap-${version}`, before.id);
-      if (INSTANCES > 1) relay.target = servers[1].addr;
-      relay.release();
-      await connects(c, 2);
-      assert.equal(c.recovered, true, 'socket.recovered');
+      const { events: missed } = await awayAndBack(c, 2, 1,
+        () => gapEvents(other(), room.id, `gap-${version}`, before.id));
       await send(other(), owner, room.id, 'live');
       await waitFor('the live message', () => roomEvents(c, room.id).includes('new:live'));
       await sleep(300);
@@ -262,15 +279,10 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       const expected = [];
       let victim;
       for (let round = 1; round <= 3; round++) {
-        drop(c);
-        await waitFor('the drop', () => !c.connected);
-        const gap = await gapEvents(other(), room.id, `drop${round}-${version}`, victim);
+        const gap = await awayAndBack(c, round + 1, round % 2,
+          () => gapEvents(other(), room.id, `drop${round}-${version}`, victim));
         expected.push(...gap.events);
         victim = gap.last;
-        if (INSTANCES > 1) relay.target = servers[round % 2].addr;
-        relay.release();
-        await connects(c, round + 1);
-        assert.equal(c.recovered, true, `socket.recovered after drop ${round}`);
         await waitFor(`the events of drop ${round}`, () => roomEvents(c, room.id).length >= expected.length);
       }
       await sleep(300);
@@ -286,16 +298,8 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       await connects(c, 1);
       const before = await send(servers[0].url, owner, room.id, 'anchor');
       await waitFor('the first message', () => roomEvents(c, room.id).length === 1);
-      drop(c);
-      await waitFor('the drop', () => !c.connected);
-      const missed = [];
-      for (let i = 0; i < 3; i++) {
-        missed.push(`new:${(await send(other(), owner, room.id, `away ${i}-${version}`)).content}`);
-      }
-      if (INSTANCES > 1) relay.target = servers[1].addr;
-      relay.release();
-      await connects(c, 2);
-      assert.equal(c.recovered, true, 'socket.recovered');
+      const missed = await awayAndBack(c, 2, 1,
+        () => sendAll(owner, room.id, [0, 1, 2].map((i) => `away ${i}-${version}`)));
       const join = await c.timeout(TIMEOUT).emitWithAck('join_room', { roomId: room.id, lastMessageId: before.id });
       assert.equal(join.ok, true, JSON.stringify(join));
       await send(other(), owner, room.id, 'live');
@@ -316,14 +320,8 @@ for (const [version, io] of [['4.7', io47], ['4.8', io48]]) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       const room = res.body.id;
       await waitFor('room_created', () => c.seen.some((e) => e.event === 'room_created' && e.data?.id === room));
-      drop(c);
-      await waitFor('the drop', () => !c.connected);
-      const missed = [];
-      for (let i = 0; i < 2; i++) missed.push(`new:${(await send(other(), peer, room, `new room ${i}-${version}`)).content}`);
-      if (INSTANCES > 1) relay.target = servers[1].addr;
-      relay.release();
-      await connects(c, 2);
-      assert.equal(c.recovered, true, 'socket.recovered');
+      const missed = await awayAndBack(c, 2, 1,
+        () => sendAll(peer, room, [0, 1].map((i) => `new room ${i}-${version}`)));
       await waitFor('the missed messages', () => roomEvents(c, room).length >= missed.length);
       await sleep(300);
       assert.deepEqual(roomEvents(c, room), missed);

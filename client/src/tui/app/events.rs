@@ -118,9 +118,12 @@ impl App {
         else {
             return Vec::new();
         };
-        let quoted = edited.content.chars().take(QUOTE_CHARS).collect::<String>();
-        *m = edited.clone();
-        self.requote(room, edited.id, |q| q.content = quoted.clone());
+        let (id, quoted) = (
+            edited.id,
+            edited.content.chars().take(QUOTE_CHARS).collect::<String>(),
+        );
+        *m = edited;
+        self.requote(room, id, |q| q.content = quoted.clone());
         vec![Cmd::RefreshRoom(room)]
     }
 

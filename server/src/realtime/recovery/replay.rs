@@ -76,13 +76,11 @@ pub(in crate::realtime) async fn replay(state: &AppState, conn: &Arc<Conn>, repl
             && let Some(id) = event.message_id
         {
             conn.replayed_at_connect(event.room_id, id);
-        }
-        if name == RoomEvent::NewMessage
-            && let Some(id) = event.message_id
-            && let Some(access) = state.rooms.get(&event.room_id)
-            && access.has_participant(conn.user_id)
-        {
-            state.events.delivered(id, event.room_id, conn.user_id);
+            if let Some(access) = state.rooms.get(&event.room_id)
+                && access.has_participant(conn.user_id)
+            {
+                state.events.delivered(id, event.room_id, conn.user_id);
+            }
         }
     }
     tracing::debug!(user_id = %conn.user_id, count, "recovered connection replayed");
