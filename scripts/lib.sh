@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Helpers for scripts: run the real `tigo-chat` binary in the background on a free port.
 
-# The release build: in $CARGO_TARGET_DIR when that is set, as cargo puts it there.
+# The release build: in $CARGO_TARGET_DIR when that is set, as cargo puts it there. Made
+# absolute here, because steps run tools from other folders (the conformance tests start the
+# binary from tests/conformance), and exported for the scripts test.sh calls.
 TIGO_BIN=${TIGO_BIN:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
+case $TIGO_BIN in /*) ;; *) TIGO_BIN=$PWD/$TIGO_BIN ;; esac
+export TIGO_BIN
 SERVER_PIDS=()
 
 # server_start LOG [ENV=VALUE ...]: starts `tigo-chat serve` on a free port (or $SERVE_CMD, a

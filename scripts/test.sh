@@ -87,7 +87,7 @@ run_recovery() { # label, instances, DATABASE_URL, [REDIS_URL]
   local envjson
   envjson=$(python3 -c 'import json,sys; e={"DATABASE_URL":sys.argv[1],"FILE_STORE":sys.argv[3]}; sys.argv[2] and e.update(REDIS_URL=sys.argv[2]); print(json.dumps(e))' \
     "$db" "$redis" "$WORK/tigo-chat-files")
-  (cd tests/conformance && TIGO_BIN="$(realpath "$TIGO_BIN")" TIGO_ENV=$envjson TIGO_INSTANCES=$instances \
+  (cd tests/conformance && TIGO_BIN=$TIGO_BIN TIGO_ENV=$envjson TIGO_INSTANCES=$instances \
     TIGO_USERS=$users node --test --test-concurrency=1 recovery.test.mjs)
 }
 run_recovery embedded 1 "sqlite://$WORK/conformance.db"

@@ -8,7 +8,7 @@
 # (the saved reply "checkin" must exist: tigo-chat admin replies add checkin 'Check-in is from 14:00.')
 set -euo pipefail
 URL=$1 DBENV=$2 G_EMAIL=$3 D_EMAIL=$4 O_EMAIL=$5 PASSWORD=$6
-TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
+TIGO_BIN=${TIGO_BIN:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
 HOME_DIR=$(mktemp -d /tmp/tigo-desk.XXXXXX)
 G=desk-guest-$$ D=desk-admin-$$ O=desk-operator-$$
 : "$DBENV"

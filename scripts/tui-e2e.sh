@@ -6,7 +6,7 @@
 # Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD
 set -euo pipefail
 URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5
-TIGO_BIN=${TIGO_BIN:-target/release/tigo-chat}
+TIGO_BIN=${TIGO_BIN:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
 HOME_DIR=$(mktemp -d /tmp/tigo-tui.XXXXXX)
 A=tui-a-$$ B=tui-b-$$
 

@@ -15,6 +15,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { io as io48 } from 'socket.io-client';
 import { io as io47 } from 'socket.io-client-47';
 
@@ -23,6 +25,8 @@ const ENV = JSON.parse(process.env.TIGO_ENV ?? '{}');
 const INSTANCES = Number(process.env.TIGO_INSTANCES ?? '1');
 const USERS = JSON.parse(process.env.TIGO_USERS ?? '{}');
 assert.ok(BIN && ENV.DATABASE_URL, 'TIGO_BIN and TIGO_ENV are not set: run scripts/test.sh');
+// An absolute path: this file runs from tests/conformance, not from the checkout's root.
+assert.ok(isAbsolute(BIN) && existsSync(BIN), `TIGO_BIN is not an absolute path to the binary: ${BIN}`);
 for (const role of ['customer', 'owner', 'customer2', 'admin']) assert.ok(USERS[role], `TIGO_USERS lacks ${role}`);
 
 const TIMEOUT = 15000;
