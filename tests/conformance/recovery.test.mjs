@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { io as io48 } from 'socket.io-client';
 import { io as io47 } from 'socket.io-client-47';
+import { waitFor as wait } from './wait.mjs';
 
 const BIN = process.env.TIGO_BIN;
 const ENV = JSON.parse(process.env.TIGO_ENV ?? '{}');
@@ -147,17 +148,9 @@ function client(io, token) {
   return socket;
 }
 
+/** `wait.mjs`'s waitFor, with this file's timeout unless told. */
 function waitFor(what, check, ms = TIMEOUT) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const value = check();
-      if (value) return resolve(value);
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
+  return wait(what, check, ms);
 }
 
 const connectedCount = (s) => s.seen.filter((e) => e.event === 'connected').length;

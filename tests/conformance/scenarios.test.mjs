@@ -8,6 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
+import { waitFor } from './wait.mjs';
 
 const URL = process.env.TIGO_URL;
 const USERS = JSON.parse(process.env.TIGO_USERS ?? '{}');
@@ -51,19 +52,6 @@ function once(socket, event, ms = TIMEOUT) {
       resolve(data);
     };
     socket.once(event, on);
-  });
-}
-
-/** Resolves once `check()` holds, or rejects after `ms`. */
-function until(check, ms = TIMEOUT) {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (check()) return resolve();
-      if (Date.now() - started > ms) return reject(new Error('timed out'));
-      setTimeout(tick, 20);
-    };
-    tick();
   });
 }
 
@@ -223,7 +211,7 @@ for (const [name, transports] of [
       const join = await ack(o, 'join_room', { roomId: room.id, lastMessageId: last.id });
       assert.equal(join.ok, true);
       await api('POST', '/chat/messages', customer.token, { chat_room_id: room.id, content: 'after' });
-      await until(() => got.includes('after'));
+      await waitFor("'after'", () => got.includes('after'), TIMEOUT);
       await new Promise((resolve) => setTimeout(resolve, 300));
       o.off('new_message', record);
       assert.deepEqual(got, ['missed 0', 'missed 1', 'missed 2', 'missed 3', 'missed 4', 'after']);

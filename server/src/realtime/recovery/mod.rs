@@ -10,6 +10,7 @@
 mod replay;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -210,8 +211,22 @@ pub(super) async fn left(state: &AppState, conn: &Conn, room: Uuid) {
     }
 }
 
+/// Saves of one user's sessions take turns, each reading the rooms only once the previous
+/// write is done. Without that, a `join_room` save and the hub's hand-off of a new room could
+/// write in the opposite order to their reads, and the older list of rooms would be stored.
+/// Striped like `chat::order`: no field per connection, no map to clean up.
+const SAVE_STRIPES: usize = 64;
+
+static SAVES: LazyLock<Vec<tokio::sync::Mutex<()>>> = LazyLock::new(|| {
+    (0..SAVE_STRIPES)
+        .map(|_| tokio::sync::Mutex::new(()))
+        .collect()
+});
+
 /// Stores the session's rooms as they stand.
 async fn save(state: &AppState, conn: &Conn) {
+    let stripe = (conn.user_id.as_u128() % SAVE_STRIPES as u128) as usize;
+    let _turn = SAVES[stripe].lock().await;
     let (Some(hash), Some(rooms)) = (conn.session(), conn.with_cursor(|c| c.base_rooms())) else {
         return;
     };
