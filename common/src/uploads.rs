@@ -14,8 +14,11 @@ pub struct Upload {
     pub file_size: i64,
     /// Detected from the bytes.
     pub content_type: String,
+    /// Pixels as the image is shown, its EXIF orientation applied: a phone's portrait photo
+    /// stored sideways is reported (and thumbnailed) as portrait.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub width: Option<i64>,
+    /// Pixels as shown, like `width`.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub height: Option<i64>,
     #[cfg_attr(feature = "openapi", schema(required = true))]

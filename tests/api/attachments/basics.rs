@@ -9,6 +9,7 @@ use crate::helpers::*;
 
 contract!(
     an_image_gets_a_small_thumbnail_without_its_metadata_and_downloads_byte_for_byte,
+    a_sideways_phone_photo_is_sized_and_thumbnailed_upright,
     a_pdf_downloads_as_an_attachment_and_answers_byte_ranges,
     a_sent_attachment_reaches_the_room_with_signed_urls_that_work_without_headers,
     a_signed_url_stops_working_when_any_part_is_altered_or_it_expires,
@@ -57,6 +58,26 @@ async fn an_image_gets_a_small_thumbnail_without_its_metadata_and_downloads_byte
         !thumb.windows(3).any(|w| w == b"GPS"),
         "GPS copied into the thumbnail"
     );
+}
+
+async fn a_sideways_phone_photo_is_sized_and_thumbnailed_upright(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let guest = app.customer().await;
+    let photo = jpeg_sideways(1200, 800);
+    let (status, up) = upload_form(&app, &guest, &[("file", Some("zimmer.jpg"), &photo)]).await;
+    assert_eq!(status, 201, "{up}");
+    // Shown the way a browser shows the original: portrait.
+    assert_eq!(
+        (up["width"].clone(), up["height"].clone()),
+        (json!(800), json!(1200))
+    );
+    let (status, _, thumb) = get(up["thumbnail_url"].as_str().expect("thumb"), None).await;
+    assert_eq!(status, 200);
+    let decoded = image::load_from_memory(&thumb).expect("thumbnail decodes");
+    assert_eq!((decoded.width(), decoded.height()), (213, 320));
+    // The original is kept byte for byte, tag and all.
+    let (_, _, body) = get(up["file_url"].as_str().expect("file_url"), None).await;
+    assert_eq!(body, photo);
 }
 
 async fn a_pdf_downloads_as_an_attachment_and_answers_byte_ranges(backend: Backend) {

@@ -45,6 +45,22 @@ pub fn jpeg_with_gps(w: u32, h: u32) -> Vec<u8> {
     jpeg
 }
 
+/// A portrait photo as phones store it: the pixels landscape (`w` × `h`) and an EXIF
+/// Orientation of 6 (turn 90° clockwise to show it).
+pub fn jpeg_sideways(w: u32, h: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([10, 120, 200]));
+    // A little-endian TIFF header and one IFD holding Orientation (0x0112, SHORT) = 6.
+    let exif = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+    let mut out = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new(&mut out);
+    encoder.set_exif_metadata(exif).expect("exif");
+    encoder
+        .write_image(&img, w, h, image::ExtendedColorType::Rgb8)
+        .expect("encode jpeg");
+    out
+}
+
 pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
