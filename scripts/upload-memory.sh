@@ -3,7 +3,7 @@
 # (VmHWM) after a warm-up, then after 4 uploads one by one and 4 at once.
 # Usage: scripts/upload-memory.sh [BINARY] [FILE_STORE]   (S3: also set S3_ENDPOINT etc.)
 set -euo pipefail
-BIN=${1:-target/release/tigo-chat}
+BIN=${1:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
 WORK=$(mktemp -d /tmp/tigo-upmem.XXXXXX)
 STORE=${2:-$WORK/files}
 export DATABASE_URL="sqlite://$WORK/chat.db" FILE_STORE="$STORE" UPLOADS_PER_MINUTE=0 JWT_SECRET=upload-memory-test
