@@ -51,6 +51,17 @@ impl Drop for TestDb {
     }
 }
 
+/// A loopback port that refuses every connection, for "the service is down" cases. Port 1:
+/// below the ephemeral range that `free_port` and every server on port 0 draw from, so no test
+/// is ever given it while another counts on it staying dead (a released `free_port` can be).
+pub fn dead_port() -> u16 {
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", 1)).is_err(),
+        "something listens on 127.0.0.1:1; the tests need it closed"
+    );
+    1
+}
+
 /// A loopback port nothing listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

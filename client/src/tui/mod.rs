@@ -16,7 +16,13 @@ mod tests;
 #[cfg(test)]
 mod tests_attachments;
 #[cfg(test)]
+mod tests_messages;
+#[cfg(test)]
 mod tests_quotes;
+#[cfg(test)]
+mod tests_reactions;
+#[cfg(test)]
+mod tests_screen;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -106,7 +106,7 @@ async fn a_store_that_is_down_gives_503_while_text_messages_keep_working() {
     })
     .await;
     let mut config = a.state.config.clone();
-    config.files.store = s3_store(&format!("http://127.0.0.1:{}", free_port()), &prefix);
+    config.files.store = s3_store(&format!("http://127.0.0.1:{}", dead_port()), &prefix);
     let b = start(config).await;
     let guest = a.customer().await;
     let owner = a.owner().await;

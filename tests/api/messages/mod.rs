@@ -1,0 +1,5 @@
+//! Messages: sending, validation, idempotency, history paging, receipts, edit and delete.
+
+mod changes;
+mod history;
+mod send;

@@ -1,0 +1,4 @@
+//! Rooms: race-free create-or-get, role rules, listing, unread counts.
+
+mod create;
+mod lists;

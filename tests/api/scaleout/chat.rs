@@ -1,0 +1,169 @@
+//! Chat across two instances: messages, typing, presence and receipts, a user online until the
+//! last connection closes, reactions.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let o_b = on(&b, &o).await;
+    let (cs, mut c_events) = a.socket(&c).await;
+    let room = a.room(&c, &o).await;
+    let (os, mut o_events) = b.socket(&o_b).await;
+    let online = c_events
+        .wait_for("user_online", WAIT)
+        .await
+        .expect("presence crosses instances");
+    assert_eq!(online, json!({"userId": o.id()}));
+    let mut online = c.api.online_users(room.id).await.expect("online via A");
+    online.sort();
+    let mut expected = vec![c.id(), o.id()];
+    expected.sort();
+    assert_eq!(online, expected, "A knows who is connected to B");
+
+    let ack = send_ack(&cs, room.id, "from A").await;
+    assert_eq!(ack["ok"], true);
+    let heard = o_events
+        .wait_for("new_message", WAIT)
+        .await
+        .expect("message crosses instances");
+    assert_eq!(heard["content"], "from A");
+    let delivered = c_events
+        .wait_for("message_delivered", WAIT)
+        .await
+        .expect("receipt crosses back");
+    assert_eq!(delivered["messageId"], ack["messageId"]);
+    assert_eq!(delivered["userId"], json!(o.id()));
+
+    os.emit("typing_start", &json!({"roomId": room.id}))
+        .expect("emit");
+    let typing = c_events
+        .wait_for("user_typing", WAIT)
+        .await
+        .expect("typing crosses instances");
+    assert_eq!(typing["isTyping"], true);
+    os.emit("typing_stop", &json!({"roomId": room.id}))
+        .expect("emit");
+    assert_eq!(
+        c_events.wait_for("user_typing", WAIT).await.expect("stop")["isTyping"],
+        false
+    );
+
+    send_ack(&os, room.id, "from B").await;
+    assert_eq!(
+        c_events
+            .wait_for("new_message", WAIT)
+            .await
+            .expect("A hears B")["content"],
+        "from A"
+    );
+    assert_eq!(
+        c_events
+            .wait_for("new_message", WAIT)
+            .await
+            .expect("A hears B")["content"],
+        "from B"
+    );
+    os.emit_ack("mark_messages_read", &json!({"roomId": room.id}), WAIT)
+        .await
+        .expect("ack");
+    let read = c_events
+        .wait_for("messages_read", WAIT)
+        .await
+        .expect("read receipt crosses");
+    assert_eq!(read["userId"], json!(o.id()));
+
+    // Presence keys as the seed names them.
+    let client = redis::Client::open(redis_url()).expect("redis");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis conn");
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("user:{}:online", o.id()))
+        .query_async(&mut conn)
+        .await
+        .expect("ttl");
+    assert!(ttl > 0 && ttl <= 300, "user key TTL {ttl}");
+    let members: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(format!("room:{}:users", room.id))
+        .query_async(&mut conn)
+        .await
+        .expect("smembers");
+    assert!(
+        members.contains(&o.id().to_string()) && members.contains(&c.id().to_string()),
+        "{members:?}"
+    );
+
+    os.close();
+    let offline = c_events
+        .wait_for("user_offline", WAIT)
+        .await
+        .expect("offline crosses");
+    assert_eq!(offline, json!({"userId": o.id()}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_connected_to_both_instances_stays_online_until_the_last_connection_closes() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let room = a.room(&c, &o).await;
+    let (_cs, mut c_events) = a.socket(&c).await;
+    let (on_a, _ea) = a.socket(&o).await;
+    let o_b = on(&b, &o).await;
+    let (on_b, _eb) = b.socket(&o_b).await;
+    // Closed at once: a connection its client knows of already counts on every instance.
+    on_a.close();
+    c_events
+        .wait_for("user_online", WAIT)
+        .await
+        .expect("online");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        c_events
+            .collect_named("user_offline", Duration::from_millis(300))
+            .await
+            .is_empty(),
+        "still on B"
+    );
+    assert!(
+        c.api
+            .online_users(room.id)
+            .await
+            .expect("online")
+            .contains(&o.id())
+    );
+    on_b.close();
+    c_events
+        .wait_for("user_offline", WAIT)
+        .await
+        .expect("offline once the last one closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reaction_made_on_one_instance_reaches_the_room_on_the_other() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let o_b = on(&b, &o).await;
+    let room = a.room(&c, &o).await;
+    let (_cs, mut c_events) = a.socket(&c).await;
+    let m = send(&c, room.id, "see you at the lobby").await;
+    o_b.api.react(m.id, "👋").await.expect("react through B");
+    let heard = c_events
+        .wait_for("reaction_updated", WAIT)
+        .await
+        .expect("reaction crosses instances");
+    assert_eq!(
+        heard,
+        json!({"messageId": m.id, "roomId": room.id,
+               "reactions": [{"emoji": "👋", "count": 1, "user_ids": [o.id()]}]})
+    );
+    let seen_on_a = c.api.messages(room.id, "").await.expect("history via A");
+    assert_eq!(seen_on_a.messages[0].reactions[0].user_ids, [o.id()]);
+}
