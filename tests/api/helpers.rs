@@ -79,7 +79,7 @@ pub fn test_config(db: &TestDb) -> Config {
     let mut config = Config::new(db.config.clone());
     config.jwt_secret = Some(SECRET.into());
     config.pool.max_connections = 5;
-    // Rate limits are off unless a test is about them (tests/api/hardening.rs).
+    // Rate limits are off unless a test is about them (tests/api/hardening/limits.rs).
     let limits = &mut config.limits;
     limits.messages_per_second = 0;
     limits.events_per_second = 0;
