@@ -27,6 +27,7 @@ pub mod realtime;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod stripes;
 pub mod user_watch;
 
 pub use config::{Config, Limits};

@@ -4,18 +4,16 @@
 
 use std::sync::LazyLock;
 
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::MutexGuard;
 use uuid::Uuid;
 
-/// Striped rather than one lock per room: a fixed set, no map to grow or clean. Two rooms
-/// sharing a stripe only wait for each other's short store call.
-const STRIPES: usize = 64;
+use crate::stripes::Stripes;
 
-static LOCKS: LazyLock<Vec<Mutex<()>>> =
-    LazyLock::new(|| (0..STRIPES).map(|_| Mutex::new(())).collect());
+/// Striped rather than one lock per room (see [`Stripes`]): two rooms sharing a stripe only
+/// wait for each other's short store call.
+static LOCKS: LazyLock<Stripes> = LazyLock::new(|| Stripes::new(64));
 
 /// Held while a room's change is stored and its event emitted.
 pub async fn room(room: Uuid) -> MutexGuard<'static, ()> {
-    let stripe = (room.as_u128() % STRIPES as u128) as usize;
-    LOCKS[stripe].lock().await
+    LOCKS.lock(room).await
 }

@@ -41,7 +41,7 @@ pub fn make(bytes: &[u8], content_type: &str) -> Result<Thumbnail, ThumbError> {
         "image/webp" => ImageFormat::WebP,
         _ => return Err(ThumbError::Invalid),
     };
-    let too_large = |err| match err {
+    let decode_error = |err| match err {
         image::ImageError::Limits(_) => ThumbError::TooLarge,
         _ => ThumbError::Invalid,
     };
@@ -54,12 +54,12 @@ pub fn make(bytes: &[u8], content_type: &str) -> Result<Thumbnail, ThumbError> {
     }
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PIXELS * 4 + 16 * 1024 * 1024);
-    decoder.set_limits(limits).map_err(too_large)?;
+    decoder.set_limits(limits).map_err(decode_error)?;
     // A broken or missing tag is no reason to refuse the picture: it is shown as stored.
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(too_large)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
     image.apply_orientation(orientation);
     let (width, height) = (image.width(), image.height());
     let small = if width.max(height) > MAX_SIDE {

@@ -22,6 +22,7 @@ use crate::db::{RecoverySession, RoomAccess};
 use crate::delivery::conn::Conn;
 use crate::delivery::cursor::Cursor;
 use crate::state::AppState;
+use crate::stripes::Stripes;
 
 pub(super) use self::replay::{Replay, replay};
 
@@ -214,19 +215,12 @@ pub(super) async fn left(state: &AppState, conn: &Conn, room: Uuid) {
 /// Saves of one user's sessions take turns, each reading the rooms only once the previous
 /// write is done. Without that, a `join_room` save and the hub's hand-off of a new room could
 /// write in the opposite order to their reads, and the older list of rooms would be stored.
-/// Striped like `chat::order`: no field per connection, no map to clean up.
-const SAVE_STRIPES: usize = 64;
-
-static SAVES: LazyLock<Vec<tokio::sync::Mutex<()>>> = LazyLock::new(|| {
-    (0..SAVE_STRIPES)
-        .map(|_| tokio::sync::Mutex::new(()))
-        .collect()
-});
+/// Stripes of their own, not `chat::order`'s: a save never waits behind a room's store call.
+static SAVES: LazyLock<Stripes> = LazyLock::new(|| Stripes::new(64));
 
 /// Stores the session's rooms as they stand.
 async fn save(state: &AppState, conn: &Conn) {
-    let stripe = (conn.user_id.as_u128() % SAVE_STRIPES as u128) as usize;
-    let _turn = SAVES[stripe].lock().await;
+    let _turn = SAVES.lock(conn.user_id).await;
     let (Some(hash), Some(rooms)) = (conn.session(), conn.with_cursor(|c| c.base_rooms())) else {
         return;
     };
