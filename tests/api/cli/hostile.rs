@@ -2,12 +2,11 @@
 //! messages reach the operator's terminal escaped (JSON stays exact); CSV cells a
 //! spreadsheet would run are neutralised; exported file links start where the server listens.
 
-use serde_json::json;
 use tigo_common::Role;
 use tigo_server::accounts::{NewAccount, create_user};
 
 use super::*;
-use crate::attachments::{get, upload_raw};
+use crate::attachments::{folder, get, upload_raw};
 use crate::contract;
 use crate::helpers::*;
 
@@ -153,21 +152,19 @@ async fn csv_cells_a_spreadsheet_would_run_are_neutralised(backend: Backend) {
 
 async fn exported_links_start_where_the_server_listens(backend: Backend) {
     let app = spawn_app(backend).await;
-    let guest = app.customer().await;
-    let owner = app.owner().await;
+    let (guest, owner) = (app.customer().await, app.owner().await);
     let room = app.room(&guest, &owner).await;
     let (_, up) = upload_raw(&app, &guest, "notiz.txt", b"Zimmer 12: Dusche tropft\n").await;
-    let body = json!({"chat_room_id": room.id, "content": "see file", "attachment_id": up["id"]});
-    let (status, sent) = guest
+    let id = up["id"].as_str().and_then(|i| i.parse().ok());
+    guest
         .api
-        .raw(reqwest::Method::POST, "/chat/messages", Some(&body))
+        .send(&tigo_common::SendMessage {
+            attachment_id: id,
+            ..text(room.id, "see file")
+        })
         .await
-        .expect("send");
-    assert_eq!(status, 201, "{sent}");
-    let store = match &app.state.config.files.store {
-        tigo_server::files::StoreSpec::Local(p) => p.display().to_string(),
-        _ => unreachable!("tests use a local folder"),
-    };
+        .expect("send the file");
+    let store = folder(&app).display().to_string();
     let port = app.url.rsplit(':').next().expect("port").to_string();
     // PUBLIC_URL unset (tigo_command removes it); HOST as a server bound to every address.
     let (code, out, err) = tigo_env(
