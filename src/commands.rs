@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "tigo-chat", &mut script);
             let mut out = crate::out::Out::default();
-            out.text(String::from_utf8_lossy(&script).into_owned());
+            out.raw(&script);
             out.finish()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -147,7 +147,7 @@ async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
     let passed = !steps.is_empty() && steps.iter().all(|s| s.ok);
     if json {
         let report = serde_json::json!({"passed": passed, "steps": steps});
-        crate::out::now(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+        crate::out::now_exact(&format!("{}\n", serde_json::to_string_pretty(&report)?));
     } else {
         let total: f64 = steps.iter().map(|s| s.millis).sum();
         let verdict = if passed { "all steps passed" } else { "FAILED" };

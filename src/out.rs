@@ -1,8 +1,10 @@
 //! What commands print on standard output. A command's result is gathered first and written
 //! once it has succeeded, so a failure prints nothing there; a file is written aside and
 //! renamed into place, so a failure leaves none. A reader that goes away (`… | head -1`)
-//! ends the command quietly: that is not an error.
+//! ends the command quietly: that is not an error. Human-readable text is made [`visible`]
+//! here, so text from users cannot drive the operator's terminal; JSON goes out exact.
 
+use std::borrow::Cow;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,11 @@ pub struct Out {
 }
 
 impl Out {
+    /// One line of human-readable text; anything in it that a terminal would act on is shown
+    /// escaped ([`visible`]), a line break too.
     pub fn line(&mut self, text: impl AsRef<str>) {
-        self.text.extend_from_slice(text.as_ref().as_bytes());
+        self.text
+            .extend_from_slice(visible(text.as_ref()).as_bytes());
         self.text.push(b'\n');
     }
 
@@ -27,9 +32,14 @@ impl Out {
         Ok(())
     }
 
-    /// Text as it is (a rendered table ends its own lines).
+    /// Human-readable lines (a rendered table ends its own lines), each made [`visible`].
     pub fn text(&mut self, text: String) {
-        self.text.extend_from_slice(text.as_bytes());
+        self.text.extend_from_slice(visible_lines(&text).as_bytes());
+    }
+
+    /// Bytes exactly as given: generated scripts, never text from users.
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.text.extend_from_slice(bytes);
     }
 
     /// Writes it all out.
@@ -38,9 +48,14 @@ impl Out {
     }
 }
 
-/// Writes to standard output now (for streams: monitor lines, smoke steps); a closed pipe
-/// ends the process quietly.
+/// Writes human-readable lines to standard output now (for streams: monitor lines, smoke
+/// steps), each made [`visible`]; a closed pipe ends the process quietly.
 pub fn now(text: &str) {
+    now_exact(&visible_lines(text));
+}
+
+/// Writes JSON (or other machine-read text) to standard output now, exactly as given.
+pub fn now_exact(text: &str) {
     let written = write_stdout(text.as_bytes());
     if written.is_err() {
         // Not a pipe error (that exits inside): nothing better to do than stop printing.
@@ -60,6 +75,49 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
 /// The reader of standard output went away: the output is not wanted any more.
 pub fn reader_gone() -> ! {
     std::process::exit(0)
+}
+
+/// Text with every character a terminal would act on rather than show written as a Rust
+/// escape (`\u{1b}`, `\n`, `\t`): the C0 and C1 controls, DEL (so no escape sequence, bell
+/// or clipboard write gets through), the bidirectional overrides and isolates (which reorder
+/// what is shown) and the line and paragraph separators. Everything else, backslashes
+/// included, stays as it is.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts_on_terminal(c) {
+            shown.extend(c.escape_debug());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// [`visible`] for each line of `text`, the line breaks between them kept.
+pub fn visible_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && acts_on_terminal(c)) {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<Cow<'_, str>> = text.split('\n').map(visible).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 /// A file written beside its destination and renamed over it on [`AsideFile::commit`];
@@ -142,7 +200,8 @@ impl Drop for AsideFile {
 }
 
 /// An error with its causes, each said once (a cause whose text is already in what was said
-/// is left out: error types often repeat their source's text).
+/// is left out: error types often repeat their source's text), made [`visible`]: errors may
+/// echo text from users.
 pub fn describe(err: &anyhow::Error) -> String {
     let mut said = String::new();
     for cause in err.chain() {
@@ -155,7 +214,7 @@ pub fn describe(err: &anyhow::Error) -> String {
         }
         said.push_str(&text);
     }
-    said
+    visible(&said).into_owned()
 }
 
 #[cfg(test)]
@@ -171,6 +230,17 @@ mod tests {
             describe(&err),
             "cannot open the database: database unavailable: disk full"
         );
+    }
+
+    #[test]
+    fn terminal_controls_are_shown_escaped_and_other_text_kept() {
+        assert_eq!(visible("café \\ 日本 👍🏽 <b>"), "café \\ 日本 👍🏽 <b>");
+        assert_eq!(visible("<b>Bob</b>\u{1b}[31m"), "<b>Bob</b>\\u{1b}[31m");
+        assert_eq!(
+            visible("a\u{1b}]52;c;eA==\u{7}\u{9b}2J\u{7f}\u{202e}cba\tb\nc"),
+            "a\\u{1b}]52;c;eA==\\u{7}\\u{9b}2J\\u{7f}\\u{202e}cba\\tb\\nc"
+        );
+        assert_eq!(visible_lines("a\u{1b}c\nd\n"), "a\\u{1b}c\nd\n");
     }
 
     #[test]

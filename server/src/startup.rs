@@ -120,10 +120,7 @@ impl Application {
         let (notifications, _) = broadcast::channel(1024);
         let config_limits = config.limits.clone();
         // Signed URLs are absolute: PUBLIC_URL, else the address this instance listens on.
-        let origin = match addr.ip() {
-            ip if ip.is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
-            _ => format!("http://{addr}"),
-        };
+        let origin = crate::files::listen_origin(&addr.ip().to_string(), addr.port());
         let files = crate::files::Files::open(config.files.clone(), secret.as_bytes(), &origin)
             .map_err(anyhow::Error::msg)?;
         let uploads_per_minute = config.files.uploads_per_minute;

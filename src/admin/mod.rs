@@ -2,6 +2,7 @@
 //! table, or as JSON with `--json`. Exit code 0 on success, 1 on failure (2: usage, from clap).
 //! Output is printed only once a command has succeeded (see [`crate::out`]).
 
+mod export;
 mod ops;
 mod rooms;
 mod safety;
@@ -67,7 +68,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     )
     .await
     {
-        Ok(admin) => admin.with_files(args.files.config()?),
+        Ok(admin) => admin
+            .with_files(args.files.config()?)
+            .listening_on(&args.host, args.port),
         // Says all there is to say (where, and what to do).
         Err(err @ AdminError::NoDatabase(_)) => return Err(err.into()),
         Err(err) => {
@@ -132,7 +135,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
             room,
             format,
             output,
-        } => rooms::export(&admin, room, format, output).await?,
+        } => export::export(&admin, room, format, output).await?,
         AdminCommand::Blocklist(command) => {
             safety::blocklist(&admin, &mut printer, command).await?
         }

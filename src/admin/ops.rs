@@ -150,7 +150,7 @@ pub async fn monitor(admin: &Admin, json: bool) -> anyhow::Result<ExitCode> {
         .monitor(stop, ready, |line| {
             if json {
                 if let Ok(text) = serde_json::to_string(&line) {
-                    out::now(&format!("{text}\n"));
+                    out::now_exact(&format!("{text}\n"));
                 }
             } else {
                 let room = line

@@ -1,14 +1,12 @@
-//! Room commands: list-rooms, purge, export.
+//! Room commands: list-rooms, purge (export is in `export.rs`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use tigo_server::admin::{Admin, RoomFilter};
 
 use super::{Printer, time};
-use crate::cli::ExportFormat;
-use crate::out::AsideFile;
 use crate::table;
 
 pub async fn list(
@@ -134,115 +132,4 @@ fn confirmed(count: i64, before: &chrono::DateTime<chrono::Utc>) -> anyhow::Resu
         eprintln!("aborted");
     }
     Ok(yes)
-}
-
-/// The whole history, written aside first: to `output` once complete, or to standard output
-/// once complete (a failure part-way leaves no file and prints nothing).
-pub async fn export(
-    admin: &Admin,
-    room: uuid::Uuid,
-    format: ExportFormat,
-    output: Option<std::path::PathBuf>,
-) -> anyhow::Result<ExitCode> {
-    let mut file = match &output {
-        Some(path) => {
-            AsideFile::create(path).with_context(|| format!("creating {}", path.display()))?
-        }
-        None => AsideFile::spool().context("creating a spool file in the temporary directory")?,
-    };
-    let mut out = std::io::BufWriter::new(file.writer());
-    let mut attachments = 0u64;
-    let count = match format {
-        ExportFormat::Json => {
-            out.write_all(b"[")?;
-            let mut first = true;
-            let count = admin
-                .export(room, |m| {
-                    if !first {
-                        out.write_all(b",")?;
-                    }
-                    first = false;
-                    attachments += u64::from(attachment(m).is_some());
-                    out.write_all(b"\n  ")?;
-                    serde_json::to_writer(&mut out, m).map_err(std::io::Error::other)
-                })
-                .await?;
-            out.write_all(b"\n]\n")?;
-            count
-        }
-        ExportFormat::Csv => {
-            let mut csv = csv::Writer::from_writer(&mut out);
-            csv.write_record([
-                "id",
-                "created_at",
-                "sender_id",
-                "sender_email",
-                "type",
-                "status",
-                "content",
-                "file_url",
-                "file_name",
-                "file_size",
-                "is_edited",
-                "edited_at",
-                "attachment_id",
-                "attachment_type",
-                "thumbnail_url",
-            ])?;
-            let count = admin
-                .export(room, |m| {
-                    let found = attachment(m);
-                    attachments += u64::from(found.is_some());
-                    let field = |name: &str| {
-                        found
-                            .and_then(|a| a.get(name))
-                            .and_then(|v| v.as_str())
-                            .unwrap_or_default()
-                            .to_string()
-                    };
-                    csv.write_record([
-                        m.id.to_string(),
-                        tigo_common::time::format(&m.created_at),
-                        m.sender_id.to_string(),
-                        m.sender.email.clone(),
-                        m.message_type.as_str().to_string(),
-                        m.status.as_str().to_string(),
-                        m.content.clone(),
-                        m.file_url.clone().unwrap_or_default(),
-                        m.file_name.clone().unwrap_or_default(),
-                        m.file_size.map(|s| s.to_string()).unwrap_or_default(),
-                        m.is_edited.to_string(),
-                        m.edited_at
-                            .map(|t| tigo_common::time::format(&t))
-                            .unwrap_or_default(),
-                        field("id"),
-                        field("content_type"),
-                        field("thumbnail_url"),
-                    ])
-                    .map_err(std::io::Error::other)
-                })
-                .await?;
-            csv.flush()?;
-            count
-        }
-    };
-    out.flush()?;
-    drop(out);
-    match output {
-        Some(path) => {
-            file.commit()
-                .with_context(|| format!("writing {}", path.display()))?;
-            eprintln!(
-                "exported {count} messages ({attachments} with attachments) to {}",
-                path.display()
-            );
-        }
-        None => file.copy_to_stdout()?,
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A message's attachment (`metadata.attachment`), which the server alone writes.
-fn attachment(m: &tigo_common::Message) -> Option<&serde_json::Map<String, serde_json::Value>> {
-    m.metadata.as_ref()?.get("attachment")?.as_object()
 }

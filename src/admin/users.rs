@@ -1,6 +1,6 @@
 //! User commands: create-user, users, set-roles, deactivate, token, online.
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -49,6 +49,7 @@ pub async fn create(
     admin.migrate().await?;
     let password = match user.password {
         Some(p) => p,
+        None if std::io::stdin().is_terminal() => password_from_terminal()?,
         None => {
             let mut line = String::new();
             std::io::stdin()
@@ -76,6 +77,17 @@ pub async fn create(
         ));
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--password-stdin` on a terminal: asked for without echo, twice (a typo would lock the
+/// new account out).
+fn password_from_terminal() -> anyhow::Result<String> {
+    let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+    let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
+    if first != again {
+        anyhow::bail!("the two passwords differ; no user was created");
+    }
+    Ok(first)
 }
 
 pub async fn list(admin: &Admin, p: &mut Printer, role: Option<Role>) -> anyhow::Result<ExitCode> {
@@ -148,6 +160,10 @@ pub async fn online(
             }
             rows
         }
+        _ if !admin.has_redis() => anyhow::bail!(
+            "admin online needs the servers' Redis (REDIS_URL or --redis-url), or a running \
+             server to ask: --url http://HOST:PORT --as ADMIN_EMAIL"
+        ),
         _ => admin.online().await?,
     };
     p.show(&rows, |out| {

@@ -94,7 +94,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .await
             .map_err(anyhow::Error::msg)?;
             if json {
-                crate::out::now(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+                crate::out::now_exact(&format!("{}\n", serde_json::to_string_pretty(&report)?));
             } else {
                 crate::out::now(&table::render(
                     &[
@@ -158,7 +158,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
-            crate::out::now(&format!("{}\n", serde_json::to_string(&rooms)?));
+            crate::out::now_exact(&format!("{}\n", serde_json::to_string(&rooms)?));
             Ok(ExitCode::SUCCESS)
         }
         // Answered before any room was made (see above).
@@ -168,7 +168,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 
 fn finish(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        crate::out::now(&format!("{}\n", serde_json::to_string_pretty(report)?));
+        crate::out::now_exact(&format!("{}\n", serde_json::to_string_pretty(report)?));
     } else {
         crate::out::now(&table::render(
             &[

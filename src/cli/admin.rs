@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{DbArgs, FilesArgs};
+use super::{DbArgs, FilesArgs, parse_url, uuid_of};
 use crate::duration;
 
 #[derive(Debug, Args)]
@@ -31,6 +31,24 @@ pub struct AdminArgs {
         help_heading = "Server settings"
     )]
     pub jwt_secret: Option<String>,
+    /// The servers' listen address: exported file links start there without PUBLIC_URL.
+    #[arg(
+        long,
+        env = "HOST",
+        default_value = "127.0.0.1",
+        global = true,
+        help_heading = "Server settings"
+    )]
+    pub host: String,
+    /// The servers' port (exported file links, as --host).
+    #[arg(
+        long,
+        env = "PORT",
+        default_value_t = 3000,
+        global = true,
+        help_heading = "Server settings"
+    )]
+    pub port: u16,
     /// Print JSON instead of a table.
     #[arg(long, global = true, help_heading = "Output")]
     pub json: bool,
@@ -49,7 +67,7 @@ pub enum AdminCommand {
     )]
     Health {
         /// Base URL of a running server.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_url)]
         url: Option<String>,
     },
     /// List rooms with participants, message counts, unread counts and last activity.
@@ -79,7 +97,7 @@ pub enum AdminCommand {
         #[arg(long, value_parser = duration::parse)]
         older_than: Duration,
         /// Only this room.
-        #[arg(long)]
+        #[arg(long, value_parser = uuid_of("a room id"))]
         room: Option<uuid::Uuid>,
         /// Count what would be deleted; change nothing.
         #[arg(long)]
@@ -143,7 +161,7 @@ pub enum AdminCommand {
         after_help = "Examples:\n  tigo-chat admin export --room 0190… > room.json\n  tigo-chat admin export --room 0190… --format csv --output room.csv"
     )]
     Export {
-        #[arg(long)]
+        #[arg(long, value_parser = uuid_of("a room id"))]
         room: uuid::Uuid,
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
@@ -157,7 +175,7 @@ pub enum AdminCommand {
     )]
     Online {
         /// Ask a running server instead of Redis.
-        #[arg(long, requires = "as_user")]
+        #[arg(long, requires = "as_user", value_parser = parse_url)]
         url: Option<String>,
         /// The Admin to ask as (email or id), with --url.
         #[arg(long = "as")]
@@ -227,6 +245,7 @@ pub enum ReportsCommand {
     },
     /// Resolve an open report.
     Resolve {
+        #[arg(value_parser = uuid_of("a report id"))]
         id: uuid::Uuid,
         #[arg(value_parser = ["dismiss", "delete_message"])]
         action: String,
@@ -270,7 +289,8 @@ pub struct CreateUserArgs {
         required_unless_present = "password_stdin"
     )]
     pub password: Option<String>,
-    /// Read the password from the first line of standard input.
+    /// Read the password from the first line of standard input; on a terminal, ask for it
+    /// (not shown as typed, asked twice).
     #[arg(long)]
     pub password_stdin: bool,
 }

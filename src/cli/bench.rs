@@ -19,7 +19,8 @@ pub struct BenchArgs {
         long,
         env = "TIGO_URL",
         default_value = "http://127.0.0.1:3000",
-        global = true
+        global = true,
+        value_parser = super::parse_url
     )]
     pub url: String,
     /// Users to run as, `email:password` per line (else made in the database).

@@ -11,6 +11,7 @@ mod admin;
 mod bench;
 mod db;
 mod files;
+mod read;
 mod serve;
 
 pub use self::admin::{
@@ -20,6 +21,7 @@ pub use self::admin::{
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::files::FilesArgs;
+pub use self::read::parse;
 pub use self::serve::{LogFormat, ServeArgs};
 
 #[derive(Debug, Parser)]
@@ -64,7 +66,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct TuiArgs {
     /// The server.
-    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000", value_parser = parse_url)]
     pub url: String,
     #[arg(long)]
     pub email: Option<String>,
@@ -88,7 +90,7 @@ pub struct TuiArgs {
 #[derive(Debug, Args)]
 pub struct SmokeArgs {
     /// Base URL of the deployment.
-    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(long, env = "TIGO_URL", default_value = "http://127.0.0.1:3000", value_parser = parse_url)]
     pub url: String,
     /// First user, EMAIL:PASSWORD, or EMAIL with the password in --password-a.
     #[arg(long, value_parser = parse_login)]
@@ -96,11 +98,12 @@ pub struct SmokeArgs {
     /// Second user, EMAIL:PASSWORD or EMAIL (roles must fit a room type with the first).
     #[arg(long, value_parser = parse_login)]
     pub user_b: (String, Option<String>),
-    /// The first user's password, when --user-a gives only the email (keeps it off the
-    /// command line and out of the process list).
+    /// The first user's password, when --user-a gives only the email. As a flag it shows in
+    /// the process list like any argument: set TIGO_SMOKE_PASSWORD_A instead to keep it out.
     #[arg(long, env = "TIGO_SMOKE_PASSWORD_A", hide_env_values = true)]
     pub password_a: Option<String>,
-    /// The second user's password, when --user-b gives only the email.
+    /// The second user's password, when --user-b gives only the email (as a flag it shows
+    /// in the process list: prefer TIGO_SMOKE_PASSWORD_B).
     #[arg(long, env = "TIGO_SMOKE_PASSWORD_B", hide_env_values = true)]
     pub password_b: Option<String>,
     /// Seconds to wait for each step.
@@ -127,5 +130,35 @@ pub fn parse_login(text: &str) -> Result<(String, Option<String>), String> {
         }
         None if !text.is_empty() => Ok((text.to_string(), None)),
         _ => Err("expected EMAIL:PASSWORD or EMAIL".into()),
+    }
+}
+
+/// A server's base URL; one without a scheme (`127.0.0.1:3000`) is taken as `http://`.
+pub fn parse_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let full = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    };
+    match url::Url::parse(&full) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(full),
+        Ok(_) => Err(format!(
+            "expected an http:// or https:// URL such as http://127.0.0.1:3000, got {text:?}"
+        )),
+        Err(err) => Err(format!(
+            "expected a URL such as http://127.0.0.1:3000, got {text:?} ({err})"
+        )),
+    }
+}
+
+/// A parser for an id argument that says what it wants (`a room id (UUID)`) rather than
+/// where the text first went wrong.
+pub fn uuid_of(
+    what: &'static str,
+) -> impl Fn(&str) -> Result<uuid::Uuid, String> + Clone + Send + Sync + 'static {
+    move |text| {
+        uuid::Uuid::parse_str(text.trim())
+            .map_err(|_| format!("expected {what} (a UUID such as 0190b6a8-…), got {text:?}"))
     }
 }

@@ -1,7 +1,9 @@
 //! `tigo-chat serve`: every flag with its environment variable, named as the seed names them.
+//! A yes/no variable reads the usual spellings (true/false, 1/0, yes/no, on/off, any case).
 
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
 use super::{DbArgs, FilesArgs};
@@ -35,7 +37,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTEND_URL", value_delimiter = ',')]
     pub frontend_url: Vec<String>,
     /// Turn off self-registration (POST /auth/register).
-    #[arg(long, env = "DISABLE_REGISTRATION")]
+    #[arg(long, env = "DISABLE_REGISTRATION", value_parser = BoolishValueParser::new())]
     pub disable_registration: bool,
     /// Lifetime of tokens issued by /auth/login.
     #[arg(long, env = "TOKEN_TTL", default_value = "24h", value_parser = duration::parse)]
@@ -93,7 +95,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ALLOWED_LINK_DOMAINS", value_delimiter = ',')]
     pub allowed_link_domains: Vec<String>,
     /// Do not run migrations at start.
-    #[arg(long, env = "NO_MIGRATE")]
+    #[arg(long, env = "NO_MIGRATE", value_parser = BoolishValueParser::new())]
     pub no_migrate: bool,
     /// Log format (RUST_LOG sets the level, default info).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

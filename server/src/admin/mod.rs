@@ -53,6 +53,8 @@ pub struct Admin {
     jwt_secret: Option<String>,
     /// The servers' attachment settings (purge removes files, export signs their URLs).
     files: crate::files::FilesConfig,
+    /// Where signed URLs start without `PUBLIC_URL`.
+    origin: String,
 }
 
 /// Opens the database; unless `pool.create_if_missing`, one that does not exist yet (no file,
@@ -95,6 +97,7 @@ impl Admin {
             redis,
             jwt_secret,
             files: crate::files::FilesConfig::default(),
+            origin: crate::files::listen_origin("127.0.0.1", 3000),
         })
     }
 
@@ -104,17 +107,20 @@ impl Admin {
         self
     }
 
-    /// The servers' file store and URL signer. Exported URLs start with `PUBLIC_URL` (else
-    /// `http://localhost:3000`).
+    /// Where the servers listen (`HOST`, `PORT`): exported URLs start there when
+    /// `PUBLIC_URL` is unset, as the servers' own do (default `127.0.0.1:3000`).
+    pub fn listening_on(mut self, host: &str, port: u16) -> Admin {
+        self.origin = crate::files::listen_origin(host, port);
+        self
+    }
+
+    /// The servers' file store and URL signer. Exported URLs start with `PUBLIC_URL`, else
+    /// the servers' listen address ([`Admin::listening_on`]).
     pub async fn files(&self) -> AdminResult<crate::files::Files> {
         let secret =
             crate::auth::secret::resolve(self.jwt_secret.as_deref(), self.store.as_ref()).await?;
-        crate::files::Files::open(
-            self.files.clone(),
-            secret.value.as_bytes(),
-            "http://localhost:3000",
-        )
-        .map_err(AdminError::Invalid)
+        crate::files::Files::open(self.files.clone(), secret.value.as_bytes(), &self.origin)
+            .map_err(AdminError::Invalid)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -110,6 +110,18 @@ impl Files {
     }
 }
 
+/// The origin signed URLs start with when `PUBLIC_URL` is unset: the address the server
+/// listens on, `http://HOST:PORT`, with a wildcard address (`0.0.0.0`, `::`) read as the
+/// loopback one. The server passes its bound address; `admin export` the configured
+/// `HOST` and `PORT`, so both agree.
+pub fn listen_origin(host: &str, port: u16) -> String {
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{port}"),
+        Ok(ip) => format!("http://{}", std::net::SocketAddr::new(ip, port)),
+        Err(_) => format!("http://{host}:{port}"),
+    }
+}
+
 /// The object keys of an attachment: the uploaded bytes and the thumbnail.
 pub fn original_key(id: uuid::Uuid) -> String {
     format!("files/{id}")

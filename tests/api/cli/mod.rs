@@ -2,7 +2,9 @@
 //! `completions`, against SQLite and PostgreSQL (Redis-backed ones against a real Redis).
 
 mod data;
+mod hostile;
 mod ops;
+mod usage;
 mod users;
 
 use std::process::Stdio;
