@@ -224,10 +224,7 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
         user: admin,
         token: "t".into(),
     });
-    let cmds = app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('w'),
-        KeyModifiers::CONTROL,
-    )));
+    let cmds = app.update(key(KeyCode::F(2)));
     assert_eq!(cmds, vec![Cmd::LoadQueue]);
     assert_eq!(app.screen, Screen::Queue);
     let waiting_room = Uuid::new_v4();

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
 use tigo_common::{MessageStatus, ReplyTo, Room, RoomType};
 
 use super::{short_tag, status, truncate, wrap};
-use crate::tui::app::App;
+use crate::tui::app::{App, attachments};
 
 pub(super) fn draw(frame: &mut Frame, app: &App) {
     let (above, status_area, status_lines) = status::split(app, frame.area());
@@ -20,17 +20,28 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(main);
     room_list(frame, app, rooms_area);
     message_pane(frame, app, messages_area);
-    let prompt = Paragraph::new(Line::from(vec![
-        Span::raw("> "),
-        Span::raw(app.chat.input.clone()),
-    ]))
-    .block(Block::bordered().title(" message · /help "));
-    frame.render_widget(prompt, input);
-    frame.set_cursor_position((
-        input.x + 3 + app.chat.input.chars().count() as u16,
-        input.y + 1,
-    ));
+    input_line(frame, app, input);
     status::draw(frame, status_lines, status_area);
+}
+
+/// The input line after `> `: scrolled sideways to keep the cursor in view, the cursor placed
+/// by display columns (a CJK character or an emoji takes two).
+fn input_line(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::bordered().title(" message · /help ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [prompt, text] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new("> "), prompt);
+    let input = &app.chat.input;
+    // One column stays free for the cursor after the last character.
+    let scroll = input.visual_scroll((text.width as usize).saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(input.value()).scroll((0, scroll as u16)),
+        text,
+    );
+    let column = (input.visual_cursor().saturating_sub(scroll) as u16).min(text.width);
+    frame.set_cursor_position((text.x + column, text.y));
 }
 
 fn room_list(frame: &mut Frame, app: &App, area: Rect) {
@@ -140,7 +151,11 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     let mut jump_line = None;
     for m in messages {
         if let Some(quoted) = &m.reply_to {
-            lines.push(quote_line(app, room, quoted, inner_width));
+            let file = messages
+                .iter()
+                .find(|q| q.id == quoted.id)
+                .and_then(|q| q.file_name.as_deref());
+            lines.push(quote_line(app, room, quoted, file, inner_width));
         }
         if jump == Some(m.id) {
             jump_line = Some(lines.len());
@@ -167,16 +182,17 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
                 MessageStatus::Read => " ✓✓ read",
             });
         }
-        let body = match (crate::tui::app::attachments::label(m), m.content.is_empty()) {
+        let body = match (attachments::label(m), m.content.is_empty()) {
             (Some(file), true) => file,
             (Some(file), false) => format!("{} {file}", m.content),
             (None, _) => m.content.clone(),
         };
         let head = format!("{time} {name}: ");
         let text = format!("{head}{body}{tail}");
-        for (i, line) in wrap::chars(&text, inner_width).into_iter().enumerate() {
-            if i == 0 && line.len() >= head.len() {
-                let (h, rest) = line.split_at(head.len().min(line.len()));
+        for (i, line) in wrap::words(&text, inner_width).into_iter().enumerate() {
+            let cut = head.len().min(line.len());
+            if i == 0 && line.starts_with(head.trim_end()) && line.is_char_boundary(cut) {
+                let (h, rest) = line.split_at(cut);
                 let color = if own { Color::Blue } else { Color::Magenta };
                 lines.push(Line::from(vec![
                     Span::styled(h.to_string(), Style::new().fg(color)),
@@ -240,8 +256,15 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// The line above a reply: who wrote the quoted message and what it says now.
-fn quote_line<'a>(app: &App, room: &Room, quoted: &ReplyTo, width: usize) -> Line<'a> {
+/// The line above a reply: who wrote the quoted message and what it says now (a file or an
+/// image by its caption or name: `[image] IMG_2041.jpg`).
+fn quote_line<'a>(
+    app: &App,
+    room: &Room,
+    quoted: &ReplyTo,
+    file: Option<&str>,
+    width: usize,
+) -> Line<'a> {
     let me = app.me.as_ref().map(|u| u.id).unwrap_or_default();
     let who = if quoted.sender_id == me {
         "you".to_string()
@@ -255,7 +278,7 @@ fn quote_line<'a>(app: &App, room: &Room, quoted: &ReplyTo, width: usize) -> Lin
     let text = if quoted.deleted {
         "(deleted message)".to_string()
     } else {
-        quoted.content.clone()
+        attachments::quoted(quoted.message_type, &quoted.content, file)
     };
     Line::from(Span::styled(
         truncate(&format!("  ↪ {who}: {text}"), width),
