@@ -52,14 +52,21 @@ async fn a_deactivated_users_terminal_client_says_so_and_stops_reconnecting(back
             .await
             .expect("deactivate")
     );
-    // The server says which it is, over REST and to a socket that tries to connect.
-    let (status, body) = c
-        .api
-        .raw(reqwest::Method::GET, "/auth/me", None)
-        .await
-        .expect("me");
-    assert_eq!(status, 401);
-    assert_eq!(body["message"], "This account is deactivated");
+    // The server says which it is (once the change reaches its user cache, within a poll).
+    let mut me = (0, serde_json::Value::Null);
+    for _ in 0..50 {
+        me = c
+            .api
+            .raw(reqwest::Method::GET, "/auth/me", None)
+            .await
+            .expect("me");
+        if me.0 == 401 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(me.0, 401, "{}", me.1);
+    assert_eq!(me.1["message"], "This account is deactivated");
     let signed_out = told(&mut tui, Duration::from_secs(15), |m| {
         matches!(m, Msg::SignedOut(_))
     })

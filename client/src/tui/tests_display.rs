@@ -5,17 +5,14 @@
 
 use chrono::{Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use tigo_common::{MessageType, ReplyTo, Role};
 use uuid::Uuid;
 
 use super::app::attachments::{expand_home, quoted};
 use super::app::{App, Cmd, Link, Msg, ReportItem, Screen};
-use super::tests::{key, message, room, screen, signed_in, typed, user};
+use super::tests::{drawn, key, message, room, screen, signed_in, typed, user};
 use super::tests_screen::shows_every_word;
-use super::ui;
 
 fn run(app: &mut App, line: &str) -> Vec<Cmd> {
     typed(app, line);
@@ -36,9 +33,7 @@ fn help_pages(app: &mut App) -> String {
 
 /// What is drawn reversed (a search jump's mark, the room list's focus), row by row.
 fn reversed_rows(app: &App, width: u16, height: u16) -> Vec<String> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| ui::draw(f, app)).expect("draw");
-    let buffer = terminal.backend().buffer().clone();
+    let buffer = drawn(app, width, height).backend().buffer().clone();
     (0..height)
         .map(|y| {
             (0..width)

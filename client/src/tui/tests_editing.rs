@@ -3,13 +3,10 @@
 //! and the chat screen's own keys (Enter, Esc, Tab, Up/Down, Ctrl-N, F2) still work.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use tigo_common::Role;
 
 use super::app::{App, Cmd, Msg, Screen};
-use super::tests::{key, signed_in, typed, user};
-use super::ui;
+use super::tests::{drawn, key, signed_in, text_of, typed, user};
 
 fn with(code: KeyCode, modifiers: KeyModifiers) -> Msg {
     Msg::Key(KeyEvent::new(code, modifiers))
@@ -31,19 +28,10 @@ fn times(code: KeyCode, n: usize) -> Vec<Msg> {
 }
 
 /// The screen's text and where the terminal's cursor is.
-fn drawn(app: &App, width: u16, height: u16) -> (String, (u16, u16)) {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| ui::draw(f, app)).expect("draw");
-    let buffer = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
+fn drawn_at(app: &App, width: u16, height: u16) -> (String, (u16, u16)) {
+    let mut terminal = drawn(app, width, height);
     let cursor = terminal.get_cursor_position().expect("cursor");
-    (out, (cursor.x, cursor.y))
+    (text_of(&terminal), (cursor.x, cursor.y))
 }
 
 /// The row of the screen that holds the input line (`│> …`).
@@ -102,18 +90,18 @@ fn readline_keys_move_and_delete_in_the_line() {
 fn the_cursor_sits_by_display_width_and_moves_a_whole_character_at_a_time() {
     let (mut app, ..) = signed_in();
     typed(&mut app, "日本語 👍🏽 café");
-    let (shown, (x, y)) = drawn(&app, 80, 24);
+    let (shown, (x, y)) = drawn_at(&app, 80, 24);
     let (row, line) = input_row(&shown);
     assert_eq!(y as usize, row, "{shown}");
     // `│> ` then 日本語 (6 columns), a space, 👍🏽 (2), a space, café (4): column 3 + 14.
     assert_eq!(x, 3 + 14, "{line}");
     // Left over é, f, a, c, the space and the emoji with its skin tone (one character).
     press(&mut app, &times(KeyCode::Left, 6));
-    assert_eq!(drawn(&app, 80, 24).1.0, 3 + 7);
+    assert_eq!(drawn_at(&app, 80, 24).1.0, 3 + 7);
     typed(&mut app, "!");
     assert_eq!(app.chat.input.value(), "日本語 !👍🏽 café");
     press(&mut app, &[key(KeyCode::Home), key(KeyCode::Right)]);
-    assert_eq!(drawn(&app, 80, 24).1.0, 3 + 2, "past one wide character");
+    assert_eq!(drawn_at(&app, 80, 24).1.0, 3 + 2, "past one wide character");
 }
 
 #[test]
@@ -121,7 +109,7 @@ fn a_line_wider_than_the_box_scrolls_to_keep_the_cursor_in_view() {
     let (mut app, ..) = signed_in();
     let words: Vec<String> = (0..30).map(|i| format!("word{i:02}")).collect();
     typed(&mut app, &words.join(" "));
-    let (shown, (x, _)) = drawn(&app, 80, 24);
+    let (shown, (x, _)) = drawn_at(&app, 80, 24);
     let (_, line) = input_row(&shown);
     assert!(
         line.contains("word29") && !line.contains("word00"),
@@ -129,7 +117,7 @@ fn a_line_wider_than_the_box_scrolls_to_keep_the_cursor_in_view() {
     );
     assert!(x < 79, "the cursor is inside the box: {x}");
     press(&mut app, &[key(KeyCode::Home)]);
-    let (shown, (x, _)) = drawn(&app, 80, 24);
+    let (shown, (x, _)) = drawn_at(&app, 80, 24);
     let (_, line) = input_row(&shown);
     assert!(
         line.contains("word00") && !line.contains("word29"),
