@@ -158,6 +158,7 @@ tmux send-keys -t "$B" -l "/save! $HOME_DIR/saved.txt"
 tmux send-keys -t "$B" Enter
 wait_for "$B" "saved 30 B to"
 cmp "$HOME_DIR/dusche-notiz.txt" "$HOME_DIR/saved.txt"
+mkdir -p "$HOME_DIR/$B"
 tmux send-keys -t "$B" -l "/save ~/notiz.txt"
 tmux send-keys -t "$B" Enter
 wait_for "$B" "$B/notiz.txt"
