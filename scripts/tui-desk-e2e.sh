@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The support desk in three real `tigo-chat tui` processes in tmux against a real server whose
 # CONTACT_MASKING covers guest↔support rooms: a guest writes to support with a phone number
-# (masked before anyone sees it), the operator sees the room waiting in the queue (Ctrl-W),
+# (masked before anyone sees it), the operator sees the room waiting in the queue (F2),
 # watches another Admin take it live (room_assigned), opens it from the queue, takes it with
 # /assign, sees the guest's next masked message arrive, and answers with a saved reply (/r).
 # Usage: scripts/tui-desk-e2e.sh URL DB_ENV GUEST_EMAIL DESK_ADMIN_EMAIL OPERATOR_EMAIL PASSWORD
@@ -72,7 +72,7 @@ never "$G" "+33612345678"
 
 step "the operator's queue shows the room: type, waiting time, unassigned"
 start "$O" "$O_EMAIL"
-tmux send-keys -t "$O" C-w
+tmux send-keys -t "$O" F2
 wait_for "$O" "1 waiting"
 wait_for "$O" "C↔A"
 wait_for "$O" "unassigned"
@@ -89,7 +89,7 @@ tmux send-keys -t "$O" Enter
 wait_for "$O" "call [phone hidden]"
 say "$O" "/assign"
 wait_for "$O" "room assigned to you"
-tmux send-keys -t "$O" C-w
+tmux send-keys -t "$O" F2
 wait_for "$O" " me           "   # the assignee column
 tmux send-keys -t "$O" Escape
 
@@ -107,7 +107,7 @@ tmux send-keys -t "$O" Enter
 wait_for "$G" "Check-in is from 14:00. See you soon!"
 
 step "answered: the room leaves the queue"
-tmux send-keys -t "$O" C-w
+tmux send-keys -t "$O" F2
 wait_for "$O" "0 waiting"
 tmux send-keys -t "$O" Escape
 

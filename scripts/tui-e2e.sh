@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Drives two real `tigo-chat tui` processes in tmux against a real server and reads their
 # screens: log in, open the same room, message both ways, typing shown, read receipt shown,
-# a reaction, a reply with its quote, and a search that jumps to the message.
-# a file sent with /upload and saved with /save.
+# a line edited with readline keys (the cursor placed by display width), a reaction, a reply
+# with its quote, a search that jumps to the message, a file sent with /upload and saved with
+# /save (never over a file without /save!, `~` the home folder), the help's columns apart,
+# and a deactivated account signed out with the reason, no reconnecting.
 # Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD
 set -euo pipefail
 URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5
@@ -18,6 +20,17 @@ cleanup() {
 trap cleanup EXIT
 
 screen_of() { tmux capture-pane -p -t "$1"; }
+cursor_x() { tmux display-message -p -t "$1" '#{cursor_x}'; }
+
+# expect_cursor SESSION COLUMN: the terminal's cursor is in that column (within a second).
+expect_cursor() {
+  for _ in $(seq 1 10); do
+    [ "$(cursor_x "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "tui-e2e: the cursor of $1 is in column $(cursor_x "$1"), not $2" >&2
+  return 1
+}
 
 # wait_for SESSION TEXT [SECONDS]: until the pane shows TEXT.
 wait_for() {
@@ -89,6 +102,24 @@ wait_for "$A" "hi from B"
 step "B has the room open, so A's message shows as read"
 wait_for "$A" "you: hello from A ✓✓ read"
 
+step "A edits a line with readline keys; the cursor sits by display width"
+tmux send-keys -t "$A" -l "see you frday"
+tmux send-keys -t "$A" Left Left Left
+tmux send-keys -t "$A" -l "i"
+tmux send-keys -t "$A" C-a
+tmux send-keys -t "$A" -l "ok, "
+tmux send-keys -t "$A" Enter
+wait_for "$B" "ok, see you friday"
+# `│> ` is three columns; 日本語 takes six, a space one, café four.
+tmux send-keys -t "$A" -l "日本語 café"
+expect_cursor "$A" 14
+tmux send-keys -t "$A" Home
+expect_cursor "$A" 3
+tmux send-keys -t "$A" End C-w
+expect_cursor "$A" 10
+tmux send-keys -t "$A" Escape
+expect_cursor "$A" 3
+
 step "B reacts to A's message; A sees the reaction under it"
 tmux send-keys -t "$B" -l "/react 👍"
 tmux send-keys -t "$B" Enter
@@ -117,11 +148,45 @@ tmux send-keys -t "$B" Enter
 wait_for "$B" "saved 30 B to"
 cmp "$HOME_DIR/dusche-notiz.txt" "$HOME_DIR/saved.txt"
 
-step "/help lists the commands; Ctrl-C restores the terminal"
+step "/save refuses to replace a file, /save! replaces it, ~ is the home folder"
+printf 'mine\n' >"$HOME_DIR/saved.txt"
+tmux send-keys -t "$B" -l "/save $HOME_DIR/saved.txt"
+tmux send-keys -t "$B" Enter
+wait_for "$B" "exists; /save!"
+[ "$(cat "$HOME_DIR/saved.txt")" = mine ]
+tmux send-keys -t "$B" -l "/save! $HOME_DIR/saved.txt"
+tmux send-keys -t "$B" Enter
+wait_for "$B" "saved 30 B to"
+cmp "$HOME_DIR/dusche-notiz.txt" "$HOME_DIR/saved.txt"
+mkdir -p "$HOME_DIR/$B"
+tmux send-keys -t "$B" -l "/save ~/notiz.txt"
+tmux send-keys -t "$B" Enter
+wait_for "$B" "$B/notiz.txt"
+for _ in $(seq 1 20); do [ -f "$HOME_DIR/$B/notiz.txt" ] && break; sleep 0.1; done
+cmp "$HOME_DIR/dusche-notiz.txt" "$HOME_DIR/$B/notiz.txt"
+
+step "/help lists the commands in two columns apart, a guest's own only"
 tmux send-keys -t "$A" -l "/help"
 tmux send-keys -t "$A" Enter
 wait_for "$A" "keys and commands"
+wait_for "$A" "PgUp / PgDn  "
+if screen_of "$A" | grep -qF "/resolve"; then
+  echo "tui-e2e: a guest's help shows Admin commands" >&2
+  exit 1
+fi
 tmux send-keys -t "$A" Escape
+
+step "B's account is deactivated: B is signed out with the reason and stops reconnecting"
+env $DBENV "$TIGO_BIN" admin deactivate --user "$B_EMAIL" >/dev/null
+wait_for "$B" "Signed out: This account is deactivated" 15
+sleep 3
+if screen_of "$B" | grep -qF "reconnecting"; then
+  echo "tui-e2e: B is still reconnecting" >&2
+  exit 1
+fi
+wait_for "$B" "Signed out: This account is deactivated"
+
+step "Ctrl-C restores the terminal"
 tmux send-keys -t "$A" C-c
 tmux send-keys -t "$B" C-c
 for s in "$A" "$B"; do

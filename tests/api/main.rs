@@ -23,3 +23,4 @@ mod safety;
 mod scaleout;
 mod search;
 mod service;
+mod tui;

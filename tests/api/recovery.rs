@@ -143,16 +143,17 @@ async fn with_recovery_off_there_is_no_pid_and_no_offset(backend: Backend) {
     assert!(socket.resume().is_none(), "no pid in the CONNECT reply");
 }
 
-/// The terminal client's network side, signed in as a user and running.
-struct Tui {
-    task: tokio::task::JoinHandle<()>,
+/// The terminal client's network side, signed in as a user and running (also used by the
+/// `tui` tests).
+pub(crate) struct Tui {
+    pub(crate) task: tokio::task::JoinHandle<()>,
     msgs: tokio::sync::mpsc::UnboundedReceiver<tigo_client::tui::app::Msg>,
-    /// Kept: the network side stops when its commands end.
-    _cmds: tokio::sync::mpsc::UnboundedSender<tigo_client::tui::app::Cmd>,
+    /// What the UI would ask of it; the network side stops when its commands end.
+    pub(crate) cmds: tokio::sync::mpsc::UnboundedSender<tigo_client::tui::app::Cmd>,
 }
 
 impl Tui {
-    async fn start(app: &TestApp, user: &TestUser) -> Tui {
+    pub(crate) async fn start(app: &TestApp, user: &TestUser) -> Tui {
         use tigo_client::tui::net::{Net, run};
         let (msgs_tx, msgs) = tokio::sync::mpsc::unbounded_channel();
         let (cmds_tx, cmds) = tokio::sync::mpsc::unbounded_channel();
@@ -162,12 +163,12 @@ impl Tui {
         Tui {
             task: tokio::spawn(run(net, cmds, None)),
             msgs,
-            _cmds: cmds_tx,
+            cmds: cmds_tx,
         }
     }
 
     /// What it tells the app next, if anything within 200 ms.
-    async fn next(&mut self) -> Option<tigo_client::tui::app::Msg> {
+    pub(crate) async fn next(&mut self) -> Option<tigo_client::tui::app::Msg> {
         tokio::time::timeout(Duration::from_millis(200), self.msgs.recv())
             .await
             .ok()

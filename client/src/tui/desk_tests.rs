@@ -110,7 +110,7 @@ fn assign_and_unassign_take_the_room_in_focus() {
 #[test]
 fn the_queue_shows_the_assignee_and_follows_room_assigned() {
     let (mut app, admin) = admin_app();
-    app.update(ctrl('w'));
+    app.update(key(KeyCode::F(2)));
     let (room, other) = (Uuid::new_v4(), Uuid::new_v4());
     app.update(Msg::Queue(vec![Waiting {
         room,
@@ -158,14 +158,14 @@ fn r_name_puts_a_saved_reply_into_the_line_for_editing() {
         replies,
         then_use: Some("checkin".into()),
     });
-    assert_eq!(app.chat.input, "Check-in is from 14:00.");
+    assert_eq!(app.chat.input.value(), "Check-in is from 14:00.");
     // Known now: no round trip; the text stays editable before Enter.
-    app.chat.input.clear();
+    app.chat.input.reset();
     typed(&mut app, "/r checkin");
     assert!(app.update(key(KeyCode::Enter)).is_empty());
     app.update(key(KeyCode::Backspace));
-    assert_eq!(app.chat.input, "Check-in is from 14:00");
-    app.chat.input.clear();
+    assert_eq!(app.chat.input.value(), "Check-in is from 14:00");
+    app.chat.input.reset();
     typed(&mut app, "/replies");
     let cmds = app.update(key(KeyCode::Enter));
     assert_eq!(cmds, vec![Cmd::LoadReplies { then_use: None }]);

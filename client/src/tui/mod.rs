@@ -16,6 +16,10 @@ mod tests;
 #[cfg(test)]
 mod tests_attachments;
 #[cfg(test)]
+mod tests_display;
+#[cfg(test)]
+mod tests_editing;
+#[cfg(test)]
 mod tests_messages;
 #[cfg(test)]
 mod tests_quotes;

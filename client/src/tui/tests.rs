@@ -98,9 +98,19 @@ pub(super) fn signed_in() -> (App, User, User, Room, Room) {
     (app, me, owner, r1, r2)
 }
 
-pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
+/// A test terminal of that size with the app drawn on it once.
+pub(super) fn drawn(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|f| ui::draw(f, app)).expect("draw");
+    terminal
+}
+
+pub(super) fn screen(app: &App, width: u16, height: u16) -> String {
+    text_of(&drawn(app, width, height))
+}
+
+/// What a test terminal shows, row by row.
+pub(super) fn text_of(terminal: &Terminal<TestBackend>) -> String {
     let buffer = terminal.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buffer.area.height {
@@ -224,10 +234,7 @@ fn admins_get_the_support_queue_and_open_rooms_from_it() {
         user: admin,
         token: "t".into(),
     });
-    let cmds = app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('w'),
-        KeyModifiers::CONTROL,
-    )));
+    let cmds = app.update(key(KeyCode::F(2)));
     assert_eq!(cmds, vec![Cmd::LoadQueue]);
     assert_eq!(app.screen, Screen::Queue);
     let waiting_room = Uuid::new_v4();

@@ -48,6 +48,8 @@ fn attachments_show_with_name_and_size_and_upload_and_save_map_to_commands() {
         vec![Cmd::Save {
             url: photo.file_url.clone().unwrap_or_default(),
             path: "/tmp/dusche.jpg".into(),
+            name: "dusche.jpg".into(),
+            overwrite: false,
         }]
     );
     assert!(run(&mut app, "/upload").is_empty());

@@ -112,7 +112,7 @@ fn typing_a_line_announces_typing_once_then_sends_with_a_client_id() {
         }
         other => panic!("expected a send, got {other:?}"),
     }
-    assert!(app.chat.input.is_empty());
+    assert!(app.chat.input.value().is_empty());
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn slash_commands_map_to_actions() {
         run(&mut app, "/queue").is_empty(),
         "a customer has no queue"
     );
-    assert_eq!(run(&mut app, "/leave"), vec![Cmd::Leave(r1.id)]);
+    assert_eq!(run(&mut app, "/leave").first(), Some(&Cmd::Leave(r1.id)));
     assert!(!app.chat.rooms.iter().any(|r| r.id == r1.id));
 }
 

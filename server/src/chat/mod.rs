@@ -63,10 +63,13 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
         .keys
         .verify(token)
         .map_err(|e| AppError::Unauthorized(e.to_string()))?;
+    // The holder of a validly signed token knows whose it is: saying which of the two it is
+    // tells them nothing new, and lets a client say "deactivated" rather than guess.
     match user(state, id).await? {
         Some(record) if record.is_active => Ok(record.user),
-        _ => Err(AppError::Unauthorized(
-            "The user of this token does not exist or is deactivated".into(),
+        Some(_) => Err(AppError::Unauthorized("This account is deactivated".into())),
+        None => Err(AppError::Unauthorized(
+            "The user of this token does not exist".into(),
         )),
     }
 }

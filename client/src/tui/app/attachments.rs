@@ -1,9 +1,10 @@
 //! Attachments in the terminal: how a message with a file reads (`📎 name (size)`, images
-//! marked), and what `/upload PATH` and `/save PATH` act on.
+//! marked), and what `/upload PATH`, `/save PATH` and `/save! PATH` act on.
 
 use tigo_common::{Message, MessageType};
+use uuid::Uuid;
 
-use super::App;
+use super::{App, Cmd};
 
 /// Sizes as people read them: 812 B, 14.2 KB, 3.1 MB.
 pub fn human_size(bytes: i64) -> String {
@@ -35,7 +36,85 @@ pub fn label(m: &Message) -> Option<String> {
     Some(format!("📎 {name}{size}{image}"))
 }
 
+/// How a quote names a file it quotes: `[image] caption` or `📎 name`; the caption when there
+/// is one, else the file's name when the quoted message is loaded here.
+pub fn quoted(kind: MessageType, content: &str, file_name: Option<&str>) -> String {
+    let what = if content.is_empty() {
+        file_name.unwrap_or_default()
+    } else {
+        content
+    };
+    let mark = match kind {
+        MessageType::Text => return content.to_string(),
+        MessageType::Image => "[image]",
+        MessageType::File => "📎",
+    };
+    if what.is_empty() {
+        mark.to_string()
+    } else {
+        format!("{mark} {what}")
+    }
+}
+
+/// `path` with a leading `~` (alone or before `/`) read as `home`, as a shell would.
+pub fn expand_home(path: &str, home: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
 impl App {
+    /// `/upload PATH`: the file goes up from the network side, then into the room.
+    pub(super) fn upload_command(&mut self, room: Option<Uuid>, path: &str) -> Vec<Cmd> {
+        match room {
+            Some(room) if !path.is_empty() => {
+                self.chat.sent_counter += 1;
+                vec![Cmd::Upload {
+                    room,
+                    path: path.to_string(),
+                    client_msg_id: format!(
+                        "tui-{}-{}",
+                        Uuid::new_v4().simple(),
+                        self.chat.sent_counter
+                    ),
+                }]
+            }
+            Some(_) => {
+                self.say("usage: /upload PATH");
+                Vec::new()
+            }
+            None => {
+                self.say("no room: open one with /new EMAIL");
+                Vec::new()
+            }
+        }
+    }
+
+    /// `/save PATH` never replaces a file (the network side refuses and says `/save!`);
+    /// `/save! PATH` does.
+    pub(super) fn save_command(&mut self, path: &str, overwrite: bool) -> Vec<Cmd> {
+        let verb = if overwrite { "/save!" } else { "/save" };
+        match (self.last_attachment(), path.is_empty()) {
+            (Some(m), false) => vec![Cmd::Save {
+                url: m.file_url.clone().unwrap_or_default(),
+                path: path.to_string(),
+                name: m.file_name.clone().unwrap_or_else(|| "attachment".into()),
+                overwrite,
+            }],
+            (Some(_), true) => {
+                self.say(format!("usage: {verb} PATH"));
+                Vec::new()
+            }
+            (None, _) => {
+                self.say("no attachment in this room to save");
+                Vec::new()
+            }
+        }
+    }
+
     /// The newest message with a file in the focused room: what `/save` downloads.
     pub(super) fn last_attachment(&self) -> Option<&Message> {
         let room = self.current_id()?;

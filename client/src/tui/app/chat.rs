@@ -1,12 +1,15 @@
 //! The chat screen's state: the room list and which room is focused, each room's loaded
 //! messages, who is online or typing, the input line and the scroll position; and the keys
-//! that move around it (what Enter does with the line is in `commands`).
+//! that move around it (what Enter does with the line is in `commands`). The input line is
+//! `tui-input`'s line editor: every key the chat screen does not claim goes to it.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tigo_common::{Message, Room};
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
 use uuid::Uuid;
 
 use super::{App, Cmd, Screen};
@@ -23,7 +26,8 @@ pub struct Chat {
     pub online: HashSet<Uuid>,
     /// (room, user) → when the typing indicator expires.
     pub typing: HashMap<(Uuid, Uuid), DateTime<Utc>>,
-    pub input: String,
+    /// The input line: its text and cursor (moved and edited by the usual readline keys).
+    pub input: Input,
     /// Lines scrolled up from the bottom of the message pane.
     pub scroll: usize,
     /// When we last told the room we were typing (to send one start per few seconds).
@@ -166,7 +170,7 @@ impl Chat {
         let Some(room) = self.current_id() else {
             return Vec::new();
         };
-        if self.input.starts_with('/') {
+        if self.input.value().starts_with('/') {
             return Vec::new();
         }
         let now = Utc::now();
@@ -237,7 +241,7 @@ impl App {
     pub(super) fn chat_key(&mut self, key: KeyEvent, ctrl: bool) -> Vec<Cmd> {
         // Alt-Up/Down switch rooms only on an empty line, where they cannot mean anything else.
         let switch =
-            ctrl || self.chat.input.is_empty() && key.modifiers.contains(KeyModifiers::ALT);
+            ctrl || self.chat.input.value().is_empty() && key.modifiers.contains(KeyModifiers::ALT);
         let chat = &mut self.chat;
         match key.code {
             KeyCode::Up if switch => chat.select(chat.selected.saturating_sub(1)),
@@ -274,26 +278,35 @@ impl App {
                 self.screen = Screen::Help;
                 Vec::new()
             }
+            KeyCode::F(2) => self.open_queue(),
             KeyCode::Char('n') if ctrl => {
-                chat.input = "/new ".into();
+                chat.input = Input::new("/new ".into());
                 Vec::new()
             }
-            KeyCode::Char('w') if ctrl => self.open_queue(),
             KeyCode::Char('r') if ctrl => self.open_reports(),
-            KeyCode::Char(c) => {
-                chat.input.push(c);
-                chat.typing_tick()
-            }
-            KeyCode::Backspace => {
-                chat.input.pop();
-                Vec::new()
-            }
             KeyCode::Esc => {
-                chat.input.clear();
+                chat.input.reset();
                 self.status = None;
                 Vec::new()
             }
             KeyCode::Enter => self.submit(),
+            _ => chat.edit(key),
+        }
+    }
+}
+
+impl Chat {
+    /// A key for the line editor (characters, Left/Right, Home/End, Backspace/Delete,
+    /// Ctrl-A/E/B/F/K/W/Y, Alt-B/F, Ctrl-Left/Right); typing in it tells the room we are
+    /// typing. Ctrl-U deletes up to the cursor, as readline does (`tui-input` would clear the
+    /// whole line).
+    fn edit(&mut self, key: KeyEvent) -> Vec<Cmd> {
+        let request = match (key.code, key.modifiers) {
+            (KeyCode::Char('u'), KeyModifiers::CONTROL) => Some(InputRequest::DeleteFromStart),
+            _ => to_input_request(&Event::Key(key)),
+        };
+        match request.and_then(|r| self.input.handle(r)) {
+            Some(changed) if changed.value && !self.input.value().is_empty() => self.typing_tick(),
             _ => Vec::new(),
         }
     }

@@ -5,6 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 use tigo_common::{RoomAssigned, SavedReply};
+use tui_input::Input;
 use uuid::Uuid;
 
 use super::{App, Cmd, Screen};
@@ -33,7 +34,7 @@ pub struct Desk {
 impl App {
     pub(super) fn open_reports(&mut self) -> Vec<Cmd> {
         if !self.is_admin() {
-            self.status = Some("reports are for admins".into());
+            self.say("reports are for admins");
             return Vec::new();
         }
         self.screen = Screen::Reports;
@@ -55,17 +56,15 @@ impl App {
             KeyCode::Down => self.desk.selected = (self.desk.selected + 1).min(last),
             KeyCode::Enter => {
                 if let Some(report) = self.desk.reports.get(self.desk.selected).cloned() {
-                    let room = report.room;
-                    self.status = Some(format!(
+                    let (room, message) = (report.room, report.message);
+                    self.say(format!(
                         "report: {:?} on {}'s message; /resolve dismiss or /resolve delete",
                         report.reason, report.author
                     ));
                     self.desk.reviewing = Some(report);
                     self.screen = Screen::Chat;
-                    if let Some(i) = self.chat.rooms.iter().position(|r| r.id == room) {
-                        return self.chat.select(i);
-                    }
-                    return vec![Cmd::OpenRoom(room)];
+                    // Marked and brought into view like a search result.
+                    return self.jump_to(room, message);
                 }
             }
             KeyCode::Char('r') => return vec![Cmd::LoadReports],
@@ -81,7 +80,7 @@ impl App {
             "dismiss" => "dismiss",
             "delete" | "delete_message" => "delete_message",
             _ => {
-                self.status = Some("usage: /resolve dismiss|delete".into());
+                self.say("usage: /resolve dismiss|delete");
                 return Vec::new();
             }
         };
@@ -91,7 +90,7 @@ impl App {
                 action: action.into(),
             }],
             None => {
-                self.status = Some("no report open: pick one with Ctrl-R, then Enter".into());
+                self.say("no report open: pick one with Ctrl-R, then Enter");
                 Vec::new()
             }
         }
@@ -100,13 +99,13 @@ impl App {
     /// `/assign` and `/unassign`: the room in focus.
     pub(super) fn assign_command(&mut self, take: bool) -> Vec<Cmd> {
         if !self.is_admin() {
-            self.status = Some("assignment is for admins".into());
+            self.say("assignment is for admins");
             return Vec::new();
         }
         match self.current_id() {
             Some(room) => vec![Cmd::Assign { room, take }],
             None => {
-                self.status = Some("no room in focus".into());
+                self.say("no room in focus");
                 Vec::new()
             }
         }
@@ -115,12 +114,12 @@ impl App {
     /// `/r NAME`: the saved reply goes into the input line, to be edited before Enter.
     pub(super) fn reply_command(&mut self, name: &str) -> Vec<Cmd> {
         if name.is_empty() {
-            self.status = Some("usage: /r NAME (/replies lists them)".into());
+            self.say("usage: /r NAME (/replies lists them)");
             return Vec::new();
         }
         match self.desk.replies.iter().find(|r| r.name == name) {
             Some(reply) => {
-                self.chat.input = reply.text.clone();
+                self.chat.input = Input::new(reply.text.clone());
                 Vec::new()
             }
             // Not known yet (or new since): fetched, then put in.
@@ -134,15 +133,15 @@ impl App {
         self.desk.replies = replies;
         match then_use {
             Some(name) => match self.desk.replies.iter().find(|r| r.name == name) {
-                Some(reply) => self.chat.input = reply.text.clone(),
-                None => self.status = Some(format!("no saved reply {name:?}; /replies lists them")),
+                Some(reply) => self.chat.input = Input::new(reply.text.clone()),
+                None => self.say(format!("no saved reply {name:?}; /replies lists them")),
             },
             None if self.desk.replies.is_empty() => {
-                self.status = Some("no saved replies (tigo-chat admin replies add)".into())
+                self.say("no saved replies (tigo-chat admin replies add)")
             }
             None => {
                 let names: Vec<&str> = self.desk.replies.iter().map(|r| r.name.as_str()).collect();
-                self.status = Some(format!("saved replies: {} (/r NAME)", names.join(", ")));
+                self.say(format!("saved replies: {} (/r NAME)", names.join(", ")));
             }
         }
     }

@@ -60,7 +60,7 @@ impl App {
             }
             ServerEvent::RoomAssigned(assigned) => self.room_assigned(assigned),
             ServerEvent::Error(EventError { message, .. }) => {
-                self.status = Some(format!("error: {message}"));
+                self.say(format!("error: {message}"));
                 Vec::new()
             }
             ServerEvent::Unknown { .. } | ServerEvent::Malformed { .. } => Vec::new(),

@@ -18,7 +18,7 @@ use tigo_common::{Message, Role, Room, User};
 use uuid::Uuid;
 
 pub use self::chat::Chat;
-pub use self::commands::HELP;
+pub use self::commands::{For, HELP};
 pub use self::desk::{Desk, ReportItem};
 pub use self::login::{LoginField, LoginForm};
 pub use self::queue::{Queue, Waiting};
@@ -30,12 +30,16 @@ use super::event::ServerEvent;
 pub enum Link {
     Connecting,
     Online,
-    /// Lost; the next attempt is in this many seconds.
+    /// Lost; the next attempt is in this many seconds, and why the last one failed.
     Reconnecting {
         attempt: u32,
         in_secs: u64,
+        why: Option<String>,
     },
 }
+
+/// How long a status line stays: a newer one replaces it sooner.
+const STATUS_SHOWN: chrono::Duration = chrono::Duration::seconds(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -59,6 +63,9 @@ pub enum Msg {
         token: String,
     },
     LoginFailed(String),
+    /// The server no longer takes our token (the account was deactivated, the token expired):
+    /// back to the login form with the server's reason; nothing reconnects.
+    SignedOut(String),
     Link(Link),
     Rooms(Vec<Room>),
     /// One room as the server has it now (its last message after an edit or delete).
@@ -148,10 +155,13 @@ pub enum Cmd {
         path: String,
         client_msg_id: String,
     },
-    /// Download `url` (a signed file URL) to `path`.
+    /// Download `url` (a signed file URL) to `path` (`~` is the home folder; a folder gets
+    /// the file's `name`); an existing file is replaced only when `overwrite`.
     Save {
         url: String,
         path: String,
+        name: String,
+        overwrite: bool,
     },
     /// Fetch a room again: its last message changed by an edit or delete.
     RefreshRoom(Uuid),
@@ -180,8 +190,10 @@ pub struct App {
     pub server: String,
     pub me: Option<User>,
     pub link: Link,
-    /// The status bar's message (a failed command, a server error); Esc clears it.
+    /// The status bar's message (a failed command, a server error, what a command did); Esc
+    /// clears it, a newer one replaces it, and it goes by itself after [`STATUS_SHOWN`].
     pub status: Option<String>,
+    status_until: Option<chrono::DateTime<chrono::Utc>>,
     pub login: LoginForm,
     pub chat: Chat,
     pub queue: Queue,
@@ -199,6 +211,7 @@ impl App {
             me: None,
             link: Link::Connecting,
             status: None,
+            status_until: None,
             login: LoginForm::new(email),
             chat: Chat::default(),
             queue: Queue::default(),
@@ -220,6 +233,35 @@ impl App {
         self.chat.current_id()
     }
 
+    /// Shows `text` in the status line, replacing what was there, for [`STATUS_SHOWN`].
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(text.into());
+        self.status_until = Some(chrono::Utc::now() + STATUS_SHOWN);
+    }
+
+    /// Clears the status line once its time is up.
+    pub(crate) fn expire_status(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        if self.status_until.is_some_and(|until| until <= now) {
+            self.status = None;
+            self.status_until = None;
+        }
+    }
+
+    /// The server refused our token: everything of that session goes, the form says why.
+    fn signed_out(&mut self, why: String) {
+        if let Some(me) = self.me.take() {
+            self.login.email = me.email;
+        }
+        self.login.failed(format!("Signed out: {why}"));
+        self.screen = Screen::Login;
+        self.link = Link::Connecting;
+        self.status = None;
+        self.chat = Chat::default();
+        self.queue = Queue::default();
+        self.search = Search::default();
+        self.desk = Desk::default();
+    }
+
     /// Who I am signed in as; nil before that (so no message or room is ever "mine").
     fn my_id(&self) -> Uuid {
         self.me.as_ref().map(|u| u.id).unwrap_or_default()
@@ -237,6 +279,10 @@ impl App {
             Msg::LoginFailed(why) => {
                 self.login.failed(why);
                 self.screen = Screen::Login;
+                Vec::new()
+            }
+            Msg::SignedOut(why) => {
+                self.signed_out(why);
                 Vec::new()
             }
             Msg::Link(link) => {
@@ -280,16 +326,14 @@ impl App {
                 Vec::new()
             }
             Msg::Focus(room) => self.chat.focus(room),
-            Msg::Notice(what) => {
-                self.status = Some(what);
-                Vec::new()
-            }
-            Msg::Failed(why) => {
-                self.status = Some(why);
+            Msg::Notice(text) | Msg::Failed(text) => {
+                self.say(text);
                 Vec::new()
             }
             Msg::Tick => {
-                self.chat.expire_typing(chrono::Utc::now());
+                let now = chrono::Utc::now();
+                self.chat.expire_typing(now);
+                self.expire_status(now);
                 Vec::new()
             }
         }

@@ -42,7 +42,7 @@ impl Queue {
 impl App {
     pub(super) fn open_queue(&mut self) -> Vec<Cmd> {
         if !self.is_admin() {
-            self.status = Some("the support queue is for admins".into());
+            self.say("the support queue is for admins");
             return Vec::new();
         }
         self.screen = Screen::Queue;

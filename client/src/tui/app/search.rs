@@ -33,7 +33,7 @@ pub struct Jump {
 impl App {
     pub(super) fn start_search(&mut self, q: &str) -> Vec<Cmd> {
         if q.is_empty() {
-            self.status = Some("usage: /search TEXT".into());
+            self.say("usage: /search TEXT");
             return Vec::new();
         }
         self.search = Search {

@@ -7,6 +7,7 @@ use tigo_common::{CreateRoom, RoomType};
 
 use super::{ACK, Net, describe};
 use crate::api::ApiError;
+use crate::tui::app::attachments::expand_home;
 use crate::tui::app::{Cmd, Msg, Waiting};
 use crate::tui::event::ServerEvent;
 use crate::tui::session::{self, Session};
@@ -67,7 +68,12 @@ impl Net {
                 path,
                 client_msg_id,
             } => self.upload(room, &path, client_msg_id).await,
-            Cmd::Save { url, path } => self.save(&url, &path).await,
+            Cmd::Save {
+                url,
+                path,
+                name,
+                overwrite,
+            } => self.save(&url, &path, &name, overwrite).await,
             Cmd::MarkRead(room) => {
                 let done = match &self.socket {
                     Some(s) => s
@@ -193,11 +199,12 @@ impl Net {
 
     /// `/upload PATH`: the file goes up, then a message with it to the room.
     async fn upload(&mut self, room: uuid::Uuid, path: &str, client_msg_id: String) {
-        let bytes = match tokio::fs::read(path).await {
+        let file = expand_home(path, home().as_deref());
+        let bytes = match tokio::fs::read(&file).await {
             Ok(bytes) => bytes,
             Err(e) => return self.tell(Msg::Failed(format!("cannot read {path}: {e}"))),
         };
-        let name = std::path::Path::new(path)
+        let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "file".into());
@@ -211,17 +218,30 @@ impl Net {
         }
     }
 
-    /// `/save PATH`: the room's last attachment, by its signed URL.
-    async fn save(&mut self, url: &str, path: &str) {
-        match self.api.download(url).await {
-            Ok(file) => match tokio::fs::write(path, &file.bytes).await {
-                Ok(()) => self.tell(Msg::Notice(format!(
-                    "saved {} to {path}",
-                    crate::tui::app::attachments::human_size(file.bytes.len() as i64)
-                ))),
-                Err(e) => self.tell(Msg::Failed(format!("cannot write {path}: {e}"))),
-            },
-            Err(e) => self.tell(Msg::Failed(format!("not saved: {}", describe(&e)))),
+    /// `/save PATH` (`/save! PATH` when `overwrite`): the room's last attachment, by its
+    /// signed URL, to PATH or into the folder PATH names. An existing file is never replaced
+    /// without `overwrite`: checked before the download and again, atomically, on creating it.
+    async fn save(&mut self, url: &str, path: &str, name: &str, overwrite: bool) {
+        let mut target = expand_home(path, home().as_deref());
+        if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
+            target.push(safe_name(name));
+        }
+        let shown = target.display().to_string();
+        let exists = || Msg::Failed(format!("{shown} exists; /save! {path} replaces it"));
+        if !overwrite && tokio::fs::try_exists(&target).await.unwrap_or(false) {
+            return self.tell(exists());
+        }
+        let file = match self.api.download(url).await {
+            Ok(file) => file,
+            Err(e) => return self.tell(Msg::Failed(format!("not saved: {}", describe(&e)))),
+        };
+        match write_file(&target, &file.bytes, overwrite).await {
+            Ok(()) => self.tell(Msg::Notice(format!(
+                "saved {} to {shown}",
+                crate::tui::app::attachments::human_size(file.bytes.len() as i64)
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => self.tell(exists()),
+            Err(e) => self.tell(Msg::Failed(format!("cannot write {shown}: {e}"))),
         }
     }
 
@@ -278,4 +298,33 @@ impl Net {
             Err(e) => self.tell(Msg::Failed(describe(&e))),
         }
     }
+}
+
+/// The user's home folder, for `~` in a path.
+fn home() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME").map(std::path::PathBuf::from)
+}
+
+/// A file name from the server as a name in a folder here: no folder parts, never empty.
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    match base {
+        "" | "." | ".." => "attachment".into(),
+        base => base.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path`: a new file only, unless `overwrite`.
+async fn write_file(path: &std::path::Path, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
 }

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::app::{Cmd, Link, Msg};
 use super::event::ServerEvent;
 use crate::api::{Api, ApiError};
-use crate::sio::{Events, Socket, SocketOptions};
+use crate::sio::{Events, SioError, Socket, SocketOptions};
 
 /// How long an acknowledged emit may take: past it the socket counts as not answering (a
 /// send then goes over REST, a rejoin pages its room over REST).
@@ -133,9 +133,11 @@ impl Net {
 
     /// Connects the socket, resuming the last session when there is one: then the server has
     /// replayed what was missed already. Otherwise rejoins every room from its last seen
-    /// message.
-    pub async fn connect(&mut self) -> Option<Events> {
-        let token = self.api.token()?.to_string();
+    /// message. `Err` says why it failed; a refused token also signs out (see [`Net::refused`]).
+    pub async fn connect(&mut self) -> Result<Events, String> {
+        let Some(token) = self.api.token().map(str::to_string) else {
+            return Err("signed out".into());
+        };
         self.tell(Msg::Link(Link::Connecting));
         // Kept until a connection is up: a failed attempt retries the same session.
         let options = SocketOptions {
@@ -144,17 +146,18 @@ impl Net {
         };
         let (socket, mut events) = match Socket::connect(self.api.base(), options).await {
             Ok(pair) => pair,
-            Err(_) => return None,
+            Err(SioError::Refused(why)) => return Err(self.refused(why).await),
+            Err(e) => return Err(e.to_string()),
         };
-        if events.wait_for("connected", ACK).await.is_err() {
-            return None;
+        if let Err(e) = events.wait_for("connected", ACK).await {
+            return Err(e.to_string());
         }
         self.socket = Some(socket.clone());
         self.resume = None;
         self.attempt = 0;
         self.tell(Msg::Link(Link::Online));
         if socket.recovered() {
-            return Some(events);
+            return Ok(events);
         }
         let rooms: Vec<(Uuid, Uuid)> = self.last_seen.iter().map(|(r, m)| (*r, m.id)).collect();
         for (room, last) in rooms {
@@ -172,7 +175,30 @@ impl Net {
                 self.catch_up(room).await;
             }
         }
-        Some(events)
+        Ok(events)
+    }
+
+    /// The server refused the socket: when REST refuses the token too (deactivated account,
+    /// expired token), the session is over: the token is dropped, so nothing reconnects, and
+    /// the UI goes back to the login form with the server's words. Otherwise (too many
+    /// connections, a server in trouble) it is worth another try.
+    async fn refused(&mut self, why: String) -> String {
+        match self.api.me().await {
+            Err(ApiError::Status {
+                status: 401 | 403,
+                message,
+                ..
+            }) => {
+                self.api.token = None;
+                self.me = None;
+                self.resume = None;
+                self.socket = None;
+                self.last_seen.clear();
+                self.tell(Msg::SignedOut(message.clone()));
+                message
+            }
+            _ => format!("refused: {why}"),
+        }
     }
 
     /// Pages a room's history over REST from the last message seen until nothing is left. By
@@ -206,13 +232,15 @@ impl Net {
         }
     }
 
-    /// Seconds to wait before reconnect attempt `attempt`: 1, 2, 4, 8, then 10.
-    pub fn backoff(&mut self) -> Duration {
+    /// Seconds to wait before reconnect attempt `attempt`: 1, 2, 4, 8, then 10; `why` the
+    /// last attempt failed, for the status line.
+    pub fn backoff(&mut self, why: Option<String>) -> Duration {
         self.attempt += 1;
         let secs = (1u64 << (self.attempt - 1).min(4)).min(10);
         self.tell(Msg::Link(Link::Reconnecting {
             attempt: self.attempt,
             in_secs: secs,
+            why,
         }));
         if let Some(socket) = self.socket.take() {
             self.resume = socket.resume().or(self.resume.take());
@@ -249,11 +277,14 @@ pub async fn run(mut net: Net, mut cmds: UnboundedReceiver<Cmd>, initial: Option
             && net.api.token().is_some()
             && retry_at.is_some_and(|t| t <= tokio::time::Instant::now())
         {
-            events = net.connect().await;
-            retry_at = if events.is_some() {
-                None
-            } else {
-                Some(tokio::time::Instant::now() + net.backoff())
+            retry_at = match net.connect().await {
+                Ok(connected) => {
+                    events = Some(connected);
+                    None
+                }
+                // Signed out: nothing to reconnect until the user logs in again.
+                Err(_) if net.api.token().is_none() => None,
+                Err(why) => Some(tokio::time::Instant::now() + net.backoff(Some(why))),
             };
         }
         let wait =
@@ -278,7 +309,7 @@ pub async fn run(mut net: Net, mut cmds: UnboundedReceiver<Cmd>, initial: Option
                 Some(e) => net.event(ServerEvent::decode(&e.name, e.data)),
                 None => {
                     events = None;
-                    retry_at = Some(tokio::time::Instant::now() + net.backoff());
+                    retry_at = Some(tokio::time::Instant::now() + net.backoff(Some("the connection dropped".into())));
                 }
             },
             () = tokio::time::sleep_until(wait) => {}

@@ -7,10 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph, Wrap};
-use tigo_common::{MessageStatus, ReplyTo, Room, RoomType};
+use tigo_common::{Message, MessageStatus, ReplyTo, Room, RoomType};
+use uuid::Uuid;
 
 use super::{short_tag, status, truncate, wrap};
-use crate::tui::app::App;
+use crate::tui::app::{App, attachments};
 
 pub(super) fn draw(frame: &mut Frame, app: &App) {
     let (above, status_area, status_lines) = status::split(app, frame.area());
@@ -20,17 +21,28 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(main);
     room_list(frame, app, rooms_area);
     message_pane(frame, app, messages_area);
-    let prompt = Paragraph::new(Line::from(vec![
-        Span::raw("> "),
-        Span::raw(app.chat.input.clone()),
-    ]))
-    .block(Block::bordered().title(" message · /help "));
-    frame.render_widget(prompt, input);
-    frame.set_cursor_position((
-        input.x + 3 + app.chat.input.chars().count() as u16,
-        input.y + 1,
-    ));
+    input_line(frame, app, input);
     status::draw(frame, status_lines, status_area);
+}
+
+/// The input line after `> `: scrolled sideways to keep the cursor in view, the cursor placed
+/// by display columns (a CJK character or an emoji takes two).
+fn input_line(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::bordered().title(" message · /help ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [prompt, text] =
+        Layout::horizontal([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new("> "), prompt);
+    let input = &app.chat.input;
+    // One column stays free for the cursor after the last character.
+    let scroll = input.visual_scroll((text.width as usize).saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(input.value()).scroll((0, scroll as u16)),
+        text,
+    );
+    let column = (input.visual_cursor().saturating_sub(scroll) as u16).min(text.width);
+    frame.set_cursor_position((text.x + column, text.y));
 }
 
 fn room_list(frame: &mut Frame, app: &App, area: Rect) {
@@ -140,60 +152,23 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     let mut jump_line = None;
     for m in messages {
         if let Some(quoted) = &m.reply_to {
-            lines.push(quote_line(app, room, quoted, inner_width));
+            let file = messages
+                .iter()
+                .find(|q| q.id == quoted.id)
+                .and_then(|q| q.file_name.as_deref());
+            lines.push(quote_line(app, room, quoted, file, inner_width));
         }
         if jump == Some(m.id) {
             jump_line = Some(lines.len());
         }
-        let time = m
-            .created_at
-            .with_timezone(&Local)
-            .format("%H:%M")
-            .to_string();
-        let own = m.sender_id == me;
-        let name = if own {
-            "you".to_string()
-        } else {
-            m.sender.first_name.clone()
-        };
-        let mut tail = String::new();
-        if m.is_edited {
-            tail.push_str(" (edited)");
-        }
-        if own {
-            tail.push_str(match m.status {
-                MessageStatus::Sent => " ✓",
-                MessageStatus::Delivered => " ✓✓",
-                MessageStatus::Read => " ✓✓ read",
-            });
-        }
-        let body = match (crate::tui::app::attachments::label(m), m.content.is_empty()) {
-            (Some(file), true) => file,
-            (Some(file), false) => format!("{} {file}", m.content),
-            (None, _) => m.content.clone(),
-        };
-        let head = format!("{time} {name}: ");
-        let text = format!("{head}{body}{tail}");
-        for (i, line) in wrap::chars(&text, inner_width).into_iter().enumerate() {
-            if i == 0 && line.len() >= head.len() {
-                let (h, rest) = line.split_at(head.len().min(line.len()));
-                let color = if own { Color::Blue } else { Color::Magenta };
-                lines.push(Line::from(vec![
-                    Span::styled(h.to_string(), Style::new().fg(color)),
-                    Span::raw(rest.to_string()),
-                ]));
-            } else {
-                lines.push(Line::from(line));
-            }
-        }
+        let mut text = text_lines(me, m, inner_width);
         if jump == Some(m.id) {
-            let from = jump_line.unwrap_or(lines.len());
-            for line in &mut lines[from..] {
-                *line = line
-                    .clone()
-                    .patch_style(Style::new().add_modifier(Modifier::REVERSED));
-            }
+            text = text
+                .into_iter()
+                .map(|line| line.patch_style(Style::new().add_modifier(Modifier::REVERSED)))
+                .collect();
         }
+        lines.extend(text);
         if !m.reactions.is_empty() {
             let counts: Vec<String> = m
                 .reactions
@@ -206,6 +181,24 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
             )));
         }
     }
+    let height = area.height.saturating_sub(2) as usize;
+    let visible = window(app, lines, jump_line, height);
+    let other = room.other(me).display_name();
+    let title = format!(" {} · {} ", other, type_tag(room.room_type));
+    frame.render_widget(
+        Paragraph::new(visible).block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+/// The part of the pane's `lines` that shows in `height` rows: the bottom, scrolled up by
+/// the user, or a jumped-to message in the middle; the typing line under it all.
+fn window<'a>(
+    app: &App,
+    lines: Vec<Line<'a>>,
+    jump_line: Option<usize>,
+    height: usize,
+) -> Vec<Line<'a>> {
     let typists = app.typists();
     let typing_line = if typists.is_empty() {
         None
@@ -217,10 +210,9 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
                 .add_modifier(Modifier::ITALIC),
         )))
     };
-    let height = area.height.saturating_sub(2) as usize
-        - usize::from(typing_line.is_some()).min(area.height.saturating_sub(2) as usize);
+    let height = height - usize::from(typing_line.is_some()).min(height);
     let end = match jump_line {
-        // A message jumped to from search sits in the middle of the pane.
+        // A message jumped to (from search or a report) sits in the middle of the pane.
         Some(line) => (line + height / 2 + 1).clamp(height.min(lines.len()), lines.len()),
         None => lines.len().saturating_sub(app.chat.scroll.min(lines.len())),
     };
@@ -232,16 +224,61 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
         }
         visible.push(t);
     }
-    let other = room.other(me).display_name();
-    let title = format!(" {} · {} ", other, type_tag(room.room_type));
-    frame.render_widget(
-        Paragraph::new(visible).block(Block::bordered().title(title)),
-        area,
-    );
+    visible
 }
 
-/// The line above a reply: who wrote the quoted message and what it says now.
-fn quote_line<'a>(app: &App, room: &Room, quoted: &ReplyTo, width: usize) -> Line<'a> {
+/// A message's text wrapped between words to `width`: the time and sender in colour, then
+/// the content (or its file), `(edited)` and, for my own, the receipt.
+fn text_lines(me: Uuid, m: &Message, width: usize) -> Vec<Line<'static>> {
+    let time = m.created_at.with_timezone(&Local).format("%H:%M");
+    let own = m.sender_id == me;
+    let name = if own { "you" } else { &m.sender.first_name };
+    let mut tail = String::new();
+    if m.is_edited {
+        tail.push_str(" (edited)");
+    }
+    if own {
+        tail.push_str(match m.status {
+            MessageStatus::Sent => " ✓",
+            MessageStatus::Delivered => " ✓✓",
+            MessageStatus::Read => " ✓✓ read",
+        });
+    }
+    let body = match (attachments::label(m), m.content.is_empty()) {
+        (Some(file), true) => file,
+        (Some(file), false) => format!("{} {file}", m.content),
+        (None, _) => m.content.clone(),
+    };
+    let head = format!("{time} {name}: ");
+    let color = if own { Color::Blue } else { Color::Magenta };
+    let mut lines = Vec::new();
+    for (i, line) in wrap::words(&format!("{head}{body}{tail}"), width)
+        .into_iter()
+        .enumerate()
+    {
+        let cut = head.len().min(line.len());
+        if i == 0 && line.starts_with(head.trim_end()) && line.is_char_boundary(cut) {
+            let (h, rest) = line.split_at(cut);
+            lines.push(Line::from(vec![
+                Span::styled(h.to_string(), Style::new().fg(color)),
+                Span::raw(rest.to_string()),
+            ]));
+        } else {
+            lines.push(Line::from(line));
+        }
+    }
+    lines
+}
+
+/// The line above a reply: who wrote the quoted message and what it says now (a file or an
+/// image by its caption or name: `[image] IMG_2041.jpg`).
+fn quote_line<'a>(
+    app: &App,
+    room: &Room,
+    quoted: &ReplyTo,
+    file: Option<&str>,
+    width: usize,
+) -> Line<'a> {
     let me = app.me.as_ref().map(|u| u.id).unwrap_or_default();
     let who = if quoted.sender_id == me {
         "you".to_string()
@@ -255,7 +292,7 @@ fn quote_line<'a>(app: &App, room: &Room, quoted: &ReplyTo, width: usize) -> Lin
     let text = if quoted.deleted {
         "(deleted message)".to_string()
     } else {
-        quoted.content.clone()
+        attachments::quoted(quoted.message_type, &quoted.content, file)
     };
     Line::from(Span::styled(
         truncate(&format!("  ↪ {who}: {text}"), width),

@@ -1,16 +1,20 @@
 //! The login screen: the server's address, the email and (masked) password fields, and
-//! whether a login is under way or why the last one failed.
+//! whether a login is under way or why the last one failed (wrapped, never cut).
 
 use ratatui::Frame;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::centered;
+use super::{centered, wrap};
 use crate::tui::app::{App, LoginField};
 
+/// The form's width, borders included.
+const WIDTH: u16 = 60;
+
 pub(super) fn draw(frame: &mut Frame, app: &App) {
-    let area = centered(frame.area(), 60, 11);
+    let width = frame.area().width.min(WIDTH);
+    let inner = width.saturating_sub(2) as usize;
     let field = |label: &str, value: String, active: bool| {
         let style = if active {
             Style::new().add_modifier(Modifier::REVERSED)
@@ -22,9 +26,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
             Span::styled(format!("{value:<40}"), style),
         ])
     };
-    let mut lines = vec![
-        Line::from(format!("tigo-chat  ·  {}", app.server))
-            .style(Style::new().add_modifier(Modifier::BOLD)),
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = wrap::text(&format!("tigo-chat · {}", app.server), inner)
+        .into_iter()
+        .map(|line| Line::from(line).style(bold))
+        .collect();
+    lines.extend([
         Line::from(""),
         field(
             "Email",
@@ -37,14 +44,13 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
             app.login.field == LoginField::Password,
         ),
         Line::from(""),
-    ];
+    ]);
     if app.login.logging_in {
         lines.push(Line::from("logging in…"));
     } else if let Some(err) = &app.login.error {
-        lines.push(Line::from(Span::styled(
-            err.clone(),
-            Style::new().fg(Color::Red),
-        )));
+        for line in wrap::text(err, inner) {
+            lines.push(Line::from(Span::styled(line, Style::new().fg(Color::Red))));
+        }
     } else {
         lines.push(Line::from(""));
     }
@@ -53,6 +59,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App) {
         Line::from("Tab: next field · Enter: log in · Esc: quit")
             .style(Style::new().fg(Color::DarkGray)),
     );
+    let area = centered(frame.area(), width, lines.len() as u16 + 2);
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(" Log in ")),
         area,

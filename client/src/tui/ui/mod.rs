@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Chat => chat::draw(frame, app),
         Screen::Help => {
             chat::draw(frame, app);
-            help::draw(frame, app.help_page);
+            help::draw(frame, app);
         }
         Screen::Queue => queue::draw(frame, app),
         Screen::Search => search::draw(frame, app),

@@ -23,10 +23,17 @@ fn status_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let (link, color) = match &app.link {
         Link::Online => ("● connected".to_string(), Color::Green),
         Link::Connecting => ("○ connecting…".to_string(), Color::Yellow),
-        Link::Reconnecting { attempt, in_secs } => (
-            format!("○ reconnecting… (attempt {attempt}, next in {in_secs}s)"),
-            Color::Red,
-        ),
+        Link::Reconnecting {
+            attempt,
+            in_secs,
+            why,
+        } => {
+            let why = why.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+            (
+                format!("○ reconnecting… (attempt {attempt}, next in {in_secs}s{why})"),
+                Color::Red,
+            )
+        }
     };
     let mut pieces = vec![
         (link, Style::new().fg(color)),

@@ -1,5 +1,6 @@
-//! Wrapping text to a width: between words for the status line and the help box (a word is
-//! split only when wider than the whole line), by characters for message bodies.
+//! Wrapping text to a width: between words everywhere (a word is split only when wider than
+//! the whole line); message bodies keep their own line breaks and are measured in terminal
+//! columns (a CJK character or an emoji takes two).
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -41,21 +42,16 @@ pub fn text(text: &str, width: usize) -> Vec<String> {
         .collect()
 }
 
-/// Breaks `text` into lines of at most `width` characters, at its newlines and wherever the
-/// width runs out (message bodies: the whole text is shown, scrolled rather than truncated).
-pub fn chars(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    for paragraph in text.split('\n') {
-        let chars: Vec<char> = paragraph.chars().collect();
-        if chars.is_empty() {
-            out.push(String::new());
-        }
-        for chunk in chars.chunks(width) {
-            out.push(chunk.iter().collect());
-        }
-    }
-    out
+/// Breaks `text` into lines of at most `width` columns, at its newlines and between words
+/// (message bodies: the whole text is shown, scrolled rather than truncated).
+pub fn words(text: &str, width: usize) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(1))
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
+        .break_words(true);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
 }
 
 /// A word cut into pieces of `width` columns (one piece when it fits).
@@ -85,5 +81,21 @@ mod tests {
     #[test]
     fn a_word_wider_than_the_line_is_split() {
         assert_eq!(text("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(words("abcdefgh", 3), vec!["abc", "def", "gh"]);
+    }
+
+    #[test]
+    fn message_bodies_break_between_words_keep_their_newlines_and_count_columns() {
+        assert_eq!(
+            words("Is an early check-in possible on Friday?", 20),
+            vec!["Is an early check-in", "possible on Friday?"]
+        );
+        assert_eq!(words("one\n\ntwo", 20), vec!["one", "", "two"]);
+        // Two columns each: six characters of Japanese fill a line of twelve.
+        assert_eq!(words("日本語日本語 ok", 12), vec!["日本語日本語", "ok"]);
+        assert_eq!(
+            words("日本語日本語日本語", 12),
+            vec!["日本語日本語", "日本語"]
+        );
     }
 }
