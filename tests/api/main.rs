@@ -19,6 +19,7 @@ mod realtime;
 mod recovery;
 mod reports;
 mod rooms;
+mod masking;
 mod safety;
 mod scaleout;
 mod search;
