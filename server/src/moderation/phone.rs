@@ -209,12 +209,16 @@ fn judge(text: &str, chain: &[Group]) -> Option<Range<usize>> {
         return None;
     }
     // Single digits spread out are counts (`2 3 4 5 6 7 8`), not a number; a country code
-    // (`+1`), the digit after it (`+33 6 …`, `+49 (0)30`) and North America's `1-800-…` are.
+    // (`+1`), the digit after it (`+33 6 …`, `+49 (0)30`, and after that `(0)`: `+33 (0)6`)
+    // and North America's `1-800-…` are.
+    let digits_of = |g: &Group| &text[g.start..g.end];
     let nanp = chain.len() == 4
-        && &text[first.start..first.end] == "1"
+        && digits_of(&first) == "1"
         && chain[1..].iter().map(|g| g.len()).eq([3, 3, 4]);
+    let trunk = chain.get(1).is_some_and(|g| digits_of(g) == "0");
     let lone = chain.iter().enumerate().any(|(k, g)| {
-        g.len() == 1 && !((k == 0 && (plus || nanp)) || (k == 1 && abroad))
+        g.len() == 1
+            && !((k == 0 && (plus || nanp)) || (abroad && (k == 1 || (k == 2 && trunk))))
     });
     if lone {
         return None;
