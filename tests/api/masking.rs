@@ -124,7 +124,10 @@ async fn blocked_terms_match_what_search_folds_to_the_same_word(backend: Backend
             .await
             .expect("send");
         assert_error(status, &body, 400);
-        assert_eq!(body["message"], "Message contains blocked content", "{text:?}");
+        assert_eq!(
+            body["message"], "Message contains blocked content",
+            "{text:?}"
+        );
     }
     // Search finds the accented spelling by the plain word: the same folding.
     let kept = send(&c, room.id, "whatsápps are another word").await;

@@ -7,31 +7,84 @@
 /// Words that introduce a phone number: a word equal to one, or starting with one of
 /// [`PHONE_STEMS`]. Matched on folded, lower-cased text (`téléphone` reads `telephone`).
 const PHONE_WORDS: &[&str] = &[
-    "tel", "tlf", "tfn", "mob", "cell", "cel", "call", "calling", "ring", "sms", "text",
-    "fax", "handy", "ruf", "bel", "gsm", "wa", "signal", "viber", "telegram",
+    "tel", "tlf", "tfn", "mob", "cell", "cel", "call", "calling", "ring", "sms", "text", "fax",
+    "handy", "ruf", "bel", "gsm", "wa", "signal", "viber", "telegram",
 ];
 
 /// Stems of words that introduce a phone number (`telefon`, `telephone`, `mobile`, `mobil`,
 /// `mobiel`, `cellulare`, `whatsapp`, `anrufen`, `chiamami`, `llamame`, `appelle`, `portable`).
 const PHONE_STEMS: &[&str] = &[
-    "phone", "telef", "telep", "mobil", "mobie", "movil", "cellul", "celular", "whatsap",
-    "anruf", "chiam", "llam", "appel", "portabl", "contact", "kontakt", "reach", "durchwahl",
+    "phone",
+    "telef",
+    "telep",
+    "mobil",
+    "mobie",
+    "movil",
+    "cellul",
+    "celular",
+    "whatsap",
+    "anruf",
+    "chiam",
+    "llam",
+    "appel",
+    "portabl",
+    "contact",
+    "kontakt",
+    "reach",
+    "durchwahl",
 ];
 
 /// Words that introduce a booking, order or invoice reference.
 const BOOKING_WORDS: &[&str] = &[
-    "ref", "res", "conf", "pnr", "rif", "inv", "id", "auftragsnr", "bnr",
+    "ref",
+    "res",
+    "conf",
+    "pnr",
+    "rif",
+    "inv",
+    "id",
+    "auftragsnr",
+    "bnr",
 ];
 
 /// Stems of such words (`booking`, `Buchungsnummer`, `réservation`, `reserva`, `prenotazione`,
 /// `boekingsnummer`, `confirmation`, `Bestätigung`, `invoice`, `Rechnung`, `factura`, `order`,
 /// `commande`, `pedido`, `ordine`, `Bestellung`, `reference`, `riferimento`, `localizador`).
 const BOOKING_STEMS: &[&str] = &[
-    "book", "buchung", "boek", "reserv", "rezerw", "prenot", "confirmation", "confirmacion",
-    "confirmacao", "conferma", "bestatig",
-    "bevestig", "invoice", "factur", "factuu", "fattur", "rechnung", "order", "ordine",
-    "orden", "bestell", "pedido", "commande", "encomenda", "voucher", "dossier", "localiz",
-    "auftrag", "referen", "riferim", "vorgang", "ticket", "buchungs", "stornonummer",
+    "book",
+    "buchung",
+    "boek",
+    "reserv",
+    "rezerw",
+    "prenot",
+    "confirmation",
+    "confirmacion",
+    "confirmacao",
+    "conferma",
+    "bestatig",
+    "bevestig",
+    "invoice",
+    "factur",
+    "factuu",
+    "fattur",
+    "rechnung",
+    "order",
+    "ordine",
+    "orden",
+    "bestell",
+    "pedido",
+    "commande",
+    "encomenda",
+    "voucher",
+    "dossier",
+    "localiz",
+    "auftrag",
+    "referen",
+    "riferim",
+    "vorgang",
+    "ticket",
+    "buchungs",
+    "stornonummer",
 ];
 
 /// How many words back the introduction may stand (`booking ref is n° 4821…`).
@@ -76,8 +129,7 @@ const REGIONS: [phonenumber::country::Id; 7] = {
 /// Whether a run of digits such as `07781224593` is a mobile number of one of [`REGIONS`]
 /// (libphonenumber's data: a booking number rarely is one).
 pub fn is_bare_mobile(digits: &str) -> bool {
-    if !digits.starts_with('0') || digits.starts_with("00") || !(10..=12).contains(&digits.len())
-    {
+    if !digits.starts_with('0') || digits.starts_with("00") || !(10..=12).contains(&digits.len()) {
         return false;
     }
     REGIONS.iter().any(|region| {
@@ -110,6 +162,9 @@ mod tests {
         assert!(is_bare_mobile("07781224593"));
         assert!(is_bare_mobile("015144829031"));
         assert!(!is_bare_mobile("1234567890"));
-        assert!(!is_bare_mobile("0301234567"), "a landline needs an introduction");
+        assert!(
+            !is_bare_mobile("0301234567"),
+            "a landline needs an introduction"
+        );
     }
 }

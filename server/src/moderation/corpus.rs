@@ -173,8 +173,9 @@ mod tests {
 
     #[test]
     fn marks_and_escapes_are_read() {
-        let lines = parse("# c\nkeep\tNode.js\nhide\tcall {{phone:+49\\u{200b}30}} or {{link:x.de}}\n")
-            .expect("corpus");
+        let lines =
+            parse("# c\nkeep\tNode.js\nhide\tcall {{phone:+49\\u{200b}30}} or {{link:x.de}}\n")
+                .expect("corpus");
         assert_eq!(lines.len(), 2);
         assert!(lines[0].keep);
         assert_eq!(lines[1].input, "call +49\u{200b}30 or x.de");
@@ -182,5 +183,4 @@ mod tests {
         assert_eq!(lines[1].kinds, vec!["phone", "link"]);
         assert!(parse("maybe\tx").is_err());
     }
-
 }

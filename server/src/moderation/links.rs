@@ -13,18 +13,73 @@ use regex::Regex;
 /// platform's languages: before a suffix that is also a word (`incl.in`, `ca.at`), the dot is
 /// a typo's missing space.
 const GLUED_WORDS: &[&str] = &[
-    "incl", "excl", "inkl", "exkl", "approx", "aprox", "ca", "env", "etc", "bzw", "usw", "ggf",
-    "evtl", "zzgl", "vs", "min", "max", "nr", "no", "st", "dr", "mr", "mrs", "ms", "ps", "cf",
-    "vgl", "abt", "resp", "hrs", "mins", "am", "pm", "ok", "yes", "hi", "thanks", "please",
-    "price", "room", "rooms", "night", "nights", "today", "tomorrow", "breakfast", "parking",
-    "here", "there", "time", "pool", "also", "too", "bitte", "danke", "merci", "gracias",
-    "grazie", "oui", "ja", "si",
+    "incl",
+    "excl",
+    "inkl",
+    "exkl",
+    "approx",
+    "aprox",
+    "ca",
+    "env",
+    "etc",
+    "bzw",
+    "usw",
+    "ggf",
+    "evtl",
+    "zzgl",
+    "vs",
+    "min",
+    "max",
+    "nr",
+    "no",
+    "st",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "ps",
+    "cf",
+    "vgl",
+    "abt",
+    "resp",
+    "hrs",
+    "mins",
+    "am",
+    "pm",
+    "ok",
+    "yes",
+    "hi",
+    "thanks",
+    "please",
+    "price",
+    "room",
+    "rooms",
+    "night",
+    "nights",
+    "today",
+    "tomorrow",
+    "breakfast",
+    "parking",
+    "here",
+    "there",
+    "time",
+    "pool",
+    "also",
+    "too",
+    "bitte",
+    "danke",
+    "merci",
+    "gracias",
+    "grazie",
+    "oui",
+    "ja",
+    "si",
 ];
 
 /// Suffixes that are also short words in the platform's languages.
 const WORD_SUFFIXES: &[&str] = &[
-    "in", "at", "is", "it", "to", "me", "be", "do", "so", "us", "no", "my", "am", "an", "as",
-    "by", "de", "es", "la", "se", "il", "ma", "mi", "tu", "ne", "si", "un", "im", "um", "al",
+    "in", "at", "is", "it", "to", "me", "be", "do", "so", "us", "no", "my", "am", "an", "as", "by",
+    "de", "es", "la", "se", "il", "ma", "mi", "tu", "ne", "si", "un", "im", "um", "al",
 ];
 
 /// File types that are also top-level domains: `photos.zip`, `tour.mov` name files.
@@ -101,7 +156,9 @@ pub fn obfuscated_emails(text: &str) -> Vec<std::ops::Range<usize>> {
     };
     re.find_iter(text)
         .filter(|m| {
-            let mut tail = m.as_str().rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+            let mut tail = m
+                .as_str()
+                .rsplit(|c: char| !c.is_ascii_alphanumeric() && c != '-');
             let suffix = tail.next().unwrap_or("").to_ascii_lowercase();
             psl::suffix(format!("x.{suffix}").as_bytes()).is_some_and(|s| s.is_known())
         })

@@ -125,7 +125,8 @@ fn chain_from(text: &str, groups: &[Group], i: usize) -> (usize, bool) {
         return (1, false);
     }
     let abroad = international(text, first);
-    if !after_plus(text, first.start) && (is_date(text, groups, i) || is_short_date(text, groups, i))
+    if !after_plus(text, first.start)
+        && (is_date(text, groups, i) || is_short_date(text, groups, i))
     {
         return (3, false);
     }
@@ -217,8 +218,7 @@ fn judge(text: &str, chain: &[Group]) -> Option<Range<usize>> {
         && chain[1..].iter().map(|g| g.len()).eq([3, 3, 4]);
     let trunk = chain.get(1).is_some_and(|g| digits_of(g) == "0");
     let lone = chain.iter().enumerate().any(|(k, g)| {
-        g.len() == 1
-            && !((k == 0 && (plus || nanp)) || (abroad && (k == 1 || (k == 2 && trunk))))
+        g.len() == 1 && !((k == 0 && (plus || nanp)) || (abroad && (k == 1 || (k == 2 && trunk))))
     });
     if lone {
         return None;
@@ -258,7 +258,9 @@ fn is_time_range(text: &str, chain: &[Group]) -> bool {
         && gap(2) == "."
         && gap(1).contains('-')
         && [0, 2].iter().all(|&k| value(&chain[k]) <= 23)
-        && [1, 3].iter().all(|&k| chain[k].len() == 2 && value(&chain[k]) <= 59)
+        && [1, 3]
+            .iter()
+            .all(|&k| chain[k].len() == 2 && value(&chain[k]) <= 59)
 }
 
 /// `12.500.000`, `12 500 000`: an amount in thousands.
@@ -270,7 +272,5 @@ fn is_amount(text: &str, chain: &[Group]) -> bool {
         && !text[first.start..].starts_with('0')
         && matches!(gap, "." | " ")
         && chain[1..].iter().all(|g| g.len() == 3)
-        && chain
-            .windows(2)
-            .all(|w| &text[w[0].end..w[1].start] == gap)
+        && chain.windows(2).all(|w| &text[w[0].end..w[1].start] == gap)
 }

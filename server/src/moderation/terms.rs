@@ -28,10 +28,7 @@ pub struct Blocklist {
 impl Blocklist {
     /// Replaces the terms (as stored: see [`normalize`]).
     pub fn set(&self, stored: &[String]) {
-        let terms: Vec<Vec<String>> = stored
-            .iter()
-            .map(|t| super::fold::words(t))
-            .collect();
+        let terms: Vec<Vec<String>> = stored.iter().map(|t| super::fold::words(t)).collect();
         *self.terms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(terms);
     }
 
