@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tigo_server::moderation::mask::Masker;
 
 /// What runs through the send path: `tigo-chat bench`'s messages and typical guest↔host text.
-const SAMPLES: [(&str, &str); 6] = [
+const SAMPLES: [(&str, &str); 9] = [
     ("bench message", "bench:7:1042:12345678:"),
     (
         "plain sentence",
@@ -25,6 +25,18 @@ const SAMPLES: [(&str, &str); 6] = [
     (
         "email and link",
         "Write to john.doe@gmail.com or book at https://book-direct.example/x instead.",
+    ),
+    (
+        "accented chat",
+        "Merci beaucoup ! Nous arrivons vers 18 h, le petit-déjeuner est-il compris ? 😊",
+    ),
+    (
+        "references, files",
+        "Our booking ref is 4821-9927-11, we stay 12.07.25-19.07.25, see invoice.pdf (Node.js).",
+    ),
+    (
+        "hidden evasions",
+        "Büro 030/1234567, mobile +49\u{200b}151\u{200b}4482\u{200b}9031, john (at) gmail (dot) com",
     ),
     ("long text (2 kB)", ""),
 ];

@@ -13,6 +13,7 @@ mod cli;
 mod defects;
 mod desk;
 mod faults;
+mod masking;
 mod messages;
 mod reactions;
 mod realtime;

@@ -1,11 +1,16 @@
 //! Contact masking: phone numbers, e-mail addresses and links in a message's text are replaced
-//! by `[phone hidden]`, `[email hidden]`, `[link hidden]`. Links and addresses are found by
-//! `linkify`; phone numbers by [`super::phone`]. Pure and synchronous: the send path calls it
-//! once, before anything is stored.
+//! by `[phone hidden]`, `[email hidden]`, `[link hidden]`. The finders read the folded text
+//! ([`super::fold`]: zero-width characters, full-width digits and accents cannot hide a
+//! number) and the matching span of the original is replaced. Links and addresses are found by
+//! `linkify` and judged by [`super::links`]; phone numbers by [`super::phone`]. Pure and
+//! synchronous: the send path calls it once, before anything is stored.
 
 use std::ops::Range;
 
 use linkify::{LinkFinder, LinkKind};
+
+use super::fold::Folded;
+use super::links;
 
 pub const PHONE_HIDDEN: &str = "[phone hidden]";
 pub const EMAIL_HIDDEN: &str = "[email hidden]";
@@ -93,40 +98,19 @@ impl Masker {
     }
 
     fn once(&self, text: &str, max_chars: usize) -> Masked {
-        let mut hits: Vec<(Range<usize>, Kind)> = Vec::new();
-        // Only text with a dot or an `@` can hold a link or an address; skipping the finder
-        // otherwise keeps ordinary chat cheap.
-        if text.contains(['.', '@', ':']) {
-            let mut finder = LinkFinder::new();
-            finder.url_must_have_scheme(false);
-            for link in finder.links(text) {
-                let kind = match link.kind() {
-                    LinkKind::Email => Kind::Email,
-                    _ if self.allowed(link.as_str()) => continue,
-                    _ => Kind::Link,
-                };
-                hits.push((link.start()..link.end(), kind));
-            }
-        }
-        for range in super::phone::find(text) {
-            if !hits
-                .iter()
-                .any(|(r, _)| r.start < range.end && range.start < r.end)
-            {
-                hits.push((range, Kind::Phone));
-            }
-        }
+        let folded = Folded::new(text);
+        let hits = self.find(folded.text());
         if hits.is_empty() {
             return Masked {
                 text: cut(text, max_chars).to_owned(),
                 counts: Counts::default(),
             };
         }
-        hits.sort_by_key(|(r, _)| r.start);
         let mut out = String::with_capacity(text.len());
         let mut counts = Counts::default();
         let mut at = 0;
         for (range, kind) in hits {
+            let range = folded.original_range(range);
             if range.start < at {
                 continue;
             }
@@ -147,6 +131,35 @@ impl Masker {
         let keep = cut(&out, max_chars).len();
         out.truncate(keep);
         Masked { text: out, counts }
+    }
+
+    /// What `text` (folded) holds to hide, ordered by start, the longest first.
+    fn find(&self, text: &str) -> Vec<(Range<usize>, Kind)> {
+        let mut hits: Vec<(Range<usize>, Kind)> = Vec::new();
+        // Only text with a dot, an `@` or a colon can hold a link or an address; skipping the
+        // finders otherwise keeps ordinary chat cheap.
+        if text.contains(['.', '@', ':']) {
+            for range in links::obfuscated_emails(text) {
+                hits.push((range, Kind::Email));
+            }
+            let mut finder = LinkFinder::new();
+            finder.url_must_have_scheme(false);
+            for link in finder.links(text) {
+                let kind = match link.kind() {
+                    LinkKind::Email => Kind::Email,
+                    _ if !links::is_link(link.as_str()) || self.allowed(link.as_str()) => {
+                        continue;
+                    }
+                    _ => Kind::Link,
+                };
+                hits.push((link.start()..link.end(), kind));
+            }
+        }
+        for range in super::phone::find(text) {
+            hits.push((range, Kind::Phone));
+        }
+        hits.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+        hits
     }
 
     /// Whether a link (with or without a scheme) points to an allowed domain or below it.

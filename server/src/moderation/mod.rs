@@ -1,7 +1,12 @@
 //! Booking-platform safety rules, with no I/O: contact masking ([`mask`], phone numbers in
-//! `phone`) and blocked terms ([`terms`]); [`Safety`] is what every instance holds of them.
-//! The `safety` module applies them on the send path.
+//! `phone`, links in `links`, what words before a number say in `context`) and blocked terms
+//! ([`terms`]), both reading text as [`fold`] normalises it; [`Safety`] is what every
+//! instance holds of them. The `safety` module applies them on the send path.
 
+mod context;
+pub mod corpus;
+pub mod fold;
+mod links;
 pub mod mask;
 #[cfg(test)]
 mod mask_tests;

@@ -1,5 +1,7 @@
-//! Blocked terms as this instance holds them, and how they match. A term is one or more words; it matches whole words, ignoring case: `whatsapp` blocks
-//! "WhatsApp me" but not "whatsapps".
+//! Blocked terms as this instance holds them, and how they match. A term is one or more words;
+//! it matches whole words of the folded text ([`super::fold`]), ignoring case, accents and
+//! hidden characters, as search reads them: `whatsapp` blocks "WhatsApp me", "whatsápp",
+//! "ｗｈａｔｓａｐｐ" and "whats\u{200b}app", but not "whatsapps".
 
 use std::sync::{Arc, RwLock};
 
@@ -11,6 +13,7 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// A term as stored: its words, lower-cased, one space apart; `None` when it has no word.
+/// (Stored as written, so `admin blocklist list` shows it so; matching folds it.)
 pub fn normalize(term: &str) -> Option<String> {
     let words: Vec<String> = words(term).collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -25,10 +28,7 @@ pub struct Blocklist {
 impl Blocklist {
     /// Replaces the terms (as stored: see [`normalize`]).
     pub fn set(&self, stored: &[String]) {
-        let terms: Vec<Vec<String>> = stored
-            .iter()
-            .map(|t| t.split(' ').map(str::to_owned).collect())
-            .collect();
+        let terms: Vec<Vec<String>> = stored.iter().map(|t| super::fold::words(t)).collect();
         *self.terms.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(terms);
     }
 
@@ -38,7 +38,7 @@ impl Blocklist {
         if terms.is_empty() {
             return false;
         }
-        let words: Vec<String> = words(text).collect();
+        let words = super::fold::words(text);
         terms.iter().any(|term| {
             !term.is_empty()
                 && words
@@ -68,6 +68,21 @@ mod tests {
         assert!(!list.blocks("whatsapps are nice"));
         assert!(!list.blocks("pay by card, cash back"));
         assert!(!list.blocks(""));
+    }
+
+    #[test]
+    fn accents_hidden_characters_and_wide_letters_do_not_hide_a_term() {
+        let list = list(&["whatsapp", "Café Cash"]);
+        for text in [
+            "whatsápp me",
+            "WHATSÁPP",
+            "whats\u{200b}app?",
+            "ｗｈａｔｓａｐｐ",
+            "pay at the cafe cash desk",
+        ] {
+            assert!(list.blocks(text), "{text:?}");
+        }
+        assert!(!list.blocks("whatsápps"));
     }
 
     #[test]
