@@ -362,7 +362,8 @@ pub struct SendMessage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditMessage {
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 10000))]
+    /// The new text; empty only for a file or image message (it removes the caption).
+    #[cfg_attr(feature = "openapi", schema(max_length = 10000))]
     pub content: String,
 }
 

@@ -71,6 +71,14 @@ impl Application {
                  (shared by every instance on it); set JWT_SECRET to accept tokens minted \
                  by the Tigo platform"
             );
+        } else if secret.is_short() {
+            // The length only: the secret itself is never logged.
+            tracing::warn!(
+                bytes = secret.value.len(),
+                "JWT_SECRET is shorter than {} bytes: HS256 wants a key of at least 256 bits; \
+                 use a longer random secret (e.g. `openssl rand -hex 32`)",
+                crate::auth::secret::MIN_BYTES
+            );
         }
         let secret = secret.value;
         let shutdown = CancellationToken::new();
@@ -226,7 +234,8 @@ impl Application {
             writer_task,
             presence_task,
         } = self;
-        let service = layer.layer(warp::service(crate::http::routes(state.clone())));
+        let rest = crate::http::HeadAsGet(warp::service(crate::http::routes(state.clone())));
+        let service = layer.layer(rest);
         let connections = CancellationToken::new();
         tracing::info!(%addr, "tigo-chat listening");
         crate::serve::accept_until(

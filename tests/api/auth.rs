@@ -219,3 +219,56 @@ contract!(
     a_deactivated_user_can_neither_log_in_nor_use_a_token,
     bcrypt_hashes_from_the_platform_verify,
 );
+
+/// What `tigo-chat serve` logs with `JWT_SECRET=secret`, up to the line saying it listens.
+async fn startup_log(secret: &str) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let db = fresh_db(Backend::Sqlite).await;
+    let files = std::env::temp_dir().join(format!("tigo-files-{}", uuid::Uuid::new_v4().simple()));
+    let mut child = crate::cli::tigo_command()
+        .args(["serve", "--port", "0"])
+        .env("DATABASE_URL", db.database_url())
+        .env("JWT_SECRET", secret)
+        .env("FILE_STORE", &files)
+        .env("RUST_LOG", "info")
+        .env("LOG_FORMAT", "text")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tigo-chat serve");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut log = String::new();
+    let read = tokio::time::timeout(WAIT * 6, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains("tigo-chat listening") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    let _ = child.kill().await;
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(read, Ok(true), "serve did not come up:\n{log}");
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwt_secret_under_32_bytes_gets_one_startup_warning_without_the_secret() {
+    let short = "s3cret-but-far-too-short";
+    let log = startup_log(short).await;
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("JWT_SECRET is shorter than 32 bytes"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{log}");
+    assert!(warnings[0].contains("WARN"), "{log}");
+    assert!(!log.contains(short), "the secret is never printed:\n{log}");
+    // 32 bytes is what HS256 wants: no warning.
+    let log = startup_log(&"k".repeat(32)).await;
+    assert!(!log.contains("JWT_SECRET"), "{log}");
+}

@@ -1,4 +1,4 @@
-//! Service-level behaviour: health, OpenAPI, unknown routes, shutdown.
+//! Service-level behaviour: health, OpenAPI, unknown routes, `HEAD` and `Allow`, shutdown.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -41,6 +41,127 @@ async fn unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape(backend
         .await
         .expect("get");
     assert_error(status, &body, 405);
+}
+
+/// The raw answer to `METHOD path` on a connection of its own: status line and headers
+/// (lower-cased names), and whatever bytes followed them before the server closed.
+async fn raw_http(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+) -> (String, Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closed the connection")
+        .expect("read");
+    let end = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head")
+        + 4;
+    let head = String::from_utf8_lossy(&answer[..end]).into_owned();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or_default().to_string();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, answer[end..].to_vec())
+}
+
+fn header_of<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+async fn every_get_route_answers_head_with_its_headers_and_no_body(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = app.customer().await;
+    let (_, up) =
+        crate::attachments::upload_raw(&app, &c, "bill.pdf", crate::attachments::PDF).await;
+    let signed = up["file_url"].as_str().expect("file_url");
+    let signed = &signed[app.url.len()..];
+    for path in ["/chat/health", "/metrics", "/openapi.json", signed] {
+        let (get_status, get_headers, get_body) = raw_http(&app, "GET", path).await;
+        let (status, headers, body) = raw_http(&app, "HEAD", path).await;
+        assert_eq!(status, get_status, "HEAD {path}");
+        assert!(status.contains(" 200 "), "HEAD {path}: {status}");
+        assert!(body.is_empty(), "HEAD {path} sent a body: {body:?}");
+        assert!(!get_body.is_empty(), "GET {path}");
+        assert_eq!(header_of(&headers, "allow"), None);
+        for name in [
+            "content-type",
+            "content-disposition",
+            "accept-ranges",
+            "cache-control",
+        ] {
+            assert_eq!(
+                header_of(&headers, name),
+                header_of(&get_headers, name),
+                "{name} of {path}"
+            );
+        }
+        let length = header_of(&headers, "content-length").expect("content-length");
+        if path != "/metrics" {
+            assert_eq!(length, get_body.len().to_string(), "{path}");
+        }
+    }
+    let (_, headers, _) = raw_http(&app, "HEAD", signed).await;
+    assert_eq!(header_of(&headers, "content-type"), Some("application/pdf"));
+    assert_eq!(
+        header_of(&headers, "content-length"),
+        Some(crate::attachments::PDF.len().to_string().as_str())
+    );
+    // What a GET refuses, HEAD refuses alike, without the error body.
+    let (status, _, body) = raw_http(
+        &app,
+        "HEAD",
+        &format!("/chat/files/{}", up["id"].as_str().expect("id")),
+    )
+    .await;
+    assert!(status.contains(" 401 "), "{status}");
+    assert!(body.is_empty());
+}
+
+async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let allowed = |headers: &[(String, String)]| {
+        let mut methods: Vec<String> = header_of(headers, "allow")
+            .unwrap_or_default()
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .collect();
+        methods.sort();
+        methods.join(", ")
+    };
+    for (method, path, expected) in [
+        ("PUT", "/chat/rooms", "GET, HEAD, POST"),
+        ("DELETE", "/chat/health", "GET, HEAD"),
+        ("POST", "/metrics", "GET, HEAD"),
+        ("GET", "/chat/messages", "POST"),
+        ("HEAD", "/chat/messages", "POST"),
+        (
+            "POST",
+            "/chat/messages/0190f7e2-6b1c-7000-8000-000000000000",
+            "DELETE, PATCH",
+        ),
+    ] {
+        let (status, headers, body) = raw_http(&app, method, path).await;
+        assert!(status.contains(" 405 "), "{method} {path}: {status}");
+        assert_eq!(allowed(&headers), expected, "{method} {path}");
+        assert_eq!(body.is_empty(), method == "HEAD", "{method} {path}");
+    }
+    let (status, headers, _) = raw_http(&app, "GET", "/chat/nowhere").await;
+    assert!(status.contains(" 404 "), "{status}");
+    assert_eq!(header_of(&headers, "allow"), None);
 }
 
 async fn the_openapi_document_describes_every_route(backend: Backend) {
@@ -107,6 +228,28 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"]["Message"].is_object());
     assert!(doc["components"]["schemas"]["Room"].is_object());
     assert!(doc["components"]["schemas"]["Error"].is_object());
+    // Bytes are a string of format binary, not an array of integers.
+    let binary = serde_json::json!({"type": "string", "format": "binary"});
+    let upload = &doc["paths"]["/chat/uploads"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        upload["application/octet-stream"]["schema"], binary,
+        "{upload}"
+    );
+    for path in ["/chat/files/{fileId}", "/chat/files/{fileId}/thumbnail"] {
+        for status in ["200", "206"] {
+            let content = &doc["paths"][path]["get"]["responses"][status]["content"];
+            let schemas: Vec<&Value> = content
+                .as_object()
+                .expect("content")
+                .values()
+                .map(|c| &c["schema"])
+                .collect();
+            assert!(
+                !schemas.is_empty() && schemas.iter().all(|s| **s == binary),
+                "{path} {status}: {content}"
+            );
+        }
+    }
 }
 
 async fn stopping_commits_every_acknowledged_message_and_closes_connections(backend: Backend) {
@@ -171,4 +314,6 @@ contract!(
     health_reports_the_database_and_the_bus,
     unknown_routes_are_404_and_wrong_methods_405_in_the_error_shape,
     the_openapi_document_describes_every_route,
+    every_get_route_answers_head_with_its_headers_and_no_body,
+    a_405_names_the_methods_its_path_takes_in_allow,
 );

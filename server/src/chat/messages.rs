@@ -114,7 +114,6 @@ pub async fn history(
 
 /// `PATCH /chat/messages/:id`: only the sender edits.
 pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> AppResult<Message> {
-    let content = validate::edit_message(body, &state.config.limits)?;
     let message = state
         .store
         .message(id)
@@ -125,6 +124,7 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
             "You can only edit your own messages".into(),
         ));
     }
+    let content = validate::edit_message(body, message.message_type, &state.config.limits)?;
     let access = room_access(state, caller, message.chat_room_id).await?;
     let (content, masked) =
         crate::chat::safety::screen_edit(state, caller, &access, content).await?;

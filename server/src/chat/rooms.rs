@@ -1,5 +1,5 @@
-//! Rooms: create-or-get (race-free per unordered pair and type), list, read, mark read,
-//! and who is online in one.
+//! Rooms: create-or-get (race-free per unordered pair and type, and per hotel for
+//! customer–hotel-owner rooms), list, read, mark read, and who is online in one.
 
 use serde_json::Value;
 use tigo_common::{MessagesRead, Room, RoomList, User};

@@ -75,11 +75,11 @@ impl IntoRecord for AttachmentRow {
 
 /// Implements [`AttachmentStore`](crate::db::AttachmentStore) for a backend's store type, written
 /// once over concrete types. The dialects differ only in how a message's
-/// `metadata.attachment.id` is read: `$shared` answers whether upload `$1` (its id as text) is
-/// in a message of a room of user `$2`; `$purge` (a `String`) deletes up to `$2` uploads
+/// `metadata.attachment.id` is read: `$held` answers whether upload `$1` (its id as text) is in
+/// any message, `$shared` whether it is in a message of a room of user `$2`; `$purge` (a `String`) deletes up to `$2` uploads
 /// attached before `$1` that no message holds any more, returning them.
 macro_rules! attachment_store {
-    ($store:ty, $shared:expr, $purge:expr) => {
+    ($store:ty, $held:expr, $shared:expr, $purge:expr) => {
         // A block of its own, so the imports stay with the impl.
         const _: () = {
             use chrono::{DateTime, Utc};
@@ -136,6 +136,13 @@ macro_rules! attachment_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 rows::optional(row)
+            }
+
+            async fn attachment_held(&self, id: Uuid) -> StoreResult<bool> {
+                Ok(sqlx::query_scalar($held)
+                .bind(id.hyphenated().to_string())
+                .fetch_one(&self.pool)
+                .await?)
             }
 
             async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool> {

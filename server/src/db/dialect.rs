@@ -11,7 +11,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Transaction, Type};
-use tigo_common::{Message, Role, Room};
+use tigo_common::{Message, Role, Room, RoomType};
 use uuid::Uuid;
 
 use super::query::{MessagePage, count_per_room, room_page};
@@ -52,8 +52,9 @@ where
     const LIST_USERS: &'static str;
     /// The dialect's `sql::room_select!`.
     const ROOM_SELECT: &'static str;
-    /// Room of type `$2` between `$3` and `$4` in either order, spelled like the pair index so
-    /// that it finds it (`$1`: the viewer).
+    /// The room of type `$2` between `$3` and `$4` in either order, spelled like the pair index
+    /// so that it finds it (`$1`: the viewer): the one of hotel `$5`, or with `$5` null the
+    /// pair's room without a hotel, else its oldest.
     const ROOM_OF_PAIR: &'static str;
     /// Matches a text against a `like_pattern` case-insensitively (`{p}`: its placeholder).
     const LIKE: &'static str;
@@ -130,6 +131,21 @@ where
         room: &NewRoom,
         viewer: Uuid,
     ) -> StoreResult<(Room, bool)> {
+        // Only a customer_hotel_owner room belongs to a hotel (contract v3).
+        let hotel = room
+            .hotel_id
+            .filter(|_| room.room_type == RoomType::CustomerHotelOwner);
+        let of_pair = || {
+            sqlx::query_as::<_, RoomRow>(Self::ROOM_OF_PAIR)
+                .bind(viewer)
+                .bind(room.room_type.as_str())
+                .bind(room.participant1_id)
+                .bind(room.participant2_id)
+                .bind(hotel)
+        };
+        if let Some(found) = of_pair().fetch_optional(pool).await? {
+            return Ok((rows::IntoRecord::into_record(found)?, false));
+        }
         let done = sqlx::query(sql::INSERT_ROOM)
             .bind(room.id)
             .bind(room.room_type.as_str())
@@ -139,13 +155,8 @@ where
             .bind(Instant(room.created_at))
             .execute(pool)
             .await?;
-        let row: RoomRow = sqlx::query_as(Self::ROOM_OF_PAIR)
-            .bind(viewer)
-            .bind(room.room_type.as_str())
-            .bind(room.participant1_id)
-            .bind(room.participant2_id)
-            .fetch_one(pool)
-            .await?;
+        // Ours, or the one a concurrent create stored first under the same key.
+        let row = of_pair().fetch_one(pool).await?;
         Ok((
             rows::IntoRecord::into_record(row)?,
             Self::rows_affected(&done) == 1,

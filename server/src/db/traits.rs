@@ -264,6 +264,9 @@ pub trait AttachmentStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> StoreResult<Option<AttachmentRecord>>;
 
+    /// Whether any message holds the upload.
+    async fn attachment_held(&self, id: Uuid) -> StoreResult<bool>;
+
     /// Whether a message holding the upload is in a room `user` participates in.
     async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool>;
 

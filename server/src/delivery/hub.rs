@@ -248,17 +248,6 @@ impl Hub {
         }
     }
 
-    /// Users with a connection in `room` on this instance.
-    pub fn users_in_room(&self, room: Uuid) -> Vec<Uuid> {
-        let Some((_, conns)) = self.room_conns(room) else {
-            return Vec::new();
-        };
-        let mut users: Vec<Uuid> = conns.iter().map(|c| c.user_id).collect();
-        users.sort();
-        users.dedup();
-        users
-    }
-
     /// Users with at least one connection on this instance.
     pub fn local_users(&self) -> Vec<Uuid> {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());

@@ -16,6 +16,46 @@ pub fn content_type(head: &[u8]) -> Option<&'static str> {
     plain_text(head).then_some("text/plain")
 }
 
+/// Text through to its last byte: `text/plain` is decided from the head, and the rest must
+/// hold to the same rule (UTF-8, no control characters), so that what is served as text is
+/// text, whatever its length. Fed the whole file, chunk by chunk as it arrives.
+#[derive(Default)]
+pub struct TextCheck {
+    /// The start of a character cut at the end of the last chunk (at most 3 bytes).
+    pending: Vec<u8>,
+}
+
+impl TextCheck {
+    /// Whether the bytes so far are still text.
+    pub fn feed(&mut self, chunk: &[u8]) -> bool {
+        let mut bytes = std::mem::take(&mut self.pending);
+        bytes.extend_from_slice(chunk);
+        let (valid, rest) = match std::str::from_utf8(&bytes) {
+            Ok(text) => (text, &[][..]),
+            Err(err) if err.error_len().is_none() => {
+                let (valid, rest) = bytes.split_at(err.valid_up_to());
+                (std::str::from_utf8(valid).unwrap_or_default(), rest)
+            }
+            Err(_) => return false,
+        };
+        if valid.chars().any(forbidden) {
+            return false;
+        }
+        self.pending = rest.to_vec();
+        true
+    }
+
+    /// Whether the file ended on a whole character.
+    pub fn end(self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// Control characters other than line breaks, tab and form feed.
+fn forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}')
+}
+
 fn plain_text(head: &[u8]) -> bool {
     let text = match std::str::from_utf8(head) {
         Ok(text) => text,
@@ -28,10 +68,7 @@ fn plain_text(head: &[u8]) -> bool {
         }
         Err(_) => return false,
     };
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
-    {
+    if text.chars().any(forbidden) {
         return false;
     }
     let opening = text.trim_start_matches('\u{feff}').trim_start();
@@ -108,6 +145,22 @@ mod tests {
         assert_eq!(content_type(b"bin\0ary"), None);
         // A cut multi-byte character at the end of the head is still text.
         assert_eq!(content_type(&"ab✓".as_bytes()[..4]), Some("text/plain"));
+    }
+
+    #[test]
+    fn text_must_be_utf8_to_its_last_byte() {
+        let feed = |chunks: &[&[u8]]| {
+            let mut check = TextCheck::default();
+            chunks.iter().all(|c| check.feed(c)) && check.end()
+        };
+        assert!(feed(&["Zimmer 12 ✓\n".as_bytes()]));
+        // A character split between chunks is whole once the next one arrives.
+        let tick = "✓".as_bytes();
+        assert!(feed(&[b"ok ", &tick[..1], &tick[1..], b" done"]));
+        // Latin-1: an "é" (0xE9) at the very end, or followed by more text.
+        assert!(!feed(&[b"caf\xe9"]));
+        assert!(!feed(&[b"caf\xe9 au lait"]));
+        assert!(!feed(&[b"all text ", b"then \x1b[2J"]));
     }
 
     #[test]

@@ -91,7 +91,9 @@ pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<Range<u64>>
 
 /// Checks `reader` may read upload `id`, then opens the variant. 404 for an unknown id (or
 /// a thumbnail of a file that has none), 403 for a user who may not see it, 416 for a range
-/// outside it.
+/// outside it. A file that was sent and that no message holds any more (its messages were
+/// deleted) is its uploader's alone: 404 for everyone else, whatever the signature, so
+/// deleting a message takes back the URLs its recipients already hold.
 pub async fn open(
     files: &Files,
     store: &dyn Store,
@@ -104,6 +106,10 @@ pub async fn open(
         .attachment(id)
         .await?
         .ok_or_else(|| AppError::NotFound("File not found".into()))?;
+    let uploader = matches!(reader, Reader::User { id, .. } if id == record.uploader_id);
+    if !uploader && record.attached_at.is_some() && !store.attachment_held(id).await? {
+        return Err(AppError::NotFound("File not found".into()));
+    }
     if let Reader::User { id: user, admin } = reader
         && !admin
         && record.uploader_id != user

@@ -95,8 +95,14 @@ where
             let mut form = multer::Multipart::new(body, boundary);
             let mut name = None;
             while let Some(mut field) = form.next_field().await.map_err(malformed)? {
-                let is_file = field.name() == Some("file") || field.file_name().is_some();
-                if !is_file {
+                if field.name() != Some("file") {
+                    // A file under another name is a client's mistake to be told of, not a
+                    // form field to skip (the upload would end "no part named file").
+                    if field.file_name().is_some() {
+                        return Err(AppError::validation(
+                            "the file must be in a part named file",
+                        ));
+                    }
                     let mut read = 0;
                     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
                         read += chunk.len();
@@ -136,6 +142,8 @@ struct Receiving<'a> {
     id: Uuid,
     head: Vec<u8>,
     open: Option<(Upload, &'static str)>,
+    /// For `text/plain`: the rest of the file must be text too.
+    text: Option<detect::TextCheck>,
     size: u64,
 }
 
@@ -146,6 +154,7 @@ impl<'a> Receiving<'a> {
             id,
             head: Vec::new(),
             open: None,
+            text: None,
             size: 0,
         }
     }
@@ -159,7 +168,12 @@ impl<'a> Receiving<'a> {
             )));
         }
         match &mut self.open {
-            Some((upload, _)) => upload.write(chunk).await,
+            Some((upload, _)) => {
+                if self.text.as_mut().is_some_and(|text| !text.feed(chunk)) {
+                    return Err(not_text(self.files));
+                }
+                upload.write(chunk).await
+            }
             None => {
                 self.head.extend_from_slice(chunk);
                 if self.head.len() >= detect::HEAD_BYTES {
@@ -183,6 +197,13 @@ impl<'a> Receiving<'a> {
                 )));
             }
         };
+        if content_type == "text/plain" {
+            let mut text = detect::TextCheck::default();
+            if !text.feed(&self.head) {
+                return Err(not_text(self.files));
+            }
+            self.text = Some(text);
+        }
         let mut upload = self.files.store.create(&original_key(self.id)).await?;
         let head = std::mem::take(&mut self.head);
         let written = upload.write(&head).await;
@@ -200,6 +221,11 @@ impl<'a> Receiving<'a> {
             self.abort().await;
             return Err(err);
         }
+        if self.text.take().is_some_and(|text| !text.end()) {
+            let refused = not_text(self.files);
+            self.abort().await;
+            return Err(refused);
+        }
         match self.open.take() {
             Some((upload, content_type)) => {
                 upload.finish().await?;
@@ -214,6 +240,14 @@ impl<'a> Receiving<'a> {
             upload.abort().await;
         }
     }
+}
+
+/// A file that began as text and turned out not to be.
+fn not_text(files: &Files) -> AppError {
+    AppError::UnsupportedMediaType(format!(
+        "File is not text: text/plain must be UTF-8 without control characters; allowed: {}",
+        files.config.allowed_types.join(", ")
+    ))
 }
 
 /// For an image: its size and a stored thumbnail (width, height, thumbnail bytes).

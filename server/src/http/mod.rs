@@ -1,8 +1,10 @@
 //! The REST API as warp filters: the route table by resource (`routes`), the extraction
 //! filters they share (`filters`), the replies (`reply`), the one `recover` for rejections
-//! (`rejection`) and the generated OpenAPI document (`openapi`).
+//! (`rejection`), the generated OpenAPI document (`openapi`) and `HEAD` for every GET
+//! (`head`).
 
 mod filters;
+mod head;
 mod openapi;
 mod rejection;
 mod reply;
@@ -12,6 +14,7 @@ mod routes;
 mod tests;
 
 pub use filters::{PeerAddr, bearer as filters_bearer};
+pub use head::HeadAsGet;
 pub use openapi::document as openapi_document;
 
 use warp::Filter;
@@ -33,11 +36,28 @@ fn router(ctx: &Ctx) -> BoxedFilter<(Response,)> {
     let none = warp::any()
         .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
         .boxed();
-    routes::all()
+    let routes = routes::all()
         .fold(none, |served, route| {
             served.or((route.filter)(ctx)).unify().boxed()
         })
         .recover(rejection::recover)
-        .unify()
+        .unify();
+    // The path is read without being consumed, so the routes still see all of it.
+    warp::path::full()
+        .and(routes)
+        .map(|path: warp::path::FullPath, response| with_allow(path.as_str(), response))
         .boxed()
+}
+
+/// A 405 says which methods the path takes (RFC 9110 §15.5.6), from the route table.
+fn with_allow(path: &str, mut response: Response) -> Response {
+    if response.status() == warp::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = routes::allowed(path)
+        && let Ok(value) = warp::http::HeaderValue::from_str(&allow)
+    {
+        response
+            .headers_mut()
+            .insert(warp::http::header::ALLOW, value);
+    }
+    response
 }

@@ -21,6 +21,17 @@ pub const TOO_LARGE: &str = "Body larger than 64 KB";
 pub const RATE_LIMITED: &str = "Rate limited; see Retry-After";
 pub const UNAVAILABLE: &str = "A dependency (the database) is unavailable; retry";
 
+// Raw bytes (an upload's body, a download): `type: string, format: binary`, what generated
+// clients read as a file or a blob (a bare `Vec<u8>` would be documented as an array of
+// integers). A plain comment: a doc comment would become the schema's description.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(
+    dead_code,
+    reason = "it describes raw bytes to the document and is never built"
+)]
+pub struct Binary(Vec<u8>);
+
 /// The document's frame; each resource module adds its operations and their schemas.
 #[derive(OpenApi)]
 #[openapi(

@@ -14,6 +14,8 @@ contract!(
     disguised_markup_empty_files_and_bad_names_are_refused_and_nothing_is_stored,
     an_upload_one_byte_over_the_limit_is_refused_and_one_at_the_limit_is_not,
     a_multipart_body_needs_exactly_one_file_part,
+    text_is_utf8_to_its_last_byte_whatever_its_length,
+    a_file_in_a_part_not_named_file_is_refused,
     an_upload_cut_off_mid_way_leaves_nothing_behind,
     forged_signatures_and_other_users_attachments_are_refused,
     uploads_past_the_per_user_rate_limit_get_429_with_retry_after,
@@ -137,6 +139,59 @@ async fn a_multipart_body_needs_exactly_one_file_part(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201, "{body}");
+}
+
+async fn text_is_utf8_to_its_last_byte_whatever_its_length(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let guest = app.customer().await;
+    // Latin-1 "café": the last byte starts a UTF-8 character that never comes.
+    let short = b"caf\xe9".to_vec();
+    let long = b"caf\xe9 au lait, bitte".to_vec();
+    // Text for its first 8 KiB (what the type is decided from), Latin-1 after.
+    let mut late = "Zimmer 12, Dusche tropft.\n".repeat(400).into_bytes();
+    late.extend_from_slice(b"Gr\xfc\xdfe\n");
+    for (name, bytes) in [
+        ("short.txt", &short),
+        ("long.txt", &long),
+        ("late.txt", &late),
+    ] {
+        let (status, body) = upload_raw(&app, &guest, name, bytes).await;
+        assert_error(status, &body, 415);
+        assert_nothing_stored(&app);
+        let (status, body) = upload_form(&app, &guest, &[("file", Some(name), bytes)]).await;
+        assert_error(status, &body, 415);
+        assert_nothing_stored(&app);
+    }
+    // UTF-8 whose characters straddle the 8 KiB mark and every chunk boundary is text.
+    let text = "Grüße aus Zimmer 12 ✓ 🛁\n".repeat(1000).into_bytes();
+    let (status, up) = upload_raw(&app, &guest, "gruesse.txt", &text).await;
+    assert_eq!(status, 201, "{up}");
+    assert_eq!(up["content_type"], "text/plain");
+    let (status, _, body) = get(up["file_url"].as_str().expect("url"), None).await;
+    assert_eq!((status, body), (200, text));
+}
+
+async fn a_file_in_a_part_not_named_file_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let guest = app.customer().await;
+    let image = png(4, 4);
+    for parts in [
+        &[("upload", Some("a.png"), &image[..])][..],
+        &[
+            ("caption", None, b"room 12"),
+            ("attachment", Some("a.png"), &image[..]),
+        ],
+    ] {
+        let (status, body) = upload_form(&app, &guest, parts).await;
+        assert_error(status, &body, 400);
+        assert!(
+            messages_of(&body)
+                .iter()
+                .any(|m| m.contains("part named file")),
+            "{body}"
+        );
+        assert_nothing_stored(&app);
+    }
 }
 
 async fn an_upload_cut_off_mid_way_leaves_nothing_behind(backend: Backend) {

@@ -90,7 +90,61 @@ async fn the_sender_or_an_admin_deletes_and_the_room_stays_right(backend: Backen
     assert!(r.last_message_content.is_none() && r.last_message_at.is_none());
 }
 
+async fn an_image_messages_caption_can_be_removed_and_a_texts_content_cannot(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let (_, up) =
+        crate::attachments::upload_raw(&app, &c, "bad.png", &crate::attachments::png(8, 8)).await;
+    let (status, image) = c
+        .api
+        .raw(
+            Method::POST,
+            "/chat/messages",
+            Some(&json!({"chat_room_id": room.id, "content": "the shower", "attachment_id": up["id"]})),
+        )
+        .await
+        .expect("send");
+    assert_eq!(status, 201, "{image}");
+    let path = format!("/chat/messages/{}", image["id"].as_str().expect("id"));
+    let (status, edited) = c
+        .api
+        .raw(Method::PATCH, &path, Some(&json!({"content": ""})))
+        .await
+        .expect("edit");
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["content"], "");
+    assert_eq!(edited["type"], "image");
+    assert_eq!(edited["is_edited"], true);
+    assert_eq!(
+        edited["metadata"]["attachment"]["id"], up["id"],
+        "the image stays"
+    );
+    let history = o.api.messages(room.id, "").await.expect("history");
+    assert_eq!(history.messages[0].content, "");
+    // Absent is not empty, and a text message still cannot be emptied.
+    let (status, body) = c
+        .api
+        .raw(Method::PATCH, &path, Some(&json!({})))
+        .await
+        .expect("edit");
+    assert_error(status, &body, 400);
+    let text = send(&c, room.id, "words").await;
+    let (status, body) = c
+        .api
+        .raw(
+            Method::PATCH,
+            &format!("/chat/messages/{}", text.id),
+            Some(&json!({"content": " "})),
+        )
+        .await
+        .expect("edit");
+    assert_error(status, &body, 400);
+    assert_eq!(messages_of(&body), ["content should not be empty"]);
+}
+
 contract!(
+    an_image_messages_caption_can_be_removed_and_a_texts_content_cannot,
     only_the_sender_edits_and_the_room_shows_the_edit,
     the_sender_or_an_admin_deletes_and_the_room_stays_right,
 );

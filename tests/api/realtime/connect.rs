@@ -250,6 +250,26 @@ async fn an_admin_can_join_any_room_and_post_there(backend: Backend) {
     };
 }
 
+async fn an_admin_reading_a_room_is_not_listed_among_its_online_users(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
+    let room = app.room(&c, &o).await;
+    let (_cs, _c_events) = app.socket(&c).await;
+    let (as_, _a_events) = app.socket(&a).await;
+    let ack = as_
+        .emit_ack("join_room", &json!({"roomId": room.id}), WAIT)
+        .await
+        .expect("ack");
+    assert_eq!(ack["ok"], true, "{ack}");
+    for asking in [&c, &a] {
+        assert_eq!(
+            asking.api.online_users(room.id).await.expect("online"),
+            vec![c.id()],
+            "only the room's participants"
+        );
+    }
+}
+
 contract!(
     a_missing_or_bad_token_gets_connect_error_with_a_reason,
     the_token_may_come_from_auth_the_authorization_header_or_the_query,
@@ -259,4 +279,5 @@ contract!(
     presence_is_per_user_across_connections,
     a_packet_over_the_size_limit_closes_the_connection,
     an_admin_can_join_any_room_and_post_there,
+    an_admin_reading_a_room_is_not_listed_among_its_online_users,
 );

@@ -167,3 +167,45 @@ async fn a_reaction_made_on_one_instance_reaches_the_room_on_the_other() {
     let seen_on_a = c.api.messages(room.id, "").await.expect("history via A");
     assert_eq!(seen_on_a.messages[0].reactions[0].user_ids, [o.id()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reading_a_room_on_another_instance_is_not_listed_as_online_in_it() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o, admin) = (a.customer().await, a.owner().await, a.admin().await);
+    let admin_b = on(&b, &admin).await;
+    let room = a.room(&c, &o).await;
+    let (_cs, _c_events) = a.socket(&c).await;
+    let (admin_socket, _admin_events) = b.socket(&admin_b).await;
+    let ack = admin_socket
+        .emit_ack("join_room", &json!({"roomId": room.id}), WAIT)
+        .await
+        .expect("ack");
+    assert_eq!(ack["ok"], true, "{ack}");
+    // The seed's key lists everyone who joined, the Admin too, once B has stored it.
+    let redis = redis::Client::open(redis_url()).expect("redis");
+    let mut conn = redis
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let key = format!("room:{}:users", room.id);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let members: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .expect("smembers");
+        if members.contains(&admin.id().to_string()) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{members:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for instance in [&c.api, &admin_b.api] {
+        assert_eq!(
+            instance.online_users(room.id).await.expect("online"),
+            vec![c.id()],
+            "only the room's participants"
+        );
+    }
+}

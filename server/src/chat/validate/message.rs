@@ -144,11 +144,18 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
     })
 }
 
-/// `PATCH /chat/messages/:id`: the new content.
-pub fn edit_message(body: &Value, limits: &Limits) -> AppResult<String> {
+/// `PATCH /chat/messages/:id`: the new content of a message of type `kind`. It may be empty
+/// where a send may leave it empty: a file or image message loses its caption, and keeps its
+/// file.
+pub fn edit_message(body: &Value, kind: MessageType, limits: &Limits) -> AppResult<String> {
     let obj = object(body)?;
     let mut p = Problems::default();
-    let content = content(obj, true, limits, &mut p);
+    let text = kind == MessageType::Text;
+    // Absent is not empty: a caption is removed with "".
+    if !text && obj.get("content").is_none_or(Value::is_null) {
+        p.push("content must be a string");
+    }
+    let content = content(obj, text, limits, &mut p);
     p.finish()?;
     Ok(content)
 }

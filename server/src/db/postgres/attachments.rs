@@ -5,6 +5,7 @@
 
 crate::db::attachments::attachment_store!(
     super::PgStore,
+    "SELECT EXISTS (SELECT 1 FROM chat_messages WHERE metadata -> 'attachment' ->> 'id' = $1)",
     "SELECT EXISTS (SELECT 1 FROM chat_messages m JOIN chat_rooms r ON r.id = m.chat_room_id
         WHERE m.metadata -> 'attachment' ->> 'id' = $1
           AND (r.participant1_id = $2 OR r.participant2_id = $2))",

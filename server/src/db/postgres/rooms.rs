@@ -30,7 +30,9 @@ pub(super) const ROOM_OF_PAIR: &str = concat!(
     select_rooms!(),
     " WHERE r.type = $2
        AND LEAST(r.participant1_id, r.participant2_id) = LEAST($3::uuid, $4::uuid)
-       AND GREATEST(r.participant1_id, r.participant2_id) = GREATEST($3::uuid, $4::uuid)"
+       AND GREATEST(r.participant1_id, r.participant2_id) = GREATEST($3::uuid, $4::uuid)
+       AND ($5::uuid IS NULL OR r.hotel_id = $5::uuid)
+     ORDER BY r.hotel_id IS NOT NULL, r.created_at, r.id LIMIT 1"
 );
 
 pub(super) const WAITING_ROOMS: &str = sql::waiting_rooms!("NOT ('Admin' = ANY(ls.roles))");

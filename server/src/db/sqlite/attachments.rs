@@ -8,6 +8,7 @@ const ID_TEXT: &str = "lower(substr(hex(a.id), 1, 8) || '-' || substr(hex(a.id),
 
 crate::db::attachments::attachment_store!(
     super::SqliteStore,
+    "SELECT EXISTS (SELECT 1 FROM chat_messages WHERE json_extract(metadata, '$.attachment.id') = $1)",
     "SELECT EXISTS (SELECT 1 FROM chat_messages m JOIN chat_rooms r ON r.id = m.chat_room_id
         WHERE json_extract(m.metadata, '$.attachment.id') = $1
           AND (r.participant1_id = $2 OR r.participant2_id = $2))",

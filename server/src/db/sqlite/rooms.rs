@@ -31,7 +31,9 @@ pub(super) const ROOM_OF_PAIR: &str = concat!(
     select_rooms!(),
     " WHERE r.type = $2
        AND min(r.participant1_id, r.participant2_id) = min($3, $4)
-       AND max(r.participant1_id, r.participant2_id) = max($3, $4)"
+       AND max(r.participant1_id, r.participant2_id) = max($3, $4)
+       AND ($5 IS NULL OR r.hotel_id = $5)
+     ORDER BY r.hotel_id IS NOT NULL, r.created_at, r.id LIMIT 1"
 );
 
 pub(super) const WAITING_ROOMS: &str =

@@ -104,29 +104,14 @@ impl Presence {
         let _ = self.tx.try_send(Op::Resync);
     }
 
-    /// Users of a room connected right now, on any instance.
+    /// The room's participants connected right now, on any instance. Only participants: an
+    /// Admin who opened someone else's room has joined it to read along, not to be listed in
+    /// it (`room:{id}:users` holds such Admins too).
     pub async fn online_in_room(&self, access: &RoomAccess) -> Vec<Uuid> {
-        match &self.backend {
-            Backend::Local => self.hub.users_in_room(access.id),
-            Backend::Redis { conn, .. } => {
-                let mut conn = conn.clone();
-                let members: Vec<String> = redis::cmd("SMEMBERS")
-                    .arg(room_key(access.id))
-                    .query_async(&mut conn)
-                    .await
-                    .unwrap_or_default();
-                let mut candidates: Vec<Uuid> = members
-                    .iter()
-                    .filter_map(|m| Uuid::parse_str(m).ok())
-                    .collect();
-                candidates.extend(access.participants());
-                candidates.sort();
-                candidates.dedup();
-                let online = self.online(&candidates).await;
-                candidates.retain(|u| online.contains(u));
-                candidates
-            }
-        }
+        let mut participants = access.participants().to_vec();
+        let online = self.online(&participants).await;
+        participants.retain(|u| online.contains(u));
+        participants
     }
 
     /// Which of `users` have a live connection on any instance.

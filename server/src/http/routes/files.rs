@@ -15,7 +15,7 @@ use crate::chat::is_admin;
 use crate::error::{AppError, AppResult};
 use crate::files::{Download, Reader, Signature, Variant};
 use crate::http::filters::{Ctx, PathId, bearer, path_uuid};
-use crate::http::openapi::{FORBIDDEN, INVALID};
+use crate::http::openapi::{Binary, FORBIDDEN, INVALID};
 use crate::http::reply::error_reply;
 use crate::state::AppState;
 
@@ -73,8 +73,10 @@ fn thumbnail_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
     description = "Exactly the uploaded bytes. Allowed for the uploader, the participants of a \
                    room holding a message with it, and Admins: by bearer token, or by the \
                    `exp` and `sig` of a `file_url` the server handed out (valid for FILE_URL_TTL, \
-                   so `<img src>` works without headers). Not images come with \
-                   `Content-Disposition: attachment`. `Range` gets 206.",
+                   so `<img src>` works without headers). Once every message holding a sent \
+                   file is deleted, only its uploader gets it (404 for anyone else, signed URLs \
+                   included). Not images come with `Content-Disposition: attachment`. `Range` \
+                   gets 206. `HEAD` answers the same headers without the body.",
     params(
         ("fileId" = Uuid, Path),
         ("exp" = Option<i64>, Query, description = "Expiry of a signed URL (Unix seconds)"),
@@ -83,8 +85,8 @@ fn thumbnail_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
     ),
     security(("bearer" = []), ()),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = inline(Binary)),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = inline(Binary)),
         (status = 400, description = INVALID, body = ErrorBody),
         (status = 401, description = "No credentials, a bad token, or an expired or altered signature", body = ErrorBody),
         (status = 403, description = FORBIDDEN, body = ErrorBody),
@@ -110,8 +112,8 @@ async fn file(id: PathId, request: Request, state: AppState) -> Response {
     ),
     security(("bearer" = []), ()),
     responses(
-        (status = 200, description = "The thumbnail", content_type = "image/png", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "image/png", body = Vec<u8>),
+        (status = 200, description = "The thumbnail", content_type = "image/png", body = inline(Binary)),
+        (status = 206, description = "The requested range", content_type = "image/png", body = inline(Binary)),
         (status = 400, description = INVALID, body = ErrorBody),
         (status = 401, description = "No credentials, a bad token, or an expired or altered signature", body = ErrorBody),
         (status = 403, description = FORBIDDEN, body = ErrorBody),

@@ -160,6 +160,8 @@ async fn send(state: AppState, user: User, body: Value) -> AppResult<Response> {
 /// Edit a message (sender only)
 #[utoipa::path(
     patch, path = "/chat/messages/{messageId}", tag = "messages", operation_id = "editMessage",
+    description = "`content` may be `\"\"` for a file or image message (its caption is removed, \
+                   the file stays); a text message's may not be empty.",
     security(("bearer" = [])),
     params(("messageId" = Uuid, Path)),
     request_body = EditMessage,

@@ -22,8 +22,6 @@ use super::filters::Ctx;
 
 /// One route. Its filter matches the path first, then the method (an unknown path is 404, a
 /// known one with another method 405), then extracts and calls the named handler.
-// Only the tests read `method` and `path`: they hold them against the filter and the document.
-#[cfg_attr(not(test), allow(dead_code))]
 pub struct Route {
     pub method: Method,
     /// OpenAPI form: `{name}` for a path parameter.
@@ -63,6 +61,28 @@ const RESOURCES: [&[Route]; 11] = [
 /// Every route.
 pub fn all() -> impl Iterator<Item = &'static Route> {
     RESOURCES.into_iter().flatten()
+}
+
+/// The methods a request path is served with, for a 405's `Allow` (`HEAD` with each `GET`);
+/// `None` for a path no route has.
+pub fn allowed(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let matches = |route: &Route| {
+        let pattern: Vec<&str> = route.path.split('/').collect();
+        pattern.len() == segments.len()
+            && pattern
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| p == s || p.starts_with('{') && !s.is_empty())
+    };
+    let mut methods: Vec<&str> = Vec::new();
+    for route in all().filter(|r| matches(r)) {
+        methods.push(route.method.as_str());
+        if route.method == Method::GET {
+            methods.push(Method::HEAD.as_str());
+        }
+    }
+    (!methods.is_empty()).then(|| methods.join(", "))
 }
 
 /// Each resource's part of the OpenAPI document.

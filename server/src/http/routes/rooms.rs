@@ -102,6 +102,12 @@ fn online_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
 /// Create the room of a pair, or get the existing one (either order)
 #[utoipa::path(
     post, path = "/chat/rooms", tag = "rooms", operation_id = "createRoom",
+    description = "One room per unordered pair and type; a `customer_hotel_owner` room belongs \
+                   to one hotel. With a `hotel_id`, such a pair gets its room for that hotel, \
+                   created if it has none (one room per customer, owner and hotel). Without \
+                   `hotel_id` (and for the other types, whose `hotel_id` is only stored) it is \
+                   as in v1: the pair's room of that type, the one without a hotel if there is \
+                   one, else the oldest; a new room without a hotel only when the pair has none.",
     security(("bearer" = [])),
     request_body = CreateRoom,
     responses(

@@ -14,7 +14,7 @@ use crate::db::AttachmentRecord;
 use crate::error::{AppError, AppResult};
 use crate::files::{Files, Source, Variant};
 use crate::http::filters::Ctx;
-use crate::http::openapi::{RATE_LIMITED, UNAUTHENTICATED};
+use crate::http::openapi::{Binary, RATE_LIMITED, UNAUTHENTICATED};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 
@@ -71,7 +71,7 @@ pub fn upload_body(files: &Files, record: &AttachmentRecord) -> Upload {
         description = "The file",
         content(
             (UploadForm = "multipart/form-data"),
-            (Vec<u8> = "application/octet-stream"),
+            (inline(Binary) = "application/octet-stream"),
         )
     ),
     responses(
