@@ -38,7 +38,7 @@ impl Typing {
     }
 
     /// Indicators showing now (`tigo_live_objects`).
-    pub fn len(&self) -> usize {
+    pub fn showing(&self) -> usize {
         self.lock().len()
     }
 

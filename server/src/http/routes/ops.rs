@@ -98,7 +98,7 @@ async fn metrics(state: AppState) -> AppResult<Response> {
         live: hub
             .map_sizes()
             .into_iter()
-            .chain([("typing", state.typing.len())])
+            .chain([("typing", state.typing.showing())])
             .collect(),
     };
     let mut response = Response::new(state.metrics.render(&gauges).into());
