@@ -5,8 +5,9 @@
 #   scripts/bench.sh              all of it (about 10 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
 #                                 | baseline | masking | modes | nodeclient (the load from the official
-#                                 socket.io-client) (SEARCH_FILL: messages for `search`, default
-#                                 1,000,000)
+#                                 socket.io-client) | churn (memory left behind by closed connections;
+#                                 CHURN_ROUNDS, CHURN_PER_ROUND) (SEARCH_FILL: messages for `search`,
+#                                 default 1,000,000)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
 #                                 (the same load generator, each on a database of its own;
@@ -234,6 +235,28 @@ if want nodeclient; then
     server_start "$WORK/nc-conn.log" $SQ
     env $SQ "$TIGO_BIN" bench --url "$SERVER_URL" rooms --rooms 100 2>/dev/null >"$WORK/rooms.json"
     node --max-old-space-size=4096 scripts/nodeclient/bench.mjs connections "$SERVER_URL" "$WORK/rooms.json" "$count" "$LAST_SERVER_PID" 3 || echo "(exit status $?)"
+    server_stop "$LAST_SERVER_PID"
+  done
+fi
+
+# Memory left behind by closed connections (issue 33): rounds of connections from the official
+# socket.io-client that connect, join a room (every other one) and close (a third by dropping the
+# transport), one in ten over long-polling; the server's RSS after each round, once recovery
+# sessions of the short window have expired and been pruned. Default limits, so the per-connection
+# event limiter is exercised too.
+if want churn; then
+  (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  CHURN_PG="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret"
+  CHURN_SQ="DATABASE_URL=sqlite://$WORK/churn.db JWT_SECRET=bench-secret"
+  for setup in "SQ 2s" "SQ 0" "PG 2s" "PG 0"; do
+    read -r mode window <<<"$setup"
+    envs=CHURN_$mode
+    label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
+    say "churn: ${CHURN_ROUNDS:-4} rounds of ${CHURN_PER_ROUND:-3000} connections, $label, SESSION_RECOVERY=$window"
+    server_start "$WORK/churn-$mode-$window.log" ${!envs} SESSION_RECOVERY=$window
+    env ${!envs} "$TIGO_BIN" bench --url "$SERVER_URL" rooms --rooms 100 2>/dev/null >"$WORK/rooms.json"
+    TIMEOUT_S=900 node scripts/nodeclient/bench.mjs churn "$SERVER_URL" "$WORK/rooms.json" "$LAST_SERVER_PID" \
+      "${CHURN_ROUNDS:-4}" "${CHURN_PER_ROUND:-3000}" "${CHURN_SETTLE_S:-6}" || echo "(exit status $?)"
     server_stop "$LAST_SERVER_PID"
   done
 fi

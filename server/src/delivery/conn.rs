@@ -74,6 +74,8 @@ pub struct Conn {
     /// event carries it as an offset), and its session's hash; `None`: recovery is off.
     cursor: Mutex<Option<Cursor>>,
     session: std::sync::OnceLock<String>,
+    /// Counts this state as alive until it is freed (`tigo_live_objects`).
+    _live: crate::metrics::Counted,
 }
 
 /// What handing a packet to the connection's queue did.
@@ -87,7 +89,13 @@ pub enum Sent {
 }
 
 impl Conn {
-    pub fn new(socket: SocketRef, user_id: Uuid, is_admin: bool, max_backlog: u64) -> Conn {
+    pub fn new(
+        socket: SocketRef,
+        user_id: Uuid,
+        is_admin: bool,
+        max_backlog: u64,
+        live: crate::metrics::Counted,
+    ) -> Conn {
         let addr = socket
             .req_parts()
             .extensions
@@ -110,6 +118,7 @@ impl Conn {
             cut: AtomicBool::new(false),
             cursor: Mutex::new(None),
             session: std::sync::OnceLock::new(),
+            _live: live,
         }
     }
 

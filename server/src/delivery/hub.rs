@@ -279,6 +279,23 @@ impl Hub {
         stale
     }
 
+    /// Entries of the per-connection maps, by kind (`tigo_live_objects`): all 0 with no
+    /// connection.
+    pub fn map_sizes(&self) -> [(&'static str, usize); 3] {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner()).len();
+        let rooms = self.rooms.read().unwrap_or_else(|p| p.into_inner()).len();
+        let addresses = self
+            .addresses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        [
+            ("hub_user", users),
+            ("hub_room", rooms),
+            ("hub_address", addresses),
+        ]
+    }
+
     /// Every connection (for shutdown notices).
     pub fn all_conns(&self) -> Vec<Arc<Conn>> {
         let users = self.users.read().unwrap_or_else(|p| p.into_inner());

@@ -37,6 +37,11 @@ impl Typing {
         self.inner.active.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Indicators showing now (`tigo_live_objects`).
+    pub fn showing(&self) -> usize {
+        self.lock().len()
+    }
+
     fn announce(&self, user: Uuid, room: Uuid, is_typing: bool) {
         self.inner.events.typing(&UserTyping {
             user_id: user,

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 mod labels;
+mod live;
 
 pub use self::labels::{error_kind, route_of};
+pub use self::live::{Counted, Live};
 
 /// Upper bounds in seconds, from 100 µs to 10 s.
 const BUCKETS: [f64; 14] = [
@@ -105,6 +107,10 @@ pub struct Metrics {
     pub upload_bytes: AtomicU64,
     /// Stored files removed by retention (unattached sweep, purge).
     pub files_removed: AtomicU64,
+    /// Expired recovery sessions this instance deleted.
+    pub sessions_pruned: AtomicU64,
+    /// Per-connection objects alive now (see [`Live`]).
+    pub live: Live,
     events: Family<Histogram>,
     http: Family<Histogram>,
     http_status: Family<AtomicU64>,
@@ -121,6 +127,8 @@ pub struct Gauges {
     pub bus_up: Option<bool>,
     /// Messages waiting for a commit.
     pub write_queue: usize,
+    /// Entries of per-connection maps, by kind (the hub's, typing's), for `tigo_live_objects`.
+    pub live: Vec<(&'static str, usize)>,
 }
 
 impl Metrics {
@@ -195,6 +203,23 @@ impl Metrics {
             "tigo_write_queue",
             "Messages waiting for a database commit on this instance.",
             gauges.write_queue as f64,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP tigo_live_objects Per-connection objects and map entries alive on this instance, by kind; all 0 once every connection has closed.\n# TYPE tigo_live_objects gauge"
+        );
+        let made = self
+            .live
+            .counts()
+            .map(|(kind, n)| (kind, n.max(0) as usize));
+        for (kind, n) in made.iter().chain(&gauges.live) {
+            let _ = writeln!(out, "tigo_live_objects{{kind=\"{kind}\"}} {n}");
+        }
+        counter(
+            &mut out,
+            "tigo_recovery_sessions_pruned_total",
+            "Expired connection state recovery sessions deleted by this instance.",
+            self.sessions_pruned.load(Ordering::Relaxed),
         );
         counter(
             &mut out,
@@ -319,7 +344,10 @@ mod tests {
             database_up: true,
             bus_up: None,
             write_queue: 0,
+            live: vec![("hub_user", 1)],
         });
+        assert!(text.contains("tigo_live_objects{kind=\"connection_state\"} 0"));
+        assert!(text.contains("tigo_live_objects{kind=\"hub_user\"} 1"));
         assert!(
             text.contains(
                 "tigo_event_duration_seconds_bucket{event=\"send_message\",le=\"0.0005\"} 1"

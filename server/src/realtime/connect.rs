@@ -3,7 +3,7 @@
 //! connected; what waited goes out the moment it is (after what a resumed session missed, see
 //! [`super::recovery`]). Disconnects leave the hub and presence.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use serde_json::Value;
 use socketioxide::extract::{SocketRef, State, TryData};
@@ -14,6 +14,20 @@ use crate::chat::{self, validate};
 use crate::delivery::conn::Conn;
 use crate::http::filters_bearer;
 use crate::state::AppState;
+
+/// How a socket finds its connection state: weakly, because the state holds the socket. A
+/// strong reference back made a cycle that was never freed, and every connection ever opened
+/// left its socket, its engine.io session and its state behind (issue 33). The hub owns the
+/// state from connect until the disconnect handler (or the sweep) removes it.
+#[derive(Clone)]
+struct ConnRef(Weak<Conn>);
+
+/// The connection state of an authenticated socket that is still registered.
+pub(super) fn conn_of<A: socketioxide::adapter::Adapter>(
+    socket: &socketioxide::socket::Socket<A>,
+) -> Option<Arc<Conn>> {
+    socket.extensions.get::<ConnRef>()?.0.upgrade()
+}
 
 /// Why a connection was refused; its text reaches the client's `connect_error`.
 #[derive(Debug)]
@@ -113,11 +127,13 @@ pub(super) async fn authenticate(
         user.id,
         chat::is_admin(&user),
         state.config.limits.max_pending_events,
+        state.metrics.live.connection(),
     ));
     for access in &rooms {
         state.rooms.insert(access.id, *access);
     }
-    socket.extensions.insert(conn.clone());
+    socket.extensions.insert(state.metrics.live.socket());
+    socket.extensions.insert(ConnRef(Arc::downgrade(&conn)));
     super::register(&socket);
     socket.on_disconnect(on_disconnect);
     // Registered before the client hears it is connected, so nothing sent meanwhile is
@@ -149,7 +165,7 @@ pub(super) async fn authenticate(
 
 /// Runs once the client has been told it is connected: what waited goes out.
 pub(super) async fn on_connect(socket: SocketRef, State(state): State<AppState>) {
-    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+    let Some(conn) = conn_of(&socket) else {
         return;
     };
     conn.emit(
@@ -174,7 +190,7 @@ pub(super) async fn on_connect(socket: SocketRef, State(state): State<AppState>)
 }
 
 async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
-    let Some(conn) = socket.extensions.get::<Arc<Conn>>() else {
+    let Some(conn) = conn_of(&socket) else {
         return;
     };
     let rooms = conn.joined_rooms();

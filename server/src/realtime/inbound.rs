@@ -48,7 +48,7 @@ impl<A: Adapter> FromMessageParts<A> for Inbound {
         v: &mut RawValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Self::Error> {
-        let conn = s.extensions.get::<Arc<Conn>>().ok_or(NotAuthenticated)?;
+        let conn = super::connect::conn_of(s).ok_or(NotAuthenticated)?;
         let ticket = conn.take_ticket();
         let TryData(data) = match TryData::<Value>::from_message_parts(s, v, ack_id) {
             Ok(data) => data,

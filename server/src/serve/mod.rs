@@ -122,6 +122,8 @@ where
     let route = crate::metrics::route_of(req.method().as_str(), req.uri().path());
     if route.ends_with("/socket.io") {
         req = detach_head(req);
+        // Freed with the head: by the request's end, or with the engine.io session it opened.
+        req.extensions_mut().insert(metrics.live.request());
     }
     let response = service.oneshot(req).await?;
     let status = response.status().as_u16();

@@ -4,3 +4,4 @@
 mod connect;
 mod delivery;
 mod events;
+mod leftovers;

@@ -95,6 +95,11 @@ async fn metrics(state: AppState) -> AppResult<Response> {
         database_up,
         bus_up: state.events.bus().redis().map(|r| r.is_up()),
         write_queue: state.writer.queued(),
+        live: hub
+            .map_sizes()
+            .into_iter()
+            .chain([("typing", state.typing.showing())])
+            .collect(),
     };
     let mut response = Response::new(state.metrics.render(&gauges).into());
     response.headers_mut().insert(

@@ -37,7 +37,8 @@ pub(super) struct Plan {
     resumed: Option<(RecoverySession, String)>,
 }
 
-fn hash(pid: &str) -> String {
+/// What a session is stored under: the SHA-256 of its `pid`, in hex.
+pub fn hash(pid: &str) -> String {
     hex::encode(Sha256::digest(pid.as_bytes()))
 }
 
@@ -285,6 +286,10 @@ pub async fn maintain(state: AppState, shutdown: tokio_util::sync::CancellationT
         let margin = window.min(Duration::from_secs(60));
         match state.store.prune_recovery(now - window - margin, now).await {
             Ok((events, sessions)) if events + sessions > 0 => {
+                state
+                    .metrics
+                    .sessions_pruned
+                    .fetch_add(sessions, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(events, sessions, "pruned the recovery log")
             }
             Ok(_) => {}
