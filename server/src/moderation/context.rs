@@ -120,6 +120,36 @@ pub fn intro(before: &str) -> Intro {
     Intro::None
 }
 
+/// Words that may stand between a booking word and its reference (`Booking no. …`,
+/// `Buchungsnummer lautet …`, `n° de réservation est …`): nouns of a number and linking words.
+const LINKING_WORDS: &[&str] = &[
+    "no", "nr", "nro", "num", "number", "nummer", "numero", "n", "ref", "id", "code", "is", "ist",
+    "est", "es", "e", "lautet", "de", "of", "the", "my", "our", "your", "la", "le", "el", "il",
+    "der", "die", "das", "votre", "mon", "ma", "su",
+];
+
+/// Whether a booking word introduces the number directly: only [`LINKING_WORDS`] stand
+/// between them (`Booking no. 0151 …` yes; `Booking confirmed. 0151 …` no).
+pub fn booking_directly(before: &str) -> bool {
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    let words = line
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(REACH);
+    for word in words {
+        let word = word.to_lowercase();
+        if BOOKING_WORDS.contains(&word.as_str())
+            || BOOKING_STEMS.iter().any(|s| word.starts_with(s))
+        {
+            return true;
+        }
+        if !LINKING_WORDS.contains(&word.as_str()) {
+            return false;
+        }
+    }
+    false
+}
+
 /// Regions whose mobile numbers guests write without spaces after a trunk `0`.
 const REGIONS: [phonenumber::country::Id; 7] = {
     use phonenumber::country::Id;
@@ -155,6 +185,15 @@ mod tests {
         assert_eq!(intro("My mobile: "), Intro::Phone);
         assert_eq!(intro("booking confirmed, call me on "), Intro::Phone);
         assert_eq!(intro("we arrive at 6, see you "), Intro::None);
+    }
+
+    #[test]
+    fn a_booking_word_introduces_a_number_directly_only_through_linking_words() {
+        assert!(booking_directly("Booking no. "));
+        assert!(booking_directly("Our booking ref is "));
+        assert!(booking_directly("Buchungsnummer lautet "));
+        assert!(!booking_directly("Booking confirmed. "));
+        assert!(!booking_directly("booking done, here "));
     }
 
     #[test]

@@ -135,13 +135,15 @@ impl Masker {
 
     /// What `text` (folded) holds to hide, ordered by start, the longest first.
     fn find(&self, text: &str) -> Vec<(Range<usize>, Kind)> {
-        let mut hits: Vec<(Range<usize>, Kind)> = Vec::new();
+        // An address written out (`john at gmail dot com`) needs none of the characters
+        // below; its finder looks for its own hints first, so ordinary chat stays cheap.
+        let mut hits: Vec<(Range<usize>, Kind)> = links::obfuscated_emails(text)
+            .into_iter()
+            .map(|range| (range, Kind::Email))
+            .collect();
         // Only text with a dot, an `@` or a colon can hold a link or an address; skipping the
-        // finders otherwise keeps ordinary chat cheap.
+        // finder otherwise keeps ordinary chat cheap.
         if text.contains(['.', '@', ':']) {
-            for range in links::obfuscated_emails(text) {
-                hits.push((range, Kind::Email));
-            }
             let mut finder = LinkFinder::new();
             finder.url_must_have_scheme(false);
             for link in finder.links(text) {

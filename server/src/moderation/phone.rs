@@ -196,7 +196,13 @@ fn judge(text: &str, chain: &[Group]) -> Option<Range<usize>> {
     let plus = after_plus(text, first.start);
     let abroad = international(text, first);
     let intro = context::intro(&text[..first.start]);
-    if !abroad && (intro == Intro::Booking || is_time_range(text, chain)) {
+    // A booking word keeps its reference; a number that is a mobile one by libphonenumber's
+    // data only when the word introduces it directly (`Booking no. 0151 4482 9031` kept,
+    // `Booking confirmed. 0151 4482 9031` hidden).
+    let joined: String = chain.iter().map(|g| &text[g.start..g.end]).collect();
+    let booking = intro == Intro::Booking
+        && (!context::is_bare_mobile(&joined) || context::booking_directly(&text[..first.start]));
+    if !abroad && (booking || is_time_range(text, chain)) {
         return None;
     }
     if chain.len() == 1
