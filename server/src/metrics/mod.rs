@@ -152,6 +152,22 @@ impl Metrics {
         self.rate_limited.get(limit).fetch_add(1, Ordering::Relaxed);
     }
 
+    /// `tigo_live_objects`: the per-connection objects made and not yet freed, and the entries
+    /// of the per-connection maps.
+    fn render_live(&self, out: &mut String, gauges: &Gauges) {
+        let _ = writeln!(
+            out,
+            "# HELP tigo_live_objects Per-connection objects and map entries alive on this instance, by kind; all 0 once every connection has closed.\n# TYPE tigo_live_objects gauge"
+        );
+        let made = self
+            .live
+            .counts()
+            .map(|(kind, n)| (kind, n.max(0) as usize));
+        for (kind, n) in made.iter().chain(&gauges.live) {
+            let _ = writeln!(out, "tigo_live_objects{{kind=\"{kind}\"}} {n}");
+        }
+    }
+
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::with_capacity(8192);
         let counter = |out: &mut String, name: &str, help: &str, value: u64| {
@@ -204,17 +220,7 @@ impl Metrics {
             "Messages waiting for a database commit on this instance.",
             gauges.write_queue as f64,
         );
-        let _ = writeln!(
-            out,
-            "# HELP tigo_live_objects Per-connection objects and map entries alive on this instance, by kind; all 0 once every connection has closed.\n# TYPE tigo_live_objects gauge"
-        );
-        let made = self
-            .live
-            .counts()
-            .map(|(kind, n)| (kind, n.max(0) as usize));
-        for (kind, n) in made.iter().chain(&gauges.live) {
-            let _ = writeln!(out, "tigo_live_objects{{kind=\"{kind}\"}} {n}");
-        }
+        self.render_live(&mut out, gauges);
         counter(
             &mut out,
             "tigo_recovery_sessions_pruned_total",
