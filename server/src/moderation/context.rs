@@ -98,22 +98,27 @@ pub enum Intro {
     None,
 }
 
+/// The last few words of `before`'s line, nearest first, lower-cased.
+fn last_words(before: &str) -> impl Iterator<Item = String> + '_ {
+    let line = before.rsplit('\n').next().unwrap_or(before);
+    line.rsplit(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(REACH)
+        .map(str::to_lowercase)
+}
+
+/// Whether `word` (lower-cased) is one of `list` or starts with one of `stems`.
+fn is_one_of(word: &str, list: &[&str], stems: &[&str]) -> bool {
+    list.contains(&word) || stems.iter().any(|s| word.starts_with(s))
+}
+
 /// The nearest introduction among the last few words of `before` (folded text).
 pub fn intro(before: &str) -> Intro {
-    let line = before.rsplit('\n').next().unwrap_or(before);
-    let words = line
-        .rsplit(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(REACH);
-    for word in words {
-        let word = word.to_lowercase();
-        let is = |list: &[&str], stems: &[&str]| {
-            list.contains(&word.as_str()) || stems.iter().any(|s| word.starts_with(s))
-        };
-        if is(PHONE_WORDS, PHONE_STEMS) {
+    for word in last_words(before) {
+        if is_one_of(&word, PHONE_WORDS, PHONE_STEMS) {
             return Intro::Phone;
         }
-        if is(BOOKING_WORDS, BOOKING_STEMS) {
+        if is_one_of(&word, BOOKING_WORDS, BOOKING_STEMS) {
             return Intro::Booking;
         }
     }
@@ -131,16 +136,8 @@ const LINKING_WORDS: &[&str] = &[
 /// Whether a booking word introduces the number directly: only [`LINKING_WORDS`] stand
 /// between them (`Booking no. 0151 …` yes; `Booking confirmed. 0151 …` no).
 pub fn booking_directly(before: &str) -> bool {
-    let line = before.rsplit('\n').next().unwrap_or(before);
-    let words = line
-        .rsplit(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(REACH);
-    for word in words {
-        let word = word.to_lowercase();
-        if BOOKING_WORDS.contains(&word.as_str())
-            || BOOKING_STEMS.iter().any(|s| word.starts_with(s))
-        {
+    for word in last_words(before) {
+        if is_one_of(&word, BOOKING_WORDS, BOOKING_STEMS) {
             return true;
         }
         if !LINKING_WORDS.contains(&word.as_str()) {
