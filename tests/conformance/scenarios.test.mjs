@@ -217,6 +217,41 @@ for (const [name, transports] of [
       assert.deepEqual(got, ['missed 0', 'missed 1', 'missed 2', 'missed 3', 'missed 4', 'after']);
     });
 
+    test('reconnection, rejoining on the socket\'s own connect: the recovery replay and the join replay never repeat a message', async () => {
+      // Front ends rejoin in their `connect` handler, which fires before the server's
+      // `connected` event, while the recovery replay may still be going out.
+      const room = await roomOf(customer, owner);
+      const o = await connect(owner.token, transports);
+      const first = once(o, 'new_message');
+      await api('POST', '/chat/messages', customer.token, { chat_room_id: room.id, content: 'anchor' });
+      let last = (await first).id;
+      const got = [];
+      o.on('new_message', (m) => {
+        got.push(m.content);
+        last = m.id;
+      });
+      const expected = [];
+      for (let round = 0; round < 5; round++) {
+        const anchor = last;
+        const rejoined = new Promise((resolve, reject) => {
+          o.once('connect', () => {
+            ack(o, 'join_room', { roomId: room.id, lastMessageId: anchor }).then(resolve, reject);
+          });
+        });
+        o.io.engine.close();
+        for (let i = 0; i < 3; i++) {
+          const content = `round ${round} missed ${i}`;
+          expected.push(content);
+          await api('POST', '/chat/messages', customer.token, { chat_room_id: room.id, content });
+        }
+        const join = await rejoined;
+        assert.equal(join.ok, true);
+        await waitFor(`round ${round}`, () => expected.every((c) => got.includes(c)), TIMEOUT);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(got, expected);
+    });
+
     test('scenario 4, permissions: wrong roles, strangers, other people\'s messages', async () => {
       const wrong = await api('POST', '/chat/rooms', customer.token, {
         type: 'customer_admin', participant1_id: customer.user.id, participant2_id: owner.user.id,

@@ -64,6 +64,8 @@ pub struct Conn {
     max_backlog: u64,
     /// The client heard it is connected.
     ready: AtomicBool,
+    /// Wakes the client's events that arrived before `ready` (see [`Conn::until_connected`]).
+    settled: tokio::sync::Notify,
     /// Events for the user (presence, new rooms) that came before `ready`: until then the
     /// socket may not take them yet. They go out, in order, right after `connected`.
     held: Mutex<Vec<Outgoing>>,
@@ -113,6 +115,7 @@ impl Conn {
             replying: Turnstile::default(),
             max_backlog,
             ready: AtomicBool::new(false),
+            settled: tokio::sync::Notify::new(),
             held: Mutex::new(Vec::new()),
             created: std::time::Instant::now(),
             cut: AtomicBool::new(false),
@@ -163,6 +166,22 @@ impl Conn {
             }
         }
         self.ready.store(true, Ordering::Release);
+        self.settled.notify_waiters();
+    }
+
+    /// Waits until [`Conn::connected`] has run (at most `patience`). A client may emit as soon
+    /// as it hears `connect`, while the recovery replay is still going out and the rooms'
+    /// gates still hold what came meanwhile: a `join_room {lastMessageId}` processed then
+    /// would find no record of what the replay sent and send it a second time.
+    pub async fn until_connected(&self, patience: std::time::Duration) {
+        let settled = self.settled.notified();
+        tokio::pin!(settled);
+        // Registered before the check, so a `connected` in between is not missed.
+        settled.as_mut().enable();
+        if self.ready.load(Ordering::Acquire) {
+            return;
+        }
+        let _ = tokio::time::timeout(patience, settled).await;
     }
 
     /// Registered, but its socket is gone, or never got connected: the hub's sweep removes

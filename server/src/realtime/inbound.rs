@@ -20,6 +20,10 @@ use crate::delivery::queue::Stored;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// How long a client's event waits for its connection to settle (a recovery replay to a slow
+/// client may take this long before it is cut off).
+const SETTLE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// One client event, with its place in the connection's line.
 pub(super) struct Inbound {
     conn: Arc<Conn>,
@@ -151,6 +155,9 @@ pub(super) async fn run<F, Fut>(
     let Some(ticket) = ticket else {
         return fail(&conn, ack, wants_ack, &overloaded());
     };
+    // Nothing a client sends is processed before its connection is settled (recovery replayed,
+    // gates opened): see `Conn::until_connected`.
+    conn.until_connected(SETTLE_PATIENCE).await;
     let processing = conn.processing_turn(ticket).await;
     let outcome = match (state.limits.event(conn.key), validate::reject_nul(&data)) {
         (Err(wait), _) => {
