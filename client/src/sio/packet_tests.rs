@@ -7,8 +7,10 @@ use super::*;
 
 const FRAMES: &str = include_str!("../../tests/fixtures/official-client-frames.jsonl");
 
-/// (scenario, transport, dir, text or binary) of every recorded frame.
-fn frames() -> Vec<(String, String, String, Result<String, Vec<u8>>)> {
+/// One recorded frame: its scenario, its transport, its text (or binary bytes).
+type Recorded = (String, String, Result<String, Vec<u8>>);
+
+fn frames() -> Vec<Recorded> {
     FRAMES
         .lines()
         .map(|line| {
@@ -18,7 +20,7 @@ fn frames() -> Vec<(String, String, String, Result<String, Vec<u8>>)> {
                 Some(b) => Err(BASE64.decode(b).expect("base64 in the fixture")),
                 None => Ok(field("text")),
             };
-            (field("scenario"), field("transport"), field("dir"), body)
+            (field("scenario"), field("transport"), body)
         })
         .collect()
 }
@@ -26,7 +28,7 @@ fn frames() -> Vec<(String, String, String, Result<String, Vec<u8>>)> {
 /// Every text packet of the fixture, polling bodies split.
 fn texts() -> Vec<String> {
     let mut all = Vec::new();
-    for (_, transport, _, body) in frames() {
+    for (_, transport, body) in frames() {
         if let Ok(text) = body {
             match transport.as_str() {
                 "polling" => all.extend(text.split(SEPARATOR).map(str::to_string)),
@@ -41,7 +43,7 @@ fn texts() -> Vec<String> {
 fn every_recorded_frame_decodes_and_encodes_back_to_the_same_bytes() {
     let all = frames();
     assert!(all.len() > 50, "the fixture holds the recorded frames");
-    for (scenario, transport, _, body) in all {
+    for (scenario, transport, body) in all {
         match (transport.as_str(), body) {
             ("polling", Ok(text)) => {
                 let packets = decode_payload(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
