@@ -41,13 +41,7 @@ impl Net {
                 self.send(body).await;
             }
             Cmd::React { message, emoji } => self.react(message, &emoji).await,
-            Cmd::Search { q } => match self.api.search(&q, "limit=100").await {
-                Ok(found) => self.tell(Msg::SearchResults {
-                    messages: found.messages,
-                    total: found.total,
-                }),
-                Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
-            },
+            Cmd::Search { q } => self.search(&q).await,
             Cmd::Upload {
                 room,
                 path,
@@ -126,6 +120,16 @@ impl Net {
                 "Wrong email or password, try again".into(),
             )),
             Err(e) => self.tell(Msg::LoginFailed(describe(&e))),
+        }
+    }
+
+    async fn search(&mut self, q: &str) {
+        match self.api.search(q, "limit=100").await {
+            Ok(found) => self.tell(Msg::SearchResults {
+                messages: found.messages,
+                total: found.total,
+            }),
+            Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
         }
     }
 
