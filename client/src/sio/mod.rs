@@ -258,3 +258,6 @@ fn connect_auth(options: &SocketOptions) -> Result<String, SioError> {
     }
     serde_json::to_string(&auth).map_err(|e| SioError::Transport(e.to_string()))
 }
+
+#[cfg(test)]
+mod reader_tests;
