@@ -183,3 +183,33 @@ pub struct AckError {
     pub status_code: u16,
     pub message: String,
 }
+
+/// The `/chat` CONNECT auth payload: the access token (or `Authorization` / `?token=`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectAuth {
+    pub token: String,
+}
+
+/// Added to the CONNECT auth to resume a session (connection state recovery), as the official
+/// client sends them: the `pid` of the last CONNECT reply and the offset of the last event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeAuth {
+    pub pid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+}
+
+/// The CONNECT reply: the connection's `sid` and, with recovery on, its private `pid`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectReply {
+    #[serde(default)]
+    pub sid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<String>,
+}
+
+/// `connect_error`: why the namespace refused the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectRefused {
+    pub message: String,
+}

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
 use serde_json::Value;
+use tigo_common::{AckReply, ResumeAuth};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as Frame;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 /// A server event.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,10 +48,12 @@ pub struct Events {
 
 mod options;
 mod packet;
+mod reader;
+mod transport;
 
 pub use self::options::{Resume, SioError, SocketOptions};
-pub use self::packet::parse_packet;
-use self::packet::ws_url;
+pub use self::packet::{BadPacket, Packet, decode_payload, encode_payload};
+use self::reader::Reader;
 
 impl Socket {
     /// Opens the WebSocket, joins the namespace and returns once the server accepted it.
@@ -61,131 +63,22 @@ impl Socket {
             .map_err(|_| SioError::Timeout("the namespace connection".into()))?
     }
 
+    /// The Engine.IO open packet, then one writer and one reader task; the reader hands back
+    /// the namespace's answer to the CONNECT sent here.
     async fn connect_inner(
         base: &str,
         options: &SocketOptions,
     ) -> Result<(Socket, Events), SioError> {
-        let mut request = ws_url(base, &options.query)
-            .into_client_request()
-            .map_err(|e| SioError::Transport(e.to_string()))?;
-        for (name, value) in &options.headers {
-            let name =
-                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|e| SioError::Transport(e.to_string()))?;
-            let value =
-                HeaderValue::from_str(value).map_err(|e| SioError::Transport(e.to_string()))?;
-            request.headers_mut().insert(name, value);
-        }
-        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(16 * 1024)
-            .write_buffer_size(0);
-        let (ws, _) = match options.bind {
-            None => tokio_tungstenite::connect_async_with_config(request, Some(config), true)
-                .await
-                .map_err(|e| match e {
-                    tokio_tungstenite::tungstenite::Error::Io(io)
-                        if io.kind() == std::io::ErrorKind::ConnectionRefused =>
-                    {
-                        SioError::Unreachable(base.to_string())
-                    }
-                    e => SioError::Transport(e.to_string()),
-                })?,
-            Some(local) => {
-                let host = request.uri().host().unwrap_or("127.0.0.1").to_string();
-                let port = request.uri().port_u16().unwrap_or(80);
-                let remote = tokio::net::lookup_host((host.as_str(), port))
-                    .await
-                    .map_err(|e| SioError::Transport(e.to_string()))?
-                    .next()
-                    .ok_or_else(|| SioError::Transport(format!("cannot resolve {host}")))?;
-                let socket = if remote.is_ipv4() {
-                    tokio::net::TcpSocket::new_v4()
-                } else {
-                    tokio::net::TcpSocket::new_v6()
-                }
-                .map_err(|e| SioError::Transport(e.to_string()))?;
-                socket
-                    .bind(std::net::SocketAddr::new(local, 0))
-                    .map_err(|e| SioError::Transport(format!("binding {local}: {e}")))?;
-                let stream = socket
-                    .connect(remote)
-                    .await
-                    .map_err(|e| SioError::Transport(e.to_string()))?;
-                let _ = stream.set_nodelay(true);
-                let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-                tokio_tungstenite::client_async_with_config(request, stream, Some(config))
-                    .await
-                    .map_err(|e| SioError::Transport(e.to_string()))?
-            }
-        };
-        let (mut sink, mut stream) = ws.split();
-        // Engine.IO open packet.
+        let (mut sink, mut stream) = transport::open(base, options).await?.split();
         match stream.next().await {
-            Some(Ok(Frame::Text(t))) if t.starts_with('0') => {}
+            Some(Ok(Frame::Text(t))) if matches!(Packet::decode(&t), Ok(Packet::Open(_))) => {}
             other => {
                 return Err(SioError::Transport(format!(
                     "expected an open packet, got {other:?}"
                 )));
             }
         }
-        let namespace = options.namespace.clone();
-        let mut auth = options
-            .auth
-            .clone()
-            .unwrap_or(Value::Object(Default::default()));
-        // As the official client does: the session to resume rides in the CONNECT auth.
-        if let (Some(resume), Value::Object(map)) = (&options.resume, &mut auth) {
-            map.insert("pid".into(), Value::String(resume.pid.clone()));
-            if let Some(offset) = &resume.offset {
-                map.insert("offset".into(), Value::String(offset.clone()));
-            }
-        }
-        sink.send(Frame::text(format!("40{namespace},{auth}")))
-            .await
-            .map_err(|e| SioError::Transport(e.to_string()))?;
-        let (sid, pid) = loop {
-            match stream.next().await {
-                Some(Ok(Frame::Text(t))) => {
-                    if t.as_str() == "2" {
-                        let _ = sink.send(Frame::text("3")).await;
-                        continue;
-                    }
-                    let Some(body) = t.strip_prefix('4') else {
-                        continue;
-                    };
-                    let Some((kind, ns, _, json)) = parse_packet(body) else {
-                        continue;
-                    };
-                    if ns != namespace {
-                        continue;
-                    }
-                    let payload: Value = serde_json::from_str(json).unwrap_or(Value::Null);
-                    match kind {
-                        0 => {
-                            let text = |key: &str| {
-                                payload.get(key).and_then(Value::as_str).map(str::to_string)
-                            };
-                            break (text("sid").unwrap_or_default(), text("pid"));
-                        }
-                        4 => {
-                            let message = payload
-                                .get("message")
-                                .and_then(Value::as_str)
-                                .unwrap_or("connect_error")
-                                .to_string();
-                            return Err(SioError::Refused(message));
-                        }
-                        _ => continue,
-                    }
-                }
-                Some(Ok(Frame::Close(_))) | None => return Err(SioError::Closed),
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(SioError::Transport(e.to_string())),
-            }
-        };
-        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Frame>();
-        let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let acks: AckMap = Arc::new(Mutex::new(HashMap::new()));
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Frame>();
         tokio::spawn(async move {
             while let Some(frame) = out_rx.recv().await {
                 let closing = matches!(frame, Frame::Close(_));
@@ -195,104 +88,42 @@ impl Socket {
             }
             let _ = sink.close().await;
         });
-        let reader_acks = acks.clone();
-        let recovered =
-            pid.is_some() && options.resume.as_ref().map(|r| r.pid.as_str()) == pid.as_deref();
-        let offset = Arc::new(Mutex::new(
-            options
-                .resume
-                .as_ref()
-                .filter(|_| recovered)
-                .and_then(|r| r.offset.clone()),
-        ));
-        let last_offset = pid.is_some().then(|| offset.clone());
-        let pong = out_tx.clone();
-        let ns = namespace.clone();
-        tokio::spawn(async move {
-            while let Some(Ok(frame)) = stream.next().await {
-                let Frame::Text(text) = frame else {
-                    if matches!(frame, Frame::Close(_)) {
-                        break;
-                    }
-                    continue;
-                };
-                if text.as_str() == "2" {
-                    let _ = pong.send(Frame::text("3"));
-                    continue;
-                }
-                let Some(body) = text.strip_prefix('4') else {
-                    continue;
-                };
-                let Some((kind, packet_ns, ack, json)) = parse_packet(body) else {
-                    continue;
-                };
-                if packet_ns != ns {
-                    continue;
-                }
-                match kind {
-                    2 => {
-                        let Ok(Value::Array(mut parts)) = serde_json::from_str::<Value>(json)
-                        else {
-                            continue;
-                        };
-                        if parts.is_empty() {
-                            continue;
-                        }
-                        let name = parts.remove(0);
-                        if let (Some(keep), Some(Value::String(at))) = (&last_offset, parts.last())
-                        {
-                            *keep.lock().unwrap_or_else(|p| p.into_inner()) = Some(at.clone());
-                        }
-                        let data = if parts.is_empty() {
-                            Value::Null
-                        } else {
-                            parts.remove(0)
-                        };
-                        // Nobody listening to events is fine: acks still need reading.
-                        if let Value::String(name) = name {
-                            let _ = event_tx.send(Event { name, data });
-                        }
-                    }
-                    3 => {
-                        let Some(id) = ack else { continue };
-                        let data = match serde_json::from_str::<Value>(json) {
-                            Ok(Value::Array(mut parts)) if !parts.is_empty() => parts.remove(0),
-                            _ => Value::Null,
-                        };
-                        let waiter = reader_acks
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&id);
-                        if let Some(waiter) = waiter {
-                            let _ = waiter.send(data);
-                        }
-                    }
-                    1 => break,
-                    _ => {}
-                }
-            }
-            // Dropping the senders ends the event stream and fails pending acks.
-            reader_acks
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
-        });
-        Ok((
-            Socket {
-                out: out_tx,
-                acks,
-                next_ack: Arc::new(AtomicU64::new(1)),
-                namespace: namespace.into(),
-                sid: sid.into(),
-                pid: pid.map(Into::into),
-                recovered,
-                offset,
-            },
-            Events {
-                rx: event_rx,
-                backlog: VecDeque::new(),
-            },
-        ))
+        let (event_tx, rx) = mpsc::unbounded_channel();
+        let (handshake, joined) = oneshot::channel();
+        let reader = Reader {
+            namespace: options.namespace.clone(),
+            out: out.clone(),
+            events: event_tx,
+            acks: AckMap::default(),
+            resume: options.resume.clone(),
+            offset: Arc::default(),
+            track_offset: false,
+            handshake: Some(handshake),
+        };
+        let (acks, offset) = (reader.acks.clone(), reader.offset.clone());
+        tokio::spawn(reader.run(stream));
+        let auth = connect_auth(options)?;
+        let connect = Packet::Connect {
+            namespace: &options.namespace,
+            data: &auth,
+        };
+        out.send(connect.to_frame()).map_err(|_| SioError::Closed)?;
+        let joined = joined.await.map_err(|_| SioError::Closed)??;
+        let socket = Socket {
+            out,
+            acks,
+            next_ack: Arc::new(AtomicU64::new(1)),
+            namespace: options.namespace.as_str().into(),
+            sid: joined.sid.into(),
+            pid: joined.pid.map(Into::into),
+            recovered: joined.recovered,
+            offset,
+        };
+        let events = Events {
+            rx,
+            backlog: VecDeque::new(),
+        };
+        Ok((socket, events))
     }
 
     pub fn sid(&self) -> &str {
@@ -319,12 +150,8 @@ impl Socket {
     }
 
     /// Emits an event without acknowledgement.
-    pub fn emit(&self, event: &str, data: &Value) -> Result<(), SioError> {
-        let payload = serde_json::to_string(&(event, data))
-            .map_err(|e| SioError::Transport(e.to_string()))?;
-        self.out
-            .send(Frame::text(format!("42{},{payload}", self.namespace)))
-            .map_err(|_| SioError::Closed)
+    pub fn emit(&self, event: &str, data: &(impl Serialize + ?Sized)) -> Result<(), SioError> {
+        self.send_event(event, data, None)
     }
 
     /// Emits a raw Socket.IO packet body (for tests of hostile input).
@@ -338,7 +165,7 @@ impl Socket {
     pub async fn emit_ack(
         &self,
         event: &str,
-        data: &Value,
+        data: &(impl Serialize + ?Sized),
         timeout: Duration,
     ) -> Result<Value, SioError> {
         let id = self.next_ack.fetch_add(1, Ordering::Relaxed);
@@ -347,11 +174,7 @@ impl Socket {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, tx);
-        let payload = serde_json::to_string(&(event, data))
-            .map_err(|e| SioError::Transport(e.to_string()))?;
-        self.out
-            .send(Frame::text(format!("42{},{id}{payload}", self.namespace)))
-            .map_err(|_| SioError::Closed)?;
+        self.send_event(event, data, Some(id))?;
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(_)) => Err(SioError::Closed),
@@ -365,9 +188,43 @@ impl Socket {
         }
     }
 
+    /// Emits a client event and reads its acknowledgement as the contract shapes it
+    /// (`{ok: true, …}` or `{ok: false, error}`).
+    pub async fn request(
+        &self,
+        event: &str,
+        data: &(impl Serialize + ?Sized),
+        timeout: Duration,
+    ) -> Result<AckReply, SioError> {
+        let ack = self.emit_ack(event, data, timeout).await?;
+        serde_json::from_value(ack)
+            .map_err(|e| SioError::Transport(format!("the ack of {event}: {e}")))
+    }
+
+    fn send_event(
+        &self,
+        event: &str,
+        data: &(impl Serialize + ?Sized),
+        id: Option<u64>,
+    ) -> Result<(), SioError> {
+        let payload = serde_json::to_string(&(event, data))
+            .map_err(|e| SioError::Transport(e.to_string()))?;
+        let packet = Packet::Event {
+            namespace: &self.namespace,
+            id,
+            data: &payload,
+        };
+        self.out
+            .send(packet.to_frame())
+            .map_err(|_| SioError::Closed)
+    }
+
     /// Leaves the namespace and closes the WebSocket.
     pub fn close(&self) {
-        let _ = self.out.send(Frame::text(format!("41{},", self.namespace)));
+        let bye = Packet::Disconnect {
+            namespace: &self.namespace,
+        };
+        let _ = self.out.send(bye.to_frame());
         let _ = self.out.send(Frame::Close(None));
     }
 
@@ -382,3 +239,25 @@ impl Socket {
 }
 
 mod events;
+
+/// The CONNECT auth: the options' payload, with the session to resume added as the official
+/// client adds it.
+fn connect_auth(options: &SocketOptions) -> Result<String, SioError> {
+    let mut auth = options
+        .auth
+        .clone()
+        .unwrap_or(Value::Object(Default::default()));
+    if let (Some(resume), Value::Object(map)) = (&options.resume, &mut auth) {
+        let resume = ResumeAuth {
+            pid: resume.pid.clone(),
+            offset: resume.offset.clone(),
+        };
+        if let Ok(Value::Object(fields)) = serde_json::to_value(resume) {
+            map.extend(fields);
+        }
+    }
+    serde_json::to_string(&auth).map_err(|e| SioError::Transport(e.to_string()))
+}
+
+#[cfg(test)]
+mod reader_tests;

@@ -1,6 +1,5 @@
 //! How to connect (namespace, auth payload, headers, query, timeout, local address, a session
-//! to resume) and what
-//! can go wrong.
+//! to resume) and what can go wrong.
 
 use super::*;
 
@@ -46,7 +45,10 @@ impl SocketOptions {
     /// `/chat` with `auth: {token}`.
     pub fn with_token(token: &str) -> SocketOptions {
         SocketOptions {
-            auth: Some(serde_json::json!({ "token": token })),
+            auth: serde_json::to_value(tigo_common::ConnectAuth {
+                token: token.into(),
+            })
+            .ok(),
             ..SocketOptions::default()
         }
     }

@@ -2,8 +2,9 @@
 //! [`Msg`]s. A send goes over the socket when there is one and falls back to REST with the
 //! same client_msg_id, so it is never stored twice.
 
-use serde_json::json;
-use tigo_common::{CreateRoom, RoomType};
+use tigo_common::client_events as ce;
+use tigo_common::{AckReply, CreateRoom, JoinRoom, ReactionChange, RoomRef, RoomType, SendMessage};
+use uuid::Uuid;
 
 use super::{ACK, Net, describe};
 use crate::api::ApiError;
@@ -23,46 +24,24 @@ impl Net {
                 }
                 return false;
             }
-            Cmd::Login { email, password } => match self.api.login(&email, &password).await {
-                Ok(login) => {
-                    self.api = self.api.with_token(&login.access_token);
-                    if let Some(path) = &self.session_path {
-                        let session = Session {
-                            url: self.api.base().to_string(),
-                            email: email.clone(),
-                            token: login.access_token.clone(),
-                        };
-                        if let Err(e) = session::save(path, &session) {
-                            tracing::warn!(%e, "could not save the session");
-                        }
-                    }
-                    self.signed_in(login.user, login.access_token).await;
-                }
-                Err(ApiError::Status { status: 401, .. }) => self.tell(Msg::LoginFailed(
-                    "Wrong email or password, try again".into(),
-                )),
-                Err(e) => self.tell(Msg::LoginFailed(describe(&e))),
-            },
+            Cmd::Login { email, password } => self.login(email, &password).await,
             Cmd::Send {
                 room,
                 content,
                 client_msg_id,
                 reply_to,
             } => {
-                let mut body = json!({"chat_room_id": room, "content": content, "client_msg_id": client_msg_id});
-                if let Some(quoted) = reply_to {
-                    body["reply_to_id"] = json!(quoted);
-                }
+                let body = SendMessage {
+                    chat_room_id: room,
+                    content,
+                    client_msg_id: Some(client_msg_id),
+                    reply_to_id: reply_to,
+                    ..SendMessage::default()
+                };
                 self.send(body).await;
             }
             Cmd::React { message, emoji } => self.react(message, &emoji).await,
-            Cmd::Search { q } => match self.api.search(&q, "limit=100").await {
-                Ok(found) => self.tell(Msg::SearchResults {
-                    messages: found.messages,
-                    total: found.total,
-                }),
-                Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
-            },
+            Cmd::Search { q } => self.search(&q).await,
             Cmd::Upload {
                 room,
                 path,
@@ -74,37 +53,15 @@ impl Net {
                 name,
                 overwrite,
             } => self.save(&url, &path, &name, overwrite).await,
-            Cmd::MarkRead(room) => {
-                let done = match &self.socket {
-                    Some(s) => s
-                        .emit("mark_messages_read", &json!({"roomId": room}))
-                        .is_ok(),
-                    None => false,
-                };
-                if !done {
-                    let _ = self.api.mark_read(room).await;
-                }
-            }
-            Cmd::LoadOlder { room, before } => match self
-                .api
-                .messages(room, &format!("limit=50&before={before}"))
-                .await
-            {
-                Ok(page) => self.tell(Msg::History {
-                    room,
-                    messages: page.messages,
-                    older: true,
-                    total: page.total,
-                }),
-                Err(e) => self.tell(Msg::Failed(describe(&e))),
-            },
+            Cmd::MarkRead(room) => self.mark_read(room).await,
+            Cmd::LoadOlder { room, before } => self.load_older(room, before).await,
             Cmd::Typing { room, on } => {
-                if let Some(s) = &self.socket {
-                    let _ = s.emit(
-                        if on { "typing_start" } else { "typing_stop" },
-                        &json!({"roomId": room}),
-                    );
-                }
+                let name = if on {
+                    ce::TYPING_START
+                } else {
+                    ce::TYPING_STOP
+                };
+                self.emit(name, &RoomRef { room_id: room });
             }
             Cmd::NewRoom { email } => self.new_room(&email).await,
             Cmd::Edit { message, content } => {
@@ -118,38 +75,10 @@ impl Net {
                 }
             }
             Cmd::Leave(room) => {
-                if let Some(s) = &self.socket {
-                    let _ = s.emit("leave_room", &json!({"roomId": room}));
-                }
+                self.emit(ce::LEAVE_ROOM, &RoomRef { room_id: room });
                 self.last_seen.remove(&room);
             }
-            Cmd::LoadQueue => match self.api.support_queue().await {
-                Ok(queue) => self.tell(Msg::Queue(
-                    queue
-                        .into_iter()
-                        .map(|w| Waiting {
-                            room: w.room.id,
-                            kind: w.room.room_type,
-                            who: format!(
-                                "{} <{}>",
-                                w.last_sender.display_name(),
-                                w.last_sender.email
-                            ),
-                            since: w.waiting_since,
-                            preview: w.room.last_message_content.clone().unwrap_or_default(),
-                            assignee: w.assignee.as_ref().map(|a| {
-                                if self.me.as_ref().is_some_and(|me| me.id == a.id) {
-                                    "me".to_string()
-                                } else {
-                                    a.display_name()
-                                }
-                            }),
-                            assignee_id: w.room.assigned_admin_id,
-                        })
-                        .collect(),
-                )),
-                Err(e) => self.tell(Msg::Failed(describe(&e))),
-            },
+            Cmd::LoadQueue => self.load_queue().await,
             Cmd::RefreshRoom(room) => {
                 if let Ok(r) = self.api.room(room).await {
                     self.tell(Msg::RoomChanged(r));
@@ -159,46 +88,128 @@ impl Net {
             | Cmd::Resolve { .. }
             | Cmd::Assign { .. }
             | Cmd::LoadReplies { .. } => self.desk(cmd).await,
-            Cmd::OpenRoom(room) => {
-                if let Ok(r) = self.api.room(room).await {
-                    let mine = self.me.as_ref().is_some_and(|u| r.has_participant(u.id));
-                    if !mine && let Some(s) = &self.socket {
-                        let _ = s.emit_ack("join_room", &json!({"roomId": room}), ACK).await;
-                    }
-                    self.tell(Msg::Server(ServerEvent::RoomCreated(r)));
-                }
-                self.open(room).await;
-                self.tell(Msg::Focus(room));
-            }
+            Cmd::OpenRoom(room) => self.open_room(room).await,
         }
         true
     }
 
+    /// Emits over the socket when there is one; false when there is none or it is closed.
+    fn emit(&self, name: &str, payload: &impl serde::Serialize) -> bool {
+        self.socket
+            .as_ref()
+            .is_some_and(|s| s.emit(name, payload).is_ok())
+    }
+
+    async fn login(&mut self, email: String, password: &str) {
+        match self.api.login(&email, password).await {
+            Ok(login) => {
+                self.api = self.api.with_token(&login.access_token);
+                if let Some(path) = &self.session_path {
+                    let session = Session {
+                        url: self.api.base().to_string(),
+                        email,
+                        token: login.access_token.clone(),
+                    };
+                    if let Err(e) = session::save(path, &session) {
+                        tracing::warn!(%e, "could not save the session");
+                    }
+                }
+                self.signed_in(login.user, login.access_token).await;
+            }
+            Err(ApiError::Status { status: 401, .. }) => self.tell(Msg::LoginFailed(
+                "Wrong email or password, try again".into(),
+            )),
+            Err(e) => self.tell(Msg::LoginFailed(describe(&e))),
+        }
+    }
+
+    async fn search(&mut self, q: &str) {
+        match self.api.search(q, "limit=100").await {
+            Ok(found) => self.tell(Msg::SearchResults {
+                messages: found.messages,
+                total: found.total,
+            }),
+            Err(e) => self.tell(Msg::Failed(format!("search: {}", describe(&e)))),
+        }
+    }
+
+    async fn mark_read(&mut self, room: Uuid) {
+        if !self.emit(ce::MARK_MESSAGES_READ, &RoomRef { room_id: room }) {
+            let _ = self.api.mark_read(room).await;
+        }
+    }
+
+    async fn load_older(&mut self, room: Uuid, before: Uuid) {
+        let query = format!("limit=50&before={before}");
+        match self.api.messages(room, &query).await {
+            Ok(page) => self.tell(Msg::History {
+                room,
+                messages: page.messages,
+                older: true,
+                total: page.total,
+            }),
+            Err(e) => self.tell(Msg::Failed(describe(&e))),
+        }
+    }
+
+    async fn load_queue(&mut self) {
+        let queue = match self.api.support_queue().await {
+            Ok(queue) => queue,
+            Err(e) => return self.tell(Msg::Failed(describe(&e))),
+        };
+        let waiting = queue.into_iter().map(|w| Waiting {
+            room: w.room.id,
+            kind: w.room.room_type,
+            who: format!("{} <{}>", w.last_sender.display_name(), w.last_sender.email),
+            since: w.waiting_since,
+            preview: w.room.last_message_content.clone().unwrap_or_default(),
+            assignee: w.assignee.as_ref().map(|a| {
+                if self.me.as_ref().is_some_and(|me| me.id == a.id) {
+                    "me".to_string()
+                } else {
+                    a.display_name()
+                }
+            }),
+            assignee_id: w.room.assigned_admin_id,
+        });
+        self.tell(Msg::Queue(waiting.collect()));
+    }
+
+    async fn open_room(&mut self, room: Uuid) {
+        if let Ok(r) = self.api.room(room).await {
+            let mine = self.me.as_ref().is_some_and(|u| r.has_participant(u.id));
+            if !mine && let Some(s) = &self.socket {
+                let join = JoinRoom {
+                    room_id: room,
+                    last_message_id: None,
+                };
+                let _ = s.emit_ack(ce::JOIN_ROOM, &join, ACK).await;
+            }
+            self.tell(Msg::Server(ServerEvent::RoomCreated(r)));
+        }
+        self.open(room).await;
+        self.tell(Msg::Focus(room));
+    }
+
     /// Sends a message body over the socket, or over REST when there is no socket or no
     /// answer (with the same client_msg_id, so it is never stored twice).
-    async fn send(&mut self, body: serde_json::Value) {
+    async fn send(&mut self, body: SendMessage) {
         let via_socket = match &self.socket {
-            Some(socket) => socket.emit_ack("send_message", &body, ACK).await.ok(),
+            Some(socket) => socket.request(ce::SEND_MESSAGE, &body, ACK).await.ok(),
             None => None,
         };
         match via_socket {
-            Some(ack) if ack["ok"] == true => {}
-            Some(ack) if ack["ok"] == false => self.tell(Msg::Failed(format!(
-                "not sent: {}",
-                ack["error"]["message"].as_str().unwrap_or("refused")
-            ))),
-            _ => match serde_json::from_value(body).map_err(|e| e.to_string()) {
-                Ok(req) => match self.api.send(&req).await {
-                    Ok(message) => self.event(ServerEvent::NewMessage(message)),
-                    Err(e) => self.tell(Msg::Failed(format!("not sent: {}", describe(&e)))),
-                },
-                Err(e) => self.tell(Msg::Failed(e)),
+            Some(AckReply { ok: true, .. }) => {}
+            Some(reply) => self.tell(Msg::Failed(format!("not sent: {}", refusal(reply)))),
+            None => match self.api.send(&body).await {
+                Ok(message) => self.event(ServerEvent::NewMessage(message)),
+                Err(e) => self.tell(Msg::Failed(format!("not sent: {}", describe(&e)))),
             },
         }
     }
 
     /// `/upload PATH`: the file goes up, then a message with it to the room.
-    async fn upload(&mut self, room: uuid::Uuid, path: &str, client_msg_id: String) {
+    async fn upload(&mut self, room: Uuid, path: &str, client_msg_id: String) {
         let file = expand_home(path, home().as_deref());
         let bytes = match tokio::fs::read(&file).await {
             Ok(bytes) => bytes,
@@ -210,8 +221,12 @@ impl Net {
             .unwrap_or_else(|| "file".into());
         match self.api.upload(&name, bytes).await {
             Ok(up) => {
-                let body = json!({"chat_room_id": room, "content": "", "attachment_id": up.id,
-                                  "client_msg_id": client_msg_id});
+                let body = SendMessage {
+                    chat_room_id: room,
+                    attachment_id: Some(up.id),
+                    client_msg_id: Some(client_msg_id),
+                    ..SendMessage::default()
+                };
                 self.send(body).await;
             }
             Err(e) => self.tell(Msg::Failed(format!("not uploaded: {}", describe(&e)))),
@@ -247,18 +262,18 @@ impl Net {
 
     /// Over the socket when there is one (the room, us included, hears `reaction_updated`),
     /// else over REST, whose answer updates the message here.
-    async fn react(&mut self, message: uuid::Uuid, emoji: &str) {
-        let body = json!({"messageId": message, "emoji": emoji});
+    async fn react(&mut self, message: Uuid, emoji: &str) {
+        let body = ReactionChange {
+            message_id: message,
+            emoji: emoji.to_string(),
+        };
         let ack = match &self.socket {
-            Some(socket) => socket.emit_ack("add_reaction", &body, ACK).await.ok(),
+            Some(socket) => socket.request(ce::ADD_REACTION, &body, ACK).await.ok(),
             None => None,
         };
         match ack {
-            Some(ack) if ack["ok"] == true => {}
-            Some(ack) => self.tell(Msg::Failed(format!(
-                "no reaction: {}",
-                ack["error"]["message"].as_str().unwrap_or("refused")
-            ))),
+            Some(AckReply { ok: true, .. }) => {}
+            Some(reply) => self.tell(Msg::Failed(format!("no reaction: {}", refusal(reply)))),
             None => match self.api.react(message, emoji).await {
                 Ok(m) => self.event(ServerEvent::ReactionUpdated(tigo_common::ReactionUpdated {
                     message_id: m.id,
@@ -298,6 +313,11 @@ impl Net {
             Err(e) => self.tell(Msg::Failed(describe(&e))),
         }
     }
+}
+
+/// Why the server refused an acknowledged event, in its words.
+fn refusal(reply: AckReply) -> String {
+    reply.error.map_or_else(|| "refused".into(), |e| e.message)
 }
 
 /// The user's home folder, for `~` in a path.

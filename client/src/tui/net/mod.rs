@@ -13,8 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-use tigo_common::{Message, User};
+use tigo_common::{AckReply, JoinRoom, JoinedRoom, Message, User, client_events, server_events};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use uuid::Uuid;
 
@@ -38,6 +37,14 @@ pub struct Net {
     attempt: u32,
     /// The session to resume after a drop (connection state recovery), from the last socket.
     resume: Option<crate::sio::Resume>,
+}
+
+/// Whether a rejoin's answer leaves messages to page over REST: it was refused, or the gap
+/// was larger than one replay (`hasMore`).
+fn more_to_page(reply: AckReply) -> bool {
+    !reply.ok
+        || serde_json::from_value::<JoinedRoom>(serde_json::Value::Object(reply.data))
+            .is_ok_and(|joined| joined.has_more)
 }
 
 /// A failure as the status bar words it: the server's own message when it answered.
@@ -149,7 +156,7 @@ impl Net {
             Err(SioError::Refused(why)) => return Err(self.refused(why).await),
             Err(e) => return Err(e.to_string()),
         };
-        if let Err(e) = events.wait_for("connected", ACK).await {
+        if let Err(e) = events.wait_for(server_events::CONNECTED, ACK).await {
             return Err(e.to_string());
         }
         self.socket = Some(socket.clone());
@@ -161,17 +168,12 @@ impl Net {
         }
         let rooms: Vec<(Uuid, Uuid)> = self.last_seen.iter().map(|(r, m)| (*r, m.id)).collect();
         for (room, last) in rooms {
-            let ack = socket
-                .emit_ack(
-                    "join_room",
-                    &json!({"roomId": room, "lastMessageId": last}),
-                    ACK,
-                )
-                .await;
-            let has_more = ack
-                .as_ref()
-                .map_or(true, |a| a["hasMore"] == true || a["ok"] != true);
-            if has_more {
+            let join = JoinRoom {
+                room_id: room,
+                last_message_id: Some(last),
+            };
+            let reply = socket.request(client_events::JOIN_ROOM, &join, ACK).await;
+            if reply.map_or(true, more_to_page) {
                 self.catch_up(room).await;
             }
         }
