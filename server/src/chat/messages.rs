@@ -5,8 +5,8 @@ use serde_json::Value;
 use tigo_common::{Message, MessageList, User};
 use uuid::Uuid;
 
-use super::validate::{self, Bound, Params, Problems};
 use super::room_access;
+use super::validate::{self, Bound, Params, Problems};
 use crate::db::{AuditEntry, Cursor, Inserted, MessageQuery};
 use crate::delivery::queue::{Draft, Stored};
 use crate::error::{AppError, AppResult};
