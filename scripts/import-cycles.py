@@ -2,12 +2,14 @@
 """Lists import cycles between the modules of a Rust crate: `crate::…` and `super::…` paths,
 file by file, resolved to the module that defines them. A module's references to its own
 ancestors or descendants (mod.rs building its children, children using the parent's types) are
-not cycles; test modules are left out. Exits 1 when there is a cycle.
+not cycles; test modules are left out. A reference from inside one module to inside a sibling
+counts between the two siblings as well (`a::b::c -> a::d::e` adds `a::b -> a::d`), so two
+subtrees that use each other show as a cycle. Exits 1 when there is a cycle.
 
 With --top, modules are folded into the crate's top-level modules first (`delivery::hub` counts
 as `delivery`), so a cycle through different files of two top-level modules shows too.
 
-Usage: scripts/import-cycles.py [--top] server/src"""
+Usage: scripts/import-cycles.py [--top] server/src   (or common/src, client/src)"""
 import os
 import re
 import sys
@@ -70,6 +72,15 @@ for module, path in modules.items():
         target = resolve(base + parts)
         if target is not None and target != module and not related(target, module):
             edges[module].add(target)
+            # The subtrees of two siblings depend on each other too: `a::b::c -> a::d::e`
+            # makes `a::b -> a::d`, so `a::d::e -> a::b` closes a cycle between the two.
+            k = 0
+            while module[k] == target[k]:
+                k += 1
+            if module[: k + 1] != module:
+                edges.setdefault(module[: k + 1], set()).add(target[: k + 1])
+            elif target[: k + 1] != target:
+                edges[module].add(target[: k + 1])
 
 if top:
     folded = {}
@@ -88,7 +99,7 @@ def visit(v):
     counter[0] += 1
     stack.append(v)
     on.add(v)
-    for w in edges[v]:
+    for w in edges.get(v, ()):
         if w not in index:
             visit(w)
             low[v] = min(low[v], low[w])

@@ -29,9 +29,14 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --release --workspace --all-targets -j2 -- -D warnings
 
-step "no import cycles in the server crate (file by file, and between its top-level modules)"
-python3 scripts/import-cycles.py server/src
-python3 scripts/import-cycles.py --top server/src
+step "no import cycles in the server, common and client crates (file by file, and between top-level modules)"
+for crate in server/src common/src client/src; do
+  python3 scripts/import-cycles.py "$crate"
+  python3 scripts/import-cycles.py --top "$crate"
+done
+
+step "no function over 80 lines outside tests"
+python3 scripts/long-functions.py
 
 step "build (release)"
 cargo build --release -j2

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{Message, Room};
-use crate::threads::Reaction;
+use crate::message::{Message, Reaction};
+use crate::model::Room;
 
 /// The namespace every client connects to.
 pub const NAMESPACE: &str = "/chat";

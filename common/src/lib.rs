@@ -4,6 +4,7 @@
 
 pub mod bodies;
 pub mod events;
+pub mod message;
 pub mod model;
 pub mod safety;
 #[cfg(feature = "openapi")]
@@ -14,6 +15,7 @@ pub mod uploads;
 
 pub use bodies::*;
 pub use events::*;
+pub use message::*;
 pub use model::*;
 pub use safety::*;
 pub use threads::*;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::Message;
+use crate::message::Message;
 
 /// `POST /chat/messages/:id/report`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

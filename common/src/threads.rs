@@ -1,38 +1,9 @@
-//! Replies, reactions and search results: the parts of a message object that answer or mark
-//! other messages, and the search answer.
+//! The body that adds a reaction, and the search answer. The reply and reaction objects a
+//! message carries are in `message`.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::model::{Message, MessageType};
-
-/// How much of the quoted text a reply carries (characters).
-pub const QUOTE_CHARS: usize = 200;
-
-/// The quoted message of a reply, as it reads now: a deleted one shows `deleted: true` and
-/// no text.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplyTo {
-    pub id: Uuid,
-    pub sender_id: Uuid,
-    /// The quoted message's current text, cut to 200 characters (`""` once deleted).
-    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
-    pub content: String,
-    #[serde(rename = "type")]
-    pub message_type: MessageType,
-    pub deleted: bool,
-}
-
-/// One emoji on a message and who reacted with it (first reactor first).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    pub emoji: String,
-    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
-    pub count: i64,
-    pub user_ids: Vec<Uuid>,
-}
+use crate::message::Message;
 
 /// `POST /chat/messages/:id/reactions`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

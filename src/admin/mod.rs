@@ -57,10 +57,22 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     if let AdminCommand::Health { url: Some(url) } = &args.command {
         return ops::remote_health(url, printer).await;
     }
+    let admin = open(&args).await?;
+    if let AdminCommand::Monitor = args.command {
+        return ops::monitor(&admin, printer.json).await;
+    }
+    let code = execute(&admin, &mut printer, args.command).await?;
+    printer.out.finish()?;
+    Ok(code)
+}
+
+/// Opens the database (creating it only for the commands that may) with the files and the
+/// server address the commands need.
+async fn open(args: &AdminArgs) -> anyhow::Result<Admin> {
     let database = args.db.database()?;
     let mut pool = args.db.pool();
     pool.create_if_missing = creates_database(&args.command);
-    let admin = match Admin::connect(
+    match Admin::connect(
         &database,
         &pool,
         args.redis_url.as_deref(),
@@ -68,39 +80,43 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     )
     .await
     {
-        Ok(admin) => admin
+        Ok(admin) => Ok(admin
             .with_files(args.files.config()?)
-            .listening_on(&args.host, args.port),
+            .listening_on(&args.host, args.port)),
         // Says all there is to say (where, and what to do).
-        Err(err @ AdminError::NoDatabase(_)) => return Err(err.into()),
-        Err(err) => {
-            return Err(anyhow::Error::new(err))
-                .with_context(|| format!("cannot open the database {}", database.redacted()));
-        }
-    };
-    let code = match args.command {
-        AdminCommand::Migrate => ops::migrate(&admin, &mut printer).await?,
-        AdminCommand::Health { url: None } => ops::health(&admin, &mut printer).await?,
+        Err(err @ AdminError::NoDatabase(_)) => Err(err.into()),
+        Err(err) => Err(anyhow::Error::new(err))
+            .with_context(|| format!("cannot open the database {}", database.redacted())),
+    }
+}
+
+/// Runs one command on the open database; its result waits in `printer`.
+async fn execute(
+    admin: &Admin,
+    printer: &mut Printer,
+    command: AdminCommand,
+) -> anyhow::Result<ExitCode> {
+    let code = match command {
+        AdminCommand::Migrate => ops::migrate(admin, printer).await?,
+        AdminCommand::Health { url: None } => ops::health(admin, printer).await?,
         AdminCommand::Health { url: Some(_) } => unreachable!("answered above"),
-        AdminCommand::Stats => ops::stats(&admin, &mut printer).await?,
+        AdminCommand::Stats => ops::stats(admin, printer).await?,
         AdminCommand::Audit { since, user, limit } => {
-            ops::audit(&admin, &mut printer, since, user.as_deref(), limit).await?
+            ops::audit(admin, printer, since, user.as_deref(), limit).await?
         }
-        AdminCommand::Monitor => return ops::monitor(&admin, printer.json).await,
+        AdminCommand::Monitor => unreachable!("answered above"),
         AdminCommand::Online { url, as_user } => {
-            users::online(&admin, &mut printer, url, as_user).await?
+            users::online(admin, printer, url, as_user).await?
         }
-        AdminCommand::CreateUser(user) => users::create(&admin, &mut printer, user).await?,
-        AdminCommand::Users { role } => users::list(&admin, &mut printer, role).await?,
+        AdminCommand::CreateUser(user) => users::create(admin, printer, user).await?,
+        AdminCommand::Users { role } => users::list(admin, printer, role).await?,
         AdminCommand::SetRoles { user, roles } => {
-            users::set_roles(&admin, &mut printer, &user, &roles).await?
+            users::set_roles(admin, printer, &user, &roles).await?
         }
         AdminCommand::Deactivate { user, undo } => {
-            users::deactivate(&admin, &mut printer, &user, undo).await?
+            users::deactivate(admin, printer, &user, undo).await?
         }
-        AdminCommand::Token { email, ttl } => {
-            users::token(&admin, &mut printer, &email, ttl).await?
-        }
+        AdminCommand::Token { email, ttl } => users::token(admin, printer, &email, ttl).await?,
         AdminCommand::ListRooms {
             room_type,
             user,
@@ -113,7 +129,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 (_, true) => Some(false),
                 _ => None,
             };
-            rooms::list(&admin, &mut printer, room_type, user, active, limit).await?
+            rooms::list(admin, printer, room_type, user, active, limit).await?
         }
         AdminCommand::Purge {
             older_than,
@@ -129,19 +145,16 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
                 yes,
                 batch,
             };
-            rooms::purge(&admin, &mut printer, options).await?
+            rooms::purge(admin, printer, options).await?
         }
         AdminCommand::Export {
             room,
             format,
             output,
-        } => export::export(&admin, room, format, output).await?,
-        AdminCommand::Blocklist(command) => {
-            safety::blocklist(&admin, &mut printer, command).await?
-        }
-        AdminCommand::Reports(command) => safety::reports(&admin, &mut printer, command).await?,
-        AdminCommand::Replies(command) => safety::replies(&admin, &mut printer, command).await?,
+        } => export::export(admin, room, format, output).await?,
+        AdminCommand::Blocklist(command) => safety::blocklist(admin, printer, command).await?,
+        AdminCommand::Reports(command) => safety::reports(admin, printer, command).await?,
+        AdminCommand::Replies(command) => safety::replies(admin, printer, command).await?,
     };
-    printer.out.finish()?;
     Ok(code)
 }

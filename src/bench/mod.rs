@@ -1,7 +1,6 @@
 //! `tigo-chat bench`: sets up users and rooms (from a users file, or directly in the server's
 //! database when given its settings) and runs a load mode of the client library.
 
-use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use tigo_common::{CreateRoom, Role, RoomType};
 
 use crate::cli::{BenchArgs, BenchMode};
 
+mod connections;
 mod fixture;
 mod search;
 use crate::table;
@@ -72,95 +72,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             headers,
             ..
         } => {
-            let sources = parse_sources(source_addrs.as_deref())?;
-            let tokens: Vec<String> = rooms
-                .iter()
-                .flat_map(|r| [r.sender_token.clone(), r.receiver_token.clone()])
-                .collect();
-            let json = args.json;
-            let (report, held) = bench::connections(
-                &args.url,
-                &tokens,
+            let sources = connections::parse_sources(source_addrs.as_deref())?;
+            let mode = connections::Mode {
                 count,
-                &sources,
-                &headers,
+                sources,
+                hold,
                 server_pid,
-                |n| {
-                    if !json {
-                        eprintln!("  {n} connected");
-                    }
-                },
-            )
-            .await
-            .map_err(anyhow::Error::msg)?;
-            if json {
-                crate::out::now_exact(&format!("{}\n", serde_json::to_string_pretty(&report)?));
-            } else {
-                crate::out::now(&table::render(
-                    &[
-                        "REQUESTED",
-                        "CONNECTED",
-                        "FAILED",
-                        "SECONDS",
-                        "SERVER RSS BEFORE",
-                        "AFTER",
-                        "PER CONNECTION",
-                    ],
-                    &[vec![
-                        report.requested.to_string(),
-                        report.connected.to_string(),
-                        report.failed.to_string(),
-                        format!("{:.1}", report.connect_s),
-                        report
-                            .server_rss_before_kib
-                            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
-                            .unwrap_or_else(|| "-".into()),
-                        report
-                            .server_rss_after_kib
-                            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
-                            .unwrap_or_else(|| "-".into()),
-                        report
-                            .server_rss_per_connection_bytes
-                            .map(|b| format!("{:.0} B", b))
-                            .unwrap_or_else(|| "-".into()),
-                    ]],
-                ));
-                eprintln!(
-                    "holding {} connections {}",
-                    held.len(),
-                    match hold {
-                        Some(d) => format!("for {d:?}"),
-                        None => "until Ctrl-C".into(),
-                    }
-                );
-            }
-            match hold {
-                Some(d) => tokio::time::sleep(d).await,
-                None => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-            held.close();
-            Ok(if report.failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+                headers,
+            };
+            connections::run(&args.url, args.json, &rooms, &mode).await
         }
-        BenchMode::Rooms { .. } => {
-            let rooms: Vec<_> = rooms
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "id": r.id,
-                        "sender_token": r.sender_token,
-                        "receiver_token": r.receiver_token,
-                    })
-                })
-                .collect();
-            crate::out::now_exact(&format!("{}\n", serde_json::to_string(&rooms)?));
-            Ok(ExitCode::SUCCESS)
-        }
+        BenchMode::Rooms { .. } => print_rooms(&rooms),
         // Answered before any room was made (see above).
         BenchMode::Search { .. } => Ok(ExitCode::SUCCESS),
     }
@@ -212,32 +134,20 @@ fn finish(report: &Report, json: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `127.0.0.2-127.0.0.20` or `127.0.0.2,127.0.0.3`.
-fn parse_sources(text: Option<&str>) -> anyhow::Result<Vec<IpAddr>> {
-    let Some(text) = text else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (std::net::Ipv4Addr, std::net::Ipv4Addr) = (
-                    a.parse().with_context(|| format!("bad address {a}"))?,
-                    b.parse().with_context(|| format!("bad address {b}"))?,
-                );
-                let (a, b) = (u32::from(a), u32::from(b));
-                if b < a || b - a > 65_535 {
-                    bail!("bad address range {part}");
-                }
-                out.extend((a..=b).map(|n| IpAddr::V4(n.into())));
-            }
-            None => out.push(
-                part.parse()
-                    .with_context(|| format!("bad address {part}"))?,
-            ),
-        }
-    }
-    Ok(out)
+/// `bench rooms`: the rooms as JSON, for another load generator.
+fn print_rooms(rooms: &[BenchRoom]) -> anyhow::Result<ExitCode> {
+    let rooms: Vec<_> = rooms
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "sender_token": r.sender_token,
+                "receiver_token": r.receiver_token,
+            })
+        })
+        .collect();
+    crate::out::now_exact(&format!("{}\n", serde_json::to_string(&rooms)?));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Users from a file of `email:password` lines: customers pair with hotel owners (or admins).

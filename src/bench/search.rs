@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use tigo_client::api::Api;
-use tigo_common::{Role, UserSummary};
+use tigo_client::bench::BenchRoom;
+use tigo_common::{Role, User, UserSummary};
 use tigo_server::admin::Admin;
-use tigo_server::db::{NewMessage, NewUser};
+use tigo_server::db::{NewMessage, NewUser, Store};
 use uuid::Uuid;
 
 use crate::cli::BenchArgs;
@@ -111,51 +112,9 @@ pub async fn run(
         .with_context(|| format!("cannot open the database {}", database.redacted()))?;
     let store = admin.store().clone();
     let keys = admin.keys().await?;
-    let mut senders = Vec::with_capacity(rooms);
-    for (i, room) in prepared.iter().enumerate() {
-        let found = |email: String| {
-            let store = store.clone();
-            async move {
-                store
-                    .user_by_email(&email)
-                    .await?
-                    .map(|r| r.user.summary())
-                    .context("a bench user is missing")
-            }
-        };
-        let customer = found(format!("bench-customer-{i}@bench.invalid")).await?;
-        let owner = found(format!("bench-owner-{i}@bench.invalid")).await?;
-        senders.push((room.id, customer, owner));
-    }
-    let stored = store.stats(Utc::now()).await?.messages.max(0) as u64;
-    if stored < fill {
-        let started = Instant::now();
-        insert(store.as_ref(), &senders, fill - stored).await?;
-        eprintln!(
-            "bench: stored {} messages in {:.0} s",
-            fill - stored,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    let support = match store.user_by_email("bench-admin@bench.invalid").await? {
-        Some(found) => found.user,
-        None => {
-            let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())
-                .await
-                .map_err(anyhow::Error::msg)?;
-            store
-                .create_user(&NewUser {
-                    id: Uuid::now_v7(),
-                    email: "bench-admin@bench.invalid".into(),
-                    password_hash: hash,
-                    first_name: "Support".into(),
-                    last_name: "Bench".into(),
-                    roles: vec![Role::Admin],
-                })
-                .await?
-                .user
-        }
-    };
+    let senders = senders(store.as_ref(), &prepared).await?;
+    fill_to(store.as_ref(), &senders, fill).await?;
+    let support = support_admin(store.as_ref()).await?;
     let admin_token = keys
         .issue(&support, 3600)
         .map_err(|e| anyhow::anyhow!("signing failed: {e}"))?;
@@ -163,11 +122,87 @@ pub async fn run(
     let as_admin = base.with_token(admin_token);
     let as_guest = base.with_token(prepared[0].sender_token.clone());
     let total = store.stats(Utc::now()).await?.messages;
+    let rows = time_queries(&as_admin, &as_guest, repeat).await?;
+    eprintln!("bench: {total} messages in {rooms} rooms; {repeat} timed requests per row");
+    crate::out::now(&table::render(
+        &["QUERY", "AS", "MATCHES", "P50 MS", "P99 MS"],
+        &rows,
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each bench room with its customer and its hotel owner, who take turns sending.
+async fn senders(
+    store: &dyn Store,
+    prepared: &[BenchRoom],
+) -> anyhow::Result<Vec<(Uuid, UserSummary, UserSummary)>> {
+    let found = |email: String| async move {
+        store
+            .user_by_email(&email)
+            .await?
+            .map(|r| r.user.summary())
+            .context("a bench user is missing")
+    };
+    let mut senders = Vec::with_capacity(prepared.len());
+    for (i, room) in prepared.iter().enumerate() {
+        let customer = found(format!("bench-customer-{i}@bench.invalid")).await?;
+        let owner = found(format!("bench-owner-{i}@bench.invalid")).await?;
+        senders.push((room.id, customer, owner));
+    }
+    Ok(senders)
+}
+
+/// Stores generated messages until the database holds `fill` (those of earlier runs count).
+async fn fill_to(
+    store: &dyn Store,
+    senders: &[(Uuid, UserSummary, UserSummary)],
+    fill: u64,
+) -> anyhow::Result<()> {
+    let stored = store.stats(Utc::now()).await?.messages.max(0) as u64;
+    if stored < fill {
+        let started = Instant::now();
+        insert(store, senders, fill - stored).await?;
+        eprintln!(
+            "bench: stored {} messages in {:.0} s",
+            fill - stored,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// The bench's Admin, made on the first run (with a password nobody knows).
+async fn support_admin(store: &dyn Store) -> anyhow::Result<User> {
+    if let Some(found) = store.user_by_email("bench-admin@bench.invalid").await? {
+        return Ok(found.user);
+    }
+    let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    Ok(store
+        .create_user(&NewUser {
+            id: Uuid::now_v7(),
+            email: "bench-admin@bench.invalid".into(),
+            password_hash: hash,
+            first_name: "Support".into(),
+            last_name: "Bench".into(),
+            roles: vec![Role::Admin],
+        })
+        .await?
+        .user)
+}
+
+/// One row per query and caller: matches, then the median and p99 of `repeat` timed runs.
+async fn time_queries(
+    as_admin: &Api,
+    as_guest: &Api,
+    repeat: usize,
+) -> anyhow::Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     for q in QUERIES {
         for (who, api) in [
-            ("Admin (every room)", &as_admin),
-            ("guest (own room)", &as_guest),
+            ("Admin (every room)", as_admin),
+            ("guest (own room)", as_guest),
         ] {
             let (found, mut times) = (api.search(q, "").await?.total, Vec::with_capacity(repeat));
             for _ in 0..repeat {
@@ -185,12 +220,7 @@ pub async fn run(
             ]);
         }
     }
-    eprintln!("bench: {total} messages in {rooms} rooms; {repeat} timed requests per row");
-    crate::out::now(&table::render(
-        &["QUERY", "AS", "MATCHES", "P50 MS", "P99 MS"],
-        &rows,
-    ));
-    Ok(ExitCode::SUCCESS)
+    Ok(rows)
 }
 
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
@@ -207,7 +237,7 @@ fn ms(d: Duration) -> String {
 /// Stores `count` generated messages over the rooms, in batches through the store's own group
 /// commit (so the search index is kept exactly as in service).
 async fn insert(
-    store: &dyn tigo_server::db::Store,
+    store: &dyn Store,
     rooms: &[(Uuid, UserSummary, UserSummary)],
     count: u64,
 ) -> anyhow::Result<()> {

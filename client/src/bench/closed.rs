@@ -2,6 +2,7 @@
 //! receiver per room checking every message arrives once and in order.
 
 use super::*;
+use crate::sio::Events;
 
 /// The original's workload: `senders` connections spread over the rooms, one message in
 /// flight each (the next goes on `message_sent`), one receiver per room, `messages` in all.
@@ -19,13 +20,7 @@ pub async fn closed_loop(
     let deadline = tokio::time::Instant::now() + timeout;
     // Receivers first, so nothing is sent before they listen.
     let mut receivers = Vec::new();
-    let mut per_room_senders = vec![0usize; rooms.len()];
-    for i in 0..senders {
-        per_room_senders[i % rooms.len()] += 1;
-    }
-    let per_sender: Vec<u64> = (0..senders as u64)
-        .map(|i| messages / senders as u64 + u64::from(i < messages % senders as u64))
-        .collect();
+    let per_sender = shares(messages, senders);
     let mut expected_per_room = vec![0u64; rooms.len()];
     for (i, n) in per_sender.iter().enumerate() {
         expected_per_room[i % rooms.len()] += n;
@@ -48,47 +43,18 @@ pub async fn closed_loop(
     let measured = Instant::now();
     for (i, count) in per_sender.iter().copied().enumerate() {
         let room = &rooms[i % rooms.len()];
-        let (socket, mut events) = connect(url, &room.sender_token, None, &[]).await?;
+        let (socket, events) = connect(url, &room.sender_token, None, &[]).await?;
         sender_sockets.push(socket.clone());
-        let room_id = room.id;
-        let errors = errors.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut sent = 0;
-            for seq in 0..count {
-                let at = start.elapsed().as_micros() as u64;
-                let body =
-                    json!({"chat_room_id": room_id, "content": content(i as u32, seq, at, "")});
-                if socket.emit("send_message", &body).is_err() {
-                    *errors.lock().await += 1;
-                    break;
-                }
-                sent += 1;
-                // Wait for our message_sent (or an error) before the next one.
-                loop {
-                    match tokio::time::timeout_at(deadline, events.next()).await {
-                        Ok(Some(e)) if e.name == "message_sent" => break,
-                        Ok(Some(e)) if e.name == "error" => {
-                            *errors.lock().await += 1;
-                            break;
-                        }
-                        Ok(Some(_)) => continue,
-                        _ => return sent,
-                    }
-                }
-            }
-            sent
-        }));
+        let sender = OneAtATime {
+            index: i,
+            room_id: room.id,
+            count,
+            start,
+            deadline,
+        };
+        tasks.push(tokio::spawn(sender.run(socket, events, errors.clone())));
     }
-    let mut sent = 0;
-    for t in tasks {
-        sent += t.await.unwrap_or(0);
-    }
-    let mut tallies = Vec::new();
-    for r in receivers {
-        if let Ok(t) = r.await {
-            tallies.push(t);
-        }
-    }
+    let (sent, tallies) = gather(tasks, receivers).await;
     let elapsed = measured.elapsed();
     for s in sender_sockets.iter().chain(&receiver_sockets) {
         s.close();
@@ -99,4 +65,43 @@ pub async fn closed_loop(
     report.receivers = rooms.len();
     report.rooms = rooms.len();
     Ok(report)
+}
+
+/// One sender of the closed loop: its index (in the message text), room and number of messages.
+struct OneAtATime {
+    index: usize,
+    room_id: Uuid,
+    count: u64,
+    start: Instant,
+    deadline: tokio::time::Instant,
+}
+
+impl OneAtATime {
+    /// Sends its messages, each after the last one's `message_sent` (or error); returns how
+    /// many went out.
+    async fn run(self, socket: Socket, mut events: Events, errors: Arc<Mutex<u64>>) -> u64 {
+        let mut sent = 0;
+        for seq in 0..self.count {
+            let at = self.start.elapsed().as_micros() as u64;
+            let body = json!({"chat_room_id": self.room_id, "content": content(self.index as u32, seq, at, "")});
+            if socket.emit("send_message", &body).is_err() {
+                *errors.lock().await += 1;
+                break;
+            }
+            sent += 1;
+            // Wait for our message_sent (or an error) before the next one.
+            loop {
+                match tokio::time::timeout_at(self.deadline, events.next()).await {
+                    Ok(Some(e)) if e.name == "message_sent" => break,
+                    Ok(Some(e)) if e.name == "error" => {
+                        *errors.lock().await += 1;
+                        break;
+                    }
+                    Ok(Some(_)) => continue,
+                    _ => return sent,
+                }
+            }
+        }
+        sent
+    }
 }

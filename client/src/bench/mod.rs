@@ -211,6 +211,31 @@ async fn receive(
     tally
 }
 
+/// `total` spread over `n` parts, the first `total % n` of them one larger.
+fn shares(total: u64, n: usize) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| total / n as u64 + u64::from(i < total % n as u64))
+        .collect()
+}
+
+/// Waits for the senders (messages each sent) and then the receivers (what each saw).
+async fn gather(
+    senders: Vec<tokio::task::JoinHandle<u64>>,
+    receivers: Vec<tokio::task::JoinHandle<Tally>>,
+) -> (u64, Vec<Tally>) {
+    let mut sent = 0;
+    for t in senders {
+        sent += t.await.unwrap_or(0);
+    }
+    let mut tallies = Vec::new();
+    for r in receivers {
+        if let Ok(t) = r.await {
+            tallies.push(t);
+        }
+    }
+    (sent, tallies)
+}
+
 mod closed;
 mod idle;
 mod open;

@@ -7,14 +7,15 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::{Value, json};
-use tigo_common::{CreateRoom, LoginResponse, RoomType};
+use serde_json::Value;
+use tigo_common::{CreateRoom, RoomType};
 use uuid::Uuid;
 
 use crate::api::Api;
 
 mod attachment;
-use crate::sio::{Events, Socket, SocketOptions};
+mod exchange;
+use crate::sio::Events;
 
 pub struct SmokeConfig {
     pub url: String,
@@ -135,7 +136,7 @@ pub async fn run(config: &SmokeConfig, report: &mut dyn FnMut(&Step)) -> Vec<Ste
         return run.steps;
     };
     let mut sent: Vec<(Api, Uuid)> = Vec::new();
-    exchange(
+    exchange::exchange(
         &mut run,
         &config.url,
         t,
@@ -163,213 +164,4 @@ pub async fn run(config: &SmokeConfig, report: &mut dyn FnMut(&Step)) -> Vec<Ste
         .await;
     }
     run.steps
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn exchange(
-    run: &mut Run<'_>,
-    url: &str,
-    t: Duration,
-    a: &LoginResponse,
-    b: &LoginResponse,
-    a_api: &Api,
-    b_api: &Api,
-    room: Uuid,
-    sent: &mut Vec<(Api, Uuid)>,
-) {
-    let connect = |token: String| async move {
-        let (socket, mut events) = Socket::connect(url, SocketOptions::with_token(&token))
-            .await
-            .map_err(|e| e.to_string())?;
-        events
-            .wait_for("connected", t)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((socket, events))
-    };
-    let Some((a_sock, mut a_events)) = run
-        .step("connect A over Socket.IO", connect(a.access_token.clone()))
-        .await
-    else {
-        return;
-    };
-    let Some((b_sock, mut b_events)) = run
-        .step("connect B over Socket.IO", connect(b.access_token.clone()))
-        .await
-    else {
-        return;
-    };
-    let marker = Uuid::new_v4();
-    let Some(from_a) = run
-        .step("A sends, B receives", async {
-            let ack = a_sock
-                .emit_ack(
-                    "send_message",
-                    &json!({"chat_room_id": room, "content": format!("smoke test {marker} (A)"), "client_msg_id": format!("smoke-{marker}-a")}),
-                    t,
-                )
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(ok_ack)?;
-            let id = ack["messageId"].clone();
-            if let Ok(uuid) = serde_json::from_value::<Uuid>(id.clone()) {
-                sent.push((a_api.clone(), uuid));
-            }
-            expect(&mut b_events, "new_message", t, |m| m["id"] == id).await?;
-            Ok(id)
-        })
-        .await
-    else {
-        return;
-    };
-    run.step("delivery receipt reaches A", async {
-        expect(&mut a_events, "message_delivered", t, |d| {
-            d["messageId"] == from_a
-        })
-        .await
-        .map(|_| ())
-    })
-    .await;
-    let Some(from_b) = run
-        .step("B sends, A receives", async {
-            let ack = b_sock
-                .emit_ack(
-                    "send_message",
-                    &json!({"chat_room_id": room, "content": format!("smoke test {marker} (B)"), "client_msg_id": format!("smoke-{marker}-b")}),
-                    t,
-                )
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(ok_ack)?;
-            let id = ack["messageId"].clone();
-            if let Ok(uuid) = serde_json::from_value::<Uuid>(id.clone()) {
-                sent.push((b_api.clone(), uuid));
-            }
-            expect(&mut a_events, "new_message", t, |m| m["id"] == id).await?;
-            Ok(id)
-        })
-        .await
-    else {
-        return;
-    };
-    run.step("read receipt: B reads, A is told", async {
-        b_sock
-            .emit_ack("mark_messages_read", &json!({"roomId": room}), t)
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(ok_ack)?;
-        let b_id = json!(b.user.id);
-        expect(&mut a_events, "messages_read", t, |r| r["userId"] == b_id).await?;
-        let page = a_api
-            .messages(room, "limit=100")
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = page
-            .messages
-            .iter()
-            .find(|m| json!(m.id) == from_a)
-            .map(|m| m.status.as_str());
-        match status {
-            Some("read") => Ok(()),
-            other => Err(format!("A's message status is {other:?}, not read")),
-        }
-    })
-    .await;
-    run.step("typing shows and clears", async {
-        a_sock
-            .emit("typing_start", &json!({"roomId": room}))
-            .map_err(|e| e.to_string())?;
-        let a_id = json!(a.user.id);
-        expect(&mut b_events, "user_typing", t, |e| {
-            e["userId"] == a_id && e["isTyping"] == true
-        })
-        .await?;
-        a_sock
-            .emit("typing_stop", &json!({"roomId": room}))
-            .map_err(|e| e.to_string())?;
-        expect(&mut b_events, "user_typing", t, |e| {
-            e["userId"] == a_id && e["isTyping"] == false
-        })
-        .await
-        .map(|_| ())
-    })
-    .await;
-    run.step("A edits, B sees the edit", async {
-        let id: Uuid = serde_json::from_value(from_a.clone()).map_err(|e| e.to_string())?;
-        let edited = a_api
-            .edit(id, &format!("smoke test {marker} (A, edited)"))
-            .await
-            .map_err(|e| e.to_string())?;
-        if !edited.is_edited {
-            return Err("is_edited is false".into());
-        }
-        expect(&mut b_events, "message_edited", t, |m| {
-            m["id"] == from_a && m["is_edited"] == true
-        })
-        .await
-        .map(|_| ())
-    })
-    .await;
-    run.step("B reacts to A's message, A is told", async {
-        b_sock
-            .emit_ack(
-                "add_reaction",
-                &json!({"messageId": from_a, "emoji": "👍"}),
-                t,
-            )
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(ok_ack)?;
-        let b_id = json!(b.user.id);
-        expect(&mut a_events, "reaction_updated", t, |r| {
-            r["messageId"] == from_a
-                && r["reactions"][0]["emoji"] == "👍"
-                && r["reactions"][0]["user_ids"][0] == b_id
-        })
-        .await
-        .map(|_| ())
-    })
-    .await;
-    run.step("A replies to B's message, B sees the quote", async {
-        let ack = a_sock
-            .emit_ack(
-                "send_message",
-                &json!({"chat_room_id": room, "content": format!("smoke test {marker} (A, reply)"),
-                        "client_msg_id": format!("smoke-{marker}-reply"), "reply_to_id": from_b}),
-                t,
-            )
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(ok_ack)?;
-        let id = ack["messageId"].clone();
-        if let Ok(uuid) = serde_json::from_value::<Uuid>(id.clone()) {
-            sent.push((a_api.clone(), uuid));
-        }
-        expect(&mut b_events, "new_message", t, |m| {
-            m["id"] == id && m["reply_to"]["id"] == from_b && m["reply_to"]["deleted"] == false
-        })
-        .await
-        .map(|_| ())
-    })
-    .await;
-    run.step("both delete, both see it", async {
-        for (api, id) in sent.iter() {
-            api.delete(*id).await.map_err(|e| e.to_string())?;
-        }
-        for id in [&from_a, &from_b] {
-            expect(&mut a_events, "message_deleted", t, |d| {
-                d["messageId"] == *id
-            })
-            .await?;
-            expect(&mut b_events, "message_deleted", t, |d| {
-                d["messageId"] == *id
-            })
-            .await?;
-        }
-        sent.clear();
-        Ok(())
-    })
-    .await;
-    a_sock.close();
-    b_sock.close();
 }

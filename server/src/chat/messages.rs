@@ -1,11 +1,12 @@
-//! Messages: send (through the group-commit writer), history pages, edit and delete.
+//! Messages: send (through the group-commit writer), history pages and edit. Delete is in
+//! `removal`, which moderation calls too.
 
 use serde_json::Value;
-use tigo_common::{Message, MessageDeleted, MessageList, User};
+use tigo_common::{Message, MessageList, User};
 use uuid::Uuid;
 
+use super::room_access;
 use super::validate::{self, Bound, Params, Problems};
-use super::{is_admin, room_access};
 use crate::db::{AuditEntry, Cursor, Inserted, MessageQuery};
 use crate::delivery::queue::{Draft, Stored};
 use crate::error::{AppError, AppResult};
@@ -152,43 +153,4 @@ pub async fn edit(state: &AppState, caller: &User, id: Uuid, body: &Value) -> Ap
     .await;
     state.events.message_edited(&edited, seq);
     Ok(edited)
-}
-
-/// `DELETE /chat/messages/:id`: the sender or an Admin.
-pub async fn delete(state: &AppState, caller: &User, id: Uuid) -> AppResult<MessageDeleted> {
-    let message = state
-        .store
-        .message(id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
-    if message.sender_id != caller.id && !is_admin(caller) {
-        return Err(AppError::Forbidden(
-            "You can only delete your own messages".into(),
-        ));
-    }
-    let _order = super::order::room(message.chat_room_id).await;
-    let (deleted, seq) = state
-        .store
-        .delete_message(id, caller.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Message not found".into()))?;
-    let event = MessageDeleted {
-        message_id: deleted.id,
-        room_id: deleted.chat_room_id,
-        deleted_by: caller.id,
-    };
-    crate::chat::audit(
-        state,
-        AuditEntry {
-            actor: Some(caller.id),
-            action: "message.delete",
-            room: Some(deleted.chat_room_id),
-            message: Some(deleted.id),
-            target_user: Some(deleted.sender_id),
-            detail: serde_json::json!({ "by_admin": caller.id != deleted.sender_id }),
-        },
-    )
-    .await;
-    state.events.message_deleted(&event, seq);
-    Ok(event)
 }

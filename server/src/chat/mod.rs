@@ -5,6 +5,7 @@ pub mod desk;
 pub mod messages;
 pub mod order;
 pub mod reactions;
+pub mod removal;
 pub mod replies;
 pub mod rooms;
 pub mod safety;

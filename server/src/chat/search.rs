@@ -18,25 +18,7 @@ const MAX_QUERY_CHARS: usize = 500;
 /// `GET /chat/search`: newest first.
 pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResult<SearchResults> {
     let mut p = Problems::default();
-    let terms = match params.get("q") {
-        Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
-            p.push(format!(
-                "q must be shorter than or equal to {MAX_QUERY_CHARS} characters"
-            ));
-            None
-        }
-        Some(q) => {
-            let terms = Terms::parse(q);
-            if terms.is_none() {
-                p.push("q must contain at least one word");
-            }
-            terms
-        }
-        None => {
-            p.push("q should not be empty");
-            None
-        }
-    };
+    let terms = query_terms(params, &mut p);
     let room_id = validate::uuid_param(params, "room_id", &mut p);
     let sender_id = validate::uuid_param(params, "sender_id", &mut p);
     let page = validate::int_param(params, "page", 1, 1, 1_000_000, &mut p);
@@ -49,26 +31,13 @@ pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResu
         room_access(state, caller, room).await?;
     }
     let admin = is_admin(caller);
-    let scope = match (admin, room_id) {
-        (true, None) => Scope::All,
-        // Access to the one room was checked above.
-        (_, Some(room)) => Scope::Rooms(vec![room]),
-        (false, None) => {
-            let rooms: Vec<_> = state.store.rooms_of_user(caller.id).await?;
-            if rooms.is_empty() {
-                return Ok(SearchResults {
-                    messages: Vec::new(),
-                    total: 0,
-                    page,
-                    limit,
-                });
-            }
-            if rooms.len() > MAX_LISTED_ROOMS {
-                Scope::Participant(caller.id)
-            } else {
-                Scope::Rooms(rooms.iter().map(|r| r.id).collect())
-            }
-        }
+    let Some(scope) = scope(state, caller, admin, room_id).await? else {
+        return Ok(SearchResults {
+            messages: Vec::new(),
+            total: 0,
+            page,
+            limit,
+        });
     };
     let query = SearchQuery {
         terms,
@@ -105,6 +74,54 @@ pub async fn search(state: &AppState, caller: &User, params: &Params) -> AppResu
         page,
         limit,
     })
+}
+
+/// `q`: at most [`MAX_QUERY_CHARS`], with at least one word.
+fn query_terms(params: &Params, p: &mut Problems) -> Option<Terms> {
+    match params.get("q") {
+        Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+            p.push(format!(
+                "q must be shorter than or equal to {MAX_QUERY_CHARS} characters"
+            ));
+            None
+        }
+        Some(q) => {
+            let terms = Terms::parse(q);
+            if terms.is_none() {
+                p.push("q must contain at least one word");
+            }
+            terms
+        }
+        None => {
+            p.push("q should not be empty");
+            None
+        }
+    }
+}
+
+/// The rooms searched: every room for an Admin, the one asked for (access already checked),
+/// else the caller's own; `None` when the caller is in no room.
+async fn scope(
+    state: &AppState,
+    caller: &User,
+    admin: bool,
+    room_id: Option<uuid::Uuid>,
+) -> AppResult<Option<Scope>> {
+    Ok(Some(match (admin, room_id) {
+        (true, None) => Scope::All,
+        (_, Some(room)) => Scope::Rooms(vec![room]),
+        (false, None) => {
+            let rooms: Vec<_> = state.store.rooms_of_user(caller.id).await?;
+            if rooms.is_empty() {
+                return Ok(None);
+            }
+            if rooms.len() > MAX_LISTED_ROOMS {
+                Scope::Participant(caller.id)
+            } else {
+                Scope::Rooms(rooms.iter().map(|r| r.id).collect())
+            }
+        }
+    }))
 }
 
 /// A `before`/`after` bound: an instant, or the position of a message the caller may read.

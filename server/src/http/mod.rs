@@ -1,11 +1,9 @@
-//! The REST API as warp filters: the route table by resource (`routes`), the extraction
-//! filters they share (`filters`), the replies (`reply`), the one `recover` for rejections
-//! (`rejection`), the generated OpenAPI document (`openapi`) and `HEAD` for every GET
-//! (`head`).
+//! The REST API as warp filters: the route table by resource and the OpenAPI document generated
+//! from it (`routes`), the extraction filters they share (`filters`), the replies (`reply`), the
+//! one `recover` for rejections (`rejection`) and `HEAD` for every GET (`head`).
 
 mod filters;
 mod head;
-mod openapi;
 mod rejection;
 mod reply;
 mod routes;
@@ -15,7 +13,7 @@ mod tests;
 
 pub use filters::{PeerAddr, bearer as filters_bearer};
 pub use head::HeadAsGet;
-pub use openapi::document as openapi_document;
+pub use routes::openapi::document as openapi_document;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;

@@ -102,7 +102,7 @@ async fn the_router_answers_404_for_unknown_paths_and_405_for_other_methods() {
 
 #[test]
 fn the_document_lists_every_route_the_router_serves_and_no_other() {
-    let doc = serde_json::to_value(super::openapi::document()).expect("document");
+    let doc = serde_json::to_value(super::routes::openapi::document()).expect("document");
     let paths = doc["paths"].as_object().expect("paths");
     let documented: BTreeSet<(String, String)> = paths
         .iter()
@@ -135,7 +135,7 @@ fn every_route_has_a_bounded_metrics_label() {
 
 #[test]
 fn secured_operations_name_the_bearer_scheme() {
-    let doc = serde_json::to_value(super::openapi::document()).expect("document");
+    let doc = serde_json::to_value(super::routes::openapi::document()).expect("document");
     let scheme = &doc["components"]["securitySchemes"]["bearer"];
     assert_eq!(scheme["type"], "http");
     assert_eq!(scheme["scheme"], "bearer");

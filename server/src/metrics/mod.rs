@@ -170,118 +170,81 @@ impl Metrics {
 
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::with_capacity(8192);
-        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        };
-        let gauge = |out: &mut String, name: &str, help: &str, value: f64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        };
-        gauge(
-            &mut out,
-            "tigo_connections",
-            "Open Socket.IO connections on this instance.",
-            gauges.connections as f64,
-        );
-        gauge(
-            &mut out,
-            "tigo_users_connected",
-            "Users with a connection on this instance.",
-            gauges.users_here as f64,
-        );
-        gauge(
-            &mut out,
-            "tigo_database_up",
-            "1 when the database answers.",
-            f64::from(u8::from(gauges.database_up)),
-        );
-        match gauges.bus_up {
-            Some(up) => gauge(
-                &mut out,
-                "tigo_bus_up",
-                "1 when Redis pub/sub is connected.",
-                f64::from(u8::from(up)),
-            ),
-            None => gauge(
-                &mut out,
-                "tigo_bus_up",
-                "1 when Redis pub/sub is connected (in-process bus: always 1).",
-                1.0,
-            ),
-        }
-        gauge(
-            &mut out,
-            "tigo_write_queue",
-            "Messages waiting for a database commit on this instance.",
-            gauges.write_queue as f64,
-        );
+        render_gauges(&mut out, gauges);
         self.render_live(&mut out, gauges);
-        counter(
-            &mut out,
-            "tigo_recovery_sessions_pruned_total",
-            "Expired connection state recovery sessions deleted by this instance.",
-            self.sessions_pruned.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_messages_total",
-            "Messages stored.",
-            self.messages.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_commits_total",
-            "Database commits of queued messages and delivery receipts (messages per commit: tigo_messages_total / tigo_commits_total).",
-            self.commits.load(Ordering::Relaxed),
-        );
+        self.render_writes(&mut out);
+        self.render_files_and_connections(&mut out);
+        self.render_events_and_requests(&mut out);
+        self.render_refusals(&mut out);
+        out
+    }
+
+    /// What the message writers did: messages, commits and how long each took.
+    fn render_writes(&self, out: &mut String) {
+        for (name, help, value) in [
+            (
+                "tigo_recovery_sessions_pruned_total",
+                "Expired connection state recovery sessions deleted by this instance.",
+                &self.sessions_pruned,
+            ),
+            ("tigo_messages_total", "Messages stored.", &self.messages),
+            (
+                "tigo_commits_total",
+                "Database commits of queued messages and delivery receipts (messages per commit: tigo_messages_total / tigo_commits_total).",
+                &self.commits,
+            ),
+        ] {
+            counter(out, name, help, value.load(Ordering::Relaxed));
+        }
         let _ = writeln!(
             out,
             "# HELP tigo_commit_duration_seconds One commit of the message writers, from start to durable.\n# TYPE tigo_commit_duration_seconds histogram"
         );
         self.commit_duration
-            .render(&mut out, "tigo_commit_duration_seconds", "");
-        counter(
-            &mut out,
-            "tigo_uploads_total",
-            "Attachments uploaded and stored by this instance.",
-            self.uploads.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_upload_bytes_total",
-            "Bytes of attachments stored by this instance (originals; thumbnails not counted).",
-            self.upload_bytes.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_files_removed_total",
-            "Stored attachments removed by retention on this instance (unattached uploads).",
-            self.files_removed.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_slow_consumers_cut_total",
-            "Connections cut off for not keeping up.",
-            CUT_OFF.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "tigo_connections_refused_total",
-            "Socket.IO connections refused (auth, limits).",
-            self.connections_refused.load(Ordering::Relaxed),
-        );
+            .render(out, "tigo_commit_duration_seconds", "");
+    }
+
+    fn render_files_and_connections(&self, out: &mut String) {
+        for (name, help, value) in [
+            (
+                "tigo_uploads_total",
+                "Attachments uploaded and stored by this instance.",
+                &self.uploads,
+            ),
+            (
+                "tigo_upload_bytes_total",
+                "Bytes of attachments stored by this instance (originals; thumbnails not counted).",
+                &self.upload_bytes,
+            ),
+            (
+                "tigo_files_removed_total",
+                "Stored attachments removed by retention on this instance (unattached uploads).",
+                &self.files_removed,
+            ),
+            (
+                "tigo_slow_consumers_cut_total",
+                "Connections cut off for not keeping up.",
+                &CUT_OFF,
+            ),
+            (
+                "tigo_connections_refused_total",
+                "Socket.IO connections refused (auth, limits).",
+                &self.connections_refused,
+            ),
+        ] {
+            counter(out, name, help, value.load(Ordering::Relaxed));
+        }
+    }
+
+    /// Socket.IO events and REST requests: durations by event and route, counts by status.
+    fn render_events_and_requests(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP tigo_event_duration_seconds Socket.IO client events, from arrival to answer.\n# TYPE tigo_event_duration_seconds histogram"
         );
         self.events.each(|event, h| {
             h.render(
-                &mut out,
+                out,
                 "tigo_event_duration_seconds",
                 &format!("event=\"{event}\""),
             )
@@ -292,7 +255,7 @@ impl Metrics {
         );
         self.http.each(|route, h| {
             h.render(
-                &mut out,
+                out,
                 "tigo_http_request_duration_seconds",
                 &format!("route=\"{route}\""),
             )
@@ -309,6 +272,10 @@ impl Metrics {
                 n.load(Ordering::Relaxed)
             );
         });
+    }
+
+    /// Errors answered by kind, and requests refused by a limit.
+    fn render_refusals(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "# HELP tigo_errors_total Errors answered to clients (REST and Socket.IO), by kind.\n# TYPE tigo_errors_total counter"
@@ -331,8 +298,54 @@ impl Metrics {
                 n.load(Ordering::Relaxed)
             );
         });
-        out
     }
+}
+
+/// The instance's state now: connections, users, and whether the database and bus answer.
+fn render_gauges(out: &mut String, gauges: &Gauges) {
+    let bus_help = match gauges.bus_up {
+        Some(_) => "1 when Redis pub/sub is connected.",
+        None => "1 when Redis pub/sub is connected (in-process bus: always 1).",
+    };
+    for (name, help, value) in [
+        (
+            "tigo_connections",
+            "Open Socket.IO connections on this instance.",
+            gauges.connections as f64,
+        ),
+        (
+            "tigo_users_connected",
+            "Users with a connection on this instance.",
+            gauges.users_here as f64,
+        ),
+        (
+            "tigo_database_up",
+            "1 when the database answers.",
+            f64::from(u8::from(gauges.database_up)),
+        ),
+        (
+            "tigo_bus_up",
+            bus_help,
+            f64::from(u8::from(gauges.bus_up.unwrap_or(true))),
+        ),
+        (
+            "tigo_write_queue",
+            "Messages waiting for a database commit on this instance.",
+            gauges.write_queue as f64,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    }
+}
+
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+    );
 }
 
 #[cfg(test)]

@@ -63,74 +63,115 @@ impl App {
                 .map_or((cmd, ""), |(c, r)| (c, r.trim())),
             None => ("", text),
         };
-        match command {
-            "" => match room {
-                Some(room) => {
-                    let send = self.send(room, rest, None);
-                    cmds.push(send);
-                }
-                None => self.say("no room: open one with /new EMAIL"),
-            },
-            "react" => match self.last_theirs().map(|m| m.id) {
-                Some(message) if !rest.is_empty() => cmds.push(Cmd::React {
-                    message,
-                    emoji: rest.to_string(),
-                }),
-                Some(_) => self.say("usage: /react EMOJI"),
-                None => self.say("no message from the other side to react to"),
-            },
-            "reply" => match (room, self.last_theirs().map(|m| m.id)) {
-                (Some(room), Some(message)) if !rest.is_empty() => {
-                    let send = self.send(room, rest, Some(message));
-                    cmds.push(send);
-                }
-                (Some(_), Some(_)) => self.say("usage: /reply TEXT"),
-                _ => self.say("no message from the other side to reply to"),
-            },
-            "search" => cmds.extend(self.start_search(rest)),
-            "help" => self.screen = Screen::Help,
-            "quit" | "q" => cmds.push(Cmd::Quit),
-            "logout" => cmds.push(Cmd::Logout),
-            "new" => {
-                if rest.contains('@') {
-                    cmds.push(Cmd::NewRoom {
-                        email: rest.to_string(),
-                    });
-                } else {
-                    self.say("usage: /new EMAIL");
-                }
-            }
-            "edit" => match self.last_own() {
-                Some(m) if !rest.is_empty() => cmds.push(Cmd::Edit {
-                    message: m.id,
-                    content: rest.to_string(),
-                }),
-                Some(_) => self.say("usage: /edit NEW TEXT"),
-                None => self.say("you have no message here to edit"),
-            },
-            "delete" => match self.last_own() {
-                Some(m) => cmds.push(Cmd::Delete(m.id)),
-                None => self.say("you have no message here to delete"),
-            },
-            "leave" => cmds.extend(self.leave_command(room)),
-            "upload" => cmds.extend(self.upload_command(room, rest)),
-            "save" => cmds.extend(self.save_command(rest, false)),
-            "save!" => cmds.extend(self.save_command(rest, true)),
-            "queue" => cmds.extend(self.open_queue()),
-            "reports" => cmds.extend(self.open_reports()),
-            "resolve" => cmds.extend(self.resolve_command(rest)),
-            "assign" => cmds.extend(self.assign_command(true)),
-            "unassign" => cmds.extend(self.assign_command(false)),
-            "r" => cmds.extend(self.reply_command(rest)),
-            "replies" => cmds.push(Cmd::LoadReplies { then_use: None }),
-            "read" => {
-                if let Some(room) = room {
-                    cmds.push(Cmd::MarkRead(room));
-                }
-            }
-            other => self.say(format!("unknown command /{other}; /help lists them")),
-        }
+        cmds.extend(self.command(command, rest, room));
         cmds
+    }
+
+    /// One slash command (`""`: a plain message) with the rest of its line, in the focused
+    /// room (if any).
+    fn command(&mut self, command: &str, rest: &str, room: Option<Uuid>) -> Vec<Cmd> {
+        match command {
+            "" => self.message_command(room, rest),
+            "react" => self.react_command(rest),
+            "reply" => self.reply_to_theirs(room, rest),
+            "search" => self.start_search(rest),
+            "help" => {
+                self.screen = Screen::Help;
+                Vec::new()
+            }
+            "quit" | "q" => vec![Cmd::Quit],
+            "logout" => vec![Cmd::Logout],
+            "new" => self.new_room_command(rest),
+            "edit" => self.edit_command(rest),
+            "delete" => self.delete_command(),
+            "leave" => self.leave_command(room),
+            "upload" => self.upload_command(room, rest),
+            "save" => self.save_command(rest, false),
+            "save!" => self.save_command(rest, true),
+            "queue" => self.open_queue(),
+            "reports" => self.open_reports(),
+            "resolve" => self.resolve_command(rest),
+            "assign" => self.assign_command(true),
+            "unassign" => self.assign_command(false),
+            "r" => self.reply_command(rest),
+            "replies" => vec![Cmd::LoadReplies { then_use: None }],
+            "read" => room.map(Cmd::MarkRead).into_iter().collect(),
+            other => {
+                self.say(format!("unknown command /{other}; /help lists them"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// A line without a slash: a message to the focused room.
+    fn message_command(&mut self, room: Option<Uuid>, text: &str) -> Vec<Cmd> {
+        match room {
+            Some(room) => vec![self.send(room, text, None)],
+            None => {
+                self.say("no room: open one with /new EMAIL");
+                Vec::new()
+            }
+        }
+    }
+
+    /// `/react EMOJI`: on the other side's newest message.
+    fn react_command(&mut self, emoji: &str) -> Vec<Cmd> {
+        match self.last_theirs().map(|m| m.id) {
+            Some(message) if !emoji.is_empty() => vec![Cmd::React {
+                message,
+                emoji: emoji.to_string(),
+            }],
+            Some(_) => self.said("usage: /react EMOJI"),
+            None => self.said("no message from the other side to react to"),
+        }
+    }
+
+    /// `/reply TEXT`: answers the other side's newest message.
+    fn reply_to_theirs(&mut self, room: Option<Uuid>, text: &str) -> Vec<Cmd> {
+        match (room, self.last_theirs().map(|m| m.id)) {
+            (Some(room), Some(message)) if !text.is_empty() => {
+                vec![self.send(room, text, Some(message))]
+            }
+            (Some(_), Some(_)) => self.said("usage: /reply TEXT"),
+            _ => self.said("no message from the other side to reply to"),
+        }
+    }
+
+    /// `/new EMAIL`: a room with that user.
+    fn new_room_command(&mut self, email: &str) -> Vec<Cmd> {
+        if email.contains('@') {
+            vec![Cmd::NewRoom {
+                email: email.to_string(),
+            }]
+        } else {
+            self.said("usage: /new EMAIL")
+        }
+    }
+
+    /// `/edit NEW TEXT`: my newest message here.
+    fn edit_command(&mut self, content: &str) -> Vec<Cmd> {
+        match self.last_own() {
+            Some(m) if !content.is_empty() => vec![Cmd::Edit {
+                message: m.id,
+                content: content.to_string(),
+            }],
+            Some(_) => self.said("usage: /edit NEW TEXT"),
+            None => self.said("you have no message here to edit"),
+        }
+    }
+
+    /// `/delete`: my newest message here.
+    fn delete_command(&mut self) -> Vec<Cmd> {
+        match self.last_own() {
+            Some(m) => vec![Cmd::Delete(m.id)],
+            None => self.said("you have no message here to delete"),
+        }
+    }
+
+    /// Shows `text` on the status line; a command that only answers that way sends nothing.
+    fn said(&mut self, text: &str) -> Vec<Cmd> {
+        self.say(text);
+        Vec::new()
     }
 }
 

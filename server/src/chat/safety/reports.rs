@@ -141,7 +141,7 @@ pub async fn resolve_as(
         return Err(AppError::Conflict("Report is already resolved".into()));
     }
     if action == "delete_message" {
-        match crate::chat::messages::delete(state, caller, report.message_id).await {
+        match crate::chat::removal::delete(state, caller, report.message_id).await {
             // Deleted meanwhile: the resolution still stands.
             Ok(_) | Err(AppError::NotFound(_)) => {}
             Err(err) => return Err(err),

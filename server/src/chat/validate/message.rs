@@ -44,20 +44,12 @@ fn is_web_url(text: &str) -> bool {
     }
 }
 
-/// `POST /chat/messages` and `send_message`.
+/// `POST /chat/messages` and `send_message`. Problems are listed in the order of the fields.
 pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
     let obj = object(body)?;
     let mut p = Problems::default();
     let room = uuid_field(obj, "chat_room_id", true, &mut p);
-    let types: Vec<&str> = MessageType::ALL.iter().map(|t| t.as_str()).collect();
-    let message_type = match obj.get("type") {
-        None | Some(Value::Null) => Some(MessageType::Text),
-        Some(Value::String(s)) => MessageType::parse(s),
-        Some(_) => None,
-    };
-    if message_type.is_none() {
-        p.push(enum_message("type", &types));
-    }
+    let message_type = message_type(obj, &mut p);
     let is_text = message_type.unwrap_or_default() == MessageType::Text;
     // With an upload the server fills the file fields, and content may be empty.
     let attachment_id = uuid_field(obj, "attachment_id", false, &mut p);
@@ -84,7 +76,43 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
             p.push("file_name should not be empty for file and image messages");
         }
     }
-    let file_size = match obj.get("file_size") {
+    let file_size = file_size(obj, &mut p);
+    let metadata = metadata(obj, limits, &mut p);
+    let client_msg_id = client_msg_id(obj, &mut p);
+    let reply_to_id = uuid_field(obj, "reply_to_id", false, &mut p);
+    p.finish()?;
+    let chat_room_id = room.ok_or_else(|| AppError::validation("chat_room_id must be a UUID"))?;
+    Ok(SendMessage {
+        chat_room_id,
+        content,
+        message_type: message_type.unwrap_or_default(),
+        file_url,
+        file_name,
+        file_size,
+        metadata,
+        client_msg_id,
+        reply_to_id,
+        attachment_id,
+    })
+}
+
+/// `type`: one of the message types, text when absent; `None` (and a problem) otherwise.
+fn message_type(obj: &Map<String, Value>, p: &mut Problems) -> Option<MessageType> {
+    let message_type = match obj.get("type") {
+        None | Some(Value::Null) => Some(MessageType::Text),
+        Some(Value::String(s)) => MessageType::parse(s),
+        Some(_) => None,
+    };
+    if message_type.is_none() {
+        let types: Vec<&str> = MessageType::ALL.iter().map(|t| t.as_str()).collect();
+        p.push(enum_message("type", &types));
+    }
+    message_type
+}
+
+/// `file_size`: a whole number of bytes, at least 0.
+fn file_size(obj: &Map<String, Value>, p: &mut Problems) -> Option<i64> {
+    match obj.get("file_size") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => match n.as_i64() {
             Some(size) if size >= 0 => Some(size),
@@ -101,8 +129,12 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
             p.push("file_size must be an integer number");
             None
         }
-    };
-    let metadata = match obj.get("metadata") {
+    }
+}
+
+/// `metadata`: an object of at most `max_metadata_bytes` as JSON text.
+fn metadata(obj: &Map<String, Value>, limits: &Limits, p: &mut Problems) -> Option<Value> {
+    match obj.get("metadata") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => {
             let size = v.to_string().len();
@@ -118,30 +150,19 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
             p.push("metadata must be an object");
             None
         }
-    };
-    let client_msg_id = match obj.get("client_msg_id") {
+    }
+}
+
+/// `client_msg_id`: the sender's idempotency key, 1 to 100 characters.
+fn client_msg_id(obj: &Map<String, Value>, p: &mut Problems) -> Option<String> {
+    match obj.get("client_msg_id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= 100 => Some(s.clone()),
         Some(_) => {
             p.push("client_msg_id must be a string of 1 to 100 characters");
             None
         }
-    };
-    let reply_to_id = uuid_field(obj, "reply_to_id", false, &mut p);
-    p.finish()?;
-    let chat_room_id = room.ok_or_else(|| AppError::validation("chat_room_id must be a UUID"))?;
-    Ok(SendMessage {
-        chat_room_id,
-        content,
-        message_type: message_type.unwrap_or_default(),
-        file_url,
-        file_name,
-        file_size,
-        metadata,
-        client_msg_id,
-        reply_to_id,
-        attachment_id,
-    })
+    }
 }
 
 /// `PATCH /chat/messages/:id`: the new content of a message of type `kind`. It may be empty

@@ -8,10 +8,10 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{FORBIDDEN, INVALID, UNAUTHENTICATED, UNAVAILABLE};
 use crate::chat::validate::Params;
 use crate::error::{AppError, AppResult};
 use crate::http::filters::{Ctx, params};
-use crate::http::openapi::{FORBIDDEN, INVALID, UNAUTHENTICATED, UNAVAILABLE};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 

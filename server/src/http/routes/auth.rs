@@ -11,12 +11,10 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{INVALID, NOT_FOUND, RATE_LIMITED, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE};
 use crate::chat::validate::Params;
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PeerAddr, params};
-use crate::http::openapi::{
-    INVALID, NOT_FOUND, RATE_LIMITED, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
-};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 

@@ -8,13 +8,13 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{
+    CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
+};
 use super::rooms::room_id;
 use crate::chat::desk::{self, replies};
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId, path_uuid};
-use crate::http::openapi::{
-    CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
-};
 use crate::http::reply::{finish, json, no_content};
 use crate::state::AppState;
 

@@ -11,11 +11,11 @@ use warp::path::FullPath;
 use warp::reply::{Reply, Response};
 
 use super::Route;
+use super::openapi::{Binary, FORBIDDEN, INVALID};
 use crate::chat::is_admin;
 use crate::error::{AppError, AppResult};
 use crate::files::{Download, Reader, Signature, Variant};
 use crate::http::filters::{Ctx, PathId, bearer, path_uuid};
-use crate::http::openapi::{Binary, FORBIDDEN, INVALID};
 use crate::http::reply::error_reply;
 use crate::state::AppState;
 

@@ -9,14 +9,14 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
-use super::rooms::room_id;
-use crate::chat::messages;
-use crate::chat::validate::Params;
-use crate::error::AppResult;
-use crate::http::filters::{Ctx, PathId, params, path_uuid};
-use crate::http::openapi::{
+use super::openapi::{
     FORBIDDEN, INVALID, NOT_FOUND, RATE_LIMITED, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
 };
+use super::rooms::room_id;
+use crate::chat::validate::Params;
+use crate::chat::{messages, removal};
+use crate::error::AppResult;
+use crate::http::filters::{Ctx, PathId, params, path_uuid};
 use crate::http::reply::{finish, json, no_content};
 use crate::state::AppState;
 
@@ -203,7 +203,7 @@ async fn delete(id: PathId, state: AppState, user: User) -> AppResult<Response> 
     let id = id.get()?;
     let span = tracing::Span::current();
     span.record("message_id", tracing::field::display(id));
-    let deleted = messages::delete(&state, &user, id).await?;
+    let deleted = removal::delete(&state, &user, id).await?;
     span.record("room_id", tracing::field::display(deleted.room_id));
     Ok(no_content())
 }

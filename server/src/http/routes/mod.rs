@@ -7,6 +7,7 @@ pub mod auth;
 pub mod desk;
 pub mod files;
 pub mod messages;
+pub mod openapi;
 pub mod ops;
 pub mod reactions;
 pub mod rooms;

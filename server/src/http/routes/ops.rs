@@ -48,7 +48,7 @@ fn metrics_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
 fn openapi_route(_ctx: &Ctx) -> BoxedFilter<(Response,)> {
     warp::path!("openapi.json")
         .and(warp::get())
-        .map(crate::http::openapi::serve)
+        .map(super::openapi::serve)
         .boxed()
 }
 

@@ -9,10 +9,10 @@ use warp::reply::Response;
 
 use super::Route;
 use super::messages::message_id;
+use super::openapi::{FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE};
 use crate::chat::reactions;
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId};
-use crate::http::openapi::{FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 

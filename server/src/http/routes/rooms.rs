@@ -11,13 +11,11 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE};
 use crate::chat::rooms;
 use crate::chat::validate::Params;
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId, params, path_uuid};
-use crate::http::openapi::{
-    FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
-};
 use crate::http::reply::{finish, json, no_content};
 use crate::state::AppState;
 

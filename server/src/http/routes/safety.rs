@@ -9,13 +9,13 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{
+    CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
+};
 use crate::chat::safety::reports;
 use crate::chat::validate::Params;
 use crate::error::AppResult;
 use crate::http::filters::{Ctx, PathId, params, path_uuid};
-use crate::http::openapi::{
-    CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE,
-};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 

@@ -10,11 +10,11 @@ use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use super::Route;
+use super::openapi::{Binary, RATE_LIMITED, UNAUTHENTICATED};
 use crate::db::AttachmentRecord;
 use crate::error::{AppError, AppResult};
 use crate::files::{Files, Source, Variant};
 use crate::http::filters::Ctx;
-use crate::http::openapi::{Binary, RATE_LIMITED, UNAUTHENTICATED};
 use crate::http::reply::{finish, json};
 use crate::state::AppState;
 

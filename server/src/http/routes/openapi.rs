@@ -1,5 +1,6 @@
 //! `GET /openapi.json`: the OpenAPI 3.1 document, generated from the wire types' schemas and
-//! the handlers' `#[utoipa::path]` attributes, once per process.
+//! the handlers' `#[utoipa::path]` attributes, once per process, and the response wording the
+//! resources share. It sits under the route table because it is made from it.
 
 use std::sync::LazyLock;
 
@@ -7,8 +8,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
-
-use super::routes;
 
 // Response descriptions shared by the operations, so every route words them alike.
 pub const INVALID: &str = "Validation failed; `message` lists every problem";
@@ -65,7 +64,7 @@ impl Modify for BearerScheme {
 /// The whole document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Frame::openapi();
-    for part in routes::documents() {
+    for part in super::documents() {
         doc.merge(part);
     }
     doc
