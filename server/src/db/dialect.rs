@@ -15,12 +15,29 @@ use tigo_common::{Message, Role, Room, RoomType};
 use uuid::Uuid;
 
 use super::query::{MessagePage, count_per_room, room_page};
+use super::recovery::log_event;
 use super::rows::{self, AccessRow, AuditRow, Instant, MessageRow, RoomRow, UserRow};
 use super::sql::{self, WHERE_ROOM_ID};
 use super::{
     AuditRecord, MessageQuery, NewRoom, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult,
     UserRecord, WaitingRow,
 };
+
+/// A store over one dialect: what the one generic implementation of a resource's trait needs
+/// from it (each resource module states, on its impl, what it binds and decodes).
+pub(crate) trait Backend: Send + Sync + 'static {
+    type Db: Database;
+
+    fn pool(&self) -> &Pool<Self::Db>;
+
+    /// Starts a transaction that writes.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = StoreResult<Transaction<'static, Self::Db>>> + Send;
+
+    /// How many rows a statement changed.
+    fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
+}
 
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
 /// drivers meet them through sqlx's own types and those of `rows`.
@@ -70,33 +87,6 @@ where
 
     /// How many rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
-
-    /// Appends a room event to the recovery log inside the caller's transaction and returns its
-    /// position: the room row's counter moves under that row's write lock, so positions within
-    /// a room are dense and in commit order on every instance (see `db::recovery`).
-    async fn log_event(
-        tx: &mut Self::Connection,
-        room: Uuid,
-        kind: &str,
-        message: Option<Uuid>,
-        actor: Option<Uuid>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let (seq,): (i64,) = sqlx::query_as(super::recovery::NEXT_SEQ)
-            .bind(room)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(super::recovery::INSERT_EVENT)
-            .bind(room)
-            .bind(seq)
-            .bind(kind)
-            .bind(message)
-            .bind(actor)
-            .bind(Instant(at))
-            .execute(&mut *tx)
-            .await?;
-        Ok(seq)
-    }
 
     // ---- users ------------------------------------------------------------------------------
 
@@ -253,9 +243,55 @@ where
             .bind(room)
             .execute(&mut *tx)
             .await?;
-        let seq = Self::log_event(&mut tx, room, "message_edited", Some(id), None, at).await?;
+        let seq = log_event::<Self>(&mut tx, room, "message_edited", Some(id), None, at).await?;
         tx.commit().await?;
         Ok(Self::message(pool, id).await?.map(|m| (m, seq)))
+    }
+
+    /// Reads and deletes in one write transaction (SQLite: no other writer comes between;
+    /// PostgreSQL: a delete that lost a race deletes nothing and answers as if the message had
+    /// never been there), then keeps its room's count, last message and event log right.
+    async fn delete_message(
+        pool: &Pool<Self>,
+        id: Uuid,
+        by: Uuid,
+    ) -> StoreResult<Option<(Message, i64)>> {
+        let mut tx = Self::begin_write(pool).await?;
+        let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(message) = rows::optional(row)? else {
+            return Ok(None);
+        };
+        let done = sqlx::query(sql::DELETE_MESSAGE)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if Self::rows_affected(&done) == 0 {
+            return Ok(None);
+        }
+        let room = message.chat_room_id;
+        sqlx::query(sql::DECREMENT_COUNT)
+            .bind(room)
+            .bind(1_i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(Self::REFRESH_LAST)
+            .bind(room)
+            .execute(&mut *tx)
+            .await?;
+        let seq = log_event::<Self>(
+            &mut tx,
+            room,
+            "message_deleted",
+            Some(id),
+            Some(by),
+            Utc::now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((message, seq)))
     }
 
     // ---- receipts ---------------------------------------------------------------------------
@@ -309,7 +345,7 @@ where
         // Only a participant's read is told to the room, so only it is a room event.
         let seq = match move_status {
             true => Some(
-                Self::log_event(&mut tx, room_id, "messages_read", None, Some(user), at).await?,
+                log_event::<Self>(&mut tx, room_id, "messages_read", None, Some(user), at).await?,
             ),
             false => None,
         };

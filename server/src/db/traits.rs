@@ -143,6 +143,16 @@ pub trait MessageStore: Send + Sync {
 /// transaction, so reading a message needs no second query.
 #[async_trait]
 pub trait ReactionStore: Send + Sync {
+    /// Adds (`add`: the most different emoji allowed and the instant) or removes `user`'s
+    /// `emoji` on message `id`, in one write transaction with the message's summary.
+    async fn change_reaction(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        emoji: &str,
+        add: Option<(usize, DateTime<Utc>)>,
+    ) -> StoreResult<ReactionOutcome>;
+
     /// Adds `user`'s `emoji` to message `id` unless it is there already, refusing a new emoji
     /// beyond `max_distinct` different ones.
     async fn add_reaction(
@@ -152,7 +162,10 @@ pub trait ReactionStore: Send + Sync {
         emoji: &str,
         max_distinct: usize,
         at: DateTime<Utc>,
-    ) -> StoreResult<ReactionOutcome>;
+    ) -> StoreResult<ReactionOutcome> {
+        self.change_reaction(id, user, emoji, Some((max_distinct, at)))
+            .await
+    }
 
     /// Takes `user`'s `emoji` off message `id` (unchanged when it was not there).
     async fn remove_reaction(
@@ -160,7 +173,9 @@ pub trait ReactionStore: Send + Sync {
         id: Uuid,
         user: Uuid,
         emoji: &str,
-    ) -> StoreResult<ReactionOutcome>;
+    ) -> StoreResult<ReactionOutcome> {
+        self.change_reaction(id, user, emoji, None).await
+    }
 }
 
 /// Full-text search over message content, through the database's own index.

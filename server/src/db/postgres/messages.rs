@@ -8,11 +8,11 @@ use sqlx::Postgres;
 use tigo_common::Message;
 use uuid::Uuid;
 
-use super::{PgStore, REFRESH_LAST};
+use super::PgStore;
 use crate::db::batch::{BatchPlan, Stored};
 use crate::db::dialect::Dialect;
 use crate::db::rows::{IntoRecord, MessageRow};
-use crate::db::sql::{self, MESSAGE_SELECT};
+use crate::db::sql::MESSAGE_SELECT;
 use crate::db::{Committed, Delivered, MessageQuery, MessageStore, NewMessage, StoreResult};
 
 impl PgStore {
@@ -214,39 +214,6 @@ impl MessageStore for PgStore {
     }
 
     async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        // Read first, outside the transaction; a delete that lost a race finds nothing to
-        // delete and answers as if the message had never been there.
-        let Some(message) = Postgres::message(&self.pool, id).await? else {
-            return Ok(None);
-        };
-        let mut tx = Postgres::begin_write(&self.pool).await?;
-        let deleted = sqlx::query(sql::DELETE_MESSAGE)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Ok(None);
-        }
-        sqlx::query(sql::DECREMENT_COUNT)
-            .bind(message.chat_room_id)
-            .bind(1_i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(REFRESH_LAST)
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
-        let seq = Postgres::log_event(
-            &mut tx,
-            message.chat_room_id,
-            "message_deleted",
-            Some(id),
-            Some(by),
-            Utc::now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some((message, seq)))
+        Postgres::delete_message(&self.pool, id, by).await
     }
 }

@@ -7,11 +7,11 @@ use sqlx::Sqlite;
 use tigo_common::Message;
 use uuid::Uuid;
 
-use super::{REFRESH_LAST, SqliteStore};
+use super::SqliteStore;
 use crate::db::batch::BatchPlan;
 use crate::db::dialect::Dialect;
-use crate::db::rows::{self, IntoRecord, MessageRow};
-use crate::db::sql::{self, MESSAGE_SELECT};
+use crate::db::rows::{IntoRecord, MessageRow};
+use crate::db::sql::MESSAGE_SELECT;
 use crate::db::{Committed, MessageQuery, MessageStore, NewMessage, StoreResult};
 
 #[async_trait]
@@ -67,38 +67,6 @@ impl MessageStore for SqliteStore {
     }
 
     async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        // Read and delete in one write transaction: no other writer can come between.
-        let mut tx = Sqlite::begin_write(&self.pool).await?;
-        let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(message) = rows::optional(row)? else {
-            return Ok(None);
-        };
-        sqlx::query(sql::DELETE_MESSAGE)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(sql::DECREMENT_COUNT)
-            .bind(message.chat_room_id)
-            .bind(1_i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(REFRESH_LAST)
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
-        let seq = Sqlite::log_event(
-            &mut tx,
-            message.chat_room_id,
-            "message_deleted",
-            Some(id),
-            Some(by),
-            Utc::now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some((message, seq)))
+        Sqlite::delete_message(&self.pool, id, by).await
     }
 }
