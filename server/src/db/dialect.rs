@@ -19,8 +19,8 @@ use super::recovery::log_event;
 use super::rows::{self, AccessRow, AuditRow, Instant, MessageRow, RoomRow, UserRow};
 use super::sql::{self, WHERE_ROOM_ID};
 use super::{
-    AuditRecord, MessageQuery, NewRoom, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult,
-    UserRecord, WaitingRow,
+    AuditRecord, MessageQuery, NewRoom, RoomAccess, RoomQuery, Stats, StoreResult, UserRecord,
+    WaitingRow,
 };
 
 /// A store over one dialect: what the one generic implementation of a resource's trait needs
@@ -292,69 +292,6 @@ where
         .await?;
         tx.commit().await?;
         Ok(Some((message, seq)))
-    }
-
-    // ---- receipts ---------------------------------------------------------------------------
-
-    async fn mark_read(
-        pool: &Pool<Self>,
-        room_id: Uuid,
-        user: Uuid,
-        move_status: bool,
-        at: DateTime<Utc>,
-    ) -> StoreResult<ReadOutcome> {
-        let mut tx = Self::begin_write(pool).await?;
-        let newest: Option<(Instant, Uuid)> = sqlx::query_as(sql::NEWEST_IN_ROOM)
-            .bind(room_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let mut changed = 0;
-        if let (true, Some((upto_at, upto_id))) = (move_status, newest) {
-            // A participant's messages from others up to their read mark are read already (the
-            // mark only moves here, and later messages sort after it), so only what came after
-            // the previous mark is touched: the cost follows the unread messages, not the room.
-            let since: Option<(Instant, Uuid)> = sqlx::query_as(sql::READ_MARK)
-                .bind(room_id)
-                .bind(user)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let update = if since.is_some() {
-                sql::READ_SINCE_MARK
-            } else {
-                sql::READ_ALL
-            };
-            let mut update = sqlx::query(update)
-                .bind(room_id)
-                .bind(user)
-                .bind(upto_at)
-                .bind(upto_id)
-                .bind(Instant(at));
-            if let Some((since_at, since_id)) = since {
-                update = update.bind(since_at).bind(since_id);
-            }
-            changed = Self::rows_affected(&update.execute(&mut *tx).await?);
-        }
-        sqlx::query(sql::UPSERT_READ_MARK)
-            .bind(room_id)
-            .bind(user)
-            .bind(Instant(at))
-            .bind(newest.map(|n| n.0))
-            .bind(newest.map(|n| n.1))
-            .execute(&mut *tx)
-            .await?;
-        // Only a participant's read is told to the room, so only it is a room event.
-        let seq = match move_status {
-            true => Some(
-                log_event::<Self>(&mut tx, room_id, "messages_read", None, Some(user), at).await?,
-            ),
-            false => None,
-        };
-        tx.commit().await?;
-        Ok(ReadOutcome {
-            read_at: at,
-            changed,
-            seq,
-        })
     }
 
     // ---- audit ------------------------------------------------------------------------------

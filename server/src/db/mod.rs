@@ -17,6 +17,7 @@ mod error;
 pub mod postgres;
 mod query;
 mod reactions;
+mod receipts;
 pub mod recovery;
 mod rows;
 pub(crate) mod safety;

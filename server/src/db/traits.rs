@@ -4,6 +4,7 @@
 //! Both backends must behave identically; `tests/api` runs one contract suite against each.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -110,16 +111,17 @@ pub trait MessageStore: Send + Sync {
     /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
     /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages
     /// that are still `sent` to `delivered`, all in one transaction.
+    /// The batch is shared (`Arc`), not copied: a backend may hand it to another thread.
     async fn commit(
         &self,
-        batch: &[NewMessage],
+        batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
         at: DateTime<Utc>,
     ) -> StoreResult<Committed>;
 
     /// Stores messages in one transaction: [`MessageStore::commit`] without receipts.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        Ok(self.commit(batch, &[], Utc::now()).await?.inserted)
+        Ok(self.commit(batch.into(), &[], Utc::now()).await?.inserted)
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>>;
@@ -201,7 +203,7 @@ pub trait ReceiptStore: MessageStore {
     /// Moves `sent` messages among `ids` to `delivered`: [`MessageStore::commit`] without
     /// messages.
     async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
-        Ok(self.commit(&[], ids, at).await?.delivered)
+        Ok(self.commit(Arc::new([]), ids, at).await?.delivered)
     }
 }
 

@@ -9,7 +9,6 @@ mod attachments;
 mod audit;
 mod messages;
 mod ops;
-mod receipts;
 mod rooms;
 mod search;
 mod users;

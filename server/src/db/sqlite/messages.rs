@@ -1,6 +1,8 @@
 //! [`MessageStore`] on SQLite: the group commit goes to its own thread (see `commit`); the
 //! rest is shared (see `dialect`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Sqlite;
@@ -18,16 +20,17 @@ use crate::db::{Committed, MessageQuery, MessageStore, NewMessage, StoreResult};
 impl MessageStore for SqliteStore {
     async fn commit(
         &self,
-        batch: &[NewMessage],
+        batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
         at: DateTime<Utc>,
     ) -> StoreResult<Committed> {
-        let plan = BatchPlan::new(batch);
-        let unique: Vec<NewMessage> = plan.unique(batch).into_iter().cloned().collect();
-        let (unique, written) = self.commits.commit(unique, delivered.to_vec(), at).await?;
+        let plan = BatchPlan::new(&batch);
+        let written = (self.commits)
+            .commit(batch.clone(), plan.unique_indices(), delivered.to_vec(), at)
+            .await?;
         // Repeated idempotency keys: the messages that hold them, read once the batch is
         // committed (they were stored before it, so the commit cannot have changed them).
-        let unique: Vec<&NewMessage> = unique.iter().collect();
+        let unique = plan.unique(&batch);
         let missing = plan.missing_keys(&unique, &written.stored);
         let mut existing = Vec::with_capacity(missing.len());
         for (sender, key) in &missing {
@@ -43,7 +46,7 @@ impl MessageStore for SqliteStore {
             }
         }
         Ok(Committed {
-            inserted: plan.outcomes(batch, &written.stored, &existing)?,
+            inserted: plan.outcomes(&batch, &written.stored, &existing)?,
             delivered: written.delivered,
             seqs: written.seqs,
         })

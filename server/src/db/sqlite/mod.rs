@@ -11,7 +11,6 @@ mod busy;
 mod commit;
 mod messages;
 mod ops;
-mod receipts;
 mod rooms;
 mod search;
 mod users;
