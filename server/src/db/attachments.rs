@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
 
-use super::dialect::Backend;
+use super::backend::Backend;
 use super::rows::{self, Instant, IntoRecord};
 use super::{AttachmentStore, StoreResult};
 

@@ -23,22 +23,6 @@ use super::{
     WaitingRow,
 };
 
-/// A store over one dialect: what the one generic implementation of a resource's trait needs
-/// from it (each resource module states, on its impl, what it binds and decodes).
-pub(crate) trait Backend: Send + Sync + 'static {
-    type Db: Database;
-
-    fn pool(&self) -> &Pool<Self::Db>;
-
-    /// Starts a transaction that writes.
-    fn begin_write(
-        &self,
-    ) -> impl Future<Output = StoreResult<Transaction<'static, Self::Db>>> + Send;
-
-    /// How many rows a statement changed.
-    fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
-}
-
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
 /// drivers meet them through sqlx's own types and those of `rows`.
 pub(crate) trait Dialect: Database

@@ -10,6 +10,7 @@
 //! only what truly differs.
 
 mod attachments;
+mod backend;
 mod batch;
 mod config;
 mod dialect;

@@ -9,7 +9,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use tigo_common::Reaction;
 use uuid::Uuid;
 
-use super::dialect::Backend;
+use super::backend::Backend;
 use super::postgres::PgStore;
 use super::recovery::log_event;
 use super::rows::Instant;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
 
-use super::dialect::Backend;
+use super::backend::Backend;
 use super::recovery::log_event;
 use super::rows::Instant;
 use super::sql;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StoreResult;
-use super::dialect::Backend;
+use super::backend::Backend;
 use super::rows::Instant;
 
 /// Takes room `$1`'s next event position (and its row's write lock until commit).

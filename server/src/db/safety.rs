@@ -12,7 +12,7 @@ use sqlx::types::Json;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::StoreResult;
-use super::dialect::Backend;
+use super::backend::Backend;
 use super::rows::Instant;
 
 /// A report to store.

@@ -1,11 +1,11 @@
-//! [`MessageStore`] on PostgreSQL: the group commit is one statement (`UNNEST` of the batch's
-//! columns, rooms locked and stamped and the room-event log written in the same round trip); the rest is shared (see
-//! `dialect`).
+//! [`MessageStore`] on PostgreSQL: the group commit is one statement ([`COMMIT`]: `UNNEST` of
+//! the batch's columns, rooms locked and stamped and the room-event log written in the same
+//! round trip); the rest is shared (see `dialect`).
 
-use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Postgres;
 use tigo_common::Message;

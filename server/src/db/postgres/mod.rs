@@ -18,7 +18,8 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
 use sqlx::{Pool, Postgres, Transaction};
 
-use super::dialect::{Backend, Dialect};
+use super::backend::Backend;
+use super::dialect::Dialect;
 use super::stale::LossMark;
 use super::{PoolOptions, StoreError, StoreResult};
 

@@ -10,7 +10,7 @@ use tigo_common::Message;
 use uuid::Uuid;
 
 use super::{COUNT_CAP, DEEP, GATHER, SearchSql, Syntax, Terms, by_ids, probe, search_sql};
-use crate::db::dialect::Backend;
+use crate::db::backend::Backend;
 use crate::db::rows::{self, Instant, MessageRow};
 use crate::db::{SearchQuery, SearchStore, StoreError, StoreResult};
 

@@ -25,7 +25,8 @@ use sqlx::sqlite::{
 use sqlx::{Pool, Sqlite, Transaction};
 use uuid::Uuid;
 
-use super::dialect::{Backend, Dialect};
+use super::backend::Backend;
+use super::dialect::Dialect;
 use super::{PoolOptions, StoreError, StoreResult};
 
 pub struct SqliteStore {
