@@ -1,10 +1,15 @@
-//! The attachment record both backends store and return, and its row.
+//! [`AttachmentStore`], written once for both dialects: the record both store and return, its
+//! row, and the one implementation; each dialect's part ([`AttachmentDialect`]) is how it reads
+//! a message's upload id out of its metadata.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
 
-use super::StoreResult;
-use super::rows::{Instant, IntoRecord};
+use super::backend::Backend;
+use super::rows::{self, Instant, IntoRecord};
+use super::{AttachmentStore, StoreResult};
 
 /// An upload's facts; its bytes are in the file store under keys made from `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,119 +78,126 @@ impl IntoRecord for AttachmentRow {
     }
 }
 
-/// Implements [`AttachmentStore`](crate::db::AttachmentStore) for a backend's store type, written
-/// once over concrete types. The dialects differ only in how a message's
-/// `metadata.attachment.id` is read: `$held` answers whether upload `$1` (its id as text) is in
-/// any message, `$shared` whether it is in a message of a room of user `$2`; `$purge` (a `String`) deletes up to `$2` uploads
-/// attached before `$1` that no message holds any more, returning them.
-macro_rules! attachment_store {
-    ($store:ty, $held:expr, $shared:expr, $purge:expr) => {
-        // A block of its own, so the imports stay with the impl.
-        const _: () = {
-            use chrono::{DateTime, Utc};
-            use uuid::Uuid;
+/// The dialect's part: how a message's `metadata.attachment.id` is read (in
+/// `db/sqlite/attachments.rs` and `db/postgres/attachments.rs`).
+pub(crate) trait AttachmentDialect {
+    /// Whether upload `$1` (its id as text) is in any message.
+    const HELD: &'static str;
+    /// Whether upload `$1` (its id as text) is in a message of a room of user `$2`.
+    const SHARED: &'static str;
 
-            use $crate::db::attachments::{AttachmentRow, COLUMNS};
-            use $crate::db::rows::{self, Instant};
-            use $crate::db::{AttachmentRecord, AttachmentStore, StoreResult};
-
-        #[async_trait::async_trait]
-        impl AttachmentStore for $store {
-            async fn insert_attachment(&self, a: &AttachmentRecord) -> StoreResult<()> {
-                sqlx::query(&format!(
-                    "INSERT INTO chat_attachments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(a.id)
-                .bind(a.uploader_id)
-                .bind(&a.file_name)
-                .bind(&a.content_type)
-                .bind(a.file_size)
-                .bind(a.width)
-                .bind(a.height)
-                .bind(a.thumbnail_size)
-                .bind(Instant(a.created_at))
-                .bind(a.attached_at.map(Instant))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn attachment(&self, id: Uuid) -> StoreResult<Option<AttachmentRecord>> {
-                let row: Option<AttachmentRow> = sqlx::query_as(&format!(
-                    "SELECT {COLUMNS} FROM chat_attachments WHERE id = $1"
-                ))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-                rows::optional(row)
-            }
-
-            async fn attach(
-                &self,
-                id: Uuid,
-                uploader: Uuid,
-                at: DateTime<Utc>,
-            ) -> StoreResult<Option<AttachmentRecord>> {
-                let row: Option<AttachmentRow> = sqlx::query_as(&format!(
-                    "UPDATE chat_attachments SET attached_at = $3 WHERE id = $1 AND uploader_id = $2
-                     RETURNING {COLUMNS}"
-                ))
-                .bind(id)
-                .bind(uploader)
-                .bind(Instant(at))
-                .fetch_optional(&self.pool)
-                .await?;
-                rows::optional(row)
-            }
-
-            async fn attachment_held(&self, id: Uuid) -> StoreResult<bool> {
-                Ok(sqlx::query_scalar($held)
-                .bind(id.hyphenated().to_string())
-                .fetch_one(&self.pool)
-                .await?)
-            }
-
-            async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool> {
-                Ok(sqlx::query_scalar($shared)
-                .bind(id.hyphenated().to_string())
-                .bind(user)
-                .fetch_one(&self.pool)
-                .await?)
-            }
-
-            async fn sweep_unattached(
-                &self,
-                before: DateTime<Utc>,
-                limit: i64,
-            ) -> StoreResult<Vec<AttachmentRecord>> {
-                let found: Vec<AttachmentRow> = sqlx::query_as(&format!(
-                    "DELETE FROM chat_attachments WHERE id IN (
-                        SELECT id FROM chat_attachments
-                        WHERE attached_at IS NULL AND created_at < $1 LIMIT $2)
-                     AND attached_at IS NULL
-                     RETURNING {COLUMNS}"
-                ))
-                .bind(Instant(before))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows::all(found)
-            }
-
-            async fn purge_unreferenced(
-                &self,
-                before: DateTime<Utc>,
-                limit: i64,
-            ) -> StoreResult<Vec<AttachmentRecord>> {
-                let found: Vec<AttachmentRow> = sqlx::query_as(&$purge)
-                .bind(Instant(before))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows::all(found)
-            }
-        }
-        };
-    };
+    /// Deletes up to `$2` uploads last sent before `$1` that no message holds any more,
+    /// returning them.
+    fn purge() -> String;
 }
-pub(crate) use attachment_store;
+
+#[async_trait]
+impl<S: Backend + AttachmentDialect> AttachmentStore for S
+where
+    for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
+    for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
+    for<'q> Uuid: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> String: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> &'q String: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<i64>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<Instant>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'r> (bool,): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> AttachmentRow: FromRow<'r, <S::Db as Database>::Row>,
+{
+    async fn insert_attachment(&self, a: &AttachmentRecord) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "INSERT INTO chat_attachments ({COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(a.id)
+        .bind(a.uploader_id)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.file_size)
+        .bind(a.width)
+        .bind(a.height)
+        .bind(a.thumbnail_size)
+        .bind(Instant(a.created_at))
+        .bind(a.attached_at.map(Instant))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn attachment(&self, id: Uuid) -> StoreResult<Option<AttachmentRecord>> {
+        let row: Option<AttachmentRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM chat_attachments WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        rows::optional(row)
+    }
+
+    async fn attach(
+        &self,
+        id: Uuid,
+        uploader: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<AttachmentRecord>> {
+        let row: Option<AttachmentRow> = sqlx::query_as(&format!(
+            "UPDATE chat_attachments SET attached_at = $3 WHERE id = $1 AND uploader_id = $2
+             RETURNING {COLUMNS}"
+        ))
+        .bind(id)
+        .bind(uploader)
+        .bind(Instant(at))
+        .fetch_optional(self.pool())
+        .await?;
+        rows::optional(row)
+    }
+
+    async fn attachment_held(&self, id: Uuid) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(S::HELD)
+            .bind(id.hyphenated().to_string())
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    async fn attachment_shared_with(&self, id: Uuid, user: Uuid) -> StoreResult<bool> {
+        Ok(sqlx::query_scalar(S::SHARED)
+            .bind(id.hyphenated().to_string())
+            .bind(user)
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    async fn sweep_unattached(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<AttachmentRecord>> {
+        let found: Vec<AttachmentRow> = sqlx::query_as(&format!(
+            "DELETE FROM chat_attachments WHERE id IN (
+                SELECT id FROM chat_attachments
+                WHERE attached_at IS NULL AND created_at < $1 LIMIT $2)
+             AND attached_at IS NULL
+             RETURNING {COLUMNS}"
+        ))
+        .bind(Instant(before))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows::all(found)
+    }
+
+    async fn purge_unreferenced(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<AttachmentRecord>> {
+        let found: Vec<AttachmentRow> = sqlx::query_as(&S::purge())
+            .bind(Instant(before))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows::all(found)
+    }
+}

@@ -43,6 +43,13 @@ impl BatchPlan {
             .collect()
     }
 
+    /// Where the inputs to write are in the batch.
+    pub(crate) fn unique_indices(&self) -> Vec<usize> {
+        (0..self.first_of.len())
+            .filter(|&i| self.first_of[i] == i)
+            .collect()
+    }
+
     /// Idempotency keys whose insert was skipped because an earlier message holds them.
     pub(crate) fn missing_keys(
         &self,

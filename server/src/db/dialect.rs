@@ -15,11 +15,12 @@ use tigo_common::{Message, Role, Room, RoomType};
 use uuid::Uuid;
 
 use super::query::{MessagePage, count_per_room, room_page};
+use super::recovery::log_event;
 use super::rows::{self, AccessRow, AuditRow, Instant, MessageRow, RoomRow, UserRow};
 use super::sql::{self, WHERE_ROOM_ID};
 use super::{
-    AuditRecord, MessageQuery, NewRoom, ReadOutcome, RoomAccess, RoomQuery, Stats, StoreResult,
-    UserRecord, WaitingRow,
+    AuditRecord, MessageQuery, NewRoom, RoomAccess, RoomQuery, Stats, StoreResult, UserRecord,
+    WaitingRow,
 };
 
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
@@ -70,33 +71,6 @@ where
 
     /// How many rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
-
-    /// Appends a room event to the recovery log inside the caller's transaction and returns its
-    /// position: the room row's counter moves under that row's write lock, so positions within
-    /// a room are dense and in commit order on every instance (see `db::recovery`).
-    async fn log_event(
-        tx: &mut Self::Connection,
-        room: Uuid,
-        kind: &str,
-        message: Option<Uuid>,
-        actor: Option<Uuid>,
-        at: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let (seq,): (i64,) = sqlx::query_as(super::recovery::NEXT_SEQ)
-            .bind(room)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(super::recovery::INSERT_EVENT)
-            .bind(room)
-            .bind(seq)
-            .bind(kind)
-            .bind(message)
-            .bind(actor)
-            .bind(Instant(at))
-            .execute(&mut *tx)
-            .await?;
-        Ok(seq)
-    }
 
     // ---- users ------------------------------------------------------------------------------
 
@@ -253,72 +227,55 @@ where
             .bind(room)
             .execute(&mut *tx)
             .await?;
-        let seq = Self::log_event(&mut tx, room, "message_edited", Some(id), None, at).await?;
+        let seq = log_event::<Self>(&mut tx, room, "message_edited", Some(id), None, at).await?;
         tx.commit().await?;
         Ok(Self::message(pool, id).await?.map(|m| (m, seq)))
     }
 
-    // ---- receipts ---------------------------------------------------------------------------
-
-    async fn mark_read(
+    /// Reads and deletes in one write transaction (SQLite: no other writer comes between;
+    /// PostgreSQL: a delete that lost a race deletes nothing and answers as if the message had
+    /// never been there), then keeps its room's count, last message and event log right.
+    async fn delete_message(
         pool: &Pool<Self>,
-        room_id: Uuid,
-        user: Uuid,
-        move_status: bool,
-        at: DateTime<Utc>,
-    ) -> StoreResult<ReadOutcome> {
+        id: Uuid,
+        by: Uuid,
+    ) -> StoreResult<Option<(Message, i64)>> {
         let mut tx = Self::begin_write(pool).await?;
-        let newest: Option<(Instant, Uuid)> = sqlx::query_as(sql::NEWEST_IN_ROOM)
-            .bind(room_id)
+        let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
+            .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-        let mut changed = 0;
-        if let (true, Some((upto_at, upto_id))) = (move_status, newest) {
-            // A participant's messages from others up to their read mark are read already (the
-            // mark only moves here, and later messages sort after it), so only what came after
-            // the previous mark is touched: the cost follows the unread messages, not the room.
-            let since: Option<(Instant, Uuid)> = sqlx::query_as(sql::READ_MARK)
-                .bind(room_id)
-                .bind(user)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let update = if since.is_some() {
-                sql::READ_SINCE_MARK
-            } else {
-                sql::READ_ALL
-            };
-            let mut update = sqlx::query(update)
-                .bind(room_id)
-                .bind(user)
-                .bind(upto_at)
-                .bind(upto_id)
-                .bind(Instant(at));
-            if let Some((since_at, since_id)) = since {
-                update = update.bind(since_at).bind(since_id);
-            }
-            changed = Self::rows_affected(&update.execute(&mut *tx).await?);
-        }
-        sqlx::query(sql::UPSERT_READ_MARK)
-            .bind(room_id)
-            .bind(user)
-            .bind(Instant(at))
-            .bind(newest.map(|n| n.0))
-            .bind(newest.map(|n| n.1))
+        let Some(message) = rows::optional(row)? else {
+            return Ok(None);
+        };
+        let done = sqlx::query(sql::DELETE_MESSAGE)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
-        // Only a participant's read is told to the room, so only it is a room event.
-        let seq = match move_status {
-            true => Some(
-                Self::log_event(&mut tx, room_id, "messages_read", None, Some(user), at).await?,
-            ),
-            false => None,
-        };
+        if Self::rows_affected(&done) == 0 {
+            return Ok(None);
+        }
+        let room = message.chat_room_id;
+        sqlx::query(sql::DECREMENT_COUNT)
+            .bind(room)
+            .bind(1_i64)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(Self::REFRESH_LAST)
+            .bind(room)
+            .execute(&mut *tx)
+            .await?;
+        let seq = log_event::<Self>(
+            &mut tx,
+            room,
+            "message_deleted",
+            Some(id),
+            Some(by),
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(ReadOutcome {
-            read_at: at,
-            changed,
-            seq,
-        })
+        Ok(Some((message, seq)))
     }
 
     // ---- audit ------------------------------------------------------------------------------

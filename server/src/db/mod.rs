@@ -1,15 +1,19 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
 //! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`],
-//! [`AttachmentStore`]) combined into [`Store`], two backends
-//! (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross them.
+//! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`]) combined into [`Store`], two
+//! backends (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross
+//! them.
 //!
-//! Each backend has one file per resource under `sqlite/` and `postgres/`, with the same names
-//! and the methods in the same order. What both dialects share is written once: code that runs
-//! alike on either in `dialect`, row decoding in `rows`, SQL text in `sql`, queries assembled
-//! at run time in `query`, the group commit's batch plan in `batch`. The dialect files keep
-//! only what truly differs.
+//! A resource whose code both dialects run alike has one generic implementation in its own
+//! module (`impl<S: Backend> XStore for S`, see `backend`), with the few statements that differ
+//! as that module's dialect trait; the others are implemented per backend under `sqlite/` and
+//! `postgres/`, calling `dialect`'s generic bodies where they agree. Row decoding is in `rows`,
+//! SQL text both share in `sql`, queries assembled at run time in `query`, the group commit's
+//! batch plan in `batch`. The README's "How a store method is written" says where the SQL of
+//! each method lives.
 
 mod attachments;
+mod backend;
 mod batch;
 mod config;
 mod dialect;
@@ -17,6 +21,7 @@ mod error;
 pub mod postgres;
 mod query;
 mod reactions;
+mod receipts;
 pub mod recovery;
 mod rows;
 pub(crate) mod safety;

@@ -1,9 +1,20 @@
-//! Reactions, the part both dialects share: the statements, and the summary each change writes
-//! onto its message (`chat_messages.reactions`), so that pages of messages carry their
-//! reactions without a query per message, or any extra query at all.
+//! [`ReactionStore`], written once for both dialects: the statements, the two each dialect
+//! writes its own way ([`ReactionSql`]), and the summary each change writes onto its message
+//! (`chat_messages.reactions`), so that pages of messages carry their reactions without a query
+//! per message, or any extra query at all.
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use tigo_common::Reaction;
 use uuid::Uuid;
+
+use super::backend::Backend;
+use super::postgres::PgStore;
+use super::recovery::log_event;
+use super::rows::Instant;
+use super::sqlite::SqliteStore;
+use super::{MessageStore, ReactionOutcome, ReactionStore, StoreResult};
 
 /// Different emoji on message `$1` other than `$2`.
 pub(crate) const DISTINCT_OTHERS: &str = "SELECT count(DISTINCT emoji) FROM message_reactions
@@ -46,131 +57,126 @@ pub(crate) fn stored(summary: &[Reaction]) -> Option<String> {
     (!summary.is_empty()).then(|| serde_json::to_string(summary).unwrap_or_else(|_| "[]".into()))
 }
 
-/// Implements [`ReactionStore`](crate::db::ReactionStore) for a backend's store type, written
-/// once over concrete types (`$db`: its sqlx database; `$lock`: the statement that reads
-/// message `$1`'s room and keeps other writers of that message waiting until commit; `$set`:
-/// the statement that stores summary `$2` on message `$1`).
-macro_rules! reaction_store {
-    ($store:ty, $db:ty, $lock:expr, $set:expr) => {
-        impl $store {
-            /// One reaction change in one write transaction: the row, then the summary.
-            async fn change_reaction(
-                &self,
-                id: uuid::Uuid,
-                user: uuid::Uuid,
-                emoji: &str,
-                add: Option<(usize, chrono::DateTime<chrono::Utc>)>,
-            ) -> $crate::db::StoreResult<$crate::db::ReactionOutcome> {
-                use $crate::db::ReactionOutcome;
-                use $crate::db::dialect::Dialect;
-                use $crate::db::reactions as r;
-                let mut tx = <$db>::begin_write(&self.pool).await?;
-                let room: Option<uuid::Uuid> = sqlx::query_scalar($lock)
+/// The two statements the dialects write differently.
+pub(crate) trait ReactionSql {
+    /// Reads message `$1`'s room and keeps other writers of that message waiting until commit.
+    const LOCK: &'static str;
+    /// Stores summary `$2` (JSON text or NULL) on message `$1`.
+    const SET: &'static str;
+}
+
+/// The write transaction holds the database's one write lock, so reading the message is enough.
+impl ReactionSql for SqliteStore {
+    const LOCK: &'static str = "SELECT chat_room_id FROM chat_messages WHERE id = $1";
+    const SET: &'static str = "UPDATE chat_messages SET reactions = $2 WHERE id = $1";
+}
+
+/// The message's row is locked first, so concurrent changes to one message (from any instance)
+/// take turns and each summary includes every earlier change.
+impl ReactionSql for PgStore {
+    const LOCK: &'static str = "SELECT chat_room_id FROM chat_messages WHERE id = $1 FOR UPDATE";
+    const SET: &'static str =
+        "UPDATE chat_messages SET reactions = CAST($2 AS jsonb) WHERE id = $1";
+}
+
+/// Whether message `$1` has emoji `$2` from anyone.
+const PRESENT: &str = "SELECT count(*) FROM message_reactions WHERE message_id = $1 AND emoji = $2";
+
+#[async_trait]
+impl<S: Backend + ReactionSql + MessageStore> ReactionStore for S
+where
+    for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
+    for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
+    for<'q> Uuid: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<Uuid>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> &'q str: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<String>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
+    for<'r> (Uuid,): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> (i64,): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> (String, Uuid): FromRow<'r, <S::Db as Database>::Row>,
+{
+    async fn change_reaction(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        emoji: &str,
+        add: Option<(usize, DateTime<Utc>)>,
+    ) -> StoreResult<ReactionOutcome> {
+        let mut tx = self.begin_write().await?;
+        let room: Option<Uuid> = sqlx::query_scalar(S::LOCK)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(room) = room else {
+            return Ok(ReactionOutcome::NoMessage);
+        };
+        let changed = match add {
+            Some((max_distinct, at)) => {
+                let others: i64 = sqlx::query_scalar(DISTINCT_OTHERS)
                     .bind(id)
-                    .fetch_optional(&mut *tx)
+                    .bind(emoji)
+                    .fetch_one(&mut *tx)
                     .await?;
-                let Some(room) = room else {
-                    return Ok(ReactionOutcome::NoMessage);
-                };
-                let changed = match add {
-                    Some((max_distinct, at)) => {
-                        let others: i64 = sqlx::query_scalar(r::DISTINCT_OTHERS)
-                            .bind(id)
-                            .bind(emoji)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        if others >= max_distinct as i64 {
-                            let present: i64 = sqlx::query_scalar(
-                                "SELECT count(*) FROM message_reactions
-                                 WHERE message_id = $1 AND emoji = $2",
-                            )
-                            .bind(id)
-                            .bind(emoji)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                            if present == 0 {
-                                return Ok(ReactionOutcome::TooMany);
-                            }
-                        }
-                        sqlx::query(r::INSERT)
-                            .bind(id)
-                            .bind(emoji)
-                            .bind(user)
-                            .bind($crate::db::rows::Instant(at))
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                    }
-                    None => sqlx::query(r::DELETE)
+                if others >= max_distinct as i64 {
+                    let present: i64 = sqlx::query_scalar(PRESENT)
                         .bind(id)
                         .bind(emoji)
-                        .bind(user)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected(),
-                };
-                if changed > 0 {
-                    let rows: Vec<(String, uuid::Uuid)> = sqlx::query_as(r::OF_MESSAGE)
-                        .bind(id)
-                        .fetch_all(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await?;
-                    sqlx::query($set)
-                        .bind(id)
-                        .bind(r::stored(&r::summarize(rows)))
-                        .execute(&mut *tx)
-                        .await?;
+                    if present == 0 {
+                        return Ok(ReactionOutcome::TooMany);
+                    }
                 }
-                let seq = match changed {
-                    0 => None,
-                    _ => Some(
-                        <$db>::log_event(
-                            &mut tx,
-                            room,
-                            "reaction_updated",
-                            Some(id),
-                            Some(user),
-                            chrono::Utc::now(),
-                        )
+                let done = sqlx::query(INSERT)
+                    .bind(id)
+                    .bind(emoji)
+                    .bind(user)
+                    .bind(Instant(at))
+                    .execute(&mut *tx)
+                    .await?;
+                S::rows_affected(&done)
+            }
+            None => {
+                let done = sqlx::query(DELETE)
+                    .bind(id)
+                    .bind(emoji)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+                S::rows_affected(&done)
+            }
+        };
+        let seq = match changed {
+            0 => None,
+            _ => {
+                let rows: Vec<(String, Uuid)> = sqlx::query_as(OF_MESSAGE)
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                sqlx::query(S::SET)
+                    .bind(id)
+                    .bind(stored(&summarize(rows)))
+                    .execute(&mut *tx)
+                    .await?;
+                let kind = "reaction_updated";
+                Some(
+                    log_event::<S::Db>(&mut tx, room, kind, Some(id), Some(user), Utc::now())
                         .await?,
-                    ),
-                };
-                tx.commit().await?;
-                let Some(message) = <$db>::message(&self.pool, id).await? else {
-                    return Ok(ReactionOutcome::NoMessage);
-                };
-                Ok(match seq {
-                    Some(seq) => ReactionOutcome::Changed(message, seq),
-                    None => ReactionOutcome::Unchanged(message),
-                })
+                )
             }
-        }
-
-        #[async_trait::async_trait]
-        impl $crate::db::ReactionStore for $store {
-            async fn add_reaction(
-                &self,
-                id: uuid::Uuid,
-                user: uuid::Uuid,
-                emoji: &str,
-                max_distinct: usize,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::db::StoreResult<$crate::db::ReactionOutcome> {
-                self.change_reaction(id, user, emoji, Some((max_distinct, at)))
-                    .await
-            }
-
-            async fn remove_reaction(
-                &self,
-                id: uuid::Uuid,
-                user: uuid::Uuid,
-                emoji: &str,
-            ) -> $crate::db::StoreResult<$crate::db::ReactionOutcome> {
-                self.change_reaction(id, user, emoji, None).await
-            }
-        }
-    };
+        };
+        tx.commit().await?;
+        let Some(message) = self.message(id).await? else {
+            return Ok(ReactionOutcome::NoMessage);
+        };
+        Ok(match seq {
+            Some(seq) => ReactionOutcome::Changed(message, seq),
+            None => ReactionOutcome::Unchanged(message),
+        })
+    }
 }
-pub(crate) use reaction_store;
 
 #[cfg(test)]
 mod tests {

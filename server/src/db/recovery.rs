@@ -13,7 +13,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
 use super::StoreResult;
+use super::backend::Backend;
+use super::rows::Instant;
 
 /// Takes room `$1`'s next event position (and its row's write lock until commit).
 pub(crate) const NEXT_SEQ: &str =
@@ -130,137 +134,166 @@ pub(crate) fn positions_query(n: usize) -> String {
     )
 }
 
-/// Implements [`RecoveryStore`] for a backend's store type, written once over concrete types
-/// (`$db`: its sqlx database).
-macro_rules! recovery_store {
-    ($store:ty, $db:ty) => {
-        #[async_trait::async_trait]
-        impl $crate::db::recovery::RecoveryStore for $store {
-            async fn room_positions(
-                &self,
-                rooms: &[uuid::Uuid],
-            ) -> $crate::db::StoreResult<std::collections::HashMap<uuid::Uuid, i64>> {
-                let mut out = std::collections::HashMap::with_capacity(rooms.len());
-                for chunk in rooms.chunks(500) {
-                    let text = $crate::db::recovery::positions_query(chunk.len());
-                    let mut query = sqlx::query_as::<_, (uuid::Uuid, i64)>(&text);
-                    for room in chunk {
-                        query = query.bind(*room);
-                    }
-                    out.extend(query.fetch_all(&self.pool).await?);
-                }
-                Ok(out)
-            }
-
-            async fn room_events_after(
-                &self,
-                room: uuid::Uuid,
-                after: i64,
-                limit: i64,
-            ) -> $crate::db::StoreResult<Vec<$crate::db::recovery::LoggedEvent>> {
-                let rows: Vec<(
-                    uuid::Uuid,
-                    i64,
-                    String,
-                    Option<uuid::Uuid>,
-                    Option<uuid::Uuid>,
-                    $crate::db::rows::Instant,
-                )> = sqlx::query_as($crate::db::recovery::EVENTS_AFTER)
-                    .bind(room)
-                    .bind(after)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(room_id, seq, kind, message_id, actor_id, at)| {
-                        $crate::db::recovery::LoggedEvent {
-                            room_id,
-                            seq,
-                            kind,
-                            message_id,
-                            actor_id,
-                            created_at: at.0,
-                        }
-                    })
-                    .collect())
-            }
-
-            async fn save_session(
-                &self,
-                s: &$crate::db::recovery::RecoverySession,
-            ) -> $crate::db::StoreResult<()> {
-                sqlx::query($crate::db::recovery::SAVE_SESSION)
-                    .bind(s.pid_hash.as_str())
-                    .bind(s.user_id)
-                    .bind(s.rooms_text())
-                    .bind($crate::db::rows::Instant(s.created_at))
-                    .bind($crate::db::rows::Instant(s.expires_at))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn recovery_session(
-                &self,
-                pid_hash: &str,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::db::StoreResult<Option<$crate::db::recovery::RecoverySession>> {
-                let row: Option<(
-                    uuid::Uuid,
-                    String,
-                    $crate::db::rows::Instant,
-                    $crate::db::rows::Instant,
-                )> = sqlx::query_as($crate::db::recovery::SESSION)
-                    .bind(pid_hash)
-                    .bind($crate::db::rows::Instant(now))
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(row.map(|(user_id, rooms, created, expires)| {
-                    $crate::db::recovery::RecoverySession {
-                        pid_hash: pid_hash.to_string(),
-                        user_id,
-                        rooms: $crate::db::recovery::RecoverySession::rooms_of(&rooms),
-                        created_at: created.0,
-                        expires_at: expires.0,
-                    }
-                }))
-            }
-
-            async fn touch_sessions(
-                &self,
-                hashes: &[String],
-                expires_at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::db::StoreResult<()> {
-                for hash in hashes {
-                    sqlx::query($crate::db::recovery::TOUCH_SESSION)
-                        .bind(hash.as_str())
-                        .bind($crate::db::rows::Instant(expires_at))
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(())
-            }
-
-            async fn prune_recovery(
-                &self,
-                events_before: chrono::DateTime<chrono::Utc>,
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::db::StoreResult<(u64, u64)> {
-                let events = sqlx::query($crate::db::recovery::PRUNE_EVENTS)
-                    .bind($crate::db::rows::Instant(events_before))
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                let sessions = sqlx::query($crate::db::recovery::PRUNE_SESSIONS)
-                    .bind($crate::db::rows::Instant(now))
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                Ok((events, sessions))
-            }
-        }
-    };
+/// Appends a room event to the log inside the caller's transaction and returns its position:
+/// the room row's counter moves under that row's write lock, so positions within a room are
+/// dense and in commit order on every instance.
+pub(crate) async fn log_event<D: Database>(
+    tx: &mut D::Connection,
+    room: Uuid,
+    kind: &str,
+    message: Option<Uuid>,
+    actor: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> StoreResult<i64>
+where
+    for<'c> &'c mut D::Connection: Executor<'c, Database = D>,
+    for<'q> D::Arguments<'q>: IntoArguments<'q, D>,
+    for<'q> Uuid: Type<D> + Encode<'q, D>,
+    for<'q> Option<Uuid>: Type<D> + Encode<'q, D>,
+    for<'q> &'q str: Type<D> + Encode<'q, D>,
+    for<'q> i64: Type<D> + Encode<'q, D>,
+    for<'q> Instant: Type<D> + Encode<'q, D>,
+    for<'r> (i64,): FromRow<'r, D::Row>,
+{
+    let (seq,): (i64,) = sqlx::query_as(NEXT_SEQ)
+        .bind(room)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(INSERT_EVENT)
+        .bind(room)
+        .bind(seq)
+        .bind(kind)
+        .bind(message)
+        .bind(actor)
+        .bind(Instant(at))
+        .execute(&mut *tx)
+        .await?;
+    Ok(seq)
 }
 
-pub(crate) use recovery_store;
+/// A logged event as read: room, position, kind, message, actor, instant.
+type EventRow = (Uuid, i64, String, Option<Uuid>, Option<Uuid>, Instant);
+
+/// A session as read: user, rooms, created, expires.
+type SessionRow = (Uuid, String, Instant, Instant);
+
+#[async_trait]
+impl<S: Backend> RecoveryStore for S
+where
+    for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
+    for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
+    for<'q> Uuid: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> &'q str: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> String: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
+    for<'r> (Uuid, i64): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> EventRow: FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> SessionRow: FromRow<'r, <S::Db as Database>::Row>,
+{
+    async fn room_positions(&self, rooms: &[Uuid]) -> StoreResult<HashMap<Uuid, i64>> {
+        let mut out = HashMap::with_capacity(rooms.len());
+        for chunk in rooms.chunks(500) {
+            let text = positions_query(chunk.len());
+            let mut query = sqlx::query_as::<_, (Uuid, i64)>(&text);
+            for room in chunk {
+                query = query.bind(*room);
+            }
+            out.extend(query.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn room_events_after(
+        &self,
+        room: Uuid,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LoggedEvent>> {
+        let rows: Vec<EventRow> = sqlx::query_as(EVENTS_AFTER)
+            .bind(room)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(room_id, seq, kind, message_id, actor_id, at)| LoggedEvent {
+                    room_id,
+                    seq,
+                    kind,
+                    message_id,
+                    actor_id,
+                    created_at: at.0,
+                },
+            )
+            .collect())
+    }
+
+    async fn save_session(&self, s: &RecoverySession) -> StoreResult<()> {
+        sqlx::query(SAVE_SESSION)
+            .bind(s.pid_hash.as_str())
+            .bind(s.user_id)
+            .bind(s.rooms_text())
+            .bind(Instant(s.created_at))
+            .bind(Instant(s.expires_at))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn recovery_session(
+        &self,
+        pid_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<RecoverySession>> {
+        let row: Option<SessionRow> = sqlx::query_as(SESSION)
+            .bind(pid_hash)
+            .bind(Instant(now))
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(
+            row.map(|(user_id, rooms, created, expires)| RecoverySession {
+                pid_hash: pid_hash.to_string(),
+                user_id,
+                rooms: RecoverySession::rooms_of(&rooms),
+                created_at: created.0,
+                expires_at: expires.0,
+            }),
+        )
+    }
+
+    async fn touch_sessions(
+        &self,
+        hashes: &[String],
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        for hash in hashes {
+            sqlx::query(TOUCH_SESSION)
+                .bind(hash.as_str())
+                .bind(Instant(expires_at))
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn prune_recovery(
+        &self,
+        events_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(u64, u64)> {
+        let events = sqlx::query(PRUNE_EVENTS)
+            .bind(Instant(events_before))
+            .execute(self.pool())
+            .await
+            .map(|done| S::rows_affected(&done))?;
+        let sessions = sqlx::query(PRUNE_SESSIONS)
+            .bind(Instant(now))
+            .execute(self.pool())
+            .await
+            .map(|done| S::rows_affected(&done))?;
+        Ok((events, sessions))
+    }
+}

@@ -1,6 +1,6 @@
 //! [`SafetyStore`]: blocked terms, message reports, room assignment and saved replies. The SQL
 //! is the same in both dialects (instants through [`Instant`], ids through sqlx's uuid
-//! support), so one macro writes both impls; only how a JSON value is bound differs.
+//! support, JSON through sqlx's `Json`: jsonb or TEXT), so its one implementation is here.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,7 +8,11 @@ use serde_json::Value;
 use tigo_common::{Report, SavedReply};
 use uuid::Uuid;
 
+use sqlx::types::Json;
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+
 use super::StoreResult;
+use super::backend::Backend;
 use super::rows::Instant;
 
 /// A report to store.
@@ -124,212 +128,193 @@ impl From<ReplyRow> for SavedReply {
 pub(crate) const REPORT_COLUMNS: &str = "SELECT id, message_id, room_id, reporter_id, reason, \
     status, resolution, resolved_by, resolved_at, created_at FROM message_reports";
 
-/// Both stores' [`SafetyStore`]: `$json` turns a JSON value into what the dialect binds.
-macro_rules! safety_store {
-    ($store:ty, $json:path) => {
-        #[async_trait::async_trait]
-        impl $crate::db::SafetyStore for $store {
-            async fn blocked_terms(&self) -> $crate::db::StoreResult<Vec<String>> {
-                Ok(sqlx::query_scalar("SELECT term FROM blocked_terms ORDER BY term")
-                    .fetch_all(&self.pool)
-                    .await?)
-            }
+/// Sets a report's resolution (`$2`), resolver (`$3`) and instant (`$4`).
+const RESOLVE: &str = "UPDATE message_reports
+    SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = $4";
 
-            async fn add_blocked_term(&self, term: &str) -> $crate::db::StoreResult<bool> {
-                let done = sqlx::query(
-                    "INSERT INTO blocked_terms (term, created_at) VALUES ($1, $2)
-                     ON CONFLICT (term) DO NOTHING",
-                )
-                .bind(term)
-                .bind($crate::db::rows::Instant(chrono::Utc::now()))
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
-            }
+const RETURNING: &str = " RETURNING id, message_id, room_id, reporter_id, reason,
+    status, resolution, resolved_by, resolved_at, created_at";
 
-            async fn remove_blocked_term(&self, term: &str) -> $crate::db::StoreResult<bool> {
-                let done = sqlx::query("DELETE FROM blocked_terms WHERE term = $1")
-                    .bind(term)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+#[async_trait]
+impl<S: Backend> SafetyStore for S
+where
+    for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
+    for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
+    for<'q> Uuid: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<Uuid>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> &'q str: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> &'q String: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<&'q str>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<Json<&'q Value>>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
+    for<'r> (String,): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> (i64,): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> ReportRow: FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> ReplyRow: FromRow<'r, <S::Db as Database>::Row>,
+{
+    async fn blocked_terms(&self) -> StoreResult<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT term FROM blocked_terms ORDER BY term")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
 
-            async fn report_message(
-                &self,
-                r: &$crate::db::NewReport,
-            ) -> $crate::db::StoreResult<(tigo_common::Report, bool)> {
-                use $crate::db::safety::{REPORT_COLUMNS, ReportRow};
-                let done = sqlx::query(
-                    "INSERT INTO message_reports
-                        (id, message_id, room_id, reporter_id, reason, status, created_at)
-                     VALUES ($1, $2, $3, $4, $5, 'open', $6)
-                     ON CONFLICT (message_id, reporter_id) WHERE status = 'open' DO NOTHING",
-                )
-                .bind(r.id)
-                .bind(r.message_id)
-                .bind(r.room_id)
-                .bind(r.reporter_id)
-                .bind(&r.reason)
-                .bind($crate::db::rows::Instant(r.at))
-                .execute(&self.pool)
-                .await?;
-                let row: ReportRow = sqlx::query_as(&format!(
-                    "{REPORT_COLUMNS} WHERE message_id = $1 AND reporter_id = $2 AND status = 'open'"
-                ))
-                .bind(r.message_id)
-                .bind(r.reporter_id)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok((row.into(), done.rows_affected() == 1))
-            }
+    async fn add_blocked_term(&self, term: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO blocked_terms (term, created_at) VALUES ($1, $2)
+             ON CONFLICT (term) DO NOTHING",
+        )
+        .bind(term)
+        .bind(Instant(Utc::now()))
+        .execute(self.pool())
+        .await?;
+        Ok(S::rows_affected(&done) == 1)
+    }
 
-            async fn report(
-                &self,
-                id: uuid::Uuid,
-            ) -> $crate::db::StoreResult<Option<tigo_common::Report>> {
-                use $crate::db::safety::{REPORT_COLUMNS, ReportRow};
-                let row: Option<ReportRow> =
-                    sqlx::query_as(&format!("{REPORT_COLUMNS} WHERE id = $1"))
-                        .bind(id)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                Ok(row.map(Into::into))
-            }
+    async fn remove_blocked_term(&self, term: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM blocked_terms WHERE term = $1")
+            .bind(term)
+            .execute(self.pool())
+            .await?;
+        Ok(S::rows_affected(&done) == 1)
+    }
 
-            async fn list_reports(
-                &self,
-                status: Option<&str>,
-                limit: i64,
-            ) -> $crate::db::StoreResult<(Vec<tigo_common::Report>, i64)> {
-                use $crate::db::safety::{REPORT_COLUMNS, ReportRow};
-                let rows: Vec<ReportRow> = sqlx::query_as(&format!(
-                    "{REPORT_COLUMNS} WHERE ($1 IS NULL OR status = $1)
-                     ORDER BY created_at, id LIMIT $2"
-                ))
-                .bind(status)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                let total: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM message_reports WHERE ($1 IS NULL OR status = $1)",
-                )
-                .bind(status)
-                .fetch_one(&self.pool)
-                .await?;
-                Ok((rows.into_iter().map(Into::into).collect(), total))
-            }
+    async fn report_message(&self, r: &NewReport) -> StoreResult<(Report, bool)> {
+        let done = sqlx::query(
+            "INSERT INTO message_reports
+                (id, message_id, room_id, reporter_id, reason, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'open', $6)
+             ON CONFLICT (message_id, reporter_id) WHERE status = 'open' DO NOTHING",
+        )
+        .bind(r.id)
+        .bind(r.message_id)
+        .bind(r.room_id)
+        .bind(r.reporter_id)
+        .bind(&r.reason)
+        .bind(Instant(r.at))
+        .execute(self.pool())
+        .await?;
+        let row: ReportRow = sqlx::query_as(&format!(
+            "{REPORT_COLUMNS} WHERE message_id = $1 AND reporter_id = $2 AND status = 'open'"
+        ))
+        .bind(r.message_id)
+        .bind(r.reporter_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.into(), S::rows_affected(&done) == 1))
+    }
 
-            async fn resolve_report(
-                &self,
-                id: uuid::Uuid,
-                action: &str,
-                by: uuid::Uuid,
-                at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::db::StoreResult<Option<tigo_common::Report>> {
-                use $crate::db::safety::ReportRow;
-                const RESOLVE: &str = "UPDATE message_reports
-                    SET status = 'resolved', resolution = $2, resolved_by = $3, resolved_at = $4";
-                const RETURNING: &str = " RETURNING id, message_id, room_id, reporter_id, reason,
-                    status, resolution, resolved_by, resolved_at, created_at";
-                let row: Option<ReportRow> = sqlx::query_as(&format!(
-                    "{RESOLVE} WHERE id = $1 AND status = 'open'{RETURNING}"
-                ))
-                .bind(id)
-                .bind(action)
-                .bind(by)
-                .bind($crate::db::rows::Instant(at))
-                .fetch_optional(&self.pool)
-                .await?;
-                if let Some(row) = &row
-                    && action == "delete_message"
-                {
-                    sqlx::query(&format!(
-                        "{RESOLVE} WHERE message_id = $1 AND status = 'open'"
-                    ))
-                    .bind(row.message_id)
-                    .bind(action)
-                    .bind(by)
-                    .bind($crate::db::rows::Instant(at))
-                    .execute(&self.pool)
-                    .await?;
-                }
-                Ok(row.map(Into::into))
-            }
+    async fn report(&self, id: Uuid) -> StoreResult<Option<Report>> {
+        let row: Option<ReportRow> = sqlx::query_as(&format!("{REPORT_COLUMNS} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(Into::into))
+    }
 
-            async fn assign_room(
-                &self,
-                room: uuid::Uuid,
-                admin: Option<uuid::Uuid>,
-            ) -> $crate::db::StoreResult<bool> {
-                let done = sqlx::query("UPDATE chat_rooms SET assigned_admin_id = $2 WHERE id = $1")
-                    .bind(room)
-                    .bind(admin)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
+    async fn list_reports(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<(Vec<Report>, i64)> {
+        let rows: Vec<ReportRow> = sqlx::query_as(&format!(
+            "{REPORT_COLUMNS} WHERE ($1 IS NULL OR status = $1)
+             ORDER BY created_at, id LIMIT $2"
+        ))
+        .bind(status)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM message_reports WHERE ($1 IS NULL OR status = $1)",
+        )
+        .bind(status)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((rows.into_iter().map(Into::into).collect(), total))
+    }
 
-            async fn saved_replies(
-                &self,
-            ) -> $crate::db::StoreResult<Vec<tigo_common::SavedReply>> {
-                let rows: Vec<$crate::db::safety::ReplyRow> =
-                    sqlx::query_as("SELECT id, name, text FROM saved_replies ORDER BY name")
-                        .fetch_all(&self.pool)
-                        .await?;
-                Ok(rows.into_iter().map(Into::into).collect())
-            }
-
-            async fn add_saved_reply(
-                &self,
-                reply: &tigo_common::SavedReply,
-                by: Option<uuid::Uuid>,
-            ) -> $crate::db::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO saved_replies (id, name, text, created_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(reply.id)
-                .bind(&reply.name)
-                .bind(&reply.text)
-                .bind(by)
-                .bind($crate::db::rows::Instant(chrono::Utc::now()))
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn remove_saved_reply(&self, id: uuid::Uuid) -> $crate::db::StoreResult<bool> {
-                let done = sqlx::query("DELETE FROM saved_replies WHERE id = $1")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(done.rows_affected() == 1)
-            }
-
-            async fn set_message_metadata(
-                &self,
-                id: uuid::Uuid,
-                metadata: Option<&serde_json::Value>,
-            ) -> $crate::db::StoreResult<()> {
-                sqlx::query("UPDATE chat_messages SET metadata = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(metadata.map($json))
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
+    async fn resolve_report(
+        &self,
+        id: Uuid,
+        action: &str,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<Report>> {
+        let row: Option<ReportRow> = sqlx::query_as(&format!(
+            "{RESOLVE} WHERE id = $1 AND status = 'open'{RETURNING}"
+        ))
+        .bind(id)
+        .bind(action)
+        .bind(by)
+        .bind(Instant(at))
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(row) = &row
+            && action == "delete_message"
+        {
+            sqlx::query(&format!(
+                "{RESOLVE} WHERE message_id = $1 AND status = 'open'"
+            ))
+            .bind(row.message_id)
+            .bind(action)
+            .bind(by)
+            .bind(Instant(at))
+            .execute(self.pool())
+            .await?;
         }
-    };
-}
-pub(crate) use safety_store;
+        Ok(row.map(Into::into))
+    }
 
-/// JSON as SQLite stores it: TEXT.
-pub(crate) fn sqlite_json(value: &Value) -> String {
-    value.to_string()
-}
+    async fn assign_room(&self, room: Uuid, admin: Option<Uuid>) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE chat_rooms SET assigned_admin_id = $2 WHERE id = $1")
+            .bind(room)
+            .bind(admin)
+            .execute(self.pool())
+            .await?;
+        Ok(S::rows_affected(&done) == 1)
+    }
 
-/// JSON as PostgreSQL stores it: jsonb.
-pub(crate) fn pg_json(value: &Value) -> sqlx::types::Json<Value> {
-    sqlx::types::Json(value.clone())
+    async fn saved_replies(&self) -> StoreResult<Vec<SavedReply>> {
+        let rows: Vec<ReplyRow> =
+            sqlx::query_as("SELECT id, name, text FROM saved_replies ORDER BY name")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn add_saved_reply(&self, reply: &SavedReply, by: Option<Uuid>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO saved_replies (id, name, text, created_by, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(reply.id)
+        .bind(&reply.name)
+        .bind(&reply.text)
+        .bind(by)
+        .bind(Instant(Utc::now()))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn remove_saved_reply(&self, id: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM saved_replies WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(S::rows_affected(&done) == 1)
+    }
+
+    /// The value goes in as `Json`: jsonb on PostgreSQL, its text on SQLite.
+    async fn set_message_metadata(&self, id: Uuid, metadata: Option<&Value>) -> StoreResult<()> {
+        sqlx::query("UPDATE chat_messages SET metadata = $2 WHERE id = $1")
+            .bind(id)
+            .bind(metadata.map(Json))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

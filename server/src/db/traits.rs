@@ -4,6 +4,7 @@
 //! Both backends must behave identically; `tests/api` runs one contract suite against each.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -110,16 +111,17 @@ pub trait MessageStore: Send + Sync {
     /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
     /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages
     /// that are still `sent` to `delivered`, all in one transaction.
+    /// The batch is shared (`Arc`), not copied: a backend may hand it to another thread.
     async fn commit(
         &self,
-        batch: &[NewMessage],
+        batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
         at: DateTime<Utc>,
     ) -> StoreResult<Committed>;
 
     /// Stores messages in one transaction: [`MessageStore::commit`] without receipts.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        Ok(self.commit(batch, &[], Utc::now()).await?.inserted)
+        Ok(self.commit(batch.into(), &[], Utc::now()).await?.inserted)
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>>;
@@ -143,6 +145,16 @@ pub trait MessageStore: Send + Sync {
 /// transaction, so reading a message needs no second query.
 #[async_trait]
 pub trait ReactionStore: Send + Sync {
+    /// Adds (`add`: the most different emoji allowed and the instant) or removes `user`'s
+    /// `emoji` on message `id`, in one write transaction with the message's summary.
+    async fn change_reaction(
+        &self,
+        id: Uuid,
+        user: Uuid,
+        emoji: &str,
+        add: Option<(usize, DateTime<Utc>)>,
+    ) -> StoreResult<ReactionOutcome>;
+
     /// Adds `user`'s `emoji` to message `id` unless it is there already, refusing a new emoji
     /// beyond `max_distinct` different ones.
     async fn add_reaction(
@@ -152,7 +164,10 @@ pub trait ReactionStore: Send + Sync {
         emoji: &str,
         max_distinct: usize,
         at: DateTime<Utc>,
-    ) -> StoreResult<ReactionOutcome>;
+    ) -> StoreResult<ReactionOutcome> {
+        self.change_reaction(id, user, emoji, Some((max_distinct, at)))
+            .await
+    }
 
     /// Takes `user`'s `emoji` off message `id` (unchanged when it was not there).
     async fn remove_reaction(
@@ -160,7 +175,9 @@ pub trait ReactionStore: Send + Sync {
         id: Uuid,
         user: Uuid,
         emoji: &str,
-    ) -> StoreResult<ReactionOutcome>;
+    ) -> StoreResult<ReactionOutcome> {
+        self.change_reaction(id, user, emoji, None).await
+    }
 }
 
 /// Full-text search over message content, through the database's own index.
@@ -186,7 +203,7 @@ pub trait ReceiptStore: MessageStore {
     /// Moves `sent` messages among `ids` to `delivered`: [`MessageStore::commit`] without
     /// messages.
     async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
-        Ok(self.commit(&[], ids, at).await?.delivered)
+        Ok(self.commit(Arc::new([]), ids, at).await?.delivered)
     }
 }
 

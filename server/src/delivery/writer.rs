@@ -173,7 +173,7 @@ async fn commit(
     jobs: &mut Vec<Job>,
     receipts: &mut Vec<Receipt>,
 ) {
-    let batch: Vec<NewMessage> = jobs.iter().map(|j| to_new(&j.draft)).collect();
+    let batch: Arc<[NewMessage]> = jobs.iter().map(|j| to_new(&j.draft)).collect();
     let recipients: std::collections::HashMap<Uuid, Uuid> = receipts
         .drain(..)
         .map(|r| (r.message_id, r.recipient))
@@ -181,7 +181,7 @@ async fn commit(
     let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
     let started = Instant::now();
     let result = store
-        .commit(&batch, &delivered_ids, chrono::Utc::now())
+        .commit(batch.clone(), &delivered_ids, chrono::Utc::now())
         .await;
     if result.is_ok() {
         events.committed(started.elapsed());
@@ -196,10 +196,14 @@ async fn commit(
             // One bad message must not sink the others: retry them one by one.
             tracing::warn!(%err, size = batch.len(), "batch commit failed; isolating");
             let mut outcomes = Vec::with_capacity(batch.len());
-            for message in &batch {
+            for message in batch.iter() {
                 outcomes.push(
                     store
-                        .commit(std::slice::from_ref(message), &[], chrono::Utc::now())
+                        .commit(
+                            Arc::from(std::slice::from_ref(message)),
+                            &[],
+                            chrono::Utc::now(),
+                        )
                         .await
                         .map_err(AppError::from)
                         .and_then(|mut one| {

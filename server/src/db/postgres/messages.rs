@@ -1,6 +1,9 @@
-//! [`MessageStore`] on PostgreSQL: the group commit is one statement (`UNNEST` of the batch's
-//! columns, rooms locked and stamped and the room-event log written in the same round trip); the rest is shared (see
-//! `dialect`).
+//! [`MessageStore`] on PostgreSQL: the group commit is one statement ([`COMMIT`]: `UNNEST` of
+//! the batch's columns, rooms locked and stamped and the room-event log written in the same
+//! round trip); the rest is shared (see `dialect`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,87 +11,21 @@ use sqlx::Postgres;
 use tigo_common::Message;
 use uuid::Uuid;
 
-use super::{PgStore, REFRESH_LAST};
+use super::PgStore;
 use crate::db::batch::{BatchPlan, Stored};
 use crate::db::dialect::Dialect;
 use crate::db::rows::{IntoRecord, MessageRow};
-use crate::db::sql::{self, MESSAGE_SELECT};
+use crate::db::sql::MESSAGE_SELECT;
 use crate::db::{Committed, Delivered, MessageQuery, MessageStore, NewMessage, StoreResult};
 
-impl PgStore {
-    /// Earlier messages holding these `(sender, client_msg_id)` keys, with their keys.
-    async fn messages_by_client_ids(
-        &self,
-        keys: &[(Uuid, String)],
-    ) -> StoreResult<Vec<(String, Message)>> {
-        let senders: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let ids: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
-        let found: Vec<MessageRow> = sqlx::query_as(&format!(
-            "{MESSAGE_SELECT} JOIN UNNEST($1::uuid[], $2::text[]) AS k(sender_id, client_msg_id)
-             ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id"
-        ))
-        .bind(&senders)
-        .bind(&ids)
-        .fetch_all(&self.pool)
-        .await?;
-        found
-            .into_iter()
-            .filter_map(|row| {
-                let key = row.client_msg_id.clone()?;
-                Some(row.into_record().map(|message| (key, message)))
-            })
-            .collect()
-    }
-}
-
-#[async_trait]
-impl MessageStore for PgStore {
-    async fn commit(
-        &self,
-        batch: &[NewMessage],
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
-    ) -> StoreResult<Committed> {
-        let plan = BatchPlan::new(batch);
-        let unique = plan.unique(batch);
-        let n = unique.len();
-        let mut ids = Vec::with_capacity(n);
-        let mut rooms = Vec::with_capacity(n);
-        let mut senders = Vec::with_capacity(n);
-        let mut contents = Vec::with_capacity(n);
-        let mut previews = Vec::with_capacity(n);
-        let mut types = Vec::with_capacity(n);
-        let mut urls = Vec::with_capacity(n);
-        let mut names = Vec::with_capacity(n);
-        let mut sizes = Vec::with_capacity(n);
-        let mut metas = Vec::with_capacity(n);
-        let mut client_ids = Vec::with_capacity(n);
-        let mut replies = Vec::with_capacity(n);
-        let mut reply_senders = Vec::with_capacity(n);
-        let mut reply_types = Vec::with_capacity(n);
-        for m in &unique {
-            ids.push(m.id);
-            rooms.push(m.room_id);
-            senders.push(m.sender.id);
-            contents.push(m.content.as_str());
-            previews.push(m.preview());
-            types.push(m.message_type.as_str());
-            urls.push(m.file_url.as_deref());
-            names.push(m.file_name.as_deref());
-            sizes.push(m.file_size);
-            metas.push(m.metadata.clone());
-            client_ids.push(m.client_msg_id.as_deref());
-            replies.push(m.reply_to.as_ref().map(|r| r.id));
-            reply_senders.push(m.reply_to.as_ref().map(|r| r.sender_id));
-            reply_types.push(m.reply_to.as_ref().map(|r| r.message_type.as_str()));
-        }
-        // One statement, one round trip, one commit. The rooms' rows are locked first and each
-        // message is stamped after its room's newest one, with the database's clock: writers
-        // on any instance take turns per room, so in every room commit order is (created_at,
-        // id) order and a reader paging with `after` can never step over a late commit.
-        // Receipts ride in the same statement (one commit, not two).
-        let rows: Vec<(bool, Uuid, DateTime<Utc>, Uuid, Option<i64>)> = sqlx::query_as(
-            "WITH input AS (
+/// The group commit, one statement, one round trip, one commit. The rooms' rows are locked
+/// first and each message is stamped after its room's newest one, with the database's clock:
+/// writers on any instance take turns per room, so in every room commit order is (created_at,
+/// id) order and a reader paging with `after` can never step over a late commit. Receipts ride
+/// in the same statement (one commit, not two). `$1`–`$11`, `$14`–`$16`: the batch's columns
+/// (see [`Columns`]); `$12`: the receipts' instant; `$13`: the messages delivered.
+/// Returns `(stored, id, created_at, room, seq)`: `stored` false for a delivered message.
+const COMMIT: &str = "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[],
                     $14::uuid[], $15::uuid[], $16::text[])
@@ -147,42 +84,144 @@ impl MessageStore for PgStore {
             SELECT true, ins.id, ins.created_at, ins.chat_room_id, logged.seq
             FROM ins JOIN logged ON logged.message_id = ins.id
             UNION ALL
-            SELECT false, id, $12, chat_room_id, NULL::bigint FROM dlv",
-        )
-        .bind(&ids)
-        .bind(&rooms)
-        .bind(&senders)
-        .bind(&contents)
-        .bind(&previews)
-        .bind(&types)
-        .bind(&urls)
-        .bind(&names)
-        .bind(&sizes)
-        .bind(&metas)
-        .bind(&client_ids)
-        .bind(at)
-        .bind(delivered)
-        .bind(&replies)
-        .bind(&reply_senders)
-        .bind(&reply_types)
-        .fetch_all(&self.commits)
-        .await?;
-        let mut stored = Stored::new();
-        let mut moved = Vec::new();
-        let mut seqs = std::collections::HashMap::new();
-        for (inserted, id, created_at, room_id, seq) in rows {
-            if inserted {
-                stored.insert(id, created_at);
-                if let Some(seq) = seq {
-                    seqs.insert(id, seq);
-                }
-            } else {
-                moved.push(Delivered {
-                    message_id: id,
-                    room_id,
-                });
-            }
+            SELECT false, id, $12, chat_room_id, NULL::bigint FROM dlv";
+
+/// A row of [`COMMIT`]'s answer.
+type CommitRow = (bool, Uuid, DateTime<Utc>, Uuid, Option<i64>);
+
+/// The batch as columns, one array per column of [`COMMIT`]'s `UNNEST`.
+#[derive(Default)]
+struct Columns<'a> {
+    ids: Vec<Uuid>,
+    rooms: Vec<Uuid>,
+    senders: Vec<Uuid>,
+    contents: Vec<&'a str>,
+    previews: Vec<&'a str>,
+    types: Vec<&'a str>,
+    urls: Vec<Option<&'a str>>,
+    names: Vec<Option<&'a str>>,
+    sizes: Vec<Option<i64>>,
+    metas: Vec<Option<serde_json::Value>>,
+    client_ids: Vec<Option<&'a str>>,
+    replies: Vec<Option<Uuid>>,
+    reply_senders: Vec<Option<Uuid>>,
+    reply_types: Vec<Option<&'a str>>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(unique: &[&'a NewMessage]) -> Columns<'a> {
+        let mut c = Columns::default();
+        for m in unique {
+            c.ids.push(m.id);
+            c.rooms.push(m.room_id);
+            c.senders.push(m.sender.id);
+            c.contents.push(m.content.as_str());
+            c.previews.push(m.preview());
+            c.types.push(m.message_type.as_str());
+            c.urls.push(m.file_url.as_deref());
+            c.names.push(m.file_name.as_deref());
+            c.sizes.push(m.file_size);
+            c.metas.push(m.metadata.clone());
+            c.client_ids.push(m.client_msg_id.as_deref());
+            c.replies.push(m.reply_to.as_ref().map(|r| r.id));
+            c.reply_senders
+                .push(m.reply_to.as_ref().map(|r| r.sender_id));
+            c.reply_types
+                .push(m.reply_to.as_ref().map(|r| r.message_type.as_str()));
         }
+        c
+    }
+}
+
+/// What [`COMMIT`] answered: the messages stored (with their instants and log positions) and
+/// the messages that moved to `delivered`.
+fn sort_rows(rows: Vec<CommitRow>) -> (Stored, HashMap<Uuid, i64>, Vec<Delivered>) {
+    let mut stored = Stored::new();
+    let mut seqs = HashMap::new();
+    let mut moved = Vec::new();
+    for (inserted, id, created_at, room_id, seq) in rows {
+        if inserted {
+            stored.insert(id, created_at);
+            if let Some(seq) = seq {
+                seqs.insert(id, seq);
+            }
+        } else {
+            moved.push(Delivered {
+                message_id: id,
+                room_id,
+            });
+        }
+    }
+    (stored, seqs, moved)
+}
+
+impl PgStore {
+    /// Runs [`COMMIT`] on the writers' own connections.
+    async fn run_commit(
+        &self,
+        c: &Columns<'_>,
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<CommitRow>> {
+        Ok(sqlx::query_as(COMMIT)
+            .bind(&c.ids)
+            .bind(&c.rooms)
+            .bind(&c.senders)
+            .bind(&c.contents)
+            .bind(&c.previews)
+            .bind(&c.types)
+            .bind(&c.urls)
+            .bind(&c.names)
+            .bind(&c.sizes)
+            .bind(&c.metas)
+            .bind(&c.client_ids)
+            .bind(at)
+            .bind(delivered)
+            .bind(&c.replies)
+            .bind(&c.reply_senders)
+            .bind(&c.reply_types)
+            .fetch_all(&self.commits)
+            .await?)
+    }
+    /// Earlier messages holding these `(sender, client_msg_id)` keys, with their keys.
+    async fn messages_by_client_ids(
+        &self,
+        keys: &[(Uuid, String)],
+    ) -> StoreResult<Vec<(String, Message)>> {
+        let senders: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let ids: Vec<String> = keys.iter().map(|k| k.1.clone()).collect();
+        let found: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{MESSAGE_SELECT} JOIN UNNEST($1::uuid[], $2::text[]) AS k(sender_id, client_msg_id)
+             ON m.sender_id = k.sender_id AND m.client_msg_id = k.client_msg_id"
+        ))
+        .bind(&senders)
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await?;
+        found
+            .into_iter()
+            .filter_map(|row| {
+                let key = row.client_msg_id.clone()?;
+                Some(row.into_record().map(|message| (key, message)))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn commit(
+        &self,
+        batch: Arc<[NewMessage]>,
+        delivered: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Committed> {
+        let plan = BatchPlan::new(&batch);
+        let unique = plan.unique(&batch);
+        let rows = self
+            .run_commit(&Columns::of(&unique), delivered, at)
+            .await?;
+        let (stored, seqs, moved) = sort_rows(rows);
         let missing = plan.missing_keys(&unique, &stored);
         let existing = if missing.is_empty() {
             Vec::new()
@@ -190,7 +229,7 @@ impl MessageStore for PgStore {
             self.messages_by_client_ids(&missing).await?
         };
         Ok(Committed {
-            inserted: plan.outcomes(batch, &stored, &existing)?,
+            inserted: plan.outcomes(&batch, &stored, &existing)?,
             delivered: moved,
             seqs,
         })
@@ -214,39 +253,6 @@ impl MessageStore for PgStore {
     }
 
     async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        // Read first, outside the transaction; a delete that lost a race finds nothing to
-        // delete and answers as if the message had never been there.
-        let Some(message) = Postgres::message(&self.pool, id).await? else {
-            return Ok(None);
-        };
-        let mut tx = Postgres::begin_write(&self.pool).await?;
-        let deleted = sqlx::query(sql::DELETE_MESSAGE)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Ok(None);
-        }
-        sqlx::query(sql::DECREMENT_COUNT)
-            .bind(message.chat_room_id)
-            .bind(1_i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(REFRESH_LAST)
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
-        let seq = Postgres::log_event(
-            &mut tx,
-            message.chat_room_id,
-            "message_deleted",
-            Some(id),
-            Some(by),
-            Utc::now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some((message, seq)))
+        Postgres::delete_message(&self.pool, id, by).await
     }
 }

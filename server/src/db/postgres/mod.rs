@@ -9,11 +9,7 @@ mod attachments;
 mod audit;
 mod messages;
 mod ops;
-mod reactions;
-mod receipts;
-mod recovery;
 mod rooms;
-mod safety;
 mod search;
 mod users;
 
@@ -22,6 +18,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
 use sqlx::{Pool, Postgres, Transaction};
 
+use super::backend::Backend;
 use super::dialect::Dialect;
 use super::stale::LossMark;
 use super::{PoolOptions, StoreError, StoreResult};
@@ -115,3 +112,19 @@ const REFRESH_LAST: &str = "UPDATE chat_rooms r SET
         ORDER BY m.created_at DESC, m.id DESC LIMIT 1
     ) l ON true
     WHERE r.id = k.room_id";
+
+impl Backend for PgStore {
+    type Db = Postgres;
+
+    fn pool(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Postgres::begin_write(&self.pool).await
+    }
+
+    fn rows_affected(done: &<Postgres as sqlx::Database>::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}

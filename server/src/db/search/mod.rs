@@ -5,7 +5,7 @@
 mod store;
 mod terms;
 
-pub(crate) use store::search_store;
+pub(crate) use store::SearchDialect;
 pub use terms::Terms;
 
 use uuid::Uuid;

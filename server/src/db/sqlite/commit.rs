@@ -1,5 +1,6 @@
 //! The embedded group commit: a connection of its own, driven synchronously on a thread of its
-//! own, so a whole batch (begin, four statements, commit) is one hand-off there and one back.
+//! own, so a whole batch (begin, a prepared statement per row, commit) is one hand-off there
+//! and one back. The batch goes there shared (`Arc`), bound as it is: no copy, no JSON.
 //!
 //! Through sqlx every statement, every row it returns and the commit itself is a round trip to
 //! the connection's worker thread: about a dozen thread wake-ups per batch, which on two cores
@@ -10,13 +11,13 @@
 //! `COMMIT` has returned. Its page cache stays warm, being the only connection that writes
 //! messages.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -34,13 +35,13 @@ pub(super) struct Written {
 }
 
 struct Job {
-    /// The batch's messages, repeated idempotency keys already removed.
-    unique: Vec<NewMessage>,
+    /// The batch, shared with the caller rather than copied.
+    batch: Arc<[NewMessage]>,
+    /// Where in `batch` the messages to write are (repeated idempotency keys removed).
+    unique: Vec<usize>,
     delivered: Vec<Uuid>,
     at: DateTime<Utc>,
-    /// The batch handed back with what it wrote: the caller still needs its messages, and
-    /// moving them there and back saves copying them twice.
-    reply: oneshot::Sender<StoreResult<(Vec<NewMessage>, Written)>>,
+    reply: oneshot::Sender<StoreResult<Written>>,
 }
 
 /// The handle of the commit thread; the thread ends when this is closed or dropped.
@@ -58,9 +59,8 @@ impl CommitThread {
             .spawn(move || {
                 let mut conn = conn;
                 while let Ok(job) = queue.recv() {
-                    let written = write(&mut conn, &job.unique, &job.delivered, job.at);
-                    let reply = written.map(|w| (job.unique, w)).map_err(StoreError::from);
-                    let _ = job.reply.send(reply);
+                    let written = write(&mut conn, &job).map_err(StoreError::from);
+                    let _ = job.reply.send(written);
                 }
             })
             .map_err(|e| unavailable(e.to_string()))?;
@@ -69,16 +69,18 @@ impl CommitThread {
         })
     }
 
-    /// Commits one batch; resolves once it is durable (or refused, and rolled back), with
-    /// the batch given back.
+    /// Commits the messages of `batch` at `unique`; resolves once it is durable (or refused,
+    /// and rolled back).
     pub async fn commit(
         &self,
-        unique: Vec<NewMessage>,
+        batch: Arc<[NewMessage]>,
+        unique: Vec<usize>,
         delivered: Vec<Uuid>,
         at: DateTime<Utc>,
-    ) -> StoreResult<(Vec<NewMessage>, Written)> {
+    ) -> StoreResult<Written> {
         let (reply, written) = oneshot::channel();
         let job = Job {
+            batch,
             unique,
             delivered,
             at,
@@ -131,28 +133,65 @@ struct RoomDelta<'a> {
 }
 
 /// One transaction: the messages, their rooms' counts and last message, their event-log rows
-/// and the delivery receipts. Dropping the transaction on an error rolls it back.
-fn write(
-    conn: &mut Connection,
-    unique: &[NewMessage],
-    delivered: &[Uuid],
-    at: DateTime<Utc>,
-) -> rusqlite::Result<Written> {
+/// and the delivery receipts, each a prepared statement run once per row (in-process, a row
+/// costs microseconds). Dropping the transaction on an error rolls it back.
+fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<Written> {
     super::busy::let_waiter_in();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let inserted: HashSet<Uuid> = if unique.is_empty() {
-        HashSet::new()
-    } else {
-        let mut insert = tx.prepare_cached(INSERT_BATCH)?;
-        let ids = insert.query_map([batch_json(unique)], |row| row.get::<_, Uuid>(0))?;
-        ids.collect::<rusqlite::Result<_>>()?
-    };
+    let unique = job.unique.iter().filter_map(|&i| job.batch.get(i));
+    let inserted = insert(&tx, unique)?;
+    let (stored, seqs) = log(&tx, inserted)?;
+    let delivered = deliver(&tx, &job.delivered, job.at)?;
+    tx.commit()?;
+    Ok(Written {
+        stored,
+        seqs,
+        delivered,
+    })
+}
+
+/// Inserts the messages in batch order; returns those stored (a repeated idempotency key
+/// stores nothing).
+fn insert<'a>(
+    tx: &Transaction<'_>,
+    unique: impl Iterator<Item = &'a NewMessage>,
+) -> rusqlite::Result<Vec<&'a NewMessage>> {
+    let mut insert = tx.prepare_cached(INSERT)?;
+    let mut stored = Vec::new();
+    for m in unique {
+        let reply = m.reply_to.as_ref();
+        let changed = insert.execute(params![
+            m.id,
+            m.room_id,
+            m.sender.id,
+            m.content,
+            m.message_type.as_str(),
+            m.file_url,
+            m.file_name,
+            m.file_size,
+            m.metadata.as_ref().map(Value::to_string),
+            m.client_msg_id,
+            micros(m.created_at),
+            reply.map(|r| r.id),
+            reply.map(|r| r.sender_id),
+            reply.map(|r| r.message_type.as_str()),
+        ])?;
+        if changed == 1 {
+            stored.push(m);
+        }
+    }
+    Ok(stored)
+}
+
+/// Adds the stored messages to their rooms' counts and last message, and their `new_message`
+/// events to the room event log; returns their instants and log positions.
+fn log(
+    tx: &Transaction<'_>,
+    mut inserted: Vec<&NewMessage>,
+) -> rusqlite::Result<(Stored, HashMap<Uuid, i64>)> {
     let mut stored = Stored::with_capacity(inserted.len());
     let mut rooms: HashMap<Uuid, RoomDelta<'_>> = HashMap::new();
-    let mut seqs = HashMap::new();
-    let mut ordered: Vec<&NewMessage> =
-        unique.iter().filter(|m| inserted.contains(&m.id)).collect();
-    for m in &ordered {
+    for m in &inserted {
         stored.insert(m.id, m.created_at);
         let delta = rooms
             .entry(m.room_id)
@@ -162,137 +201,81 @@ fn write(
             delta.last = m;
         }
     }
-    if !rooms.is_empty() {
-        let updates: Vec<Value> = rooms
-            .iter()
-            .map(|(room, d)| {
-                serde_json::json!({
-                    "room": room.simple().to_string(),
-                    "n": d.count,
-                    "at": micros(d.last.created_at),
-                    "preview": d.last.preview(),
-                    "sender": d.last.sender.id.simple().to_string(),
-                })
-            })
-            .collect();
-        let mut update = tx.prepare_cached(UPDATE_ROOMS)?;
-        let counters = update.query_map([Value::Array(updates).to_string()], |row| {
-            Ok((row.get::<_, Uuid>(0)?, row.get::<_, i64>(1)?))
-        })?;
-        // Each room's new messages take the positions just below its counter, in (created_at,
-        // id) order, which is their order in the room.
-        let mut next = HashMap::new();
-        for counter in counters {
-            let (room, top) = counter?;
-            if let Some(d) = rooms.get(&room) {
-                next.insert(room, top - d.count + 1);
-            }
+    // Each room's new messages take the positions just below its counter, in (created_at,
+    // id) order, which is their order in the room.
+    let mut update = tx.prepare_cached(UPDATE_ROOM)?;
+    let mut next = HashMap::with_capacity(rooms.len());
+    for (room, d) in &rooms {
+        let (at, last) = (micros(d.last.created_at), d.last);
+        let mut top = update.query(params![room, d.count, at, last.preview(), last.sender.id])?;
+        if let Some(row) = top.next()? {
+            next.insert(*room, row.get::<_, i64>(0)? - d.count + 1);
         }
-        ordered.sort_by_key(|m| (m.created_at, m.id));
-        let mut log = Vec::with_capacity(ordered.len());
-        for m in ordered {
-            let Some(seq) = next.get_mut(&m.room_id) else {
-                continue;
-            };
-            seqs.insert(m.id, *seq);
-            log.push(serde_json::json!({
-                "room": m.room_id.simple().to_string(),
-                "seq": *seq,
-                "id": m.id.simple().to_string(),
-                "at": micros(m.created_at),
-            }));
-            *seq += 1;
-        }
-        tx.prepare_cached(LOG_BATCH)?
-            .execute([Value::Array(log).to_string()])?;
     }
+    inserted.sort_by_key(|m| (m.created_at, m.id));
+    let mut append = tx.prepare_cached(LOG_EVENT)?;
+    let mut seqs = HashMap::with_capacity(inserted.len());
+    for m in inserted {
+        let Some(seq) = next.get_mut(&m.room_id) else {
+            continue;
+        };
+        append.execute(params![m.room_id, *seq, m.id, micros(m.created_at)])?;
+        seqs.insert(m.id, *seq);
+        *seq += 1;
+    }
+    Ok((stored, seqs))
+}
+
+/// Moves the `sent` messages among `ids` to `delivered` at `at`.
+fn deliver(
+    tx: &Transaction<'_>,
+    ids: &[Uuid],
+    at: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Delivered>> {
     let mut moved = Vec::new();
-    if !delivered.is_empty() {
-        let mut deliver = tx.prepare_cached(DELIVER)?;
-        // By name: SQLite numbers `$N` parameters in order of appearance, not by N (sqlx
-        // reads the N; rusqlite does not).
-        let rows = deliver.query_map(
-            rusqlite::named_params! {"$1": super::hex_ids(delivered), "$2": micros(at)},
-            |row| {
-                Ok(Delivered {
-                    message_id: row.get(0)?,
-                    room_id: row.get(1)?,
-                })
-            },
-        )?;
-        moved = rows.collect::<rusqlite::Result<_>>()?;
+    if ids.is_empty() {
+        return Ok(moved);
     }
-    tx.commit()?;
-    Ok(Written {
-        stored,
-        seqs,
-        delivered: moved,
-    })
+    let mut deliver = tx.prepare_cached(DELIVER)?;
+    for id in ids {
+        let mut rows = deliver.query(params![id, micros(at)])?;
+        if let Some(row) = rows.next()? {
+            moved.push(Delivered {
+                message_id: row.get(0)?,
+                room_id: row.get(1)?,
+            });
+        }
+    }
+    Ok(moved)
 }
 
-/// One JSON object per message to insert, read back by `INSERT_BATCH`.
-fn batch_json(unique: &[NewMessage]) -> String {
-    let rows: Vec<Value> = unique
-        .iter()
-        .map(|m| {
-            serde_json::json!({
-                "id": m.id.simple().to_string(),
-                "room": m.room_id.simple().to_string(),
-                "sender": m.sender.id.simple().to_string(),
-                "content": m.content,
-                "type": m.message_type.as_str(),
-                "file_url": m.file_url,
-                "file_name": m.file_name,
-                "file_size": m.file_size,
-                "metadata": m.metadata.as_ref().map(Value::to_string),
-                "client_msg_id": m.client_msg_id,
-                "reply_to": m.reply_to.as_ref().map(|r| r.id.simple().to_string()),
-                "reply_sender": m.reply_to.as_ref().map(|r| r.sender_id.simple().to_string()),
-                "reply_type": m.reply_to.as_ref().map(|r| r.message_type.as_str()),
-                "at": micros(m.created_at),
-            })
-        })
-        .collect();
-    Value::Array(rows).to_string()
-}
-
-/// Inserts the messages of `$1` (see [`batch_json`]) in batch order; returns the ids stored (a
-/// repeated idempotency key stores nothing).
-const INSERT_BATCH: &str =
-    "INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
-        file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
+/// One message (`?11`: its instant, also its `updated_at`); nothing when its idempotency key
+/// is taken.
+const INSERT: &str = "INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type,
+        status, file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
         reply_to_id, reply_to_sender_id, reply_to_type)
-    SELECT unhex(j.value ->> 'id'), unhex(j.value ->> 'room'), unhex(j.value ->> 'sender'),
-        j.value ->> 'content', j.value ->> 'type', 'sent', j.value ->> 'file_url',
-        j.value ->> 'file_name', j.value ->> 'file_size', j.value ->> 'metadata',
-        j.value ->> 'client_msg_id', j.value ->> 'at', j.value ->> 'at',
-        unhex(j.value ->> 'reply_to'), unhex(j.value ->> 'reply_sender'), j.value ->> 'reply_type'
-    FROM json_each($1) AS j WHERE true ORDER BY j.key
-    ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
-    RETURNING id";
+    VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
+    ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING";
 
-/// Adds the stored messages to their rooms' counts and last message, per room of `$1`.
-const UPDATE_ROOMS: &str = "UPDATE chat_rooms SET
-        message_count = message_count + (u.value ->> 'n'),
-        last_message_content = CASE WHEN last_message_at IS NULL OR (u.value ->> 'at') >= last_message_at
-            THEN u.value ->> 'preview' ELSE last_message_content END,
-        last_message_sender_id = CASE WHEN last_message_at IS NULL OR (u.value ->> 'at') >= last_message_at
-            THEN unhex(u.value ->> 'sender') ELSE last_message_sender_id END,
-        last_message_at = max(coalesce(last_message_at, u.value ->> 'at'), u.value ->> 'at'),
-        updated_at = max(updated_at, u.value ->> 'at'),
-        event_seq = event_seq + (u.value ->> 'n')
-    FROM json_each($1) AS u
-    WHERE chat_rooms.id = unhex(u.value ->> 'room')
-    RETURNING id, event_seq";
+/// Adds `?2` stored messages to room `?1`'s count and event counter, the newest (at `?3`, with
+/// preview `?4`, from `?5`) as its last message unless it has a later one; returns the counter.
+const UPDATE_ROOM: &str = "UPDATE chat_rooms SET
+        message_count = message_count + ?2,
+        last_message_content = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at
+            THEN ?4 ELSE last_message_content END,
+        last_message_sender_id = CASE WHEN last_message_at IS NULL OR ?3 >= last_message_at
+            THEN ?5 ELSE last_message_sender_id END,
+        last_message_at = max(coalesce(last_message_at, ?3), ?3),
+        updated_at = max(updated_at, ?3),
+        event_seq = event_seq + ?2
+    WHERE id = ?1
+    RETURNING event_seq";
 
-/// Appends the new messages' `new_message` events (`$1`: `[{room, seq, id, at}]`) to the room
-/// event log, in the batch's transaction.
-const LOG_BATCH: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, created_at)
-    SELECT unhex(j.value ->> 'room'), j.value ->> 'seq', 'new_message', unhex(j.value ->> 'id'),
-        j.value ->> 'at'
-    FROM json_each($1) AS j";
+/// A stored message's `new_message` event: room `?1`, position `?2`, message `?3`, at `?4`.
+const LOG_EVENT: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, created_at)
+    VALUES (?1, ?2, 'new_message', ?3, ?4)";
 
-/// Moves the `sent` messages among `$1` (hex ids) to `delivered` at `$2`.
-const DELIVER: &str = "UPDATE chat_messages SET status = 'delivered', updated_at = $2
-    WHERE id IN (SELECT unhex(value) FROM json_each($1)) AND status = 'sent'
+/// Moves message `?1` to `delivered` at `?2` if it is still `sent`.
+const DELIVER: &str = "UPDATE chat_messages SET status = 'delivered', updated_at = ?2
+    WHERE id = ?1 AND status = 'sent'
     RETURNING id, chat_room_id";

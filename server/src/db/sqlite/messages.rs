@@ -1,33 +1,36 @@
 //! [`MessageStore`] on SQLite: the group commit goes to its own thread (see `commit`); the
 //! rest is shared (see `dialect`).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Sqlite;
 use tigo_common::Message;
 use uuid::Uuid;
 
-use super::{REFRESH_LAST, SqliteStore};
+use super::SqliteStore;
 use crate::db::batch::BatchPlan;
 use crate::db::dialect::Dialect;
-use crate::db::rows::{self, IntoRecord, MessageRow};
-use crate::db::sql::{self, MESSAGE_SELECT};
+use crate::db::rows::{IntoRecord, MessageRow};
+use crate::db::sql::MESSAGE_SELECT;
 use crate::db::{Committed, MessageQuery, MessageStore, NewMessage, StoreResult};
 
 #[async_trait]
 impl MessageStore for SqliteStore {
     async fn commit(
         &self,
-        batch: &[NewMessage],
+        batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
         at: DateTime<Utc>,
     ) -> StoreResult<Committed> {
-        let plan = BatchPlan::new(batch);
-        let unique: Vec<NewMessage> = plan.unique(batch).into_iter().cloned().collect();
-        let (unique, written) = self.commits.commit(unique, delivered.to_vec(), at).await?;
+        let plan = BatchPlan::new(&batch);
+        let written = (self.commits)
+            .commit(batch.clone(), plan.unique_indices(), delivered.to_vec(), at)
+            .await?;
         // Repeated idempotency keys: the messages that hold them, read once the batch is
         // committed (they were stored before it, so the commit cannot have changed them).
-        let unique: Vec<&NewMessage> = unique.iter().collect();
+        let unique = plan.unique(&batch);
         let missing = plan.missing_keys(&unique, &written.stored);
         let mut existing = Vec::with_capacity(missing.len());
         for (sender, key) in &missing {
@@ -43,7 +46,7 @@ impl MessageStore for SqliteStore {
             }
         }
         Ok(Committed {
-            inserted: plan.outcomes(batch, &written.stored, &existing)?,
+            inserted: plan.outcomes(&batch, &written.stored, &existing)?,
             delivered: written.delivered,
             seqs: written.seqs,
         })
@@ -67,38 +70,6 @@ impl MessageStore for SqliteStore {
     }
 
     async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        // Read and delete in one write transaction: no other writer can come between.
-        let mut tx = Sqlite::begin_write(&self.pool).await?;
-        let row: Option<MessageRow> = sqlx::query_as(sql::MESSAGE_BY_ID)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(message) = rows::optional(row)? else {
-            return Ok(None);
-        };
-        sqlx::query(sql::DELETE_MESSAGE)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(sql::DECREMENT_COUNT)
-            .bind(message.chat_room_id)
-            .bind(1_i64)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(REFRESH_LAST)
-            .bind(message.chat_room_id)
-            .execute(&mut *tx)
-            .await?;
-        let seq = Sqlite::log_event(
-            &mut tx,
-            message.chat_room_id,
-            "message_deleted",
-            Some(id),
-            Some(by),
-            Utc::now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some((message, seq)))
+        Sqlite::delete_message(&self.pool, id, by).await
     }
 }

@@ -11,11 +11,7 @@ mod busy;
 mod commit;
 mod messages;
 mod ops;
-mod reactions;
-mod receipts;
-mod recovery;
 mod rooms;
-mod safety;
 mod search;
 mod users;
 
@@ -29,6 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{Pool, Sqlite, Transaction};
 use uuid::Uuid;
 
+use super::backend::Backend;
 use super::dialect::Dialect;
 use super::{PoolOptions, StoreError, StoreResult};
 
@@ -109,3 +106,19 @@ const REFRESH_LAST: &str = "UPDATE chat_rooms SET
         last_message_sender_id = (SELECT sender_id
             FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)
     WHERE id = $1";
+
+impl Backend for SqliteStore {
+    type Db = Sqlite;
+
+    fn pool(&self) -> &Pool<Sqlite> {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Sqlite::begin_write(&self.pool).await
+    }
+
+    fn rows_affected(done: &<Sqlite as sqlx::Database>::QueryResult) -> u64 {
+        done.rows_affected()
+    }
+}
