@@ -25,6 +25,8 @@ use sqlx::{Pool, Postgres, Transaction};
 use super::dialect::Dialect;
 use super::stale::LossMark;
 use super::{PoolOptions, StoreError, StoreResult};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub struct PgStore {
     pool: PgPool,
@@ -33,7 +35,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn open(url: &str, opts: &PoolOptions) -> StoreResult<PgStore> {
+    pub async fn open(
+        url: &str,
+        opts: &PoolOptions,
+        owner: (&TaskTracker, CancellationToken),
+    ) -> StoreResult<PgStore> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(StoreError::Other)?
             .application_name("tigo-chat")
@@ -42,7 +48,7 @@ impl PgStore {
                 format!("{}", opts.acquire_timeout.as_millis()),
             )]);
         let lost = LossMark::new();
-        lost.watch(connect.clone());
+        lost.watch(connect.clone(), owner);
         let pool = Self::pool_with(connect.clone(), opts, &lost).await?;
         // The commit statement is prepared once and re-run thousands of times a second.
         // PostgreSQL re-plans it on every run when it guesses a custom plan is cheaper, which
