@@ -47,13 +47,22 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 /// What went wrong underneath, kept whole for the log (its chain of sources), never shown to
-/// a client. Shared, so one failure can answer every message of a batch.
+/// a client. Shared, so one failure can answer every message of a batch; it is logged once,
+/// however many it answers.
 #[derive(Debug, Clone)]
-pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+pub struct Cause(
+    Arc<dyn std::error::Error + Send + Sync + 'static>,
+    Arc<std::sync::atomic::AtomicBool>,
+);
 
 impl Cause {
     pub fn new(err: impl std::error::Error + Send + Sync + 'static) -> Cause {
-        Cause(Arc::new(err))
+        Cause(Arc::new(err), Default::default())
+    }
+
+    /// True the first time it is asked of this failure (of any of its copies).
+    fn first_report(&self) -> bool {
+        !self.1.swap(true, std::sync::atomic::Ordering::AcqRel)
     }
 
     /// A cause that is only words (no error value to keep).
@@ -66,7 +75,7 @@ impl Cause {
             }
         }
         impl std::error::Error for Text {}
-        Cause(Arc::new(Text(text.into())))
+        Cause::new(Text(text.into()))
     }
 }
 
@@ -166,11 +175,16 @@ impl AppError {
         AppError::Unavailable(Cause::text(text))
     }
 
-    /// Logs what the client does not see.
+    /// Logs what the client does not see (once per failure: a batch's error answers every
+    /// message in it).
     pub fn log(&self) {
         match self {
-            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
-            AppError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            AppError::Internal(cause) if cause.first_report() => {
+                tracing::error!(%cause, "internal error")
+            }
+            AppError::Unavailable(cause) if cause.first_report() => {
+                tracing::warn!(%cause, "dependency unavailable")
+            }
             _ => {}
         }
     }
@@ -221,5 +235,34 @@ impl From<StoreError> for AppError {
             }
             other => AppError::Internal(Cause::new(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_shared_by_a_batch_is_reported_once() {
+        let err = AppError::unavailable("the database is down");
+        let copies: Vec<AppError> = (0..3).map(|_| err.clone()).collect();
+        let AppError::Unavailable(cause) = &err else {
+            panic!("unavailable");
+        };
+        assert!(cause.first_report(), "the first copy reports it");
+        for copy in copies {
+            let AppError::Unavailable(cause) = &copy else {
+                panic!("unavailable");
+            };
+            assert!(!cause.first_report(), "a copy reports it again");
+        }
+        let other = AppError::unavailable("the database is down");
+        let AppError::Unavailable(cause) = &other else {
+            panic!("unavailable");
+        };
+        assert!(
+            cause.first_report(),
+            "another failure is reported on its own"
+        );
     }
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::auth::Keys;
 use crate::cache::{RoomCache, UserCache};
@@ -41,7 +42,11 @@ pub struct Inner {
     pub limits: RateLimits,
     /// Contact masking and blocked terms.
     pub safety: crate::moderation::Safety,
+    /// Cancelled at shutdown: every background task stops on it.
     pub shutdown: CancellationToken,
+    /// Every background task of the instance runs here; shutdown closes it and waits for it
+    /// to empty.
+    pub tasks: TaskTracker,
 }
 
 impl AppState {

@@ -96,6 +96,16 @@ pub fn test_config(db: &TestDb) -> Config {
     config
 }
 
+/// Where a store a test opens by itself runs its background task (until the test ends).
+pub fn test_owner() -> (
+    &'static tokio_util::task::TaskTracker,
+    tokio_util::sync::CancellationToken,
+) {
+    static TASKS: std::sync::LazyLock<tokio_util::task::TaskTracker> =
+        std::sync::LazyLock::new(tokio_util::task::TaskTracker::new);
+    (&TASKS, tokio_util::sync::CancellationToken::new())
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
@@ -148,6 +158,13 @@ pub async fn start(config: Config) -> TestApp {
 }
 
 impl TestApp {
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the server's address")
+    }
+
     /// `DATABASE_URL` for the CLI: the same database as this server.
     pub fn database_url(&self) -> String {
         url_of(&self.state.config.database)

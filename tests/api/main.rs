@@ -13,6 +13,7 @@ mod cli;
 mod defects;
 mod desk;
 mod faults;
+mod lifecycle;
 mod masking;
 mod messages;
 mod reactions;

@@ -292,7 +292,7 @@ async fn stopping_commits_every_acknowledged_message_and_closes_connections(back
     };
     // Read back through a store of its own: the stopped server has closed its connections.
     let config = &app.state.config;
-    let store = tigo_server::db::connect(&config.database, &config.pool)
+    let store = tigo_server::db::connect(&config.database, &config.pool, test_owner())
         .await
         .expect("reopen the database");
     let (stored, _) = store.list_messages(&query).await.expect("history");

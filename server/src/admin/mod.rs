@@ -57,19 +57,29 @@ pub struct Admin {
     origin: String,
 }
 
+/// The store's background task runs as long as the command (one process, one command).
+fn cli_owner() -> (
+    &'static tokio_util::task::TaskTracker,
+    tokio_util::sync::CancellationToken,
+) {
+    static TASKS: std::sync::LazyLock<tokio_util::task::TaskTracker> =
+        std::sync::LazyLock::new(tokio_util::task::TaskTracker::new);
+    (&TASKS, tokio_util::sync::CancellationToken::new())
+}
+
 /// Opens the database; unless `pool.create_if_missing`, one that does not exist yet (no file,
 /// no such PostgreSQL database, or no tigo-chat schema in it) is an error, and nothing is made.
 async fn open_store(database: &DatabaseConfig, pool: &PoolOptions) -> AdminResult<Arc<dyn Store>> {
     let missing = || AdminError::NoDatabase(database.redacted());
     if pool.create_if_missing {
-        return Ok(db::connect(database, pool).await?);
+        return Ok(db::connect(database, pool, cli_owner()).await?);
     }
     if let DatabaseConfig::Sqlite { path } = database
         && !std::path::Path::new(path).exists()
     {
         return Err(missing());
     }
-    let store = match db::connect(database, pool).await {
+    let store = match db::connect(database, pool, cli_owner()).await {
         Ok(store) => store,
         Err(err) if err.is_missing_database() => return Err(missing()),
         Err(err) => return Err(err.into()),

@@ -11,6 +11,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::{EVENTS_CHANNEL, Envelope};
 
@@ -28,10 +29,11 @@ pub struct RedisBus {
 
 impl RedisBus {
     /// Connects (lazily: Redis may be down at start) and starts the publisher and the
-    /// subscriber; what the subscriber hears arrives on the returned channel.
+    /// subscriber on `tasks`, until `shutdown`; what the subscriber hears arrives on the
+    /// returned channel.
     pub fn start(
         url: &str,
-        shutdown: CancellationToken,
+        (tasks, shutdown): (&TaskTracker, CancellationToken),
     ) -> redis::RedisResult<(RedisBus, mpsc::Receiver<Envelope>, mpsc::Receiver<()>)> {
         let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
@@ -50,8 +52,8 @@ impl RedisBus {
             publish_tx,
             up,
         };
-        tokio::spawn(bus.clone().publisher(publish_rx, shutdown.clone()));
-        tokio::spawn(
+        tasks.spawn(bus.clone().publisher(publish_rx, shutdown.clone()));
+        tasks.spawn(
             bus.clone()
                 .subscriber(incoming_tx, resubscribed_tx, shutdown),
         );

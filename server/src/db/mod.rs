@@ -34,6 +34,9 @@ mod types;
 
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
 pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
@@ -97,9 +100,17 @@ impl<T> Store for T where
 }
 
 /// Opens the configured database with a bounded pool.
-pub async fn connect(config: &DatabaseConfig, pool: &PoolOptions) -> StoreResult<Arc<dyn Store>> {
+/// `owner`: where the store's background task (PostgreSQL's lost-connection watcher) runs,
+/// and the token that stops it.
+pub async fn connect(
+    config: &DatabaseConfig,
+    pool: &PoolOptions,
+    owner: (&TaskTracker, CancellationToken),
+) -> StoreResult<Arc<dyn Store>> {
     Ok(match config {
         DatabaseConfig::Sqlite { path } => Arc::new(sqlite::SqliteStore::open(path, pool).await?),
-        DatabaseConfig::Postgres { url } => Arc::new(postgres::PgStore::open(url, pool).await?),
+        DatabaseConfig::Postgres { url } => {
+            Arc::new(postgres::PgStore::open(url, pool, owner).await?)
+        }
     })
 }

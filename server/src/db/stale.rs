@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use sqlx::Connection;
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPoolOptions};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// How long after a loss connections from before it are checked; by then every one of them
 /// has been used (and checked) or has reached the pool's idle timeout.
@@ -78,19 +80,27 @@ impl LossMark {
         }
     }
 
-    /// Watches a connection of its own until the process ends, marking every loss.
-    pub fn watch(&self, connect: PgConnectOptions) {
+    /// Watches a connection of its own (a task on `tasks`) until `stop`, marking every loss.
+    pub fn watch(
+        &self,
+        connect: PgConnectOptions,
+        (tasks, stop): (&TaskTracker, CancellationToken),
+    ) {
         let mark = self.clone();
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let pool = PgPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_lazy_with(connect);
             let mut listener: Option<PgListener> = None;
-            loop {
+            while !stop.is_cancelled() {
                 let lost = match listener.as_mut() {
-                    None => match PgListener::connect_with(&pool).await {
-                        Ok(mut l) => {
+                    None => match stop
+                        .run_until_cancelled(PgListener::connect_with(&pool))
+                        .await
+                    {
+                        None => break,
+                        Some(Ok(mut l)) => {
                             // Report a loss at once; reconnecting first would mark it only
                             // once the database is back, after requests may have used a
                             // dead connection.
@@ -98,13 +108,14 @@ impl LossMark {
                             listener = Some(l);
                             false
                         }
-                        Err(_) => true,
+                        Some(Err(_)) => true,
                     },
                     // Nothing is ever notified: this returns only when the connection breaks.
-                    Some(l) => match l.try_recv().await {
-                        Ok(Some(_)) => false,
-                        Ok(None) => true,
-                        Err(_) => {
+                    Some(l) => match stop.run_until_cancelled(l.try_recv()).await {
+                        None => break,
+                        Some(Ok(Some(_))) => false,
+                        Some(Ok(None)) => true,
+                        Some(Err(_)) => {
                             listener = None;
                             true
                         }
@@ -118,6 +129,9 @@ impl LossMark {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
+            // Its connection goes now, not when the last pool handle happens to be dropped.
+            drop(listener);
+            pool.close().await;
         });
     }
 }

@@ -1,12 +1,11 @@
-//! One Socket.IO connection's state: who it is, which rooms it has joined (with the replay gate
-//! of `join_room {lastMessageId}`), and the turnstiles that process and answer its events in
+//! One Socket.IO connection's state: who it is, which rooms it has joined (each behind its
+//! [`super::gate::Gate`]), and the turnstiles that process and answer its events in
 //! arrival order.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use serde_json::value::RawValue;
 use socketioxide::extract::SocketRef;
 use socketioxide::{SendError, SocketError};
 use uuid::Uuid;
@@ -16,37 +15,8 @@ use super::turnstile::{Turn, Turnstile};
 use crate::bus::RoomEvent;
 use crate::killable::ConnKill;
 
-/// Ids of messages a freshly auto-joined connection received (live, or replayed by recovery),
-/// remembered (up to this many per room) so a replay requested right after connecting skips
-/// them.
-const RECENT_IDS: usize = 64;
-
-/// One event on its way to connections, encoded once as JSON text.
-#[derive(Clone)]
-pub struct Outgoing {
-    pub event: RoomEvent,
-    pub data: Arc<RawValue>,
-    /// For `new_message`: its id (replay de-duplication) and sender (receipts).
-    pub message_id: Option<Uuid>,
-    /// Its position in its room's event log, for logged events (connection state recovery).
-    pub seq: Option<i64>,
-}
-
-/// How a joined room delivers to this connection.
-pub(crate) enum Gate {
-    /// Joined while the client is still being told it is connected: events wait here and go
-    /// out, in order, the moment it is. `sent`: messages a recovery replay already sent.
-    Connecting {
-        pending: Vec<Outgoing>,
-        sent: Vec<Uuid>,
-    },
-    /// Joined at connect; remembers the first live message ids.
-    Fresh { recent: Vec<Uuid> },
-    /// Joined by `join_room`: everything goes straight out.
-    Live,
-    /// A replay is running: live events wait here, in order.
-    Replaying { pending: Vec<Outgoing> },
-}
+pub use super::gate::Outgoing;
+use super::gate::{Gate, Pass};
 
 pub struct Conn {
     pub socket: SocketRef,
@@ -152,18 +122,10 @@ impl Conn {
         let held = std::mem::take(&mut *self.held.lock().unwrap_or_else(|p| p.into_inner()));
         self.emit_in_order(None, held);
         for (room, gate) in rooms.iter_mut() {
-            if let Gate::Connecting { pending, sent } = gate {
-                let pending = std::mem::take(pending);
-                // What recovery replayed counts as received too: a `join_room
-                // {lastMessageId}` right after must not send it a second time.
-                let recent = std::mem::take(sent)
-                    .into_iter()
-                    .chain(pending.iter().filter_map(|o| o.message_id))
-                    .take(RECENT_IDS)
-                    .collect();
-                *gate = Gate::Fresh { recent };
-                self.emit_in_order(Some(*room), pending);
-            }
+            // What recovery replayed counts as received too: a `join_room {lastMessageId}`
+            // right after must not send it a second time.
+            let held = gate.open();
+            self.emit_in_order(Some(*room), held);
         }
         self.ready.store(true, Ordering::Release);
         self.settled.notify_waiters();
@@ -318,18 +280,8 @@ impl Conn {
     pub(crate) fn begin_replay(&self, room: Uuid) -> (HashSet<Uuid>, bool) {
         let mut rooms = self.lock_rooms();
         let was_joined = rooms.contains_key(&room);
-        let seen = match rooms.get(&room) {
-            Some(Gate::Fresh { recent }) => recent.iter().copied().collect(),
-            _ => HashSet::new(),
-        };
-        if !matches!(rooms.get(&room), Some(Gate::Replaying { .. })) {
-            rooms.insert(
-                room,
-                Gate::Replaying {
-                    pending: Vec::new(),
-                },
-            );
-        }
+        let (gate, seen) = Gate::begin_replay(rooms.get_mut(&room));
+        rooms.insert(room, gate);
         (seen, was_joined)
     }
 
@@ -337,51 +289,38 @@ impl Conn {
     /// lets live events through. Holding the lock keeps later live events behind these.
     pub(crate) fn end_replay(&self, room: Uuid, replayed: &HashSet<Uuid>) {
         let mut rooms = self.lock_rooms();
-        let pending = match rooms.insert(room, Gate::Live) {
-            Some(Gate::Replaying { pending }) => pending,
-            _ => Vec::new(),
+        let waited = match rooms.get_mut(&room) {
+            Some(gate) => gate.end_replay(replayed),
+            None => {
+                rooms.insert(room, Gate::Live);
+                Vec::new()
+            }
         };
-        self.emit_in_order(
-            Some(room),
-            pending
-                .into_iter()
-                .filter(|out| !out.message_id.is_some_and(|id| replayed.contains(&id))),
-        );
+        self.emit_in_order(Some(room), waited);
     }
 
     /// Notes a message the recovery replay sent before the client heard it is connected.
     pub(crate) fn replayed_at_connect(&self, room: Uuid, id: Uuid) {
-        if let Some(Gate::Connecting { sent, .. }) = self.lock_rooms().get_mut(&room)
-            && sent.len() < RECENT_IDS
-        {
-            sent.push(id);
+        if let Some(gate) = self.lock_rooms().get_mut(&room) {
+            gate.replayed_at_connect(id);
         }
     }
 
     /// Delivers a room event, through the gate. Returns whether it went out now.
     pub(crate) fn deliver(&self, room: Uuid, out: &Outgoing, max_pending: usize) -> Sent {
         let mut rooms = self.lock_rooms();
-        match rooms.get_mut(&room) {
-            None => Sent::Closed,
-            Some(Gate::Connecting { pending, .. }) | Some(Gate::Replaying { pending }) => {
-                if pending.len() >= max_pending {
-                    drop(rooms);
-                    tracing::warn!(user_id = %self.user_id, "replay backlog overflow; cutting it off");
-                    self.cut();
-                    return Sent::Dropped;
-                }
-                pending.push(out.clone());
-                Sent::Queued
+        let Some(gate) = rooms.get_mut(&room) else {
+            return Sent::Closed;
+        };
+        match gate.pass(out, max_pending) {
+            Pass::Held => Sent::Queued,
+            Pass::Emit => self.emit_room_event(room, out),
+            Pass::Overflow => {
+                drop(rooms);
+                tracing::warn!(user_id = %self.user_id, "replay backlog overflow; cutting it off");
+                self.cut();
+                Sent::Dropped
             }
-            Some(Gate::Fresh { recent }) => {
-                if let Some(id) = out.message_id
-                    && recent.len() < RECENT_IDS
-                {
-                    recent.push(id);
-                }
-                self.emit_room_event(room, out)
-            }
-            Some(Gate::Live) => self.emit_room_event(room, out),
         }
     }
 

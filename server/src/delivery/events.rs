@@ -1,6 +1,7 @@
 //! Room events: the one place that delivers each event to this instance's connections and
 //! publishes it once on the bus for the others, and that turns what reached whom into
-//! follow-up work (delivery receipts, offline notifications).
+//! follow-up work: delivery receipts (sent down a channel the writer owns) and offline
+//! notifications.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,7 +18,24 @@ use uuid::Uuid;
 use crate::bus::{Bus, Envelope, RoomEvent};
 use crate::db::RoomAccess;
 use crate::delivery::hub::{Hub, Outgoing};
-use crate::delivery::queue::{Queue as WriteQueue, Receipt};
+use crate::metrics::Metrics;
+
+/// A message reached a connection of `recipient`: the writer marks it `delivered` with its
+/// next commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    pub message_id: Uuid,
+    pub room_id: Uuid,
+    pub recipient: Uuid,
+}
+
+/// Receipts waiting for the writer before new ones are dropped (they are best effort).
+pub const MAX_RECEIPTS: usize = 65_536;
+
+/// The channel receipts take to the writer: the writer owns its receiving end.
+pub fn receipts() -> (mpsc::Sender<Receipt>, mpsc::Receiver<Receipt>) {
+    mpsc::channel(MAX_RECEIPTS)
+}
 
 /// Work that follows a delivery, done off the hot path by the follow-up task (`followups`).
 #[derive(Debug)]
@@ -41,9 +59,9 @@ struct Inner {
     hub: Arc<Hub>,
     bus: Bus,
     followups: mpsc::Sender<Followup>,
-    /// To the writers: messages that reached a recipient, committed with the next batch.
-    receipts: WriteQueue,
-    metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
+    /// To the writer: messages that reached a recipient, committed with the next batch.
+    receipts: mpsc::Sender<Receipt>,
+    metrics: Arc<Metrics>,
 }
 
 /// Encodes an event's payload once; what the bus and every connection get is this text.
@@ -59,7 +77,8 @@ impl Events {
         hub: Arc<Hub>,
         bus: Bus,
         followups: mpsc::Sender<Followup>,
-        receipts: WriteQueue,
+        receipts: mpsc::Sender<Receipt>,
+        metrics: Arc<Metrics>,
     ) -> Events {
         Events {
             inner: Arc::new(Inner {
@@ -68,33 +87,26 @@ impl Events {
                 bus,
                 followups,
                 receipts,
-                metrics: std::sync::OnceLock::new(),
+                metrics,
             }),
         }
     }
 
     /// Counts a stored message for `/metrics`.
     pub fn counted_message(&self) {
-        if let Some(metrics) = self.inner.metrics.get() {
-            metrics
-                .messages
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        self.inner
+            .metrics
+            .messages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Counts a writer's successful commit for `/metrics`.
     pub fn committed(&self, elapsed: std::time::Duration) {
-        if let Some(metrics) = self.inner.metrics.get() {
-            metrics
-                .commits
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            metrics.commit_duration.observe(elapsed);
-        }
-    }
-
-    /// Lets the dispatcher count what it sees (set once at start).
-    pub fn set_metrics(&self, metrics: Arc<crate::metrics::Metrics>) {
-        let _ = self.inner.metrics.set(metrics);
+        let metrics = &self.inner.metrics;
+        metrics
+            .commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        metrics.commit_duration.observe(elapsed);
     }
 
     pub fn instance(&self) -> Uuid {
@@ -254,11 +266,14 @@ impl Events {
 
     /// A recipient's connection got a message: it becomes `delivered` at the next commit.
     pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
-        self.inner.receipts.receipt(Receipt {
+        let receipt = Receipt {
             message_id,
             room_id,
             recipient,
-        });
+        };
+        if self.inner.receipts.try_send(receipt).is_err() {
+            tracing::debug!("receipt queue full; a delivery receipt was skipped");
+        }
     }
 
     /// An event heard on the bus.

@@ -1,5 +1,6 @@
 //! Work that follows deliveries, batched off the hot path: notifications for recipients with
-//! no live connection (`notification:events`) and presence's record of rooms joined live. (Delivery receipts go to the writer.)
+//! no live connection (`notification:events`) and presence's record of rooms joined live.
+//! (Delivery receipts go to the writer.)
 
 use serde::Serialize;
 use tigo_common::Message;
@@ -59,9 +60,14 @@ pub struct Followups {
     pub notifications: broadcast::Sender<Notification>,
 }
 
-pub async fn run(to: Followups, mut rx: mpsc::Receiver<Followup>) {
+/// Does the follow-up work as it arrives, in batches, until `shutdown`.
+pub async fn run(
+    to: Followups,
+    mut rx: mpsc::Receiver<Followup>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while let Some(first) = rx.recv().await {
+    while let Some(Some(first)) = shutdown.run_until_cancelled(rx.recv()).await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {

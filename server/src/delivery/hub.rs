@@ -7,8 +7,9 @@ use std::sync::{Arc, RwLock, Weak};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-pub use super::conn::Outgoing;
-use super::conn::{Conn, Gate, Sent};
+use super::conn::{Conn, Sent};
+use super::gate::Gate;
+pub use super::gate::Outgoing;
 use crate::bus::RoomEvent;
 use crate::db::RoomAccess;
 
@@ -110,10 +111,7 @@ impl Hub {
             rooms.insert(
                 access.id,
                 if connecting {
-                    Gate::Connecting {
-                        pending: Vec::new(),
-                        sent: Vec::new(),
-                    }
+                    Gate::connecting()
                 } else {
                     Gate::Live
                 },

@@ -11,6 +11,7 @@ use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
 use crate::db::{Inserted, RoomAccess};
+use crate::delivery::events::{MAX_RECEIPTS, Receipt};
 use crate::error::AppResult;
 
 /// A validated message whose sender may post in its room.
@@ -25,18 +26,8 @@ pub struct Draft {
 /// The answer to one message: the stored message once it is durable.
 pub type Stored = oneshot::Receiver<AppResult<Inserted>>;
 
-/// A message reached a connection of `recipient`: it becomes `delivered` at the next commit.
-#[derive(Debug, Clone, Copy)]
-pub struct Receipt {
-    pub message_id: Uuid,
-    pub room_id: Uuid,
-    pub recipient: Uuid,
-}
-
 /// Longest a delivery receipt waits for a message batch to share its commit.
 const RECEIPT_DELAY: Duration = Duration::from_millis(20);
-/// Receipts held for the next commit before new ones are dropped (they are best effort).
-const MAX_RECEIPTS: usize = 65_536;
 /// While one commit is running, another writer starts on the waiting messages only when this
 /// many can go or the oldest has waited `OVERLAP_AFTER`: one writer alone batches best (fewer
 /// commits per message), a second one keeps latency down once commits fall behind.
@@ -102,7 +93,7 @@ impl Queue {
     }
 
     /// A message reached a recipient's connection: it becomes `delivered` with the next commit.
-    pub fn receipt(&self, receipt: Receipt) {
+    pub(super) fn receipt(&self, receipt: Receipt) {
         let mut state = self.lock();
         if state.receipts.len() >= MAX_RECEIPTS {
             tracing::debug!("receipt queue full; a delivery receipt was skipped");

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tigo_common::UserTyping;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 use crate::delivery::events::Events;
@@ -20,15 +22,24 @@ struct Inner {
     active: Mutex<HashMap<(Uuid, Uuid), Instant>>,
     ttl: Duration,
     events: Events,
+    /// Where the end-of-typing timers run, and what stops them at shutdown.
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
 }
 
 impl Typing {
-    pub fn new(ttl: Duration, events: Events) -> Typing {
+    pub fn new(
+        ttl: Duration,
+        events: Events,
+        (tasks, shutdown): (&TaskTracker, CancellationToken),
+    ) -> Typing {
         Typing {
             inner: Arc::new(Inner {
                 active: Mutex::new(HashMap::new()),
                 ttl,
                 events,
+                tasks: tasks.clone(),
+                shutdown,
             }),
         }
     }
@@ -59,10 +70,13 @@ impl Typing {
         }
         self.announce(user, room, true);
         let this = self.clone();
-        tokio::spawn(async move {
+        self.inner.tasks.spawn(async move {
             let mut until = until;
             loop {
-                tokio::time::sleep_until(until.into()).await;
+                tokio::select! {
+                    () = tokio::time::sleep_until(until.into()) => {}
+                    () = this.inner.shutdown.cancelled() => return,
+                }
                 let next = {
                     let mut active = this.lock();
                     match active.get(&(user, room)).copied() {

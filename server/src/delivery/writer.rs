@@ -8,13 +8,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use super::queue::{Draft, Job, OVERLAP_BATCH, Queue, Receipt, Step, Stored};
+use super::queue::{Draft, Job, OVERLAP_BATCH, Queue, Step, Stored};
 use crate::clock;
 use crate::db::{Inserted, NewMessage, Store};
-use crate::delivery::events::Events;
+use crate::delivery::events::{Events, Receipt};
 use crate::error::{AppError, AppResult};
 use tigo_common::MessageDelivered;
 use uuid::Uuid;
@@ -26,18 +27,22 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts `writers` writer tasks on `queue`; they drain it and stop when `shutdown` fires.
-    /// SQLite takes one writer (it has one write lock).
+    /// Starts `writers` writer tasks on `queue` (on `tasks`) and the task that takes the
+    /// receipts arriving on `receipts` into it; they drain it and stop when `shutdown` fires.
+    /// SQLite takes one writer (it has one write lock). The handle returned ends with the
+    /// last writer.
     pub fn start(
         queue: Queue,
+        receipts: mpsc::Receiver<Receipt>,
         store: Arc<dyn Store>,
         events: Events,
         writers: usize,
-        shutdown: CancellationToken,
+        (tasks, shutdown): (&TaskTracker, CancellationToken),
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        let tasks: Vec<_> = (0..writers.max(1))
+        tasks.spawn(take_receipts(queue.clone(), receipts, shutdown.clone()));
+        let running: Vec<_> = (0..writers.max(1))
             .map(|_| {
-                tokio::spawn(run(
+                tasks.spawn(run(
                     queue.clone(),
                     store.clone(),
                     events.clone(),
@@ -45,8 +50,8 @@ impl Writer {
                 ))
             })
             .collect();
-        let all = tokio::spawn(async move {
-            for task in tasks {
+        let all = tasks.spawn(async move {
+            for task in running {
                 let _ = task.await;
             }
         });
@@ -118,6 +123,28 @@ fn to_new(draft: &Draft) -> NewMessage {
         client_msg_id: m.client_msg_id.clone(),
         reply_to: draft.reply_to.clone(),
         created_at: at,
+    }
+}
+
+/// Moves receipts from the channel into the queue for the next commit. At shutdown it moves
+/// those already sent and stops (the writers' last commit takes them).
+async fn take_receipts(
+    queue: Queue,
+    mut receipts: mpsc::Receiver<Receipt>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            r = receipts.recv() => match r {
+                Some(receipt) => queue.receipt(receipt),
+                None => return,
+            },
+            () = shutdown.cancelled() => break,
+        }
+    }
+    receipts.close();
+    while let Ok(receipt) = receipts.try_recv() {
+        queue.receipt(receipt);
     }
 }
 

@@ -20,6 +20,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower::{Service, ServiceExt};
 
 use self::cors::{Cors, empty, refused_origin};
@@ -30,14 +31,15 @@ use crate::peer::PeerAddr;
 
 type Body = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
-/// Accepts and serves connections until `shutdown` resolves; the served connections end when
-/// `connections` is cancelled (later, after the writers have drained).
+/// Accepts and serves connections (each a task on `tasks`) until `shutdown` resolves; the
+/// served connections end when `connections` is cancelled (later, after the writers have
+/// drained).
 pub async fn accept_until<S, B>(
     listener: TcpListener,
     service: S,
     origins: &[String],
     metrics: Arc<Metrics>,
-    connections: CancellationToken,
+    (tasks, connections): (&TaskTracker, CancellationToken),
     shutdown: impl std::future::Future<Output = ()>,
 ) where
     S: Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
@@ -54,7 +56,7 @@ pub async fn accept_until<S, B>(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    tokio::spawn(serve_connection(
+                    tasks.spawn(serve_connection(
                         stream,
                         peer,
                         service.clone(),

@@ -89,7 +89,7 @@ impl Drop for Server {
 
 /// Two users and their room on `db`, and their tokens from the server at `url`.
 async fn two_users(db: &TestDb, url: &str) -> (String, String, Uuid) {
-    let store = tigo_server::db::connect(&db.config, &Default::default())
+    let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
         .expect("store");
     store.migrate().await.expect("migrate");

@@ -177,7 +177,7 @@ async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Bac
     let db = fresh_db(backend).await;
     migrate_to_before_hotels(&db).await;
     // A pair and its room for one hotel, stored before the upgrade.
-    let store = tigo_server::db::connect(&db.config, &Default::default())
+    let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
         .expect("store");
     let mut ids = Vec::new();

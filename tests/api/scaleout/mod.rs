@@ -2,7 +2,7 @@
 
 mod chat;
 mod notifications;
-mod restart;
+pub(crate) mod restart;
 
 use std::time::Duration;
 

@@ -7,13 +7,13 @@ use super::*;
 use crate::helpers::*;
 
 /// A Redis of this test's own, to stop and restart.
-struct OwnRedis {
+pub(crate) struct OwnRedis {
     port: u16,
     child: Option<std::process::Child>,
 }
 
 impl OwnRedis {
-    fn start(port: u16) -> OwnRedis {
+    pub(crate) fn start(port: u16) -> OwnRedis {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -34,7 +34,7 @@ impl OwnRedis {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 

@@ -22,6 +22,8 @@ use super::backend::Backend;
 use super::dialect::Dialect;
 use super::stale::LossMark;
 use super::{PoolOptions, StoreError, StoreResult};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub struct PgStore {
     pool: PgPool,
@@ -30,7 +32,11 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    pub async fn open(url: &str, opts: &PoolOptions) -> StoreResult<PgStore> {
+    pub async fn open(
+        url: &str,
+        opts: &PoolOptions,
+        owner: (&TaskTracker, CancellationToken),
+    ) -> StoreResult<PgStore> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(StoreError::Other)?
             .application_name("tigo-chat")
@@ -39,7 +45,7 @@ impl PgStore {
                 format!("{}", opts.acquire_timeout.as_millis()),
             )]);
         let lost = LossMark::new();
-        lost.watch(connect.clone());
+        lost.watch(connect.clone(), owner);
         let pool = Self::pool_with(connect.clone(), opts, &lost).await?;
         // The commit statement is prepared once and re-run thousands of times a second.
         // PostgreSQL re-plans it on every run when it guesses a custom plan is cheaper, which

@@ -55,17 +55,17 @@ enum Op {
 }
 
 impl Presence {
-    /// Starts the presence task.
+    /// Starts the presence task on `tasks`; it stops on `shutdown`.
     pub fn start(
         backend: Backend,
         hub: Arc<Hub>,
         events: Events,
-        shutdown: CancellationToken,
-    ) -> (Presence, tokio::task::JoinHandle<()>) {
+        (tasks, shutdown): (&tokio_util::task::TaskTracker, CancellationToken),
+    ) -> Presence {
         let (tx, rx) = mpsc::channel(65_536);
         let presence = Presence { tx, backend, hub };
-        let task = tokio::spawn(presence.clone().run(rx, events, shutdown));
-        (presence, task)
+        tasks.spawn(presence.clone().run(rx, events, shutdown));
+        presence
     }
 
     /// A connection of `user` opened or closed on this instance; `rooms` are the user's.
