@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tigo_common::{
-    CreateRoom, ErrorBody, Health, LoginRequest, LoginResponse, Message, MessageList, OnlineUsers,
-    RegisterRequest, RegisterResponse, Room, RoomList, SearchResults, SendMessage, User,
+    AddReaction, CreateRoom, EditMessage, ErrorBody, Health, LoginRequest, LoginResponse, Message,
+    MessageList, OnlineUsers, RegisterRequest, RegisterResponse, Room, RoomList, SearchResults,
+    SendMessage, User,
 };
 use uuid::Uuid;
 
@@ -208,7 +209,9 @@ impl Api {
     }
 
     pub async fn edit(&self, message: Uuid, content: &str) -> Result<Message, ApiError> {
-        let body = serde_json::json!({ "content": content });
+        let body = EditMessage {
+            content: content.to_string(),
+        };
         self.call(
             reqwest::Method::PATCH,
             &format!("/chat/messages/{message}"),
@@ -229,7 +232,9 @@ impl Api {
 
     /// `POST /chat/messages/:id/reactions`: the message with its reactions.
     pub async fn react(&self, message: Uuid, emoji: &str) -> Result<Message, ApiError> {
-        let body = serde_json::json!({ "emoji": emoji });
+        let body = AddReaction {
+            emoji: emoji.to_string(),
+        };
         self.call(
             reqwest::Method::POST,
             &format!("/chat/messages/{message}/reactions"),

@@ -3,6 +3,8 @@
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
+use crate::safety::{report_actions, report_status};
+
 /// A string that is one of `words`.
 fn one_of(words: &[&str]) -> Object {
     ObjectBuilder::new()
@@ -33,10 +35,10 @@ pub fn bus_check() -> Object {
 
 /// `Report.status`.
 pub fn report_status() -> Object {
-    one_of(&["open", "resolved"])
+    one_of(&[report_status::OPEN, report_status::RESOLVED])
 }
 
 /// `Report.resolution`, `ResolveBody.action`.
 pub fn report_action() -> Object {
-    one_of(&["dismiss", "delete_message"])
+    one_of(&[report_actions::DISMISS, report_actions::DELETE_MESSAGE])
 }

@@ -1,8 +1,10 @@
 //! The safety and support-desk endpoints: reports, their resolution, room assignment and
 //! saved replies.
 
-use serde_json::json;
-use tigo_common::{Report, ReportEntry, ReportList, Room, SavedReplies, SavedReply};
+use tigo_common::{
+    AssignBody, Report, ReportBody, ReportEntry, ReportList, ResolveBody, Room, SavedReplies,
+    SavedReply,
+};
 use uuid::Uuid;
 
 use super::{Api, ApiError};
@@ -13,7 +15,9 @@ impl Api {
         self.call(
             reqwest::Method::POST,
             &format!("/chat/messages/{message}/report"),
-            Some(&json!({ "reason": reason })),
+            Some(&ReportBody {
+                reason: reason.to_string(),
+            }),
         )
         .await
     }
@@ -35,17 +39,16 @@ impl Api {
         self.call(
             reqwest::Method::POST,
             &format!("/chat/admin/reports/{report}/resolve"),
-            Some(&json!({ "action": action })),
+            Some(&ResolveBody {
+                action: action.to_string(),
+            }),
         )
         .await
     }
 
     /// `POST /chat/rooms/:id/assign` (the caller, or `admin`) and, with `unassign`, `DELETE`.
     pub async fn assign(&self, room: Uuid, admin: Option<Uuid>) -> Result<Room, ApiError> {
-        let body = match admin {
-            Some(id) => json!({ "admin_id": id }),
-            None => json!({}),
-        };
+        let body = AssignBody { admin_id: admin };
         self.call(
             reqwest::Method::POST,
             &format!("/chat/rooms/{room}/assign"),

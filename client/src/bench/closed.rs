@@ -1,6 +1,10 @@
 //! The closed loop: one message in flight per sender (the next goes on `message_sent`), one
 //! receiver per room checking every message arrives once and in order.
 
+use tigo_common::SendMessage;
+use tigo_common::client_events::SEND_MESSAGE;
+use tigo_common::server_events::{ERROR, MESSAGE_SENT};
+
 use super::*;
 use crate::sio::Events;
 
@@ -83,8 +87,12 @@ impl OneAtATime {
         let mut sent = 0;
         for seq in 0..self.count {
             let at = self.start.elapsed().as_micros() as u64;
-            let body = json!({"chat_room_id": self.room_id, "content": content(self.index as u32, seq, at, "")});
-            if socket.emit("send_message", &body).is_err() {
+            let body = SendMessage {
+                chat_room_id: self.room_id,
+                content: content(self.index as u32, seq, at, ""),
+                ..SendMessage::default()
+            };
+            if socket.emit(SEND_MESSAGE, &body).is_err() {
                 *errors.lock().await += 1;
                 break;
             }
@@ -92,8 +100,8 @@ impl OneAtATime {
             // Wait for our message_sent (or an error) before the next one.
             loop {
                 match tokio::time::timeout_at(self.deadline, events.next()).await {
-                    Ok(Some(e)) if e.name == "message_sent" => break,
-                    Ok(Some(e)) if e.name == "error" => {
+                    Ok(Some(e)) if e.name == MESSAGE_SENT => break,
+                    Ok(Some(e)) if e.name == ERROR => {
                         *errors.lock().await += 1;
                         break;
                     }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use tigo_common::Message;
+use tigo_common::server_events::{CONNECTED, NEW_MESSAGE};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
@@ -177,7 +178,7 @@ async fn connect(
         .await
         .map_err(|e| e.to_string())?;
     events
-        .wait_for("connected", Duration::from_secs(10))
+        .wait_for(CONNECTED, Duration::from_secs(10))
         .await
         .map_err(|e| e.to_string())?;
     Ok((socket, events))
@@ -197,13 +198,13 @@ async fn receive(
             Ok(Some(event)) => event,
             _ => break,
         };
-        if event.name != "new_message" {
+        if event.name != NEW_MESSAGE {
             continue;
         }
-        let Some(text) = event.data["content"].as_str() else {
+        let Ok(message) = Message::deserialize(&event.data) else {
             continue;
         };
-        if let Some((sender, seq, at_us)) = parse(text) {
+        if let Some((sender, seq, at_us)) = parse(&message.content) {
             let now = start.elapsed().as_micros() as u64;
             tally.record(sender, seq, now.saturating_sub(latency_base(at_us)));
         }

@@ -1,6 +1,10 @@
 //! The open loop: a fixed send rate whatever the server's pace, latency measured from each
 //! message's scheduled send time (so a server falling behind cannot hide it).
 
+use tigo_common::SendMessage;
+use tigo_common::client_events::SEND_MESSAGE;
+use tigo_common::server_events::ERROR;
+
 use super::*;
 use crate::sio::Events;
 
@@ -119,7 +123,7 @@ impl Plan {
 fn count_errors(mut events: Events, counter: Arc<Mutex<u64>>) {
     tokio::spawn(async move {
         while let Some(e) = events.next().await {
-            if e.name == "error" {
+            if e.name == ERROR {
                 *counter.lock().await += 1;
             }
         }
@@ -151,8 +155,12 @@ impl OnSchedule {
                 tokio::time::sleep(due - now).await;
             }
             let at = due.as_micros() as u64;
-            let body = json!({"chat_room_id": self.room_id, "content": content(i as u32, seq, at, &self.padding)});
-            if socket.emit("send_message", &body).is_err() {
+            let body = SendMessage {
+                chat_room_id: self.room_id,
+                content: content(i as u32, seq, at, &self.padding),
+                ..SendMessage::default()
+            };
+            if socket.emit(SEND_MESSAGE, &body).is_err() {
                 *errors.lock().await += 1;
                 break;
             }

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use tigo_common::Message;
+use tigo_common::{Message, SendMessage};
 use uuid::Uuid;
 
 use super::Run;
@@ -32,9 +31,12 @@ pub(super) async fn step(
             .await
             .map_err(|_| "upload timed out".to_string())?
             .map_err(|e| format!("upload: {e}"))?;
-        let body = json!({"chat_room_id": room, "content": "", "attachment_id": up.id,
-                          "client_msg_id": format!("smoke-file-{}", Uuid::new_v4().simple())});
-        let req = serde_json::from_value(body).map_err(|e| e.to_string())?;
+        let req = SendMessage {
+            chat_room_id: room,
+            attachment_id: Some(up.id),
+            client_msg_id: Some(format!("smoke-file-{}", Uuid::new_v4().simple())),
+            ..SendMessage::default()
+        };
         let message: Message = a_api.send(&req).await.map_err(|e| format!("send: {e}"))?;
         sent.push((a_api.clone(), message.id));
         // B reads the message from the room and fetches its file with no credentials.

@@ -3,8 +3,15 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tigo_common::LoginResponse;
+use serde::Deserialize;
+use tigo_common::client_events::{ADD_REACTION, MARK_MESSAGES_READ, SEND_MESSAGE};
+use tigo_common::client_events::{TYPING_START, TYPING_STOP};
+use tigo_common::server_events::{CONNECTED, MESSAGE_DELETED, MESSAGE_DELIVERED, MESSAGE_EDITED};
+use tigo_common::server_events::{MESSAGES_READ, NEW_MESSAGE, REACTION_UPDATED, USER_TYPING};
+use tigo_common::{LoginResponse, Message, MessageDeleted, MessageDelivered, MessageStatus};
+use tigo_common::{
+    MessagesRead, ReactionChange, ReactionUpdated, RoomRef, SendMessage, UserTyping,
+};
 use uuid::Uuid;
 
 use super::{Run, expect, ok_ack};
@@ -67,23 +74,23 @@ pub(super) async fn exchange(
     let Some(from_a) = run.step("A sends, B receives", x.a_sends()).await else {
         return;
     };
-    run.step("delivery receipt reaches A", x.delivery_receipt(&from_a))
+    run.step("delivery receipt reaches A", x.delivery_receipt(from_a))
         .await;
     let Some(from_b) = run.step("B sends, A receives", x.b_sends()).await else {
         return;
     };
-    run.step("read receipt: B reads, A is told", x.read_receipt(&from_a))
+    run.step("read receipt: B reads, A is told", x.read_receipt(from_a))
         .await;
     run.step("typing shows and clears", x.typing()).await;
-    run.step("A edits, B sees the edit", x.edit(&from_a)).await;
-    run.step("B reacts to A's message, A is told", x.react(&from_a))
+    run.step("A edits, B sees the edit", x.edit(from_a)).await;
+    run.step("B reacts to A's message, A is told", x.react(from_a))
         .await;
     run.step(
         "A replies to B's message, B sees the quote",
-        x.reply(&from_b),
+        x.reply(from_b),
     )
     .await;
-    run.step("both delete, both see it", x.delete_all(&from_a, &from_b))
+    run.step("both delete, both see it", x.delete_all(from_a, from_b))
         .await;
     x.a.socket.close();
     x.b.socket.close();
@@ -101,7 +108,7 @@ async fn connect<'a>(
         .await
         .map_err(|e| e.to_string())?;
     events
-        .wait_for("connected", t)
+        .wait_for(CONNECTED, t)
         .await
         .map_err(|e| e.to_string())?;
     Ok(Side {
@@ -118,61 +125,77 @@ async fn send(
     from: &Side<'_>,
     sent: &mut Vec<(Api, Uuid)>,
     t: Duration,
-    body: &Value,
-) -> Result<Value, String> {
+    body: &SendMessage,
+) -> Result<Uuid, String> {
     let ack = from
         .socket
-        .emit_ack("send_message", body, t)
+        .request(SEND_MESSAGE, body, t)
         .await
         .map_err(|e| e.to_string())
         .and_then(ok_ack)?;
-    let id = ack["messageId"].clone();
-    if let Ok(uuid) = serde_json::from_value::<Uuid>(id.clone()) {
-        sent.push((from.api.clone(), uuid));
-    }
+    let id = ack
+        .data
+        .get("messageId")
+        .and_then(|id| Uuid::deserialize(id).ok())
+        .ok_or_else(|| format!("the ack has no message id: {:?}", ack.data))?;
+    sent.push((from.api.clone(), id));
     Ok(id)
 }
 
 impl Exchange<'_, '_> {
     /// The body of a plain message from `who` (`A` or `B`).
-    fn message(&self, who: &str) -> Value {
+    fn message(&self, who: &str) -> SendMessage {
         let marker = self.marker;
         let tag = who.to_lowercase();
-        json!({"chat_room_id": self.room, "content": format!("smoke test {marker} ({who})"), "client_msg_id": format!("smoke-{marker}-{tag}")})
+        SendMessage {
+            chat_room_id: self.room,
+            content: format!("smoke test {marker} ({who})"),
+            client_msg_id: Some(format!("smoke-{marker}-{tag}")),
+            ..SendMessage::default()
+        }
     }
 
-    async fn a_sends(&mut self) -> Result<Value, String> {
+    async fn a_sends(&mut self) -> Result<Uuid, String> {
         let id = send(&self.a, self.sent, self.t, &self.message("A")).await?;
-        expect(&mut self.b.events, "new_message", self.t, |m| m["id"] == id).await?;
-        Ok(id)
-    }
-
-    async fn b_sends(&mut self) -> Result<Value, String> {
-        let id = send(&self.b, self.sent, self.t, &self.message("B")).await?;
-        expect(&mut self.a.events, "new_message", self.t, |m| m["id"] == id).await?;
-        Ok(id)
-    }
-
-    async fn delivery_receipt(&mut self, from_a: &Value) -> Result<(), String> {
-        expect(&mut self.a.events, "message_delivered", self.t, |d| {
-            d["messageId"] == *from_a
+        expect(&mut self.b.events, NEW_MESSAGE, self.t, |m: &Message| {
+            m.id == id
         })
+        .await?;
+        Ok(id)
+    }
+
+    async fn b_sends(&mut self) -> Result<Uuid, String> {
+        let id = send(&self.b, self.sent, self.t, &self.message("B")).await?;
+        expect(&mut self.a.events, NEW_MESSAGE, self.t, |m: &Message| {
+            m.id == id
+        })
+        .await?;
+        Ok(id)
+    }
+
+    async fn delivery_receipt(&mut self, from_a: Uuid) -> Result<(), String> {
+        expect(
+            &mut self.a.events,
+            MESSAGE_DELIVERED,
+            self.t,
+            |d: &MessageDelivered| d.message_id == from_a,
+        )
         .await
         .map(|_| ())
     }
 
     /// B marks the room read; A hears of it and sees its message as read.
-    async fn read_receipt(&mut self, from_a: &Value) -> Result<(), String> {
+    async fn read_receipt(&mut self, from_a: Uuid) -> Result<(), String> {
         let (t, room) = (self.t, self.room);
         self.b
             .socket
-            .emit_ack("mark_messages_read", &json!({"roomId": room}), t)
+            .request(MARK_MESSAGES_READ, &RoomRef { room_id: room }, t)
             .await
             .map_err(|e| e.to_string())
             .and_then(ok_ack)?;
-        let b_id = json!(self.b.login.user.id);
-        expect(&mut self.a.events, "messages_read", t, |r| {
-            r["userId"] == b_id
+        let b_id = self.b.login.user.id;
+        expect(&mut self.a.events, MESSAGES_READ, t, |r: &MessagesRead| {
+            r.user_id == b_id
         })
         .await?;
         let page = self
@@ -184,90 +207,112 @@ impl Exchange<'_, '_> {
         let status = page
             .messages
             .iter()
-            .find(|m| json!(m.id) == *from_a)
-            .map(|m| m.status.as_str());
+            .find(|m| m.id == from_a)
+            .map(|m| m.status);
         match status {
-            Some("read") => Ok(()),
-            other => Err(format!("A's message status is {other:?}, not read")),
+            Some(MessageStatus::Read) => Ok(()),
+            other => Err(format!(
+                "A's message status is {:?}, not read",
+                other.map(MessageStatus::as_str)
+            )),
         }
     }
 
     async fn typing(&mut self) -> Result<(), String> {
         let (t, room) = (self.t, self.room);
-        let a_id = json!(self.a.login.user.id);
-        for (event, typing) in [("typing_start", true), ("typing_stop", false)] {
+        let a_id = self.a.login.user.id;
+        for (event, typing) in [(TYPING_START, true), (TYPING_STOP, false)] {
             self.a
                 .socket
-                .emit(event, &json!({"roomId": room}))
+                .emit(event, &RoomRef { room_id: room })
                 .map_err(|e| e.to_string())?;
-            expect(&mut self.b.events, "user_typing", t, |e| {
-                e["userId"] == a_id && e["isTyping"] == typing
+            expect(&mut self.b.events, USER_TYPING, t, |e: &UserTyping| {
+                e.user_id == a_id && e.is_typing == typing
             })
             .await?;
         }
         Ok(())
     }
 
-    async fn edit(&mut self, from_a: &Value) -> Result<(), String> {
-        let id: Uuid = serde_json::from_value(from_a.clone()).map_err(|e| e.to_string())?;
+    async fn edit(&mut self, from_a: Uuid) -> Result<(), String> {
         let marker = self.marker;
         let edited = self
             .a
             .api
-            .edit(id, &format!("smoke test {marker} (A, edited)"))
+            .edit(from_a, &format!("smoke test {marker} (A, edited)"))
             .await
             .map_err(|e| e.to_string())?;
         if !edited.is_edited {
             return Err("is_edited is false".into());
         }
-        expect(&mut self.b.events, "message_edited", self.t, |m| {
-            m["id"] == *from_a && m["is_edited"] == true
+        expect(&mut self.b.events, MESSAGE_EDITED, self.t, |m: &Message| {
+            m.id == from_a && m.is_edited
         })
         .await
         .map(|_| ())
     }
 
-    async fn react(&mut self, from_a: &Value) -> Result<(), String> {
+    async fn react(&mut self, from_a: Uuid) -> Result<(), String> {
         self.b
             .socket
-            .emit_ack(
-                "add_reaction",
-                &json!({"messageId": from_a, "emoji": "👍"}),
+            .request(
+                ADD_REACTION,
+                &ReactionChange {
+                    message_id: from_a,
+                    emoji: "👍".into(),
+                },
                 self.t,
             )
             .await
             .map_err(|e| e.to_string())
             .and_then(ok_ack)?;
-        let b_id = json!(self.b.login.user.id);
-        expect(&mut self.a.events, "reaction_updated", self.t, |r| {
-            r["messageId"] == *from_a
-                && r["reactions"][0]["emoji"] == "👍"
-                && r["reactions"][0]["user_ids"][0] == b_id
-        })
+        let b_id = self.b.login.user.id;
+        expect(
+            &mut self.a.events,
+            REACTION_UPDATED,
+            self.t,
+            |r: &ReactionUpdated| {
+                r.message_id == from_a
+                    && r.reactions.first().is_some_and(|first| {
+                        first.emoji == "👍" && first.user_ids.first() == Some(&b_id)
+                    })
+            },
+        )
         .await
         .map(|_| ())
     }
 
-    async fn reply(&mut self, from_b: &Value) -> Result<(), String> {
+    async fn reply(&mut self, from_b: Uuid) -> Result<(), String> {
         let marker = self.marker;
-        let body = json!({"chat_room_id": self.room, "content": format!("smoke test {marker} (A, reply)"),
-                          "client_msg_id": format!("smoke-{marker}-reply"), "reply_to_id": from_b});
+        let body = SendMessage {
+            chat_room_id: self.room,
+            content: format!("smoke test {marker} (A, reply)"),
+            client_msg_id: Some(format!("smoke-{marker}-reply")),
+            reply_to_id: Some(from_b),
+            ..SendMessage::default()
+        };
         let id = send(&self.a, self.sent, self.t, &body).await?;
-        expect(&mut self.b.events, "new_message", self.t, |m| {
-            m["id"] == id && m["reply_to"]["id"] == *from_b && m["reply_to"]["deleted"] == false
+        expect(&mut self.b.events, NEW_MESSAGE, self.t, |m: &Message| {
+            m.id == id
+                && m.reply_to
+                    .as_ref()
+                    .is_some_and(|quote| quote.id == from_b && !quote.deleted)
         })
         .await
         .map(|_| ())
     }
 
     /// Deletes every message sent so far; both sides see A's and B's first messages go.
-    async fn delete_all(&mut self, from_a: &Value, from_b: &Value) -> Result<(), String> {
+    async fn delete_all(&mut self, from_a: Uuid, from_b: Uuid) -> Result<(), String> {
         for (api, id) in self.sent.iter() {
             api.delete(*id).await.map_err(|e| e.to_string())?;
         }
         for id in [from_a, from_b] {
             for events in [&mut self.a.events, &mut self.b.events] {
-                expect(events, "message_deleted", self.t, |d| d["messageId"] == *id).await?;
+                expect(events, MESSAGE_DELETED, self.t, |d: &MessageDeleted| {
+                    d.message_id == id
+                })
+                .await?;
             }
         }
         self.sent.clear();

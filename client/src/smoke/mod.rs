@@ -7,8 +7,9 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::Value;
-use tigo_common::{CreateRoom, RoomType};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use tigo_common::{AckReply, CreateRoom, RoomType};
 use uuid::Uuid;
 
 use crate::api::Api;
@@ -58,13 +59,14 @@ impl Run<'_> {
     }
 }
 
-/// Waits for `event` whose payload satisfies `matches`.
-async fn expect(
+/// Waits for `event` whose payload reads as `T` and satisfies `matches`; one that does not
+/// read as `T` is passed over like one that does not match.
+async fn expect<T: DeserializeOwned>(
     events: &mut Events,
     event: &str,
     timeout: Duration,
-    matches: impl Fn(&Value) -> bool,
-) -> Result<Value, String> {
+    matches: impl Fn(&T) -> bool,
+) -> Result<T, String> {
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -72,17 +74,19 @@ async fn expect(
             .wait_for(event, left)
             .await
             .map_err(|e| format!("no {event}: {e}"))?;
-        if matches(&data) {
+        if let Ok(data) = T::deserialize(data)
+            && matches(&data)
+        {
             return Ok(data);
         }
     }
 }
 
-fn ok_ack(ack: Value) -> Result<Value, String> {
-    if ack["ok"] == true {
+fn ok_ack(ack: AckReply) -> Result<AckReply, String> {
+    if ack.ok {
         Ok(ack)
     } else {
-        Err(format!("refused: {}", ack["error"]))
+        Err(format!("refused: {}", json!(ack.error)))
     }
 }
 

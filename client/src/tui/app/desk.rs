@@ -4,7 +4,7 @@
 //! replies (`/r NAME` puts one into the input line, `/replies` lists them).
 
 use crossterm::event::{KeyCode, KeyEvent};
-use tigo_common::{RoomAssigned, SavedReply};
+use tigo_common::{RoomAssigned, SavedReply, report_actions};
 use tui_input::Input;
 use uuid::Uuid;
 
@@ -77,8 +77,8 @@ impl App {
     /// `/resolve dismiss|delete`: closes the report opened from the reports view.
     pub(super) fn resolve_command(&mut self, rest: &str) -> Vec<Cmd> {
         let action = match rest {
-            "dismiss" => "dismiss",
-            "delete" | "delete_message" => "delete_message",
+            "dismiss" => report_actions::DISMISS,
+            "delete" | "delete_message" => report_actions::DELETE_MESSAGE,
             _ => {
                 self.say("usage: /resolve dismiss|delete");
                 return Vec::new();

@@ -1,13 +1,15 @@
 //! The Admin desk's commands: reports (load, resolve), assignment and saved replies, over
 //! REST; their outcome goes back to the UI as [`Msg`]s.
 
+use tigo_common::report_status;
+
 use super::{Net, describe};
 use crate::tui::app::{Cmd, Msg, ReportItem};
 
 impl Net {
     pub(super) async fn desk(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::LoadReports => match self.api.reports("open").await {
+            Cmd::LoadReports => match self.api.reports(report_status::OPEN).await {
                 Ok(entries) => self.tell(Msg::Reports(
                     entries
                         .into_iter()
