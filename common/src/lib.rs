@@ -6,6 +6,7 @@ pub mod bodies;
 pub mod events;
 pub mod message;
 pub mod model;
+pub mod reports;
 pub mod safety;
 #[cfg(feature = "openapi")]
 mod schema;
@@ -17,6 +18,7 @@ pub use bodies::*;
 pub use events::*;
 pub use message::*;
 pub use model::*;
+pub use reports::*;
 pub use safety::*;
 pub use threads::*;
 pub use uploads::*;

@@ -7,18 +7,6 @@ use uuid::Uuid;
 
 use crate::message::Message;
 
-/// `Report.status`, and the `?status=` filter of `GET /chat/admin/reports`.
-pub mod report_status {
-    pub const OPEN: &str = "open";
-    pub const RESOLVED: &str = "resolved";
-}
-
-/// `ResolveBody.action`, and `Report.resolution` once resolved.
-pub mod report_actions {
-    pub const DISMISS: &str = "dismiss";
-    pub const DELETE_MESSAGE: &str = "delete_message";
-}
-
 /// `POST /chat/messages/:id/report`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

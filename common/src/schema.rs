@@ -3,7 +3,7 @@
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
-use crate::safety::{report_actions, report_status};
+use crate::reports::{report_actions, report_status};
 
 /// A string that is one of `words`.
 fn one_of(words: &[&str]) -> Object {

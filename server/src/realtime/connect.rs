@@ -7,10 +7,12 @@ use std::sync::{Arc, Weak};
 
 use serde_json::Value;
 use socketioxide::extract::{SocketRef, State, TryData};
-use tigo_common::{Connected, server_events as se};
+use tigo_common::{Connected, User, server_events as se};
+use uuid::Uuid;
 
 use crate::bus::BusStatus;
 use crate::chat::{self, validate};
+use crate::db::RoomAccess;
 use crate::delivery::conn::Conn;
 use crate::http::filters_bearer;
 use crate::state::AppState;
@@ -73,44 +75,8 @@ pub(super) async fn authenticate(
     State(state): State<AppState>,
 ) -> Result<(), Refused> {
     let auth = auth.unwrap_or(Value::Null);
-    let Some(token) = token_of(&auth, &socket) else {
-        return Err(Refused(
-            "Authentication required: pass a token in auth.token, an Authorization: Bearer header or the token query parameter".into(),
-        ));
-    };
-    let user = chat::authenticate(&state, &token).await.map_err(|e| {
-        state
-            .metrics
-            .connections_refused
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Refused(e.message().to_string())
-    })?;
-    let limits = &state.config.limits;
-    let hub = state.events.hub();
-    let per_user = hub.user_conns(user.id).len();
-    let per_address = socket
-        .req_parts()
-        .extensions
-        .get::<crate::peer::PeerAddr>()
-        .map_or(0, |p| hub.connections_from(p.0.ip()));
-    let refused = if limits.connections_per_user > 0 && per_user >= limits.connections_per_user {
-        Some(("connections_per_user", "Too many connections for this user"))
-    } else if limits.connections_per_address > 0 && per_address >= limits.connections_per_address {
-        Some((
-            "connections_per_address",
-            "Too many connections from this address",
-        ))
-    } else {
-        None
-    };
-    if let Some((limit, why)) = refused {
-        state.metrics.rate_limited(limit);
-        state
-            .metrics
-            .connections_refused
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return Err(Refused(why.into()));
-    }
+    let user = who(&state, &socket, &auth).await?;
+    within_limits(&state, &socket, user.id)?;
     let rooms = state.store.rooms_of_user(user.id).await.map_err(|e| {
         tracing::warn!(%e, "could not load rooms at connect");
         Refused("Service temporarily unavailable, please retry".into())
@@ -122,27 +88,7 @@ pub(super) async fn authenticate(
         }
         None => rooms,
     };
-    let conn = Arc::new(Conn::new(
-        socket.clone(),
-        user.id,
-        chat::is_admin(&user),
-        state.config.limits.max_pending_events,
-        state.metrics.live.connection(),
-    ));
-    for access in &rooms {
-        state.rooms.insert(access.id, *access);
-    }
-    socket.extensions.insert(state.metrics.live.socket());
-    socket.extensions.insert(ConnRef(Arc::downgrade(&conn)));
-    super::register(&socket);
-    socket.on_disconnect(on_disconnect);
-    // Registered before the client hears it is connected, so nothing sent meanwhile is
-    // missed (it waits in the gate) and the limits above count this connection at once. If
-    // the connection dies before that, the sweep removes it.
-    hub.add_conn(&conn);
-    for access in rooms.iter().take(limits.max_rooms_joined) {
-        hub.join(&conn, *access, true);
-    }
+    let conn = register(&state, &socket, &user, &rooms);
     // After the joins: whatever commits from here on waits in the gates, and the positions
     // read now say where the session starts (or the replay reads up to).
     if let Some(plan) = &mut plan
@@ -161,6 +107,80 @@ pub(super) async fn authenticate(
     }
     tracing::debug!(user_id = %user.id, "socket authenticated");
     Ok(())
+}
+
+/// The user the connection's token names (auth payload, header or query).
+async fn who(state: &AppState, socket: &SocketRef, auth: &Value) -> Result<User, Refused> {
+    let Some(token) = token_of(auth, socket) else {
+        return Err(Refused(
+            "Authentication required: pass a token in auth.token, an Authorization: Bearer header or the token query parameter".into(),
+        ));
+    };
+    chat::authenticate(state, &token).await.map_err(|e| {
+        state
+            .metrics
+            .connections_refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Refused(e.message().to_string())
+    })
+}
+
+/// Refuses a connection over the per-user or per-address limit.
+fn within_limits(state: &AppState, socket: &SocketRef, user: Uuid) -> Result<(), Refused> {
+    let limits = &state.config.limits;
+    let hub = state.events.hub();
+    let per_user = hub.user_conns(user).len();
+    let per_address = socket
+        .req_parts()
+        .extensions
+        .get::<crate::peer::PeerAddr>()
+        .map_or(0, |p| hub.connections_from(p.0.ip()));
+    let refused = if limits.connections_per_user > 0 && per_user >= limits.connections_per_user {
+        Some(("connections_per_user", "Too many connections for this user"))
+    } else if limits.connections_per_address > 0 && per_address >= limits.connections_per_address {
+        Some((
+            "connections_per_address",
+            "Too many connections from this address",
+        ))
+    } else {
+        None
+    };
+    let Some((limit, why)) = refused else {
+        return Ok(());
+    };
+    state.metrics.rate_limited(limit);
+    state
+        .metrics
+        .connections_refused
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Err(Refused(why.into()))
+}
+
+/// The connection's state, its handlers, and its rooms joined (their events wait in the gates).
+fn register(state: &AppState, socket: &SocketRef, user: &User, rooms: &[RoomAccess]) -> Arc<Conn> {
+    let conn = Arc::new(Conn::new(
+        socket.clone(),
+        user.id,
+        chat::is_admin(user),
+        state.config.limits.max_pending_events,
+        state.metrics.live.connection(),
+    ));
+    for access in rooms {
+        state.rooms.insert(access.id, *access);
+    }
+    socket.extensions.insert(state.metrics.live.socket());
+    socket.extensions.insert(ConnRef(Arc::downgrade(&conn)));
+    super::register(socket);
+    socket.on_disconnect(on_disconnect);
+    // Registered before the client hears it is connected, so nothing sent meanwhile is
+    // missed (it waits in the gate) and the limits above count this connection at once. If
+    // the connection dies before that, the sweep removes it.
+    let hub = state.events.hub();
+    hub.add_conn(&conn);
+    for access in rooms.iter().take(state.config.limits.max_rooms_joined) {
+        hub.join(&conn, *access, true);
+    }
+    conn
 }
 
 /// Runs once the client has been told it is connected: what waited goes out.
