@@ -14,14 +14,11 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Transaction
 use tigo_common::{Message, Role, Room, RoomType};
 use uuid::Uuid;
 
-use super::query::{MessagePage, count_per_room, room_page};
+use super::query::{MessagePage, room_page};
 use super::recovery::log_event;
-use super::rows::{self, AccessRow, AuditRow, Instant, MessageRow, RoomRow, UserRow};
+use super::rows::{self, AccessRow, Instant, MessageRow, RoomRow, UserRow};
 use super::sql::{self, WHERE_ROOM_ID};
-use super::{
-    AuditRecord, MessageQuery, NewRoom, RoomAccess, RoomQuery, Stats, StoreResult, UserRecord,
-    WaitingRow,
-};
+use super::{MessageQuery, NewRoom, RoomAccess, RoomQuery, StoreResult, UserRecord, WaitingRow};
 
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
 /// drivers meet them through sqlx's own types and those of `rows`.
@@ -41,8 +38,6 @@ where
     for<'r> AccessRow: FromRow<'r, Self::Row>,
     for<'r> RoomRow: FromRow<'r, Self::Row>,
     for<'r> MessageRow: FromRow<'r, Self::Row>,
-    for<'r> AuditRow: FromRow<'r, Self::Row>,
-    for<'r> Stats: FromRow<'r, Self::Row>,
     for<'r> WaitingRow: FromRow<'r, Self::Row>,
     for<'r> (Instant, Uuid): FromRow<'r, Self::Row>,
     for<'r> (Uuid,): FromRow<'r, Self::Row>,
@@ -276,93 +271,5 @@ where
         .await?;
         tx.commit().await?;
         Ok(Some((message, seq)))
-    }
-
-    // ---- audit ------------------------------------------------------------------------------
-
-    async fn audit_log(
-        pool: &Pool<Self>,
-        since: Option<DateTime<Utc>>,
-        user: Option<Uuid>,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        let found: Vec<AuditRow> = sqlx::query_as(sql::AUDIT_LOG)
-            .bind(since.map(Instant))
-            .bind(user)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
-        rows::all(found)
-    }
-
-    // ---- ops --------------------------------------------------------------------------------
-
-    async fn ping(pool: &Pool<Self>) -> StoreResult<()> {
-        sqlx::query(sql::PING).execute(pool).await?;
-        Ok(())
-    }
-
-    async fn setting_get_or_insert(
-        pool: &Pool<Self>,
-        key: &str,
-        value: &str,
-    ) -> StoreResult<String> {
-        sqlx::query(sql::SETTING_INSERT)
-            .bind(key)
-            .bind(value)
-            .execute(pool)
-            .await?;
-        Ok(sqlx::query_scalar(sql::SETTING_GET)
-            .bind(key)
-            .fetch_one(pool)
-            .await?)
-    }
-
-    async fn purge_batch(
-        pool: &Pool<Self>,
-        before: DateTime<Utc>,
-        room: Option<Uuid>,
-        batch: i64,
-    ) -> StoreResult<u64> {
-        let mut tx = Self::begin_write(pool).await?;
-        let deleted: Vec<Uuid> = sqlx::query_scalar(sql::PURGE_BATCH)
-            .bind(Instant(before))
-            .bind(room)
-            .bind(batch)
-            .fetch_all(&mut *tx)
-            .await?;
-        for (room, n) in count_per_room(&deleted) {
-            sqlx::query(sql::DECREMENT_COUNT)
-                .bind(room)
-                .bind(n)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(Self::REFRESH_LAST)
-                .bind(room)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(deleted.len() as u64)
-    }
-
-    async fn count_older(
-        pool: &Pool<Self>,
-        before: DateTime<Utc>,
-        room: Option<Uuid>,
-    ) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(sql::COUNT_OLDER)
-            .bind(Instant(before))
-            .bind(room)
-            .fetch_one(pool)
-            .await?)
-    }
-
-    async fn stats(pool: &Pool<Self>, now: DateTime<Utc>) -> StoreResult<Stats> {
-        Ok(sqlx::query_as(sql::STATS)
-            .bind(Instant(now - chrono::Duration::hours(1)))
-            .bind(Instant(now - chrono::Duration::days(1)))
-            .fetch_one(pool)
-            .await?)
     }
 }

@@ -13,11 +13,13 @@
 //! each method lives.
 
 mod attachments;
+mod audit;
 mod backend;
 mod batch;
 mod config;
 mod dialect;
 mod error;
+mod ops;
 pub mod postgres;
 mod query;
 mod reactions;

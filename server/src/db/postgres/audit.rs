@@ -1,18 +1,12 @@
-//! [`AuditStore`] on PostgreSQL: lines are stamped by the database's clock and their detail
-//! stored as `jsonb`.
-
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::Postgres;
-use uuid::Uuid;
+//! [`AuditStore`](crate::db::AuditStore)'s part ([`AuditDialect`]) on PostgreSQL: lines are
+//! stamped by the database's clock and their detail stored as `jsonb`.
 
 use super::PgStore;
-use crate::db::dialect::Dialect;
-use crate::db::{AuditEntry, AuditRecord, AuditStore, StoreResult};
+use crate::db::audit::AuditDialect;
+use crate::db::{AuditEntry, StoreResult};
 
-#[async_trait]
-impl AuditStore for PgStore {
-    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+impl AuditDialect for PgStore {
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (actor_id, action, room_id, message_id, target_user_id, detail)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -26,14 +20,5 @@ impl AuditStore for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
-    }
-
-    async fn audit_log(
-        &self,
-        since: Option<DateTime<Utc>>,
-        user: Option<Uuid>,
-        limit: i64,
-    ) -> StoreResult<Vec<AuditRecord>> {
-        Postgres::audit_log(&self.pool, since, user, limit).await
     }
 }

@@ -145,15 +145,6 @@ pub(crate) fn search_sql(
         (Syntax::TsQuery, Some(words)) => args.push(Arg::Text(q.terms.tsquery_expanded(words))),
         (Syntax::TsQuery, None) => args.push(Arg::Text(q.terms.tsquery())),
     };
-    // Whether row `t` matches: PostgreSQL checks the row's own tsvector; SQLite reads the
-    // FTS5 index's matches once per statement (a lookup per row, with its MATCH evaluated each
-    // time, measured slower) and probes them.
-    let one = |t: &str| match syntax {
-        Syntax::Fts5 => format!(
-            "{t}.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {terms})"
-        ),
-        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
-    };
     let scope = filters(q, "w", &mut args);
     let limit = args.push(Arg::Int(q.limit));
     let offset = args.push(Arg::Int(q.offset));
@@ -167,13 +158,67 @@ pub(crate) fn search_sql(
         Syntax::TsQuery => q.terms.pairs().map(|p| index_args.push(Arg::Text(p))),
         Syntax::Fts5 => None,
     };
-    let all = |t: &str| match &pairs {
+    let indexed = match &pairs {
         Some(p) => format!(
-            "tigo_search_pairs({t}.content) @@ to_tsquery('tigo_search', {p})
-             AND ts_match_vq({t}.search, to_tsquery('tigo_search', {terms}))"
+            "tigo_search_pairs(w.content) @@ to_tsquery('tigo_search', {p})
+             AND ts_match_vq(w.search, to_tsquery('tigo_search', {terms}))"
         ),
-        None => one(t),
+        None => row_matches(syntax, &terms, "w"),
     };
+    let parts = Parts {
+        scope,
+        limit,
+        offset,
+    };
+    let walks = walk_sql(q, syntax, &parts, &row_matches(syntax, &terms, "r"));
+    let index = index_sql(&parts, &indexed);
+    SearchSql {
+        args,
+        index_args,
+        probe: walks.probe,
+        walk_page: walks.page,
+        walk_count: walks.count,
+        span: walks.span,
+        count: index.count,
+        page: index.page,
+        gather: index.gather,
+    }
+}
+
+/// What every statement of a search shares: the filters (on alias `w`) and the page's
+/// placeholders.
+struct Parts {
+    scope: String,
+    limit: String,
+    offset: String,
+}
+
+/// Whether row `t` matches the terms (placeholder `terms`): PostgreSQL checks the row's own
+/// tsvector; SQLite reads the FTS5 index's matches once per statement (a lookup per row, with
+/// its MATCH evaluated each time, measured slower) and probes them.
+fn row_matches(syntax: Syntax, terms: &str, t: &str) -> String {
+    match syntax {
+        Syntax::Fts5 => format!(
+            "{t}.seq IN (SELECT rowid FROM chat_messages_fts WHERE chat_messages_fts MATCH {terms})"
+        ),
+        Syntax::TsQuery => format!("{t}.search @@ to_tsquery('tigo_search', {terms})"),
+    }
+}
+
+/// The statements walking the newest messages, each checked by `matches` (on alias `r`).
+struct Walks {
+    probe: String,
+    page: String,
+    count: String,
+    span: String,
+}
+
+fn walk_sql(q: &SearchQuery, syntax: Syntax, parts: &Parts, matches: &str) -> Walks {
+    let Parts {
+        scope,
+        limit,
+        offset,
+    } = parts;
     let key = match syntax {
         Syntax::Fts5 => "seq",
         Syntax::TsQuery => "search",
@@ -185,28 +230,46 @@ pub(crate) fn search_sql(
         )
     };
     let probe = format!(
-        "SELECT count(*), COALESCE(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0) FROM ({}) r",
-        one("r"),
+        "SELECT count(*), COALESCE(sum(CASE WHEN {matches} THEN 1 ELSE 0 END), 0) FROM ({}) r",
         newest(probe(&q.scope))
     );
     // The walks stop as soon as their LIMIT is met: a common word reads few messages.
-    let walk_page = format!(
-        "{MESSAGE_SELECT} WHERE m.id IN (SELECT r.id FROM ({}) r WHERE {}
+    let page = format!(
+        "{MESSAGE_SELECT} WHERE m.id IN (SELECT r.id FROM ({}) r WHERE {matches}
              ORDER BY r.created_at DESC, r.id DESC LIMIT {limit} + {offset})
          ORDER BY m.created_at DESC, m.id DESC LIMIT {limit} OFFSET {offset}",
-        newest(DEEP),
-        one("r")
+        newest(DEEP)
     );
-    let walk_count = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM ({}) r WHERE {} LIMIT {COUNT_CAP}) c",
-        newest(DEEP),
-        one("r")
+    let count = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ({}) r WHERE {matches} LIMIT {COUNT_CAP}) c",
+        newest(DEEP)
     );
     let span =
         format!("SELECT count(*) FROM (SELECT 1 FROM chat_messages w{scope} LIMIT {DEEP}) c");
+    Walks {
+        probe,
+        page,
+        count,
+        span,
+    }
+}
+
+/// The statements through the full-text index, each checked by `indexed` (on alias `w`).
+struct Indexed {
+    count: String,
+    page: String,
+    gather: String,
+}
+
+fn index_sql(parts: &Parts, indexed: &str) -> Indexed {
+    let Parts {
+        scope,
+        limit,
+        offset,
+    } = parts;
     // MATERIALIZED keeps the planner from walking every message newest first in search of a
     // rare word: the matches are collected through the index first, then sorted.
-    let hits = format!("SELECT w.id FROM chat_messages w{scope} AND {}", all("w"));
+    let hits = format!("SELECT w.id FROM chat_messages w{scope} AND {indexed}");
     let count = format!("SELECT count(*) FROM ({hits} LIMIT {COUNT_CAP}) c");
     let page = format!(
         "WITH hits AS MATERIALIZED ({hits})
@@ -217,18 +280,11 @@ pub(crate) fn search_sql(
     // (id, created_at) pairs costs less than a second pass through it.
     let gather = format!(
         "WITH hits AS MATERIALIZED (SELECT w.id, w.created_at FROM chat_messages w{scope}
-             AND {} LIMIT {GATHER})
+             AND {indexed} LIMIT {GATHER})
          SELECT id, count(*) OVER () FROM hits
-         ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}",
-        all("w")
+         ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
     );
-    SearchSql {
-        args,
-        index_args,
-        probe,
-        walk_page,
-        walk_count,
-        span,
+    Indexed {
         count,
         page,
         gather,
