@@ -47,7 +47,20 @@ impl OpsDialect for PgStore {
     }
 
     async fn shut(&self) {
-        self.pool.close().await;
-        self.commits.close().await;
+        close_fully(&self.pool).await;
+        close_fully(&self.commits).await;
+    }
+}
+
+/// Closes a pool and every connection of it. sqlx's `close` can return while a connection
+/// whose return began before the close lands in the pool afterwards, idle and open (seen as a
+/// session left on the database after shutdown); closing again closes that one.
+async fn close_fully(pool: &sqlx::PgPool) {
+    for _ in 0..100 {
+        pool.close().await;
+        if pool.size() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
