@@ -164,6 +164,66 @@ async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
     assert_eq!(header_of(&headers, "allow"), None);
 }
 
+/// Every route of the contract, as (path, method) in the OpenAPI document.
+const DOCUMENTED_ROUTES: [(&str, &str); 31] = [
+    ("/auth/login", "post"),
+    ("/auth/register", "post"),
+    ("/auth/me", "get"),
+    ("/chat/rooms", "post"),
+    ("/chat/rooms", "get"),
+    ("/chat/rooms/{roomId}", "get"),
+    ("/chat/rooms/{roomId}/messages", "get"),
+    ("/chat/rooms/{roomId}/read", "post"),
+    ("/chat/rooms/{roomId}/online-users", "get"),
+    ("/chat/messages", "post"),
+    ("/chat/messages/{messageId}", "patch"),
+    ("/chat/messages/{messageId}", "delete"),
+    ("/chat/messages/{messageId}/reactions", "post"),
+    ("/chat/messages/{messageId}/reactions/{emoji}", "delete"),
+    ("/chat/search", "get"),
+    ("/chat/admin/online-users", "get"),
+    ("/chat/admin/queue", "get"),
+    ("/chat/users/lookup", "get"),
+    ("/chat/uploads", "post"),
+    ("/chat/files/{fileId}", "get"),
+    ("/chat/files/{fileId}/thumbnail", "get"),
+    ("/chat/messages/{messageId}/report", "post"),
+    ("/chat/admin/reports", "get"),
+    ("/chat/admin/reports/{reportId}/resolve", "post"),
+    ("/chat/rooms/{roomId}/assign", "post"),
+    ("/chat/rooms/{roomId}/assign", "delete"),
+    ("/chat/admin/replies", "get"),
+    ("/chat/admin/replies", "post"),
+    ("/chat/admin/replies/{replyId}", "delete"),
+    ("/chat/health", "get"),
+    ("/metrics", "get"),
+];
+
+/// Bytes are a string of format binary, not an array of integers.
+fn assert_bytes_are_binary(doc: &Value) {
+    let binary = serde_json::json!({"type": "string", "format": "binary"});
+    let upload = &doc["paths"]["/chat/uploads"]["post"]["requestBody"]["content"];
+    assert_eq!(
+        upload["application/octet-stream"]["schema"], binary,
+        "{upload}"
+    );
+    for path in ["/chat/files/{fileId}", "/chat/files/{fileId}/thumbnail"] {
+        for status in ["200", "206"] {
+            let content = &doc["paths"][path]["get"]["responses"][status]["content"];
+            let schemas: Vec<&Value> = content
+                .as_object()
+                .expect("content")
+                .values()
+                .map(|c| &c["schema"])
+                .collect();
+            assert!(
+                !schemas.is_empty() && schemas.iter().all(|s| **s == binary),
+                "{path} {status}: {content}"
+            );
+        }
+    }
+}
+
 async fn the_openapi_document_describes_every_route(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, doc) = app
@@ -173,39 +233,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
         .expect("openapi");
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
-    let expected = [
-        ("/auth/login", "post"),
-        ("/auth/register", "post"),
-        ("/auth/me", "get"),
-        ("/chat/rooms", "post"),
-        ("/chat/rooms", "get"),
-        ("/chat/rooms/{roomId}", "get"),
-        ("/chat/rooms/{roomId}/messages", "get"),
-        ("/chat/rooms/{roomId}/read", "post"),
-        ("/chat/rooms/{roomId}/online-users", "get"),
-        ("/chat/messages", "post"),
-        ("/chat/messages/{messageId}", "patch"),
-        ("/chat/messages/{messageId}", "delete"),
-        ("/chat/messages/{messageId}/reactions", "post"),
-        ("/chat/messages/{messageId}/reactions/{emoji}", "delete"),
-        ("/chat/search", "get"),
-        ("/chat/admin/online-users", "get"),
-        ("/chat/admin/queue", "get"),
-        ("/chat/users/lookup", "get"),
-        ("/chat/uploads", "post"),
-        ("/chat/files/{fileId}", "get"),
-        ("/chat/files/{fileId}/thumbnail", "get"),
-        ("/chat/messages/{messageId}/report", "post"),
-        ("/chat/admin/reports", "get"),
-        ("/chat/admin/reports/{reportId}/resolve", "post"),
-        ("/chat/rooms/{roomId}/assign", "post"),
-        ("/chat/rooms/{roomId}/assign", "delete"),
-        ("/chat/admin/replies", "get"),
-        ("/chat/admin/replies", "post"),
-        ("/chat/admin/replies/{replyId}", "delete"),
-        ("/chat/health", "get"),
-        ("/metrics", "get"),
-    ];
+    let expected = DOCUMENTED_ROUTES;
     for (path, method) in expected {
         let op = &doc["paths"][path][method];
         assert!(op.is_object(), "{method} {path} missing");
@@ -228,28 +256,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     assert!(doc["components"]["schemas"]["Message"].is_object());
     assert!(doc["components"]["schemas"]["Room"].is_object());
     assert!(doc["components"]["schemas"]["Error"].is_object());
-    // Bytes are a string of format binary, not an array of integers.
-    let binary = serde_json::json!({"type": "string", "format": "binary"});
-    let upload = &doc["paths"]["/chat/uploads"]["post"]["requestBody"]["content"];
-    assert_eq!(
-        upload["application/octet-stream"]["schema"], binary,
-        "{upload}"
-    );
-    for path in ["/chat/files/{fileId}", "/chat/files/{fileId}/thumbnail"] {
-        for status in ["200", "206"] {
-            let content = &doc["paths"][path]["get"]["responses"][status]["content"];
-            let schemas: Vec<&Value> = content
-                .as_object()
-                .expect("content")
-                .values()
-                .map(|c| &c["schema"])
-                .collect();
-            assert!(
-                !schemas.is_empty() && schemas.iter().all(|s| **s == binary),
-                "{path} {status}: {content}"
-            );
-        }
-    }
+    assert_bytes_are_binary(&doc);
 }
 
 async fn stopping_commits_every_acknowledged_message_and_closes_connections(backend: Backend) {

@@ -3,7 +3,7 @@
 //! second; reports and replies are read on demand.
 
 use serde_json::json;
-use tigo_common::{MessageDeleted, Report, ReportEntry, SavedReply};
+use tigo_common::{MessageDeleted, Report, ReportEntry, SavedReply, report_actions, report_status};
 use uuid::Uuid;
 
 use super::{Admin, AdminError, AdminResult};
@@ -74,12 +74,12 @@ impl Admin {
             .report(id)
             .await?
             .ok_or_else(|| AdminError::NotFound(format!("no report {id}")))?;
-        if report.status != "open" {
+        if report.status != report_status::OPEN {
             return Err(AdminError::Invalid(format!(
                 "report {id} is already resolved"
             )));
         }
-        if action == "delete_message"
+        if action == report_actions::DELETE_MESSAGE
             && let Some((deleted, seq)) = self
                 .store
                 .delete_message(report.message_id, admin.user.id)

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use tigo_common::{Report, SavedReply};
+use tigo_common::{Report, SavedReply, report_actions};
 use uuid::Uuid;
 
 use sqlx::types::Json;
@@ -253,7 +253,7 @@ where
         .fetch_optional(self.pool())
         .await?;
         if let Some(row) = &row
-            && action == "delete_message"
+            && action == report_actions::DELETE_MESSAGE
         {
             sqlx::query(&format!(
                 "{RESOLVE} WHERE message_id = $1 AND status = 'open'"

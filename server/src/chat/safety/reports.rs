@@ -3,7 +3,7 @@
 //! report and resolution is audited.
 
 use serde_json::{Value, json};
-use tigo_common::{Report, ReportEntry, ReportList, User};
+use tigo_common::{Report, ReportEntry, ReportList, User, report_actions, report_status};
 use uuid::Uuid;
 
 use crate::chat::validate::{self, Params, Problems};
@@ -15,7 +15,7 @@ use crate::state::AppState;
 /// Longest reason, in characters.
 const MAX_REASON: usize = 500;
 
-pub const ACTIONS: [&str; 2] = ["dismiss", "delete_message"];
+pub const ACTIONS: [&str; 2] = [report_actions::DISMISS, report_actions::DELETE_MESSAGE];
 
 fn admin_only(caller: &User) -> AppResult<()> {
     if is_admin(caller) {
@@ -91,7 +91,7 @@ pub async fn list(state: &AppState, caller: &User, params: &Params) -> AppResult
     let limit = validate::int_param(params, "limit", 100, 1, 500, &mut p);
     let status = match params.get("status").map(String::as_str) {
         None => None,
-        Some(s @ ("open" | "resolved")) => Some(s),
+        Some(s @ (report_status::OPEN | report_status::RESOLVED)) => Some(s),
         Some(_) => {
             p.push("status must be one of the following values: open, resolved");
             None
@@ -137,10 +137,10 @@ pub async fn resolve_as(
         .report(id)
         .await?
         .ok_or_else(|| AppError::NotFound("Report not found".into()))?;
-    if report.status != "open" {
+    if report.status != report_status::OPEN {
         return Err(AppError::Conflict("Report is already resolved".into()));
     }
-    if action == "delete_message" {
+    if action == report_actions::DELETE_MESSAGE {
         match crate::chat::removal::delete(state, caller, report.message_id).await {
             // Deleted meanwhile: the resolution still stands.
             Ok(_) | Err(AppError::NotFound(_)) => {}
