@@ -11,14 +11,14 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Transaction, Type};
-use tigo_common::{Message, Role, Room, RoomType};
+use tigo_common::{Message, Room, RoomType};
 use uuid::Uuid;
 
 use super::query::{MessagePage, room_page};
 use super::recovery::log_event;
-use super::rows::{self, AccessRow, Instant, MessageRow, RoomRow, UserRow};
+use super::rows::{self, AccessRow, Instant, MessageRow, RoomRow};
 use super::sql::{self, WHERE_ROOM_ID};
-use super::{MessageQuery, NewRoom, RoomAccess, RoomQuery, StoreResult, UserRecord, WaitingRow};
+use super::{MessageQuery, NewRoom, RoomAccess, RoomQuery, StoreResult, WaitingRow};
 
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
 /// drivers meet them through sqlx's own types and those of `rows`.
@@ -34,7 +34,6 @@ where
     bool: Type<Self> + for<'q> Encode<'q, Self>,
     for<'q> &'q str: Type<Self> + Encode<'q, Self>,
     for<'q> Option<&'q str>: Encode<'q, Self>,
-    for<'r> UserRow: FromRow<'r, Self::Row>,
     for<'r> AccessRow: FromRow<'r, Self::Row>,
     for<'r> RoomRow: FromRow<'r, Self::Row>,
     for<'r> MessageRow: FromRow<'r, Self::Row>,
@@ -44,8 +43,6 @@ where
     for<'r> (i64,): FromRow<'r, Self::Row>,
     for<'r> (String,): FromRow<'r, Self::Row>,
 {
-    /// Every user, or those holding role `$1` (null: every user), ordered by email.
-    const LIST_USERS: &'static str;
     /// The dialect's `sql::room_select!`.
     const ROOM_SELECT: &'static str;
     /// The room of type `$2` between `$3` and `$4` in either order, spelled like the pair index
@@ -66,32 +63,6 @@ where
 
     /// How many rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
-
-    // ---- users ------------------------------------------------------------------------------
-
-    async fn user_by_email(pool: &Pool<Self>, email: &str) -> StoreResult<Option<UserRecord>> {
-        let row: Option<UserRow> = sqlx::query_as(sql::USER_BY_EMAIL)
-            .bind(email)
-            .fetch_optional(pool)
-            .await?;
-        rows::optional(row)
-    }
-
-    async fn user_by_id(pool: &Pool<Self>, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        let row: Option<UserRow> = sqlx::query_as(sql::USER_BY_ID)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        rows::optional(row)
-    }
-
-    async fn list_users(pool: &Pool<Self>, role: Option<Role>) -> StoreResult<Vec<UserRecord>> {
-        let found: Vec<UserRow> = sqlx::query_as(Self::LIST_USERS)
-            .bind(role.map(Role::as_str))
-            .fetch_all(pool)
-            .await?;
-        rows::all(found)
-    }
 
     // ---- rooms ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ pub mod sqlite;
 mod stale;
 mod traits;
 mod types;
+mod users;
 
 use std::sync::Arc;
 

@@ -16,8 +16,6 @@ macro_rules! user_columns {
 
 pub(crate) use user_columns;
 
-pub(crate) const USER_COLUMNS: &str = user_columns!();
-
 pub(crate) const USER_BY_EMAIL: &str =
     concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
 

@@ -89,7 +89,6 @@ impl PgStore {
 }
 
 impl Dialect for Postgres {
-    const LIST_USERS: &'static str = users::LIST_USERS;
     const ROOM_SELECT: &'static str = rooms::ROOM_SELECT;
     const ROOM_OF_PAIR: &'static str = rooms::ROOM_OF_PAIR;
     const LIKE: &'static str = "ILIKE {p}";

@@ -67,7 +67,6 @@ impl SqliteStore {
 }
 
 impl Dialect for Sqlite {
-    const LIST_USERS: &'static str = users::LIST_USERS;
     const ROOM_SELECT: &'static str = rooms::ROOM_SELECT;
     const ROOM_OF_PAIR: &'static str = rooms::ROOM_OF_PAIR;
     // SQLite's LIKE ignores ASCII case already.
