@@ -11,14 +11,14 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Transaction, Type};
-use tigo_common::{Message, Room, RoomType};
+use tigo_common::Message;
 use uuid::Uuid;
 
-use super::query::{MessagePage, room_page};
+use super::query::MessagePage;
 use super::recovery::log_event;
-use super::rows::{self, AccessRow, Instant, MessageRow, RoomRow};
-use super::sql::{self, WHERE_ROOM_ID};
-use super::{MessageQuery, NewRoom, RoomAccess, RoomQuery, StoreResult, WaitingRow};
+use super::rows::{self, Instant, MessageRow};
+use super::sql;
+use super::{MessageQuery, StoreResult};
 
 /// A database the stores run on. The bounds say what the shared code binds and decodes; both
 /// drivers meet them through sqlx's own types and those of `rows`.
@@ -34,25 +34,12 @@ where
     bool: Type<Self> + for<'q> Encode<'q, Self>,
     for<'q> &'q str: Type<Self> + Encode<'q, Self>,
     for<'q> Option<&'q str>: Encode<'q, Self>,
-    for<'r> AccessRow: FromRow<'r, Self::Row>,
-    for<'r> RoomRow: FromRow<'r, Self::Row>,
     for<'r> MessageRow: FromRow<'r, Self::Row>,
-    for<'r> WaitingRow: FromRow<'r, Self::Row>,
     for<'r> (Instant, Uuid): FromRow<'r, Self::Row>,
     for<'r> (Uuid,): FromRow<'r, Self::Row>,
     for<'r> (i64,): FromRow<'r, Self::Row>,
     for<'r> (String,): FromRow<'r, Self::Row>,
 {
-    /// The dialect's `sql::room_select!`.
-    const ROOM_SELECT: &'static str;
-    /// The room of type `$2` between `$3` and `$4` in either order, spelled like the pair index
-    /// so that it finds it (`$1`: the viewer): the one of hotel `$5`, or with `$5` null the
-    /// pair's room without a hotel, else its oldest.
-    const ROOM_OF_PAIR: &'static str;
-    /// Matches a text against a `like_pattern` case-insensitively (`{p}`: its placeholder).
-    const LIKE: &'static str;
-    /// The dialect's `sql::waiting_rooms!`.
-    const WAITING_ROOMS: &'static str;
     /// Recomputes room `$1`'s last message from its history (after a delete, edit or purge).
     const REFRESH_LAST: &'static str;
 
@@ -63,88 +50,6 @@ where
 
     /// How many rows a statement changed.
     fn rows_affected(done: &Self::QueryResult) -> u64;
-
-    // ---- rooms ------------------------------------------------------------------------------
-
-    async fn create_room(
-        pool: &Pool<Self>,
-        room: &NewRoom,
-        viewer: Uuid,
-    ) -> StoreResult<(Room, bool)> {
-        // Only a customer_hotel_owner room belongs to a hotel (contract v3).
-        let hotel = room
-            .hotel_id
-            .filter(|_| room.room_type == RoomType::CustomerHotelOwner);
-        let of_pair = || {
-            sqlx::query_as::<_, RoomRow>(Self::ROOM_OF_PAIR)
-                .bind(viewer)
-                .bind(room.room_type.as_str())
-                .bind(room.participant1_id)
-                .bind(room.participant2_id)
-                .bind(hotel)
-        };
-        if let Some(found) = of_pair().fetch_optional(pool).await? {
-            return Ok((rows::IntoRecord::into_record(found)?, false));
-        }
-        let done = sqlx::query(sql::INSERT_ROOM)
-            .bind(room.id)
-            .bind(room.room_type.as_str())
-            .bind(room.participant1_id)
-            .bind(room.participant2_id)
-            .bind(room.hotel_id)
-            .bind(Instant(room.created_at))
-            .execute(pool)
-            .await?;
-        // Ours, or the one a concurrent create stored first under the same key.
-        let row = of_pair().fetch_one(pool).await?;
-        Ok((
-            rows::IntoRecord::into_record(row)?,
-            Self::rows_affected(&done) == 1,
-        ))
-    }
-
-    async fn room(pool: &Pool<Self>, id: Uuid, viewer: Uuid) -> StoreResult<Option<Room>> {
-        let row: Option<RoomRow> = sqlx::query_as(&format!("{}{WHERE_ROOM_ID}", Self::ROOM_SELECT))
-            .bind(viewer)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        rows::optional(row)
-    }
-
-    async fn room_access(pool: &Pool<Self>, id: Uuid) -> StoreResult<Option<RoomAccess>> {
-        let row: Option<AccessRow> = sqlx::query_as(sql::ROOM_ACCESS)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-        rows::optional(row)
-    }
-
-    async fn list_rooms(pool: &Pool<Self>, q: &RoomQuery) -> StoreResult<(Vec<Room>, i64)> {
-        let page = room_page(q, Self::ROOM_SELECT, Self::LIKE);
-        let total: i64 = sqlx::query_scalar_with(&page.count_sql, page.count_args.bind::<Self>()?)
-            .fetch_one(pool)
-            .await?;
-        let found: Vec<RoomRow> = sqlx::query_as_with(&page.page_sql, page.page_args.bind()?)
-            .fetch_all(pool)
-            .await?;
-        Ok((rows::all(found)?, total))
-    }
-
-    async fn rooms_of_user(pool: &Pool<Self>, user: Uuid) -> StoreResult<Vec<RoomAccess>> {
-        let found: Vec<AccessRow> = sqlx::query_as(sql::ROOMS_OF_USER)
-            .bind(user)
-            .fetch_all(pool)
-            .await?;
-        rows::all(found)
-    }
-
-    async fn waiting_rooms(pool: &Pool<Self>, limit: i64) -> StoreResult<Vec<WaitingRow>> {
-        Ok(sqlx::query_as(Self::WAITING_ROOMS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?)
-    }
 
     // ---- messages ---------------------------------------------------------------------------
 

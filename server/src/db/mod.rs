@@ -25,6 +25,7 @@ mod query;
 mod reactions;
 mod receipts;
 pub mod recovery;
+mod rooms;
 mod rows;
 pub(crate) mod safety;
 mod search;

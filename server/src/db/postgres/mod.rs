@@ -89,10 +89,6 @@ impl PgStore {
 }
 
 impl Dialect for Postgres {
-    const ROOM_SELECT: &'static str = rooms::ROOM_SELECT;
-    const ROOM_OF_PAIR: &'static str = rooms::ROOM_OF_PAIR;
-    const LIKE: &'static str = "ILIKE {p}";
-    const WAITING_ROOMS: &'static str = rooms::WAITING_ROOMS;
     const REFRESH_LAST: &'static str = REFRESH_LAST;
 
     /// A plain transaction: row locks, taken as it writes, are what keep writers apart.

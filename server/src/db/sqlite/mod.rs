@@ -67,11 +67,6 @@ impl SqliteStore {
 }
 
 impl Dialect for Sqlite {
-    const ROOM_SELECT: &'static str = rooms::ROOM_SELECT;
-    const ROOM_OF_PAIR: &'static str = rooms::ROOM_OF_PAIR;
-    // SQLite's LIKE ignores ASCII case already.
-    const LIKE: &'static str = "LIKE {p} ESCAPE '\\'";
-    const WAITING_ROOMS: &'static str = rooms::WAITING_ROOMS;
     const REFRESH_LAST: &'static str = REFRESH_LAST;
 
     /// Takes the write lock when it starts, so statements that read before they write see no
