@@ -1,6 +1,7 @@
 //! [`OpsStore`], written once for both dialects; each dialect's part ([`OpsDialect`], in
-//! `db/sqlite/ops.rs` and `db/postgres/ops.rs`) is how many writers it takes, its migrations,
-//! how it closes, and how it recomputes a room's last message after a purge.
+//! `db/sqlite/ops.rs` and `db/postgres/ops.rs`) is how many writers it takes, its migrations
+//! and how it closes; a purge recomputes a room's last message as the dialect's part of
+//! storing messages does ([`MessageSql::REFRESH_LAST`]).
 
 use std::future::Future;
 
@@ -10,6 +11,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
 
 use super::backend::Backend;
+use super::messages::MessageSql;
 use super::query::count_per_room;
 use super::rows::Instant;
 use super::sql;
@@ -17,9 +19,6 @@ use super::{OpsStore, Stats, StoreResult};
 
 /// The dialect's part of operating the database.
 pub(crate) trait OpsDialect {
-    /// Recomputes room `$1`'s last message from its history (after a purge).
-    const REFRESH_LAST: &'static str;
-
     /// See [`OpsStore::max_writers`].
     fn writers(&self) -> Option<usize>;
 
@@ -34,7 +33,7 @@ pub(crate) trait OpsDialect {
 }
 
 #[async_trait]
-impl<S: Backend + OpsDialect> OpsStore for S
+impl<S: Backend + OpsDialect + MessageSql> OpsStore for S
 where
     for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
     for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,

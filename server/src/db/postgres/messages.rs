@@ -1,22 +1,20 @@
-//! [`MessageStore`] on PostgreSQL: the group commit is one statement ([`COMMIT`]: `UNNEST` of
-//! the batch's columns, rooms locked and stamped and the room-event log written in the same
-//! round trip); the rest is shared (see `dialect`).
+//! [`MessageStore`](crate::db::MessageStore)'s part ([`MessageSql`]) on PostgreSQL: the group
+//! commit is one statement ([`COMMIT`]: `UNNEST` of the batch's columns, rooms locked and
+//! stamped and the room-event log written in the same round trip).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Postgres;
 use tigo_common::Message;
 use uuid::Uuid;
 
 use super::PgStore;
 use crate::db::batch::{BatchPlan, Stored};
-use crate::db::dialect::Dialect;
+use crate::db::messages::MessageSql;
 use crate::db::rows::{IntoRecord, MessageRow};
 use crate::db::sql::MESSAGE_SELECT;
-use crate::db::{Committed, Delivered, MessageQuery, MessageStore, NewMessage, StoreResult};
+use crate::db::{Committed, Delivered, NewMessage, StoreResult};
 
 /// The group commit, one statement, one round trip, one commit. The rooms' rows are locked
 /// first and each message is stamped after its room's newest one, with the database's clock:
@@ -208,9 +206,20 @@ impl PgStore {
     }
 }
 
-#[async_trait]
-impl MessageStore for PgStore {
-    async fn commit(
+impl MessageSql for PgStore {
+    const REFRESH_LAST: &'static str = "UPDATE chat_rooms r SET
+        last_message_content = l.content, last_message_at = l.created_at,
+        last_message_sender_id = l.sender_id
+    FROM (SELECT $1::uuid AS room_id) k
+    LEFT JOIN LATERAL (
+        SELECT CASE WHEN m.content = '' AND m.file_name IS NOT NULL THEN m.file_name ELSE m.content END AS content,
+               m.created_at, m.sender_id
+        FROM chat_messages m WHERE m.chat_room_id = k.room_id
+        ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+    ) l ON true
+    WHERE r.id = k.room_id";
+
+    async fn group_commit(
         &self,
         batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
@@ -233,26 +242,5 @@ impl MessageStore for PgStore {
             delivered: moved,
             seqs,
         })
-    }
-
-    async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {
-        Postgres::message(&self.pool, id).await
-    }
-
-    async fn list_messages(&self, q: &MessageQuery) -> StoreResult<(Vec<Message>, i64)> {
-        Postgres::list_messages(&self.pool, q).await
-    }
-
-    async fn edit_message(
-        &self,
-        id: Uuid,
-        content: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<(Message, i64)>> {
-        Postgres::edit_message(&self.pool, id, content, at).await
-    }
-
-    async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        Postgres::delete_message(&self.pool, id, by).await
     }
 }

@@ -15,11 +15,10 @@ mod users;
 
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgQueryResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Pool, Postgres, Transaction};
 
 use super::backend::Backend;
-use super::dialect::Dialect;
 use super::stale::LossMark;
 use super::{PoolOptions, StoreError, StoreResult};
 use tokio_util::sync::CancellationToken;
@@ -88,32 +87,6 @@ impl PgStore {
     }
 }
 
-impl Dialect for Postgres {
-    const REFRESH_LAST: &'static str = REFRESH_LAST;
-
-    /// A plain transaction: row locks, taken as it writes, are what keep writers apart.
-    async fn begin_write(pool: &Pool<Postgres>) -> StoreResult<Transaction<'static, Postgres>> {
-        Ok(pool.begin().await?)
-    }
-
-    fn rows_affected(done: &PgQueryResult) -> u64 {
-        done.rows_affected()
-    }
-}
-
-/// Recomputes room `$1`'s last message from its history (after a delete, edit or purge).
-const REFRESH_LAST: &str = "UPDATE chat_rooms r SET
-        last_message_content = l.content, last_message_at = l.created_at,
-        last_message_sender_id = l.sender_id
-    FROM (SELECT $1::uuid AS room_id) k
-    LEFT JOIN LATERAL (
-        SELECT CASE WHEN m.content = '' AND m.file_name IS NOT NULL THEN m.file_name ELSE m.content END AS content,
-               m.created_at, m.sender_id
-        FROM chat_messages m WHERE m.chat_room_id = k.room_id
-        ORDER BY m.created_at DESC, m.id DESC LIMIT 1
-    ) l ON true
-    WHERE r.id = k.room_id";
-
 impl Backend for PgStore {
     type Db = Postgres;
 
@@ -121,8 +94,9 @@ impl Backend for PgStore {
         &self.pool
     }
 
+    /// A plain transaction: row locks, taken as it writes, are what keep writers apart.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        Postgres::begin_write(&self.pool).await
+        Ok(self.pool.begin().await?)
     }
 
     fn rows_affected(done: &<Postgres as sqlx::Database>::QueryResult) -> u64 {

@@ -10,8 +10,6 @@ use crate::db::sql;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 impl OpsDialect for PgStore {
-    const REFRESH_LAST: &'static str = super::REFRESH_LAST;
-
     /// No limit of its own: writers on rows of different rooms commit side by side.
     fn writers(&self) -> Option<usize> {
         None

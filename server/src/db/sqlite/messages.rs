@@ -1,24 +1,30 @@
-//! [`MessageStore`] on SQLite: the group commit goes to its own thread (see `commit`); the
-//! rest is shared (see `dialect`).
+//! [`MessageStore`](crate::db::MessageStore)'s part ([`MessageSql`]) on SQLite: the group
+//! commit goes to its own thread (see `commit`); the messages it finds already stored under a
+//! repeated idempotency key are read here afterwards.
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Sqlite;
-use tigo_common::Message;
 use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::db::batch::BatchPlan;
-use crate::db::dialect::Dialect;
+use crate::db::messages::MessageSql;
 use crate::db::rows::{IntoRecord, MessageRow};
 use crate::db::sql::MESSAGE_SELECT;
-use crate::db::{Committed, MessageQuery, MessageStore, NewMessage, StoreResult};
+use crate::db::{Committed, NewMessage, StoreResult};
 
-#[async_trait]
-impl MessageStore for SqliteStore {
-    async fn commit(
+impl MessageSql for SqliteStore {
+    const REFRESH_LAST: &'static str = "UPDATE chat_rooms SET
+        last_message_content = (SELECT CASE WHEN content = '' AND file_name IS NOT NULL THEN file_name ELSE content END
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
+        last_message_at = (SELECT created_at
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
+        last_message_sender_id = (SELECT sender_id
+            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)
+    WHERE id = $1";
+
+    async fn group_commit(
         &self,
         batch: Arc<[NewMessage]>,
         delivered: &[Uuid],
@@ -50,26 +56,5 @@ impl MessageStore for SqliteStore {
             delivered: written.delivered,
             seqs: written.seqs,
         })
-    }
-
-    async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {
-        Sqlite::message(&self.pool, id).await
-    }
-
-    async fn list_messages(&self, q: &MessageQuery) -> StoreResult<(Vec<Message>, i64)> {
-        Sqlite::list_messages(&self.pool, q).await
-    }
-
-    async fn edit_message(
-        &self,
-        id: Uuid,
-        content: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<(Message, i64)>> {
-        Sqlite::edit_message(&self.pool, id, content, at).await
-    }
-
-    async fn delete_message(&self, id: Uuid, by: Uuid) -> StoreResult<Option<(Message, i64)>> {
-        Sqlite::delete_message(&self.pool, id, by).await
     }
 }

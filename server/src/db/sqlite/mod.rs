@@ -19,14 +19,12 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Pool, Sqlite, Transaction};
 use uuid::Uuid;
 
 use super::backend::Backend;
-use super::dialect::Dialect;
 use super::{PoolOptions, StoreError, StoreResult};
 
 pub struct SqliteStore {
@@ -66,20 +64,6 @@ impl SqliteStore {
     }
 }
 
-impl Dialect for Sqlite {
-    const REFRESH_LAST: &'static str = REFRESH_LAST;
-
-    /// Takes the write lock when it starts, so statements that read before they write see no
-    /// other writer in between.
-    async fn begin_write(pool: &Pool<Sqlite>) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    fn rows_affected(done: &SqliteQueryResult) -> u64 {
-        done.rows_affected()
-    }
-}
-
 /// Instants are stored as microseconds since the Unix epoch.
 fn micros(at: DateTime<Utc>) -> i64 {
     at.timestamp_micros()
@@ -91,16 +75,6 @@ fn hex_ids(ids: &[Uuid]) -> String {
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())
 }
 
-/// Recomputes room `$1`'s last message from its history (after a delete, edit or purge).
-const REFRESH_LAST: &str = "UPDATE chat_rooms SET
-        last_message_content = (SELECT CASE WHEN content = '' AND file_name IS NOT NULL THEN file_name ELSE content END
-            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
-        last_message_at = (SELECT created_at
-            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1),
-        last_message_sender_id = (SELECT sender_id
-            FROM chat_messages WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1)
-    WHERE id = $1";
-
 impl Backend for SqliteStore {
     type Db = Sqlite;
 
@@ -108,8 +82,10 @@ impl Backend for SqliteStore {
         &self.pool
     }
 
+    /// Takes the write lock when it starts, so statements that read before they write see no
+    /// other writer in between.
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Sqlite::begin_write(&self.pool).await
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     fn rows_affected(done: &<Sqlite as sqlx::Database>::QueryResult) -> u64 {

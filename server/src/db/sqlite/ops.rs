@@ -10,8 +10,6 @@ use crate::db::sql;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 impl OpsDialect for SqliteStore {
-    const REFRESH_LAST: &'static str = super::REFRESH_LAST;
-
     /// One: SQLite has one write lock, so more writers would only queue for it.
     fn writers(&self) -> Option<usize> {
         Some(1)
