@@ -4,10 +4,10 @@
 //! backends (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross
 //! them.
 //!
-//! A resource whose code both dialects run alike has one generic implementation in its own
-//! module (`impl<S: Backend> XStore for S`, see `backend`), with the few statements that differ
-//! as that module's dialect trait; the others are implemented per backend under `sqlite/` and
-//! `postgres/`, calling `dialect`'s generic bodies where they agree. Row decoding is in `rows`,
+//! Every resource has one generic implementation in its own module (`impl<S: Backend> XStore
+//! for S`, see `backend`), with what the dialects do differently as that module's dialect
+//! trait, implemented under `sqlite/` and `postgres/` (or beside it when it is only a few
+//! constants). Row decoding is in `rows`,
 //! SQL text both share in `sql`, queries assembled at run time in `query`, the group commit's
 //! batch plan in `batch`. The README's "How a store method is written" says where the SQL of
 //! each method lives.

@@ -1,7 +1,7 @@
 //! Connection state recovery, the storage both dialects share: the room event log (one row per
-//! room event, written by the change's own transaction through `Dialect::log_event` or the
-//! group commit) and the recoverable sessions, with [`RecoveryStore`] written once over both
-//! backends by [`recovery_store!`].
+//! room event, written by the change's own transaction through [`log_event`] or the group
+//! commit) and the recoverable sessions, with [`RecoveryStore`] written once over both
+//! backends (`impl<S: Backend> RecoveryStore for S`).
 //!
 //! Positions are per room: each room's `event_seq` moves under the room row's write lock in the
 //! change's transaction, so they are dense and in commit order on every instance, which a
