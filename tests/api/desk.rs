@@ -288,9 +288,16 @@ async fn room_assigned_reaches_admins_on_every_instance() {
         .await
         .expect("heard on B");
     assert_eq!(heard, json!({"roomId": room.id, "adminId": a.id()}));
+    // A's socket is open before the unassign: both events then reach it through the bus in
+    // the order B published them (opened after, it could still hear the unassign late).
+    let (_s2, mut on_a) = a_app.socket(&a).await;
     let b_api = b_app.api.with_token(&other.token);
     b_api.unassign(room.id).await.expect("unassign on B");
-    let (_s2, mut on_a) = a_app.socket(&a).await;
+    let heard = on_a
+        .wait_for("room_assigned", WAIT)
+        .await
+        .expect("unassign heard on A");
+    assert_eq!(heard, json!({"roomId": room.id, "adminId": null}));
     b_api
         .assign(room.id, Some(a.id()))
         .await
