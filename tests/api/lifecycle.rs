@@ -1,6 +1,6 @@
 //! An instance started and stopped in-process leaves nothing behind: every background task
-//! has stopped, the port refuses connections, its database connections are gone and so is its
-//! Redis subscription.
+//! has stopped, the port refuses connections, its database connections are gone and so are its
+//! Redis connections (subscription and commands).
 
 use std::time::Duration;
 
@@ -137,27 +137,38 @@ async fn sqlite_released(path: &str) -> bool {
     locked
 }
 
-/// The private Redis has no subscription left (the server's subscriber heard shutdown and
-/// let go). Its command connection is the client library's: it closes when the last handle of
-/// the state is dropped, which the test does not control.
+/// The private Redis has no connection of the server left: neither its subscription (the
+/// subscriber heard shutdown and let go) nor its command connection (presence and the
+/// publisher; closed once shutdown dropped the last handle of it). The test's own connection,
+/// the one asking, is the only client.
 async fn assert_redis_released(url: &str) {
     let client = redis::Client::open(url).expect("redis url");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
         .expect("connect to the private redis");
-    let mut subscribed = 0;
+    let own: i64 = redis::cmd("CLIENT")
+        .arg("ID")
+        .query_async(&mut conn)
+        .await
+        .expect("CLIENT ID");
+    let own = format!("id={own} ");
+    let mut left = Vec::new();
     for _ in 0..50 {
         let list: String = redis::cmd("CLIENT")
             .arg("LIST")
             .query_async(&mut conn)
             .await
             .expect("CLIENT LIST");
-        subscribed = list.lines().filter(|l| !l.contains(" sub=0 ")).count();
-        if subscribed == 0 {
+        left = list
+            .lines()
+            .filter(|l| !l.starts_with(&own))
+            .map(str::to_owned)
+            .collect();
+        if left.is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("{subscribed} redis subscriptions of the stopped server remain");
+    panic!("redis connections of the stopped server remain: {left:#?}");
 }

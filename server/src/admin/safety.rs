@@ -139,6 +139,7 @@ impl Admin {
             except: None,
             rooms: Vec::new(),
             users: Vec::new(),
+            message: None,
         };
         let Ok(text) = serde_json::to_string(&envelope) else {
             return;

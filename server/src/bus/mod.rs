@@ -1,6 +1,7 @@
 //! The event bus between instances. In-process: nothing crosses (there is one instance).
 //! Redis: every room event is published once on `chat:events` as `{event, roomId, data}`,
-//! and every instance delivers what it hears there to its own connections.
+//! and every instance delivers what it hears there to its own connections: `data` goes out
+//! as received; what routing needs travels beside it in the envelope.
 
 pub mod redis;
 
@@ -93,6 +94,18 @@ pub struct Envelope {
     /// Users addressed directly (`room_created`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<Uuid>,
+    /// `new_message`: what delivery receipts need of it, so an instance hearing it hands
+    /// `data` to its connections as received, without reading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageIds>,
+}
+
+/// The two fields of a `new_message` that delivery receipts need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageIds {
+    pub id: Uuid,
+    #[serde(rename = "senderId")]
+    pub sender_id: Uuid,
 }
 
 #[derive(Clone)]

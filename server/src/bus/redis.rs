@@ -168,10 +168,8 @@ impl RedisBus {
                     () = shutdown.cancelled() => return,
                 };
                 let Some(msg) = msg else { break };
-                let Ok(text) = msg.get_payload::<String>() else {
-                    continue;
-                };
-                match serde_json::from_str::<Envelope>(&text) {
+                // Read from the frame's bytes: the payload is not copied into a string first.
+                match serde_json::from_slice::<Envelope>(msg.get_payload_bytes()) {
                     Ok(envelope) => {
                         if incoming.send(envelope).await.is_err() {
                             return;

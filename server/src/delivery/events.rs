@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use tigo_common::{
     Message, MessageDeleted, MessageDelivered, MessagesRead, ReactionUpdated, Room, UserPresence,
@@ -15,7 +15,7 @@ use tigo_common::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::bus::{Bus, Envelope, RoomEvent};
+use crate::bus::{Bus, Envelope, MessageIds, RoomEvent};
 use crate::db::RoomAccess;
 use crate::delivery::hub::{Hub, Outgoing};
 use crate::metrics::Metrics;
@@ -131,6 +131,7 @@ impl Events {
             except: None,
             rooms: Vec::new(),
             users: Vec::new(),
+            message: None,
         }
     }
 
@@ -147,20 +148,27 @@ impl Events {
     }
 
     /// A message was stored: `new_message` to everyone in its room; recipients with no live
-    /// connection anywhere get a notification.
+    /// connection anywhere get a notification. Returns the message as encoded, once, for the
+    /// room, the bus and the sender's answer.
     /// `seq`: the event's position in the room's log (connection state recovery).
-    pub fn new_message(&self, message: &Message, access: RoomAccess, seq: Option<i64>) {
+    pub fn new_message(
+        &self,
+        message: &Message,
+        access: RoomAccess,
+        seq: Option<i64>,
+    ) -> Arc<RawValue> {
+        let encoded = to_value(message);
         let mut envelope = self.envelope(
             RoomEvent::NewMessage,
             Some(message.chat_room_id),
-            to_value(message),
+            encoded.clone(),
         );
         envelope.seq = seq;
-        let ids = MessageIds {
+        envelope.message = Some(MessageIds {
             id: message.id,
             sender_id: message.sender_id,
-        };
-        let reached = self.deliver_message(&envelope, Some(ids), Some(access));
+        });
+        let reached = self.deliver_message(&envelope, Some(access));
         self.inner.bus.publish(&envelope);
         // A recipient who got it on a connection here is online: only the others need the
         // presence lookup (a Redis round trip) that decides on a notification.
@@ -175,6 +183,7 @@ impl Events {
                 recipients,
             });
         }
+        encoded
     }
 
     pub fn message_edited(&self, message: &Message, seq: i64) {
@@ -302,8 +311,7 @@ impl Events {
             }
             RoomEvent::RoomAssigned => hub.to_admins(event, &envelope.data),
             RoomEvent::NewMessage => {
-                let ids = serde_json::from_str(envelope.data.get()).ok();
-                self.deliver_message(envelope, ids, None);
+                self.deliver_message(envelope, None);
             }
             _ => {
                 if let Some(room) = envelope.room_id {
@@ -321,19 +329,14 @@ impl Events {
 
     /// `new_message` to this instance's connections in the room; a recipient's connection
     /// receiving it makes the message `delivered`. Returns the users whose connections got it.
-    fn deliver_message(
-        &self,
-        envelope: &Envelope,
-        ids: Option<MessageIds>,
-        access: Option<RoomAccess>,
-    ) -> HashSet<Uuid> {
+    fn deliver_message(&self, envelope: &Envelope, access: Option<RoomAccess>) -> HashSet<Uuid> {
         let Some(room) = envelope.room_id else {
             return HashSet::new();
         };
         let out = Outgoing {
             event: RoomEvent::NewMessage,
             data: envelope.data.clone(),
-            message_id: ids.map(|m| m.id),
+            message_id: envelope.message.map(|m| m.id),
             seq: envelope.seq,
         };
         let reach = self.inner.hub.to_room(room, &out, None);
@@ -343,7 +346,7 @@ impl Events {
                 sender_id: sender,
             }),
             Some(access),
-        ) = (ids, access.or(reach.access))
+        ) = (envelope.message, access.or(reach.access))
         else {
             return reach.users;
         };
@@ -356,13 +359,6 @@ impl Events {
         }
         reach.users
     }
-}
-
-/// The two fields of a `new_message` payload that receipts need (the rest is skipped).
-#[derive(Deserialize, Clone, Copy)]
-struct MessageIds {
-    id: Uuid,
-    sender_id: Uuid,
 }
 
 fn room_access(room: &RawValue) -> Option<RoomAccess> {

@@ -24,7 +24,15 @@ pub struct Draft {
 }
 
 /// The answer to one message: the stored message once it is durable.
-pub type Stored = oneshot::Receiver<AppResult<Inserted>>;
+pub type Stored = oneshot::Receiver<AppResult<Committed>>;
+
+/// A stored message, and its JSON text as its room got it (encoded once, by
+/// `Events::new_message`); `None` when nothing new was stored (a repeated `client_msg_id`).
+#[derive(Debug)]
+pub struct Committed {
+    pub inserted: Inserted,
+    pub encoded: Option<Arc<serde_json::value::RawValue>>,
+}
 
 /// Longest a delivery receipt waits for a message batch to share its commit.
 const RECEIPT_DELAY: Duration = Duration::from_millis(20);
@@ -39,7 +47,7 @@ const SCAN_BATCHES: usize = 4;
 
 pub(super) struct Job {
     pub(super) draft: Draft,
-    pub(super) reply: oneshot::Sender<AppResult<Inserted>>,
+    pub(super) reply: oneshot::Sender<AppResult<Committed>>,
     pub(super) queued: Instant,
 }
 

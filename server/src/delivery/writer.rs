@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::queue::{Draft, Job, OVERLAP_BATCH, Queue, Step, Stored};
+use super::queue::{Committed, Draft, Job, OVERLAP_BATCH, Queue, Step, Stored};
 use crate::clock;
 use crate::db::{Inserted, NewMessage, Store};
 use crate::delivery::events::{Events, Receipt};
@@ -102,6 +102,11 @@ impl Writer {
 
 /// Waits until a queued message is stored.
 pub async fn wait(stored: Stored) -> AppResult<Inserted> {
+    wait_encoded(stored).await.map(|c| c.inserted)
+}
+
+/// Waits until a queued message is stored; with the JSON text its room got.
+pub async fn wait_encoded(stored: Stored) -> AppResult<Committed> {
     stored
         .await
         .map_err(|_| AppError::unavailable("the message writer stopped"))?
@@ -251,11 +256,18 @@ async fn commit(
         }
     };
     for (job, outcome) in jobs.drain(..).zip(outcomes) {
-        if let Ok(Inserted::New(message)) = &outcome {
-            events.counted_message();
-            events.new_message(message, job.draft.access, seqs.get(&message.id).copied());
-        }
-        let _ = job.reply.send(outcome);
+        let answer = outcome.map(|inserted| {
+            let encoded = match &inserted {
+                Inserted::New(message) => {
+                    events.counted_message();
+                    let seq = seqs.get(&message.id).copied();
+                    Some(events.new_message(message, job.draft.access, seq))
+                }
+                Inserted::Existing(_) => None,
+            };
+            Committed { inserted, encoded }
+        });
+        let _ = job.reply.send(answer);
     }
     for d in moved {
         if let Some(user_id) = recipients.get(&d.message_id) {

@@ -216,9 +216,30 @@ async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
     let rooms = conn.joined_rooms();
     let hub = state.events.hub();
     hub.remove_conn(&conn);
-    super::recovery::closed(&state, &conn).await;
+    super::recovery::closed(&state, std::slice::from_ref(&conn)).await;
     if !hub.is_local(conn.user_id) {
         state.typing.clear_user(conn.user_id);
     }
     state.presence.changed(conn.user_id, rooms).await;
+}
+
+/// Shutdown, once the Socket.IO layer is closed: socketioxide's `close` lets go of its
+/// namespaces before it closes the transports, so no disconnect handler runs and every socket
+/// stays in its namespace, which it holds in turn. Left so, each connection (in the hub, and
+/// its socket) would keep the state, and with it the Redis connection, alive after the
+/// instance stopped. So: every connection leaves the hub, recoverable sessions are extended
+/// from now (one write for all), and each socket is then disconnected, which takes it out of
+/// its namespace (its handler finds nothing left to do). Presence needs nothing: its task
+/// releases this instance's claims when it stops.
+pub(super) async fn release_all(state: &AppState) {
+    let hub = state.events.hub();
+    let conns = hub.all_conns();
+    for conn in &conns {
+        hub.remove_conn(conn);
+    }
+    super::recovery::closed(state, &conns).await;
+    let sockets: Vec<SocketRef> = conns.into_iter().map(|c| c.socket.clone()).collect();
+    for socket in sockets {
+        let _ = socket.disconnect();
+    }
 }

@@ -7,16 +7,19 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, TryData};
 use socketioxide::handler::FromMessageParts;
-use socketioxide_core::Value as RawValue;
-use tigo_common::{MessageSent, User, server_events as se};
+use socketioxide_core::Value as SioValue;
+use tigo_common::{User, server_events as se};
+use uuid::Uuid;
 
 use crate::chat::{self, validate};
 use crate::delivery::conn::Conn;
-use crate::delivery::queue::Stored;
+use crate::delivery::queue::{Committed, Stored};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -49,7 +52,7 @@ impl<A: Adapter> FromMessageParts<A> for Inbound {
 
     fn from_message_parts(
         s: &Arc<socketioxide::socket::Socket<A>>,
-        v: &mut RawValue,
+        v: &mut SioValue,
         ack_id: &Option<i64>,
     ) -> Result<Self, Self::Error> {
         let conn = super::connect::conn_of(s).ok_or(NotAuthenticated)?;
@@ -132,6 +135,76 @@ impl Answer {
     }
 }
 
+/// A stored message's answer: `message_sent` and the ack carry the message as its room got it
+/// (`Events::new_message` encoded it once; this copies that text, it does not encode again).
+pub(super) struct Sent {
+    message_id: Uuid,
+    message: Arc<RawValue>,
+}
+
+/// `message_sent`'s payload (`tigo_common::MessageSent`, with the message as encoded).
+#[derive(Serialize)]
+struct SentPayload<'a> {
+    #[serde(rename = "messageId")]
+    message_id: Uuid,
+    message: &'a RawValue,
+}
+
+/// The ack of a stored message: `{ok: true, messageId, message}`.
+#[derive(Serialize)]
+struct SentAck<'a> {
+    ok: bool,
+    #[serde(rename = "messageId")]
+    message_id: Uuid,
+    message: &'a RawValue,
+}
+
+impl Sent {
+    /// The answer to a stored message. A repeated `client_msg_id` answers a message stored
+    /// earlier, which no room event encoded now: it is encoded here, with fresh URLs.
+    fn of(state: &AppState, committed: Committed) -> Sent {
+        let Committed { inserted, encoded } = committed;
+        if let Some(message) = encoded {
+            return Sent {
+                message_id: inserted.message().id,
+                message,
+            };
+        }
+        let mut message = inserted.message().clone();
+        crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
+        let encoded =
+            serde_json::value::to_raw_value(&message).unwrap_or_else(|_| RawValue::NULL.to_owned());
+        Sent {
+            message_id: message.id,
+            message: encoded.into(),
+        }
+    }
+
+    fn send(&self, conn: &Conn, ack: AckSender, wants_ack: bool) {
+        let message = &*self.message;
+        conn.emit(
+            se::MESSAGE_SENT,
+            &SentPayload {
+                message_id: self.message_id,
+                message,
+            },
+        );
+        if wants_ack {
+            let _ = ack.send(&SentAck {
+                ok: true,
+                message_id: self.message_id,
+                message,
+            });
+        }
+    }
+}
+
+/// How an event is answered.
+enum Reply {
+    Answer(Answer),
+    Sent(Sent),
+}
+
 /// Runs one event: processed in arrival order (a queued message lets the next event in at
 /// once), answered in arrival order.
 pub(super) async fn run<F, Fut>(
@@ -173,21 +246,10 @@ pub(super) async fn run<F, Fut>(
     };
     drop(processing);
     let answer = match outcome {
-        Ok(Outcome::Done(answer)) => Ok(answer),
-        Ok(Outcome::Queued(receipt)) => {
-            crate::delivery::writer::wait(receipt).await.map(|stored| {
-                let mut message = stored.message().clone();
-                // A repeated client_msg_id answers a message stored earlier: fresh URLs.
-                crate::files::sign_message(&state.files, &mut message, chrono::Utc::now());
-                Answer::with_event(
-                    se::MESSAGE_SENT,
-                    &MessageSent {
-                        message_id: message.id,
-                        message,
-                    },
-                )
-            })
-        }
+        Ok(Outcome::Done(answer)) => Ok(Reply::Answer(answer)),
+        Ok(Outcome::Queued(receipt)) => crate::delivery::writer::wait_encoded(receipt)
+            .await
+            .map(|committed| Reply::Sent(Sent::of(&state, committed))),
         Err(err) => Err(err),
     };
     let _replying = conn.reply_turn(ticket).await;
@@ -196,12 +258,13 @@ pub(super) async fn run<F, Fut>(
         metrics.error(crate::metrics::error_kind(err.status()));
     }
     match answer {
-        Ok(answer) => {
+        Ok(Reply::Answer(answer)) => {
             if let Some((event, data)) = &answer.event {
                 conn.emit(event, data);
             }
             ack_ok(ack, wants_ack, answer.ack);
         }
+        Ok(Reply::Sent(sent)) => sent.send(&conn, ack, wants_ack),
         Err(err) => fail(&conn, ack, wants_ack, &err),
     }
 }

@@ -28,6 +28,12 @@ pub fn attach(io: &SocketIo) {
     io.ns(NAMESPACE, connect::on_connect.with(connect::authenticate));
 }
 
+/// Closes the namespace at shutdown and releases every connection's state.
+pub async fn close(io: &SocketIo, state: &AppState, patience: std::time::Duration) {
+    let _ = tokio::time::timeout(patience, io.close()).await;
+    connect::release_all(state).await;
+}
+
 /// Registers the client events of the contract on an authenticated socket.
 pub(crate) fn register(socket: &SocketRef) {
     socket.on(

@@ -150,7 +150,7 @@ impl Application {
                 "queued messages did not finish within the grace period"
             );
         }
-        let _ = tokio::time::timeout(Duration::from_secs(2), io.close()).await;
+        realtime::close(&io, &state, Duration::from_secs(2)).await;
         connections.cancel();
         state.shutdown.cancel();
         state.tasks.close();

@@ -209,3 +209,43 @@ async fn an_admin_reading_a_room_on_another_instance_is_not_listed_as_online_in_
         );
     }
 }
+
+/// The message is encoded once, by the instance that stored it: the sender's ack and
+/// `message_sent`, a recipient's `new_message` there and on another instance (which hands on
+/// what it heard without decoding it) carry the very same message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sender_and_recipients_on_both_instances_get_the_same_message() {
+    let (a, b, _db) = pair(&redis_url()).await;
+    let (c, o) = (a.customer().await, a.owner().await);
+    let room = a.room(&c, &o).await;
+    let o_b = on(&b, &o).await;
+    let (cs, mut c_events) = a.socket(&c).await;
+    let (_oa, mut on_a) = a.socket(&o).await;
+    let (_ob, mut on_b) = b.socket(&o_b).await;
+    for events in [&mut c_events, &mut on_a, &mut on_b] {
+        events.wait_for("connected", WAIT).await.expect("connected");
+    }
+    let ack = send_ack(&cs, room.id, "one encoding for all").await;
+    assert_eq!(ack["ok"], true, "{ack}");
+    let message = &ack["message"];
+    assert_eq!(message["content"], "one encoding for all");
+    assert_eq!(ack["messageId"], message["id"]);
+    let sent = c_events
+        .wait_for("message_sent", WAIT)
+        .await
+        .expect("message_sent");
+    assert_eq!(
+        sent,
+        json!({"messageId": message["id"], "message": message})
+    );
+    let here = on_a.wait_for("new_message", WAIT).await.expect("on A");
+    let there = on_b.wait_for("new_message", WAIT).await.expect("on B");
+    assert_eq!(&here, message, "a recipient on the same instance");
+    assert_eq!(&there, message, "a recipient on the other instance");
+    // The receipt that crosses back needs the ids the envelope carries beside the message.
+    let delivered = c_events
+        .wait_for("message_delivered", WAIT)
+        .await
+        .expect("receipt");
+    assert_eq!(delivered["messageId"], message["id"]);
+}

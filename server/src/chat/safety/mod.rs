@@ -176,6 +176,7 @@ pub fn audit_when_stored(
         let ids = result
             .as_ref()
             .ok()
+            .map(|c| &c.inserted)
             .filter(|i| matches!(i, crate::db::Inserted::New(_)))
             .map(|i| (i.message().chat_room_id, i.message().id));
         // The sender's answer first; the audit line follows.

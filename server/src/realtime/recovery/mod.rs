@@ -10,7 +10,7 @@
 mod replay;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -238,13 +238,19 @@ async fn save(state: &AppState, conn: &Conn) {
     }
 }
 
-/// A recoverable connection closed: its session can be resumed for `SESSION_RECOVERY` from now.
-pub(super) async fn closed(state: &AppState, conn: &Conn) {
-    if let Some(hash) = conn.session() {
-        let until = chrono::Utc::now() + state.config.session_recovery;
-        if let Err(err) = state.store.touch_sessions(&[hash.to_string()], until).await {
-            tracing::warn!(%err, "could not extend a recovery session");
-        }
+/// Recoverable connections closed: their sessions can be resumed for `SESSION_RECOVERY` from
+/// now (one write for all of them).
+pub(super) async fn closed(state: &AppState, conns: &[Arc<Conn>]) {
+    let hashes: Vec<String> = conns
+        .iter()
+        .filter_map(|c| c.session().map(str::to_owned))
+        .collect();
+    if hashes.is_empty() {
+        return;
+    }
+    let until = chrono::Utc::now() + state.config.session_recovery;
+    if let Err(err) = state.store.touch_sessions(&hashes, until).await {
+        tracing::warn!(%err, "could not extend a recovery session");
     }
 }
 
