@@ -169,7 +169,9 @@ pub fn audit_when_stored(
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let (state, actor) = (state.clone(), caller.id);
-    tokio::spawn(async move {
+    // On the instance's tracker: shutdown waits for the audit line of a message it stored.
+    let tasks = state.tasks.clone();
+    tasks.spawn(async move {
         let result = stored
             .await
             .unwrap_or_else(|_| Err(AppError::unavailable("the message writer stopped")));
