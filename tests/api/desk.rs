@@ -52,33 +52,7 @@ async fn admins_assign_rooms_and_every_admin_hears_of_it(backend: Backend) {
         .await
         .expect("again");
     assert_eq!(heard["adminId"], json!(b.id()));
-    // Not an Admin, an unknown user, a bad id, a non-Admin caller, an unknown room.
-    for (body, expected) in [
-        (json!({"admin_id": c.id()}), 400),
-        (json!({"admin_id": uuid::Uuid::new_v4()}), 404),
-        (json!({"admin_id": "nope"}), 400),
-        (json!([1]), 400),
-    ] {
-        let (status, err) = a
-            .api
-            .raw(Method::POST, &path, Some(&body))
-            .await
-            .expect("bad");
-        assert_error(status, &err, expected);
-    }
-    let (status, err) = c
-        .api
-        .raw(Method::POST, &path, Some(&json!({})))
-        .await
-        .expect("customer");
-    assert_error(status, &err, 403);
-    let unknown = format!("/chat/rooms/{}/assign", uuid::Uuid::new_v4());
-    let (status, err) = a
-        .api
-        .raw(Method::POST, &unknown, Some(&json!({})))
-        .await
-        .expect("unknown");
-    assert_error(status, &err, 404);
+    assign_refuses_what_it_must(&a, &c, &path).await;
     let back = b.api.unassign(room.id).await.expect("unassign");
     assert_eq!(back.assigned_admin_id, None);
     let heard = b_events
@@ -93,6 +67,41 @@ async fn admins_assign_rooms_and_every_admin_hears_of_it(backend: Backend) {
             .is_err(),
         "only Admins hear of assignments"
     );
+    assert_room_actions_audited(&app).await;
+}
+
+/// Not an Admin, an unknown user, a bad id, a non-Admin caller, an unknown room: refused.
+async fn assign_refuses_what_it_must(a: &TestUser, c: &TestUser, path: &str) {
+    for (body, expected) in [
+        (json!({"admin_id": c.id()}), 400),
+        (json!({"admin_id": uuid::Uuid::new_v4()}), 404),
+        (json!({"admin_id": "nope"}), 400),
+        (json!([1]), 400),
+    ] {
+        let (status, err) = a
+            .api
+            .raw(Method::POST, path, Some(&body))
+            .await
+            .expect("bad");
+        assert_error(status, &err, expected);
+    }
+    let (status, err) = c
+        .api
+        .raw(Method::POST, path, Some(&json!({})))
+        .await
+        .expect("customer");
+    assert_error(status, &err, 403);
+    let unknown = format!("/chat/rooms/{}/assign", uuid::Uuid::new_v4());
+    let (status, err) = a
+        .api
+        .raw(Method::POST, &unknown, Some(&json!({})))
+        .await
+        .expect("unknown");
+    assert_error(status, &err, 404);
+}
+
+/// The room's create, two assignments and the unassignment, in the audit log in that order.
+async fn assert_room_actions_audited(app: &TestApp) {
     let log = app
         .state
         .store

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use serde_json::json;
+use tigo_client::sio::{Events, Socket};
+use uuid::Uuid;
 
 use super::*;
 use crate::helpers::*;
@@ -41,19 +43,7 @@ async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
     assert_eq!(delivered["messageId"], ack["messageId"]);
     assert_eq!(delivered["userId"], json!(o.id()));
 
-    os.emit("typing_start", &json!({"roomId": room.id}))
-        .expect("emit");
-    let typing = c_events
-        .wait_for("user_typing", WAIT)
-        .await
-        .expect("typing crosses instances");
-    assert_eq!(typing["isTyping"], true);
-    os.emit("typing_stop", &json!({"roomId": room.id}))
-        .expect("emit");
-    assert_eq!(
-        c_events.wait_for("user_typing", WAIT).await.expect("stop")["isTyping"],
-        false
-    );
+    typing_crosses_instances(&os, &mut c_events, room.id).await;
 
     send_ack(&os, room.id, "from B").await;
     assert_eq!(
@@ -79,27 +69,7 @@ async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
         .expect("read receipt crosses");
     assert_eq!(read["userId"], json!(o.id()));
 
-    // Presence keys as the seed names them.
-    let client = redis::Client::open(redis_url()).expect("redis");
-    let mut conn = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("redis conn");
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(format!("user:{}:online", o.id()))
-        .query_async(&mut conn)
-        .await
-        .expect("ttl");
-    assert!(ttl > 0 && ttl <= 300, "user key TTL {ttl}");
-    let members: Vec<String> = redis::cmd("SMEMBERS")
-        .arg(format!("room:{}:users", room.id))
-        .query_async(&mut conn)
-        .await
-        .expect("smembers");
-    assert!(
-        members.contains(&o.id().to_string()) && members.contains(&c.id().to_string()),
-        "{members:?}"
-    );
+    presence_keys_are_the_seeds(o.id(), c.id(), room.id).await;
 
     os.close();
     let offline = c_events
@@ -107,6 +77,47 @@ async fn users_on_two_instances_chat_type_and_see_presence_and_receipts() {
         .await
         .expect("offline crosses");
     assert_eq!(offline, json!({"userId": o.id()}));
+}
+
+/// Typing on instance B reaches a connection on A, start and stop.
+async fn typing_crosses_instances(on_b: &Socket, a_events: &mut Events, room: Uuid) {
+    on_b.emit("typing_start", &json!({"roomId": room}))
+        .expect("emit");
+    let typing = a_events
+        .wait_for("user_typing", WAIT)
+        .await
+        .expect("typing crosses instances");
+    assert_eq!(typing["isTyping"], true);
+    on_b.emit("typing_stop", &json!({"roomId": room}))
+        .expect("emit");
+    assert_eq!(
+        a_events.wait_for("user_typing", WAIT).await.expect("stop")["isTyping"],
+        false
+    );
+}
+
+/// Presence keys as the seed names them: the user's key with its TTL, the room's member set.
+async fn presence_keys_are_the_seeds(o_id: Uuid, c_id: Uuid, room_id: Uuid) {
+    let client = redis::Client::open(redis_url()).expect("redis");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis conn");
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("user:{}:online", o_id))
+        .query_async(&mut conn)
+        .await
+        .expect("ttl");
+    assert!(ttl > 0 && ttl <= 300, "user key TTL {ttl}");
+    let members: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(format!("room:{}:users", room_id))
+        .query_async(&mut conn)
+        .await
+        .expect("smembers");
+    assert!(
+        members.contains(&o_id.to_string()) && members.contains(&c_id.to_string()),
+        "{members:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
