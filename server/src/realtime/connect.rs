@@ -238,8 +238,7 @@ pub(super) async fn release_all(state: &AppState) {
         hub.remove_conn(conn);
     }
     super::recovery::closed(state, &conns).await;
-    let sockets: Vec<SocketRef> = conns.into_iter().map(|c| c.socket.clone()).collect();
-    for socket in sockets {
-        let _ = socket.disconnect();
+    for conn in &conns {
+        let _ = conn.socket.clone().disconnect();
     }
 }
