@@ -76,7 +76,7 @@ async fn a_message_is_found_within_two_seconds_of_its_acknowledgement(backend: B
     assert_eq!(page.messages[0].id, sent.id);
 }
 
-async fn an_edit_or_a_delete_before_the_follower_wins(backend: Backend) {
+async fn an_edit_or_a_delete_before_or_after_the_follower_wins(backend: Backend) {
     let app = spawn_app_with(backend, |c| c.search_follow_every = None).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let room = app.room(&c, &o).await;
@@ -99,6 +99,18 @@ async fn an_edit_or_a_delete_before_the_follower_wins(backend: Backend) {
     assert_eq!(index_entries(&app, "minibar").await, 0);
     assert_eq!(index_entries(&app, "parking").await, 0);
     assert_eq!(index_entries(&app, "fridge").await, 1);
+    // Once indexed, an edit or a delete changes the index itself, the follower still paused.
+    c.api
+        .edit(edited.id, "the freezer is empty")
+        .await
+        .expect("edit again");
+    let kept = c.api.search("kept", "").await.expect("search").messages;
+    c.api.delete(kept[0].id).await.expect("delete");
+    assert!(found(&c, "fridge").await.is_empty());
+    assert_eq!(found(&c, "freez").await, ["the freezer is empty"]);
+    assert!(found(&c, "kept").await.is_empty());
+    assert_eq!(index_entries(&app, "fridge").await, 0);
+    assert_eq!(index_entries(&app, "kept").await, 0);
 }
 
 /// Stopped with messages not indexed yet, started again: every one is found, each once.
@@ -170,6 +182,6 @@ async fn two_instances_index_each_message_once() {
 
 contract!(
     a_message_is_found_within_two_seconds_of_its_acknowledgement,
-    an_edit_or_a_delete_before_the_follower_wins,
+    an_edit_or_a_delete_before_or_after_the_follower_wins,
     a_restart_indexes_what_was_left_each_message_once,
 );
