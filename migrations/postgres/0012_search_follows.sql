@@ -18,12 +18,13 @@
 -- skips until the holder commits or dies (its transaction then rolls back, nothing applied).
 -- The index is keyed by message: a row is never added twice (ON CONFLICT DO NOTHING).
 --
--- Edits and deletes win (READ COMMITTED):
--- * Delete first: the follower reads the messages FOR KEY SHARE NOWAIT. A delete committed
---   before the read leaves no row; one in progress makes the step fail at once (NOWAIT), roll
---   back and run again after it (the follower never waits for a row a delete holds, so it
---   cannot close a deadlock with a purge). Delete after: ON DELETE CASCADE removes the index
---   row, waiting for the follower's commit if it has the row locked.
+-- Edits and deletes win (READ COMMITTED), with no row lock on the messages (a lock on each
+-- message row would be written to the row and to the WAL, for every message):
+-- * Delete: the delete's own transaction removes the message's index row (a statement trigger
+--   below, so a purge is one statement). A follower that read the message before the delete
+--   committed can still add its index row afterwards; such a row belongs to no message, and
+--   search reads the index joined to the messages, so it is never returned (such a row is
+--   rare, a delete racing the follower by milliseconds, and is left in place).
 -- * Edit: it upserts the index row from the new content itself (a row trigger, in the edit's
 --   transaction; edits are rare). If the follower read the old content and inserted first, the
 --   edit's upsert waits for the follower's commit and then overwrites; if the edit inserted
@@ -44,7 +45,7 @@ CREATE FUNCTION tigo_search_vector(content text) RETURNS tsvector
 -- One row per indexed message: its words (with positions) and its adjacent word pairs (see
 -- 0009). No pending lists, as in 0009.
 CREATE TABLE message_search (
-    message_id UUID PRIMARY KEY REFERENCES chat_messages (id) ON DELETE CASCADE,
+    message_id UUID PRIMARY KEY,
     search     tsvector NOT NULL,
     pairs      tsvector NOT NULL
 );
@@ -113,3 +114,14 @@ END $$;
 CREATE CONSTRAINT TRIGGER chat_messages_search_edited AFTER UPDATE OF content ON chat_messages
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION tigo_search_edited();
+
+-- Deletes: the index rows go with their messages, once per statement (a purge deletes many).
+CREATE FUNCTION tigo_search_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM message_search s USING gone WHERE s.message_id = gone.id;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER chat_messages_search_deleted AFTER DELETE ON chat_messages
+    REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION tigo_search_deleted();

@@ -32,13 +32,14 @@ const POSITION: &str =
     "SELECT position FROM followers WHERE name = 'search' FOR UPDATE SKIP LOCKED";
 
 /// Indexes messages `($1, $2]` from their current rows and adds their words. A message an
-/// edit indexed first keeps the edit's row; one a delete holds fails the step (NOWAIT); the
-/// words are added after every index row (the sort), in order, as an edit adds its own.
+/// edit indexed first keeps the edit's row; the messages are read without a row lock (one
+/// would be written to every message row and the WAL): a delete that commits meanwhile can
+/// leave an index row without its message, which search never returns (it joins the two).
+/// The words are added after every index row (the sort), in order, as an edit adds its own.
 const INDEX: &str = "WITH added AS (
         INSERT INTO message_search (message_id, search, pairs)
         SELECT m.id, tigo_search_vector(m.content), tigo_search_pairs(m.content)
-        FROM (SELECT id, content FROM chat_messages WHERE seq > $1 AND seq <= $2
-              FOR KEY SHARE NOWAIT) m
+        FROM chat_messages m WHERE m.seq > $1 AND m.seq <= $2
         ON CONFLICT (message_id) DO NOTHING
         RETURNING search)
     INSERT INTO search_words (word)
@@ -54,9 +55,6 @@ const LAG: &str = "SELECT f.position,
         COALESCE((SELECT EXTRACT(EPOCH FROM clock_timestamp() - m.created_at)::float8
             FROM chat_messages m WHERE m.seq > f.position ORDER BY m.seq LIMIT 1), 0)
     FROM followers f WHERE f.name = 'search'";
-
-/// `lock_not_available`: NOWAIT met a row a delete holds.
-const LOCKED: &str = "55P03";
 
 impl SearchDialect for PgStore {
     const SYNTAX: Syntax = Syntax::TsQuery;
@@ -94,17 +92,11 @@ impl SearchDialect for PgStore {
         let Some((upto, followed)) = step(position, horizon) else {
             return Ok(Followed::CaughtUp);
         };
-        let indexed = sqlx::query(INDEX)
+        sqlx::query(INDEX)
             .bind(position)
             .bind(upto)
             .execute(&mut *tx)
-            .await;
-        match indexed {
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some(LOCKED) => {
-                return Ok(Followed::Busy);
-            }
-            other => other?,
-        };
+            .await?;
         sqlx::query(MOVE).bind(upto).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(followed)
