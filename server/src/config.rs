@@ -32,6 +32,9 @@ pub struct Config {
     /// Connection state recovery (`SESSION_RECOVERY`): how long after a drop a client can
     /// resume its session and get what it missed; zero turns recovery off.
     pub session_recovery: Duration,
+    /// How often the search follower looks for newly stored messages when caught up; `None`
+    /// runs none (a test leaving messages unindexed; another instance may still index them).
+    pub search_follow_every: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -70,6 +73,7 @@ impl Config {
             safety: SafetyConfig::default(),
             shutdown_grace: Duration::from_secs(10),
             session_recovery: Duration::from_secs(600),
+            search_follow_every: Some(Duration::from_millis(100)),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod db;
 pub mod delivery;
 pub mod error;
 pub mod files;
+pub mod follow;
 pub mod health;
 pub mod http;
 pub mod killable;

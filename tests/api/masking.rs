@@ -131,6 +131,7 @@ async fn blocked_terms_match_what_search_folds_to_the_same_word(backend: Backend
     }
     // Search finds the accented spelling by the plain word: the same folding.
     let kept = send(&c, room.id, "whatsápps are another word").await;
+    crate::search::indexed(&app).await;
     let (status, found) = c
         .api
         .raw(Method::GET, "/chat/search?q=whatsapps", None)

@@ -56,6 +56,7 @@ async fn reactions_count_once_per_user_in_the_order_of_first_use(backend: Backen
     assert_eq!(again.reactions, gone.reactions);
     let history = o.api.messages(room.id, "").await.expect("history");
     assert_eq!(history.messages[0].reactions, gone.reactions);
+    crate::search::indexed(&app).await;
     let found = o.api.search("noon", "").await.expect("search");
     assert_eq!(found.messages[0].reactions, gone.reactions);
     c.api.unreact(m.id, "👍").await.expect("last 👍 goes");
@@ -232,6 +233,7 @@ async fn a_reply_quotes_the_current_text_and_never_deleted_text(backend: Backend
     let shown = page.messages[0].reply_to.clone().expect("reply_to");
     assert!(shown.deleted && shown.content.is_empty(), "{shown:?}");
     assert_eq!(shown.sender_id, c.id());
+    crate::search::indexed(&app).await;
     let found = o.api.search("noted", "").await.expect("search");
     assert_eq!(found.messages[0].reply_to, Some(shown.clone()));
     let (_, raw) = o

@@ -46,7 +46,7 @@ pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
 pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
-pub use search::{COUNT_CAP, Scope, SearchQuery, Terms};
+pub use search::{COUNT_CAP, Followed, Lag, Scope, SearchQuery, Terms};
 pub use traits::{
     AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore,
     SearchStore, UserStore,

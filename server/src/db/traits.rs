@@ -185,6 +185,10 @@ pub trait ReactionStore: Send + Sync {
 pub trait SearchStore: Send + Sync {
     /// A page of the messages matching `query`, newest first, and how many match in all.
     async fn search_messages(&self, query: &SearchQuery) -> StoreResult<(Vec<Message>, i64)>;
+    /// One step of the search follower (`follow::search`): indexes committed messages.
+    async fn follow_search(&self) -> StoreResult<crate::db::search::Followed>;
+    /// How far the search index is behind the stored messages.
+    async fn search_lag(&self) -> StoreResult<crate::db::search::Lag>;
 }
 
 /// Read and delivery receipts. Delivery receipts ride the group commit, hence the supertrait.

@@ -41,6 +41,10 @@ pub(super) async fn start_tasks(
     ));
     tasks.spawn(sweep_uploads(state.clone()));
     tasks.spawn(crate::user_watch::run(state.clone()));
+    if let Some(every) = state.config.search_follow_every {
+        let store = state.store.clone();
+        tasks.spawn(crate::follow::search(store, every, state.shutdown.clone()));
+    }
     crate::chat::safety::blocklist::load(state)
         .await
         .context("reading the blocked terms")?;

@@ -2,9 +2,12 @@
 //! count and page statements around each dialect's full-text match (SQLite FTS5, PostgreSQL
 //! `tsvector`), so both apply the same filters in the same order.
 
+mod follow;
 mod store;
 mod terms;
 
+pub(crate) use follow::step;
+pub use follow::{Followed, Lag};
 pub(crate) use store::SearchDialect;
 pub use terms::Terms;
 
@@ -45,7 +48,7 @@ pub const COUNT_CAP: i64 = 1_000;
 pub(crate) enum Syntax {
     /// SQLite: the `chat_messages_fts` index, by `seq`.
     Fts5,
-    /// PostgreSQL: the `search` column's GIN index.
+    /// PostgreSQL: the GIN indexes of `message_search` (words, word pairs).
     TsQuery,
 }
 
@@ -160,10 +163,10 @@ pub(crate) fn search_sql(
     };
     let indexed = match &pairs {
         Some(p) => format!(
-            "tigo_search_pairs(w.content) @@ to_tsquery('tigo_search', {p})
-             AND ts_match_vq(w.search, to_tsquery('tigo_search', {terms}))"
+            "s.pairs @@ to_tsquery('tigo_search', {p})
+             AND ts_match_vq(s.search, to_tsquery('tigo_search', {terms}))"
         ),
-        None => row_matches(syntax, &terms, "w"),
+        None => row_matches(syntax, &terms, indexed_alias(syntax)),
     };
     let parts = Parts {
         scope,
@@ -171,7 +174,7 @@ pub(crate) fn search_sql(
         offset,
     };
     let walks = walk_sql(q, syntax, &parts, &row_matches(syntax, &terms, "r"));
-    let index = index_sql(&parts, &indexed);
+    let index = index_sql(syntax, &parts, &indexed);
     SearchSql {
         args,
         index_args,
@@ -191,6 +194,24 @@ struct Parts {
     scope: String,
     limit: String,
     offset: String,
+}
+
+/// The messages as the statements through the index read them (alias `w`), with PostgreSQL's
+/// index rows (alias `s`, in their own table, filled by the search follower: a message not
+/// indexed yet is not found yet).
+fn indexed_from(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::Fts5 => "chat_messages w",
+        Syntax::TsQuery => "chat_messages w JOIN message_search s ON s.message_id = w.id",
+    }
+}
+
+/// The alias whose row the full-text match checks in the statements through the index.
+fn indexed_alias(syntax: Syntax) -> &'static str {
+    match syntax {
+        Syntax::Fts5 => "w",
+        Syntax::TsQuery => "s",
+    }
 }
 
 /// Whether row `t` matches the terms (placeholder `terms`): PostgreSQL checks the row's own
@@ -219,13 +240,17 @@ fn walk_sql(q: &SearchQuery, syntax: Syntax, parts: &Parts, matches: &str) -> Wa
         limit,
         offset,
     } = parts;
-    let key = match syntax {
-        Syntax::Fts5 => "seq",
-        Syntax::TsQuery => "search",
+    // Each message with what its match is checked on: SQLite's rowid in the FTS5 index, or
+    // PostgreSQL's index row (none yet: not found yet).
+    let from = match syntax {
+        Syntax::Fts5 => "w.seq FROM chat_messages w",
+        Syntax::TsQuery => {
+            "s.search FROM chat_messages w LEFT JOIN message_search s ON s.message_id = w.id"
+        }
     };
     let newest = |n: i64| {
         format!(
-            "SELECT w.id, w.created_at, w.{key} FROM chat_messages w{scope}
+            "SELECT w.id, w.created_at, {from}{scope}
              ORDER BY w.created_at DESC, w.id DESC LIMIT {n}"
         )
     };
@@ -261,15 +286,16 @@ struct Indexed {
     gather: String,
 }
 
-fn index_sql(parts: &Parts, indexed: &str) -> Indexed {
+fn index_sql(syntax: Syntax, parts: &Parts, indexed: &str) -> Indexed {
     let Parts {
         scope,
         limit,
         offset,
     } = parts;
+    let from = indexed_from(syntax);
     // MATERIALIZED keeps the planner from walking every message newest first in search of a
     // rare word: the matches are collected through the index first, then sorted.
-    let hits = format!("SELECT w.id FROM chat_messages w{scope} AND {indexed}");
+    let hits = format!("SELECT w.id FROM {from}{scope} AND {indexed}");
     let count = format!("SELECT count(*) FROM ({hits} LIMIT {COUNT_CAP}) c");
     let page = format!(
         "WITH hits AS MATERIALIZED ({hits})
@@ -279,7 +305,7 @@ fn index_sql(parts: &Parts, indexed: &str) -> Indexed {
     // The index is read once for both the count and the page; sorting a few thousand
     // (id, created_at) pairs costs less than a second pass through it.
     let gather = format!(
-        "WITH hits AS MATERIALIZED (SELECT w.id, w.created_at FROM chat_messages w{scope}
+        "WITH hits AS MATERIALIZED (SELECT w.id, w.created_at FROM {from}{scope}
              AND {indexed} LIMIT {GATHER})
          SELECT id, count(*) OVER () FROM hits
          ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"

@@ -1,6 +1,7 @@
 //! The one implementation of [`SearchStore`] over both dialects: the probe, then a walk or
 //! the full-text index, as the probe's count of matches says. What a dialect writes itself is
-//! [`SearchDialect`]: its match syntax and how it expands a prefix.
+//! [`SearchDialect`]: its match syntax, how it expands a prefix, and the search follower's
+//! statements.
 
 use std::future::Future;
 
@@ -9,7 +10,9 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use tigo_common::Message;
 use uuid::Uuid;
 
-use super::{COUNT_CAP, DEEP, GATHER, SearchSql, Syntax, Terms, by_ids, probe, search_sql};
+use super::{
+    COUNT_CAP, DEEP, Followed, GATHER, Lag, SearchSql, Syntax, Terms, by_ids, probe, search_sql,
+};
 use crate::db::backend::Backend;
 use crate::db::rows::{self, Instant, MessageRow};
 use crate::db::{SearchQuery, SearchStore, StoreError, StoreResult};
@@ -25,6 +28,13 @@ pub(crate) trait SearchDialect: Backend {
         &self,
         terms: &Terms,
     ) -> impl Future<Output = StoreResult<Option<Vec<String>>>> + Send;
+
+    /// One step of the search follower: indexes the next committed messages past its
+    /// position and moves the position, in one transaction.
+    fn follow(&self) -> impl Future<Output = StoreResult<Followed>> + Send;
+
+    /// How far the search index is behind the stored messages.
+    fn lag(&self) -> impl Future<Output = StoreResult<Lag>> + Send;
 }
 
 /// What a rare word's one pass through the index found.
@@ -98,6 +108,14 @@ where
             .fetch_one(pool)
             .await?;
         answer(q, &s, probed, count, page, gather).await
+    }
+
+    async fn follow_search(&self) -> StoreResult<Followed> {
+        self.follow().await
+    }
+
+    async fn search_lag(&self) -> StoreResult<Lag> {
+        self.lag().await
     }
 }
 

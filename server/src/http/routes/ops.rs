@@ -101,7 +101,9 @@ async fn metrics(state: AppState) -> AppResult<Response> {
             .chain([("typing", state.typing.showing())])
             .collect(),
     };
-    let mut response = Response::new(state.metrics.render(&gauges).into());
+    let mut text = state.metrics.render(&gauges);
+    crate::follow::render_lag(&mut text, state.store.as_ref()).await;
+    let mut response = Response::new(text.into());
     response.headers_mut().insert(
         warp::http::header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

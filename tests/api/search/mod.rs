@@ -1,5 +1,11 @@
 //! Search: words, accents, prefixes and phrases; only readable rooms; deletes, edits and the
-//! filters; the same answers on SQLite and PostgreSQL (every test runs on both).
+//! filters; the same answers on SQLite and PostgreSQL (every test runs on both). Messages are
+//! indexed by a follower after their acknowledgement: the tests wait for it ([`indexed`]), and
+//! `follow` shows the follower itself.
+
+mod follow;
+
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
@@ -13,6 +19,28 @@ async fn found(user: &TestUser, q: &str) -> Vec<String> {
     let results = user.api.search(q, "").await.expect("search");
     assert_eq!(results.total as usize, results.messages.len(), "{q:?}");
     results.messages.into_iter().map(|m| m.content).collect()
+}
+
+/// Waits until the search index holds every stored message (`tigo_search_lag_messages 0`),
+/// at most 10 s.
+pub async fn indexed(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let metrics = reqwest::get(format!("{}/metrics", app.url))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        if metrics.lines().any(|l| l == "tigo_search_lag_messages 0") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the search index did not catch up in 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn status_of(user: &TestUser, query: &str) -> (u16, Value) {
@@ -40,6 +68,7 @@ async fn words_match_in_any_case_and_accent_the_last_as_a_prefix(backend: Backen
     for text in CORPUS {
         send(&c, room.id, text).await;
     }
+    indexed(&app).await;
     let cases: [(&str, &[&str]); 12] = [
         ("booking 4711", &[CORPUS[0]]),
         ("BOOKING", &[CORPUS[3], CORPUS[0]]),
@@ -92,6 +121,7 @@ async fn only_rooms_the_caller_may_read_are_searched_and_admins_are_audited(back
     let theirs = app.room(&other, &o).await;
     send(&c, mine.id, "towels please").await;
     send(&other, theirs.id, "towels as well").await;
+    indexed(&app).await;
     assert_eq!(found(&c, "towels").await, ["towels please"]);
     assert_eq!(found(&other, "towels").await, ["towels as well"]);
     assert_eq!(
@@ -131,6 +161,7 @@ async fn deleted_messages_never_match_and_edits_match_their_new_text(backend: Ba
         .edit(edited.id, "the fridge is empty")
         .await
         .expect("edit");
+    indexed(&app).await;
     assert!(found(&c, "parking").await.is_empty());
     assert!(found(&c, "parki").await.is_empty());
     assert!(found(&c, "minibar").await.is_empty());
@@ -151,6 +182,7 @@ async fn filters_and_pages_narrow_the_results_newest_first(backend: Backend) {
         let from = if i % 2 == 0 { &c } else { &o };
         sent.push(send(from, room.id, &format!("shuttle question {i}")).await);
     }
+    indexed(&app).await;
     let page = |extra: String| {
         let c = &c;
         async move {
@@ -204,6 +236,7 @@ async fn common_and_rare_words_in_a_large_history_page_and_count_right(backend: 
     for chunk in batch.chunks(2_000) {
         app.state.store.insert_messages(chunk).await.expect("store");
     }
+    indexed(&app).await;
     let cap = tigo_server::db::COUNT_CAP;
     let texts = |r: &tigo_common::SearchResults| -> Vec<String> {
         r.messages.iter().map(|m| m.content.clone()).collect()
@@ -270,6 +303,7 @@ async fn a_prefix_finds_every_word_it_begins_whether_few_or_many(backend: Backen
     }
     send(&c, room.id, "a Vögel at the window").await;
     send(&c, room.id, "the vogue lounge").await;
+    indexed(&app).await;
     let all = c.api.search("vc", "limit=100").await.expect("search");
     assert_eq!((all.total, all.messages.len()), (80, 80));
     let some = c
