@@ -8,6 +8,10 @@
 #                                 socket.io-client) | churn (memory left behind by closed connections;
 #                                 CHURN_ROUNDS, CHURN_PER_ROUND) (SEARCH_FILL: messages for `search`,
 #                                 default 1,000,000)
+#   scripts/bench.sh cpu          CPU time per message from /proc (server, PostgreSQL, Redis, load
+#                                 generator apart), tigo-chat and the Node.js baseline taking turns,
+#                                 load from `tigo-chat bench` and from socket.io-client (see
+#                                 scripts/bench-cpu.sh: CPU_WHO, CPU_GEN, CPU_MESSAGES)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
 #                                 (the same load generator, each on a database of its own;
@@ -179,6 +183,11 @@ print(f"{label}: median {samples[len(samples)//2]*1000:.2f} ms, p90 {samples[int
 PY
   done
   server_stop "$LAST_SERVER_PID"
+fi
+
+if want cpu; then
+  source scripts/bench-cpu.sh
+  cpu_part
 fi
 
 if want baseline; then

@@ -43,7 +43,12 @@ CREATE FUNCTION tigo_search_vector(content text) RETURNS tsvector
             ' ', 'g'));
 
 -- One row per indexed message: its words (with positions) and its adjacent word pairs (see
--- 0009). No pending lists, as in 0009.
+-- 0009). Pending lists again, small ones: 0009 turned them off because a sender's commit paid
+-- for the merge now and then and a search read up to 4 MB of list. Now only the follower
+-- inserts, in batches, so a merge (sorted, one index update per word for the whole list
+-- instead of one per message) costs no sender anything, and at 256 kB a search reads at most
+-- 32 list pages. Measured in the closed loop (5,000 messages, fsync on): PostgreSQL's CPU per
+-- message 250 µs with the lists off, 212-222 µs with them on at 256 kB.
 CREATE TABLE message_search (
     message_id UUID PRIMARY KEY,
     search     tsvector NOT NULL,
@@ -53,8 +58,10 @@ CREATE TABLE message_search (
 INSERT INTO message_search (message_id, search, pairs)
     SELECT id, search, tigo_search_pairs(content) FROM chat_messages;
 
-CREATE INDEX message_search_words ON message_search USING GIN (search) WITH (fastupdate = off);
-CREATE INDEX message_search_pairs ON message_search USING GIN (pairs) WITH (fastupdate = off);
+CREATE INDEX message_search_words ON message_search USING GIN (search)
+    WITH (fastupdate = on, gin_pending_list_limit = 256);
+CREATE INDEX message_search_pairs ON message_search USING GIN (pairs)
+    WITH (fastupdate = on, gin_pending_list_limit = 256);
 
 -- The commit no longer computes words, pairs or the words table.
 DROP TRIGGER chat_messages_words_added ON chat_messages;

@@ -39,7 +39,8 @@ chat.use((socket, next) => {
 const INSERT = `INSERT INTO chat_messages (id, chat_room_id, sender_id, content)
   SELECT $1, id, $2, $3 FROM chat_rooms
   WHERE id = $4 AND $2 IN (participant1_id, participant2_id)
-  RETURNING id, chat_room_id, sender_id, content, type, status, created_at`;
+  RETURNING id, chat_room_id, sender_id, content, type, 'sent' AS status, file_url, file_name,
+    file_size, metadata, is_edited, edited_at, created_at, updated_at`;
 
 chat.on("connection", async (socket) => {
   const user = socket.data.user;
@@ -51,7 +52,9 @@ chat.on("connection", async (socket) => {
         values: [randomUUID(), user, String(data?.content ?? ""), data?.chat_room_id],
       });
       if (rows.length === 0) return socket.emit("error", { message: "not a participant" });
-      const message = rows[0];
+      // The whole message of the contract, as tigo-chat sends it (its typed clients require
+      // every field); the sender is the connected user, loaded once per connection.
+      const message = { ...rows[0], sender: socket.data.summary, reply_to: null, reactions: [] };
       socket.emit("message_sent", message);
       socket.to(`room:${message.chat_room_id}`).emit("new_message", message);
     } catch {
@@ -59,6 +62,12 @@ chat.on("connection", async (socket) => {
     }
   });
   try {
+    const { rows: users } = await pool.query({
+      name: "summary_of",
+      text: "SELECT id, first_name, last_name, email FROM users WHERE id = $1",
+      values: [user],
+    });
+    socket.data.summary = users[0];
     const { rows } = await pool.query({
       name: "rooms_of",
       text: "SELECT id FROM chat_rooms WHERE participant1_id = $1 OR participant2_id = $1",

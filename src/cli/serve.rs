@@ -87,6 +87,11 @@ pub struct ServeArgs {
     /// session and get every room event it missed (0 turns it off).
     #[arg(long, env = "SESSION_RECOVERY", default_value = "10m", value_parser = duration::parse)]
     pub session_recovery: Duration,
+    /// How often the search follower looks for newly stored messages while caught up (it
+    /// steps back to back while behind); `0` stops it on this instance (another instance's
+    /// follower, or a later start, indexes what is stored meanwhile).
+    #[arg(long, env = "SEARCH_FOLLOW_EVERY", default_value = "100ms", value_parser = duration::parse)]
+    pub search_follow_every: Duration,
     /// Room types whose messages have phone numbers, e-mail addresses and links hidden,
     /// comma-separated, or `off`.
     #[arg(long, env = "CONTACT_MASKING", default_value = "customer_hotel_owner")]

@@ -1,6 +1,7 @@
 //! Faults, with the real `tigo-chat` binary: killed with SIGKILL mid-stream, stopped with
 //! SIGTERM under load, its PostgreSQL restarted. Bounded in time; loopback only.
 
+mod burst;
 mod pg_restart;
 mod process;
 

@@ -14,7 +14,7 @@ use crate::contract;
 use crate::helpers::*;
 
 /// Every message id of a room, oldest first, over REST.
-async fn stored_ids(url: &str, token: &str, room: Uuid) -> Vec<String> {
+pub(super) async fn stored_ids(url: &str, token: &str, room: Uuid) -> Vec<String> {
     let api = Api::new(url).expect("api").with_token(token);
     let mut ids = Vec::new();
     let mut after = "1970-01-01T00:00:00Z".to_string();
@@ -33,13 +33,13 @@ async fn stored_ids(url: &str, token: &str, room: Uuid) -> Vec<String> {
 }
 
 /// Sends with acknowledgements until the connection fails or `limit` is reached.
-async fn send_until_cut(socket: Socket, room: Uuid, limit: usize) -> Vec<String> {
+pub(super) async fn send_until_cut(socket: Socket, room: Uuid, limit: usize) -> Vec<String> {
     let mut acked = Vec::new();
     for i in 0..limit {
         match socket
             .emit_ack(
                 "send_message",
-                &json!({"chat_room_id": room, "content": format!("n{i}")}),
+                &json!({"chat_room_id": room, "content": format!("burst n{i}")}),
                 Duration::from_secs(2),
             )
             .await

@@ -14,7 +14,12 @@ use crate::helpers::*;
 /// How many times the index holds the word `word`: SQLite counts its FTS5 entries (a message
 /// indexed twice would hold it twice), PostgreSQL its index rows.
 async fn index_entries(app: &TestApp, word: &str) -> i64 {
-    match &app.state.config.database {
+    index_entries_in(&app.state.config.database, word).await
+}
+
+/// [`index_entries`] in the database `database`.
+pub(crate) async fn index_entries_in(database: &DatabaseConfig, word: &str) -> i64 {
+    match database {
         DatabaseConfig::Sqlite { path } => {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
                 .await

@@ -3,7 +3,7 @@
 //! indexed by a follower after their acknowledgement: the tests wait for it ([`indexed`]), and
 //! `follow` shows the follower itself.
 
-mod follow;
+pub(crate) mod follow;
 
 use std::time::{Duration, Instant};
 
