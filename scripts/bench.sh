@@ -2,7 +2,7 @@
 # Reproduces the README's performance figures on this machine: a private PostgreSQL with default
 # durability (fsync and synchronous_commit on) and Redis, a release build, the server and the
 # load generator on the same cores. Loopback only; every run is bounded.
-#   scripts/bench.sh              all of it (about 10 minutes)
+#   scripts/bench.sh              all of it (about 35 minutes)
 #   scripts/bench.sh closed       one part: closed | open | connections | memory | history | search
 #                                 | baseline | masking | modes | nodeclient (the load from the official
 #                                 socket.io-client) | churn (memory left behind by closed connections;
@@ -12,6 +12,8 @@
 #                                 generator apart), tigo-chat and the Node.js baseline taking turns,
 #                                 load from `tigo-chat bench` and from socket.io-client (see
 #                                 scripts/bench-cpu.sh: CPU_WHO, CPU_GEN, CPU_MESSAGES)
+#   scripts/bench.sh toprate      the open loop's top rate for 60 s, tigo-chat and the Node.js
+#                                 baseline (see scripts/bench-toprate.sh)
 #   BEFORE_BIN=/path/to/old/tigo-chat scripts/bench.sh compare
 #                                 the closed loop of an earlier build and this one, alternating
 #                                 (the same load generator, each on a database of its own;
@@ -188,6 +190,11 @@ fi
 if want cpu; then
   source scripts/bench-cpu.sh
   cpu_part
+fi
+
+if want toprate; then
+  source scripts/bench-toprate.sh
+  toprate_part
 fi
 
 if want baseline; then
