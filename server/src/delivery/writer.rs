@@ -206,15 +206,18 @@ async fn commit(
     receipts: &mut Vec<Receipt>,
 ) {
     let batch: Arc<[NewMessage]> = jobs.iter().map(|j| to_new(&j.draft)).collect();
-    let recipients: std::collections::HashMap<Uuid, Uuid> = receipts
+    // Every recipient's position moves; a message and recipient twice (replay and live) once.
+    let mut receipted = std::collections::HashSet::new();
+    let receipts: Vec<crate::db::Receipt> = receipts
         .drain(..)
-        .map(|r| (r.message_id, r.recipient))
+        .filter(|r| receipted.insert((r.message_id, r.recipient)))
+        .map(|r| crate::db::Receipt {
+            message_id: r.message_id,
+            recipient: r.recipient,
+        })
         .collect();
-    let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
     let started = Instant::now();
-    let result = store
-        .commit(batch.clone(), &delivered_ids, chrono::Utc::now())
-        .await;
+    let result = store.commit(batch.clone(), &receipts).await;
     if result.is_ok() {
         events.committed(started.elapsed());
     }
@@ -231,11 +234,7 @@ async fn commit(
             for message in batch.iter() {
                 outcomes.push(
                     store
-                        .commit(
-                            Arc::from(std::slice::from_ref(message)),
-                            &[],
-                            chrono::Utc::now(),
-                        )
+                        .commit(Arc::from(std::slice::from_ref(message)), &[])
                         .await
                         .map_err(AppError::from)
                         .and_then(|mut one| {
@@ -269,13 +268,13 @@ async fn commit(
         });
         let _ = job.reply.send(answer);
     }
-    for d in moved {
-        if let Some(user_id) = recipients.get(&d.message_id) {
-            events.message_delivered(&MessageDelivered {
-                message_id: d.message_id,
-                room_id: d.room_id,
-                user_id: *user_id,
-            });
-        }
+    // A message reaching two members at once is told delivered once.
+    let mut told = std::collections::HashSet::new();
+    for d in moved.into_iter().filter(|d| told.insert(d.message_id)) {
+        events.message_delivered(&MessageDelivered {
+            message_id: d.message_id,
+            room_id: d.room_id,
+            user_id: d.user_id,
+        });
     }
 }
