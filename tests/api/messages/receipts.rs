@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::contract;
 use crate::helpers::*;
+use crate::rooms::hotels::migrate_before;
 
 contract!(
     fifty_messages_delivered_and_read_move_one_position_row_not_the_messages,
@@ -116,39 +117,6 @@ async fn fifty_messages_delivered_and_read_move_one_position_row_not_the_message
     assert_eq!(positions(db, room.id).await, members(true, true));
 }
 
-/// The migrations of `dialect` before 0013 (what a release with per-message statuses applied).
-async fn before_positions(config: &DatabaseConfig) {
-    let dialect = match config {
-        DatabaseConfig::Sqlite { .. } => "sqlite",
-        DatabaseConfig::Postgres { .. } => "postgres",
-    };
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(dialect);
-    let mut migrator = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
-    let before: Vec<_> = migrator
-        .iter()
-        .filter(|m| m.version < 13)
-        .cloned()
-        .collect();
-    assert_eq!(before.len(), 12);
-    migrator.migrations = before.into();
-    match config {
-        DatabaseConfig::Sqlite { path } => {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc"))
-                .await
-                .expect("open sqlite");
-            migrator.run(&pool).await.expect("old migrations");
-            pool.close().await;
-        }
-        DatabaseConfig::Postgres { url } => {
-            let pool = sqlx::PgPool::connect(url).await.expect("open postgres");
-            migrator.run(&pool).await.expect("old migrations");
-            pool.close().await;
-        }
-    }
-}
-
 /// Old rows: messages `(id, sender, status)` a second apart, and read marks `(user, upto)`.
 struct OldRows<'a> {
     room: Uuid,
@@ -209,7 +177,7 @@ async fn a_database_with_per_message_statuses_migrates_to_positions_and_keeps_th
     backend: Backend,
 ) {
     let db = fresh_db(backend).await;
-    before_positions(&db.config).await;
+    migrate_before(&db.config, 13).await;
     let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
         .expect("store");

@@ -137,36 +137,34 @@ async fn concurrent_creates_for_one_hotel_yield_one_room(backend: Backend) {
     assert!(rooms.contains_key(room["id"].as_str().expect("id")));
 }
 
-/// The migrations of `dialect` before 0011 (what a release before hotels applied).
-async fn before_hotels(dialect: &str) -> sqlx::migrate::Migrator {
+/// Leaves the database of `config` as a release that applied the migrations before `version`
+/// left it.
+pub(crate) async fn migrate_before(config: &DatabaseConfig, version: i64) {
+    let dialect = match config {
+        DatabaseConfig::Sqlite { .. } => "sqlite",
+        DatabaseConfig::Postgres { .. } => "postgres",
+    };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(dialect);
     let mut migrator = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
     let before: Vec<_> = migrator
         .iter()
-        .filter(|m| m.version < 11)
+        .filter(|m| m.version < version)
         .cloned()
         .collect();
-    assert_eq!(before.len(), 10);
+    assert_eq!(before.len() as i64, version - 1);
     migrator.migrations = before.into();
-    migrator
-}
-
-/// Leaves `db` as a release before hotels left it.
-async fn migrate_to_before_hotels(db: &TestDb) {
-    match &db.config {
+    match config {
         DatabaseConfig::Sqlite { path } => {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc"))
                 .await
                 .expect("open sqlite");
-            let migrator = before_hotels("sqlite").await;
             migrator.run(&pool).await.expect("old migrations");
             pool.close().await;
         }
         DatabaseConfig::Postgres { url } => {
             let pool = sqlx::PgPool::connect(url).await.expect("open postgres");
-            let migrator = before_hotels("postgres").await;
             migrator.run(&pool).await.expect("old migrations");
             pool.close().await;
         }
@@ -175,7 +173,7 @@ async fn migrate_to_before_hotels(db: &TestDb) {
 
 async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Backend) {
     let db = fresh_db(backend).await;
-    migrate_to_before_hotels(&db).await;
+    migrate_before(&db.config, 11).await;
     // A pair and its room for one hotel, stored before the upgrade.
     let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
