@@ -1,7 +1,8 @@
 //! Group commit: every message, from REST or Socket.IO, goes through one queue; a writer task
 //! commits whatever has queued up in one transaction, answers each sender only after the
 //! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
-//! same transactions, so a busy room costs one commit per batch, not two. A second writer
+//! same transactions (one position row per recipient and room, not a write per message), so a
+//! busy room costs one commit per batch, not two. A second writer
 //! (PostgreSQL) starts on the waiting messages while a commit runs only once enough wait or
 //! they have waited long enough; a room's messages never sit in two running commits.
 
