@@ -199,6 +199,20 @@ async fn run(queue: Queue, store: Arc<dyn Store>, events: Events, shutdown: Canc
     tracing::debug!("message writer stopped");
 }
 
+/// The receipts for the store: every recipient's position moves, and a message that reached a
+/// recipient twice (replayed and live) counts once.
+fn each_once(receipts: &mut Vec<Receipt>) -> Vec<crate::db::Receipt> {
+    let mut receipted = std::collections::HashSet::new();
+    receipts
+        .drain(..)
+        .filter(|r| receipted.insert((r.message_id, r.recipient)))
+        .map(|r| crate::db::Receipt {
+            message_id: r.message_id,
+            recipient: r.recipient,
+        })
+        .collect()
+}
+
 /// One transaction for the queued messages and receipts; then answers, fan-out, receipts.
 async fn commit(
     store: &Arc<dyn Store>,
@@ -207,16 +221,7 @@ async fn commit(
     receipts: &mut Vec<Receipt>,
 ) {
     let batch: Arc<[NewMessage]> = jobs.iter().map(|j| to_new(&j.draft)).collect();
-    // Every recipient's position moves; a message and recipient twice (replay and live) once.
-    let mut receipted = std::collections::HashSet::new();
-    let receipts: Vec<crate::db::Receipt> = receipts
-        .drain(..)
-        .filter(|r| receipted.insert((r.message_id, r.recipient)))
-        .map(|r| crate::db::Receipt {
-            message_id: r.message_id,
-            recipient: r.recipient,
-        })
-        .collect();
+    let receipts = each_once(receipts);
     let started = Instant::now();
     let result = store.commit(batch.clone(), &receipts).await;
     if result.is_ok() {
