@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use tigo_common::{MessageStatus, Role, RoomType};
 use tigo_server::accounts::{NewAccount, create_user};
-use tigo_server::db::{DatabaseConfig, NewRoom};
+use tigo_server::db::{DatabaseConfig, NewRoom, Receipt};
 use uuid::Uuid;
 
 use crate::contract;
@@ -18,6 +18,7 @@ use crate::rooms::hotels::migrate_before;
 
 contract!(
     fifty_messages_delivered_and_read_move_one_position_row_not_the_messages,
+    a_receipt_behind_the_position_tells_nothing_and_moves_nothing_back,
     a_database_with_per_message_statuses_migrates_to_positions_and_keeps_them,
 );
 
@@ -115,6 +116,42 @@ async fn fifty_messages_delivered_and_read_move_one_position_row_not_the_message
         (MessageStatus::Read, mine.updated_at)
     );
     assert_eq!(positions(db, room.id).await, members(true, true));
+}
+
+async fn a_receipt_behind_the_position_tells_nothing_and_moves_nothing_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await;
+    let first = send(&c, room.id, "one").await;
+    let second = send(&c, room.id, "two").await;
+    let mine = send(&o, room.id, "the owner's own").await;
+    let store = &app.state.store;
+    let to_owner = |m: &tigo_common::Message| Receipt {
+        message_id: m.id,
+        recipient: o.id(),
+    };
+    let moved = store.mark_delivered(&[to_owner(&second)]).await;
+    assert_eq!(moved.expect("deliver").len(), 1);
+    // The older message is delivered already (the position is past it), the sender's own
+    // message is not theirs to receive: nothing is told, the position stays.
+    let moved = store
+        .mark_delivered(&[to_owner(&first), to_owner(&mine)])
+        .await;
+    assert_eq!(moved.expect("deliver"), []);
+    let seen = statuses(&c, room.id).await;
+    assert_eq!(seen[&first.id].0, MessageStatus::Delivered);
+    assert_eq!(seen[&second.id].0, MessageStatus::Delivered);
+    assert_eq!(seen[&mine.id].0, MessageStatus::Sent);
+    // After the read, a late receipt of the newest message is not told either.
+    o.api.mark_read(room.id).await.expect("read");
+    let third = send(&c, room.id, "three").await;
+    o.api.mark_read(room.id).await.expect("read");
+    let moved = store.mark_delivered(&[to_owner(&third)]).await;
+    assert_eq!(moved.expect("deliver"), []);
+    assert_eq!(
+        statuses(&c, room.id).await[&third.id].0,
+        MessageStatus::Read
+    );
 }
 
 /// Old rows: messages `(id, sender, status)` a second apart, and read marks `(user, upto)`.
