@@ -8,13 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use tigo_common::{MessageStatus, Role, RoomType};
-use tigo_server::accounts::{NewAccount, create_user};
 use tigo_server::db::{DatabaseConfig, NewRoom, Receipt};
 use uuid::Uuid;
 
 use crate::contract;
 use crate::helpers::*;
-use crate::rooms::hotels::migrate_before;
+use crate::rooms::hotels::{accounts, migrate_before};
 
 contract!(
     fifty_messages_delivered_and_read_move_one_position_row_not_the_messages,
@@ -218,23 +217,12 @@ async fn a_database_with_per_message_statuses_migrates_to_positions_and_keeps_th
     let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
         .expect("store");
-    let mut users = Vec::new();
-    for (name, role) in [
+    let people = [
         ("carla", Role::Customer),
         ("oscar", Role::HotelOwner),
         ("ada", Role::Admin),
-    ] {
-        let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
-        let account = NewAccount {
-            email: email.clone(),
-            password: PASSWORD.into(),
-            first_name: name.into(),
-            last_name: "Tester".into(),
-            roles: vec![role],
-        };
-        let id = create_user(store.as_ref(), account).await.expect("user").id;
-        users.push((id, email));
-    }
+    ];
+    let users = accounts(&store, &people).await;
     let (carla, oscar, ada) = (users[0].0, users[1].0, users[2].0);
     let room = NewRoom {
         id: Uuid::now_v7(),

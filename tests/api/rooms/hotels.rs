@@ -171,6 +171,28 @@ pub(crate) async fn migrate_before(config: &DatabaseConfig, version: i64) {
     }
 }
 
+/// Accounts `(first name, role)` stored through `store` (the users table is as it was in every
+/// release), with the password [`PASSWORD`]: their ids and email addresses.
+pub(crate) async fn accounts(
+    store: &std::sync::Arc<dyn tigo_server::db::Store>,
+    people: &[(&str, Role)],
+) -> Vec<(Uuid, String)> {
+    let mut made = Vec::new();
+    for (name, role) in people {
+        let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
+        let account = NewAccount {
+            email: email.clone(),
+            password: PASSWORD.into(),
+            first_name: (*name).into(),
+            last_name: "Tester".into(),
+            roles: vec![*role],
+        };
+        let id = create_user(store.as_ref(), account).await.expect("user").id;
+        made.push((id, email));
+    }
+    made
+}
+
 async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Backend) {
     let db = fresh_db(backend).await;
     migrate_before(&db.config, 11).await;
@@ -178,20 +200,12 @@ async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Bac
     let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
         .await
         .expect("store");
-    let mut ids = Vec::new();
-    let mut emails = Vec::new();
-    for (name, role) in [("carla", Role::Customer), ("oscar", Role::HotelOwner)] {
-        let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
-        let account = NewAccount {
-            email: email.clone(),
-            password: PASSWORD.into(),
-            first_name: name.into(),
-            last_name: "Tester".into(),
-            roles: vec![role],
-        };
-        ids.push(create_user(store.as_ref(), account).await.expect("user").id);
-        emails.push(email);
-    }
+    let users = accounts(
+        &store,
+        &[("carla", Role::Customer), ("oscar", Role::HotelOwner)],
+    )
+    .await;
+    let (ids, emails): (Vec<Uuid>, Vec<String>) = users.into_iter().unzip();
     let berlin = Uuid::new_v4();
     let old = NewRoom {
         id: Uuid::now_v7(),
