@@ -74,6 +74,8 @@ pub struct Message {
     pub content: String,
     #[serde(rename = "type")]
     pub message_type: MessageType,
+    /// Derived from the room members' positions: `read` once another member has read up to
+    /// the message, `delivered` once one has had it (or a later message) delivered.
     pub status: MessageStatus,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub file_url: Option<String>,
@@ -89,6 +91,7 @@ pub struct Message {
     pub edited_at: Option<DateTime<Utc>>,
     #[serde(with = "crate::time::rfc3339")]
     pub created_at: DateTime<Utc>,
+    /// Changes on edits only: receipts move positions, not the message.
     #[serde(with = "crate::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// The message this one answers (`null`: none).

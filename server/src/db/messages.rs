@@ -17,7 +17,7 @@ use super::query::MessagePage;
 use super::recovery::log_event;
 use super::rows::{self, Instant, MessageRow};
 use super::sql;
-use super::{Committed, MessageQuery, MessageStore, NewMessage, StoreResult};
+use super::{Committed, MessageQuery, MessageStore, NewMessage, Receipt, StoreResult};
 
 /// The dialect's part of storing messages.
 pub(crate) trait MessageSql: Backend {
@@ -28,8 +28,7 @@ pub(crate) trait MessageSql: Backend {
     fn group_commit(
         &self,
         batch: Arc<[NewMessage]>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> impl Future<Output = StoreResult<Committed>> + Send;
 }
 
@@ -51,10 +50,9 @@ where
     async fn commit(
         &self,
         batch: Arc<[NewMessage]>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> StoreResult<Committed> {
-        self.group_commit(batch, delivered, at).await
+        self.group_commit(batch, receipts).await
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>> {

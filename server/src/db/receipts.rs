@@ -1,6 +1,8 @@
-//! [`ReceiptStore`], written once for both dialects: read receipts in one write transaction
-//! (SQLite takes its write lock up front, PostgreSQL its row locks as it writes); delivery
-//! receipts ride the group commit ([`MessageStore::commit`]).
+//! [`ReceiptStore`], written once for both dialects. Receipts are positions, one row per
+//! member and room (`chat_room_reads`: last read, last delivered), never per-message writes; a
+//! message's `status` derives from them (`sql::message_select!`). A read moves its row in one
+//! write transaction (SQLite takes its write lock up front, PostgreSQL its row lock as it
+//! writes); delivery receipts ride the group commit ([`MessageStore::commit`]).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,61 +33,39 @@ where
         &self,
         room_id: Uuid,
         user: Uuid,
-        move_status: bool,
+        member: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<ReadOutcome> {
+        // Positions are a member's: an admin reading a room they are not in leaves none (a
+        // row here would count towards the messages' status).
+        if !member {
+            return Ok(ReadOutcome {
+                read_at: at,
+                seq: None,
+            });
+        }
         let mut tx = self.begin_write().await?;
+        // The room's row first, as the group commit locks it (then the positions): the same
+        // order everywhere, so a read and a commit wait for each other, never deadlock.
+        let kind = "messages_read";
+        let seq = log_event::<S::Db>(&mut tx, room_id, kind, None, Some(user), at).await?;
         let newest: Option<(Instant, Uuid)> = sqlx::query_as(sql::NEWEST_IN_ROOM)
             .bind(room_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let mut changed = 0;
-        if let (true, Some((upto_at, upto_id))) = (move_status, newest) {
-            // A participant's messages from others up to their read mark are read already (the
-            // mark only moves here, and later messages sort after it), so only what came after
-            // the previous mark is touched: the cost follows the unread messages, not the room.
-            let since: Option<(Instant, Uuid)> = sqlx::query_as(sql::READ_MARK)
-                .bind(room_id)
-                .bind(user)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let update = if since.is_some() {
-                sql::READ_SINCE_MARK
-            } else {
-                sql::READ_ALL
-            };
-            let mut update = sqlx::query(update)
-                .bind(room_id)
-                .bind(user)
-                .bind(upto_at)
-                .bind(upto_id)
-                .bind(Instant(at));
-            if let Some((since_at, since_id)) = since {
-                update = update.bind(since_at).bind(since_id);
-            }
-            changed = S::rows_affected(&update.execute(&mut *tx).await?);
-        }
+        // One row moves, however many messages the read covers: their status derives from it.
         sqlx::query(sql::UPSERT_READ_MARK)
             .bind(room_id)
             .bind(user)
-            .bind(Instant(at))
             .bind(newest.map(|n| n.0))
             .bind(newest.map(|n| n.1))
+            .bind(Instant(at))
             .execute(&mut *tx)
             .await?;
-        // Only a participant's read is told to the room, so only it is a room event.
-        let seq = match move_status {
-            true => {
-                let kind = "messages_read";
-                Some(log_event::<S::Db>(&mut tx, room_id, kind, None, Some(user), at).await?)
-            }
-            false => None,
-        };
         tx.commit().await?;
         Ok(ReadOutcome {
             read_at: at,
-            changed,
-            seq,
+            seq: Some(seq),
         })
     }
 }

@@ -103,9 +103,22 @@ pub(crate) const DECREMENT_COUNT: &str = "UPDATE chat_rooms SET
 /// Messages with their sender, reactions and the quoted message's current text (cut to 200
 /// characters; both dialects count characters), for [`super::rows::MessageRow`]. A quote whose
 /// message is gone finds no `q` row: it reads as deleted, with no text.
+///
+/// `status` is derived from the room's positions (`chat_room_reads`, one row per member):
+/// `read` once a member other than the sender has read up to the message, `delivered` once one
+/// has had it delivered (a read moves the delivered position too), `sent` before. Each test is
+/// a look-up of the room's few position rows by their key.
 macro_rules! message_select {
     () => {
-        "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type, m.status,
+        "SELECT m.id, m.chat_room_id, m.sender_id, m.content, m.type,
+        CASE WHEN EXISTS (SELECT 1 FROM chat_room_reads p
+                WHERE p.chat_room_id = m.chat_room_id AND p.user_id <> m.sender_id
+                  AND (p.read_upto_at, p.read_upto_id) >= (m.created_at, m.id)) THEN 'read'
+             WHEN EXISTS (SELECT 1 FROM chat_room_reads p
+                WHERE p.chat_room_id = m.chat_room_id AND p.user_id <> m.sender_id
+                  AND (p.delivered_upto_at, p.delivered_upto_id) >= (m.created_at, m.id))
+             THEN 'delivered'
+             ELSE 'sent' END AS status,
         m.file_url, m.file_name, m.file_size, m.metadata, m.is_edited, m.edited_at,
         m.created_at, m.updated_at, m.client_msg_id, u.first_name, u.last_name, u.email,
         m.reactions, m.reply_to_id, m.reply_to_sender_id, m.reply_to_type,
@@ -134,26 +147,13 @@ pub(crate) const DELETE_MESSAGE: &str = "DELETE FROM chat_messages WHERE id = $1
 pub(crate) const NEWEST_IN_ROOM: &str = "SELECT created_at, id FROM chat_messages
     WHERE chat_room_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1";
 
-/// User `$2`'s read mark in room `$1`.
-pub(crate) const READ_MARK: &str = "SELECT read_upto_at, read_upto_id FROM chat_room_reads
-    WHERE chat_room_id = $1 AND user_id = $2 AND read_upto_at IS NOT NULL";
-
-/// Marks read what others sent in room `$1` up to `($3, $4)` after the reader's previous mark
-/// `($6, $7)`, at `$5`. Two statements rather than one with an optional bound, so each keeps a
-/// plan that walks the room's (created_at, id) index from the right place.
-pub(crate) const READ_SINCE_MARK: &str = "UPDATE chat_messages SET status = 'read', updated_at = $5
-    WHERE chat_room_id = $1 AND status <> 'read' AND sender_id <> $2
-      AND (created_at, id) <= ($3, $4) AND (created_at, id) > ($6, $7)";
-
-/// [`READ_SINCE_MARK`] for a reader without a mark.
-pub(crate) const READ_ALL: &str = "UPDATE chat_messages SET status = 'read', updated_at = $5
-    WHERE chat_room_id = $1 AND status <> 'read' AND sender_id <> $2
-      AND (created_at, id) <= ($3, $4)";
-
-/// Stores the reader's visit (`$3`) and moves the read mark forward (never back) to `($4, $5)`.
+/// Moves reader `$2`'s positions in room `$1` forward (never back) to `($3, $4)`, the room's
+/// newest message: the read mark, and the delivered position with it (what was read was
+/// delivered). A room without messages stores the row with no positions.
 pub(crate) const UPSERT_READ_MARK: &str = "INSERT INTO chat_room_reads
-        (chat_room_id, user_id, last_read_at, read_upto_at, read_upto_id)
-    VALUES ($1, $2, $3, $4, $5)
+        (chat_room_id, user_id, last_read_at, read_upto_at, read_upto_id,
+         delivered_upto_at, delivered_upto_id)
+    VALUES ($1, $2, $5, $3, $4, $3, $4)
     ON CONFLICT (chat_room_id, user_id) DO UPDATE SET
         last_read_at = EXCLUDED.last_read_at,
         read_upto_at = CASE WHEN chat_room_reads.read_upto_at IS NULL
@@ -161,7 +161,13 @@ pub(crate) const UPSERT_READ_MARK: &str = "INSERT INTO chat_room_reads
             THEN EXCLUDED.read_upto_at ELSE chat_room_reads.read_upto_at END,
         read_upto_id = CASE WHEN chat_room_reads.read_upto_at IS NULL
             OR (EXCLUDED.read_upto_at, EXCLUDED.read_upto_id) > (chat_room_reads.read_upto_at, chat_room_reads.read_upto_id)
-            THEN EXCLUDED.read_upto_id ELSE chat_room_reads.read_upto_id END";
+            THEN EXCLUDED.read_upto_id ELSE chat_room_reads.read_upto_id END,
+        delivered_upto_at = CASE WHEN chat_room_reads.delivered_upto_at IS NULL
+            OR (EXCLUDED.delivered_upto_at, EXCLUDED.delivered_upto_id) > (chat_room_reads.delivered_upto_at, chat_room_reads.delivered_upto_id)
+            THEN EXCLUDED.delivered_upto_at ELSE chat_room_reads.delivered_upto_at END,
+        delivered_upto_id = CASE WHEN chat_room_reads.delivered_upto_at IS NULL
+            OR (EXCLUDED.delivered_upto_at, EXCLUDED.delivered_upto_id) > (chat_room_reads.delivered_upto_at, chat_room_reads.delivered_upto_id)
+            THEN EXCLUDED.delivered_upto_id ELSE chat_room_reads.delivered_upto_id END";
 
 // ---- audit ----------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::{
     AttachmentRecord, AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery,
-    NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, RoomAccess, RoomQuery, SearchQuery,
-    Stats, StoreResult, UserRecord, WaitingRow,
+    NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, Receipt, RoomAccess, RoomQuery,
+    SearchQuery, Stats, StoreResult, UserRecord, WaitingRow,
 };
 
 /// Accounts: creation, look-ups, roles and activation.
@@ -109,19 +109,20 @@ pub trait RoomStore: Send + Sync {
 #[async_trait]
 pub trait MessageStore: Send + Sync {
     /// One group commit: stores `batch` (updating the rooms' last message and count; a repeated
-    /// `(sender, client_msg_id)` returns the first message) and moves `delivered` messages
-    /// that are still `sent` to `delivered`, all in one transaction.
+    /// `(sender, client_msg_id)` returns the first message) and moves each recipient's
+    /// delivered position in a room to the newest message its `receipts` name there (one row
+    /// per recipient and room, never back), all in one transaction. Returns, among the
+    /// receipted messages, those whose status that moved from `sent` to `delivered`.
     /// The batch is shared (`Arc`), not copied: a backend may hand it to another thread.
     async fn commit(
         &self,
         batch: Arc<[NewMessage]>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> StoreResult<Committed>;
 
     /// Stores messages in one transaction: [`MessageStore::commit`] without receipts.
     async fn insert_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<Inserted>> {
-        Ok(self.commit(batch.into(), &[], Utc::now()).await?.inserted)
+        Ok(self.commit(batch.into(), &[]).await?.inserted)
     }
 
     async fn message(&self, id: Uuid) -> StoreResult<Option<Message>>;
@@ -194,20 +195,19 @@ pub trait SearchStore: Send + Sync {
 /// Read and delivery receipts. Delivery receipts ride the group commit, hence the supertrait.
 #[async_trait]
 pub trait ReceiptStore: MessageStore {
-    /// Records that `user` read the room up to its newest message; when `move_status`, the
-    /// other side's `sent`/`delivered` messages up to there become `read`.
+    /// Records that `user` read the room up to its newest message: their read mark (and
+    /// delivered position) moves there. Only a `member`'s read is stored and logged.
     async fn mark_read(
         &self,
         room_id: Uuid,
         user: Uuid,
-        move_status: bool,
+        member: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<ReadOutcome>;
 
-    /// Moves `sent` messages among `ids` to `delivered`: [`MessageStore::commit`] without
-    /// messages.
-    async fn mark_delivered(&self, ids: &[Uuid], at: DateTime<Utc>) -> StoreResult<Vec<Delivered>> {
-        Ok(self.commit(Arc::new([]), ids, at).await?.delivered)
+    /// Delivery receipts alone: [`MessageStore::commit`] without messages.
+    async fn mark_delivered(&self, receipts: &[Receipt]) -> StoreResult<Vec<Delivered>> {
+        Ok(self.commit(Arc::new([]), receipts).await?.delivered)
     }
 }
 

@@ -190,8 +190,6 @@ impl Inserted {
 #[derive(Debug, Clone)]
 pub struct ReadOutcome {
     pub read_at: DateTime<Utc>,
-    /// Messages that moved to `read`.
-    pub changed: u64,
     /// Its position in the room's event log (a participant's read only).
     pub seq: Option<i64>,
 }
@@ -207,11 +205,19 @@ pub struct Committed {
     pub seqs: std::collections::HashMap<Uuid, i64>,
 }
 
-/// A message that moved from `sent` to `delivered`.
+/// A message that moved from `sent` to `delivered`, and the member it reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivered {
     pub message_id: Uuid,
     pub room_id: Uuid,
+    pub user_id: Uuid,
+}
+
+/// A delivery receipt: `message_id` reached a connection of `recipient`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    pub message_id: Uuid,
+    pub recipient: Uuid,
 }
 
 /// One line for the audit log.

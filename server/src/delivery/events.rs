@@ -20,8 +20,8 @@ use crate::db::RoomAccess;
 use crate::delivery::hub::{Hub, Outgoing};
 use crate::metrics::Metrics;
 
-/// A message reached a connection of `recipient`: the writer marks it `delivered` with its
-/// next commit.
+/// A message reached a connection of `recipient`: the writer's next commit moves the
+/// recipient's delivered position in the room to it.
 #[derive(Debug, Clone, Copy)]
 pub struct Receipt {
     pub message_id: Uuid,

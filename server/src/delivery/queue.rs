@@ -100,7 +100,8 @@ impl Queue {
         self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A message reached a recipient's connection: it becomes `delivered` with the next commit.
+    /// A message reached a recipient's connection: the next commit moves their delivered
+    /// position in the room to it.
     pub(super) fn receipt(&self, receipt: Receipt) {
         let mut state = self.lock();
         if state.receipts.len() >= MAX_RECEIPTS {

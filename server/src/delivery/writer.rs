@@ -1,7 +1,8 @@
 //! Group commit: every message, from REST or Socket.IO, goes through one queue; a writer task
 //! commits whatever has queued up in one transaction, answers each sender only after the
 //! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
-//! same transactions, so a busy room costs one commit per batch, not two. A second writer
+//! same transactions (one position row per recipient and room, not a write per message), so a
+//! busy room costs one commit per batch, not two. A second writer
 //! (PostgreSQL) starts on the waiting messages while a commit runs only once enough wait or
 //! they have waited long enough; a room's messages never sit in two running commits.
 
@@ -198,6 +199,20 @@ async fn run(queue: Queue, store: Arc<dyn Store>, events: Events, shutdown: Canc
     tracing::debug!("message writer stopped");
 }
 
+/// The receipts for the store: every recipient's position moves, and a message that reached a
+/// recipient twice (replayed and live) counts once.
+fn each_once(receipts: &mut Vec<Receipt>) -> Vec<crate::db::Receipt> {
+    let mut receipted = std::collections::HashSet::new();
+    receipts
+        .drain(..)
+        .filter(|r| receipted.insert((r.message_id, r.recipient)))
+        .map(|r| crate::db::Receipt {
+            message_id: r.message_id,
+            recipient: r.recipient,
+        })
+        .collect()
+}
+
 /// One transaction for the queued messages and receipts; then answers, fan-out, receipts.
 async fn commit(
     store: &Arc<dyn Store>,
@@ -206,15 +221,9 @@ async fn commit(
     receipts: &mut Vec<Receipt>,
 ) {
     let batch: Arc<[NewMessage]> = jobs.iter().map(|j| to_new(&j.draft)).collect();
-    let recipients: std::collections::HashMap<Uuid, Uuid> = receipts
-        .drain(..)
-        .map(|r| (r.message_id, r.recipient))
-        .collect();
-    let delivered_ids: Vec<Uuid> = recipients.keys().copied().collect();
+    let receipts = each_once(receipts);
     let started = Instant::now();
-    let result = store
-        .commit(batch.clone(), &delivered_ids, chrono::Utc::now())
-        .await;
+    let result = store.commit(batch.clone(), &receipts).await;
     if result.is_ok() {
         events.committed(started.elapsed());
     }
@@ -231,11 +240,7 @@ async fn commit(
             for message in batch.iter() {
                 outcomes.push(
                     store
-                        .commit(
-                            Arc::from(std::slice::from_ref(message)),
-                            &[],
-                            chrono::Utc::now(),
-                        )
+                        .commit(Arc::from(std::slice::from_ref(message)), &[])
                         .await
                         .map_err(AppError::from)
                         .and_then(|mut one| {
@@ -269,13 +274,13 @@ async fn commit(
         });
         let _ = job.reply.send(answer);
     }
-    for d in moved {
-        if let Some(user_id) = recipients.get(&d.message_id) {
-            events.message_delivered(&MessageDelivered {
-                message_id: d.message_id,
-                room_id: d.room_id,
-                user_id: *user_id,
-            });
-        }
+    // A message reaching two members at once is told delivered once.
+    let mut told = std::collections::HashSet::new();
+    for d in moved.into_iter().filter(|d| told.insert(d.message_id)) {
+        events.message_delivered(&MessageDelivered {
+            message_id: d.message_id,
+            room_id: d.room_id,
+            user_id: d.user_id,
+        });
     }
 }

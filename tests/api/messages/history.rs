@@ -153,7 +153,10 @@ async fn marking_a_room_read_moves_sent_and_delivered_messages_from_the_other_si
     let delivered = app
         .state
         .store
-        .mark_delivered(&[second.id], chrono::Utc::now())
+        .mark_delivered(&[tigo_server::db::Receipt {
+            message_id: second.id,
+            recipient: o.id(),
+        }])
         .await
         .expect("deliver");
     assert_eq!(delivered.len(), 1);

@@ -2,4 +2,5 @@
 
 mod changes;
 mod history;
+mod receipts;
 mod send;

@@ -137,63 +137,75 @@ async fn concurrent_creates_for_one_hotel_yield_one_room(backend: Backend) {
     assert!(rooms.contains_key(room["id"].as_str().expect("id")));
 }
 
-/// The migrations of `dialect` before 0011 (what a release before hotels applied).
-async fn before_hotels(dialect: &str) -> sqlx::migrate::Migrator {
+/// Leaves the database of `config` as a release that applied the migrations before `version`
+/// left it.
+pub(crate) async fn migrate_before(config: &DatabaseConfig, version: i64) {
+    let dialect = match config {
+        DatabaseConfig::Sqlite { .. } => "sqlite",
+        DatabaseConfig::Postgres { .. } => "postgres",
+    };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(dialect);
     let mut migrator = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
     let before: Vec<_> = migrator
         .iter()
-        .filter(|m| m.version < 11)
+        .filter(|m| m.version < version)
         .cloned()
         .collect();
-    assert_eq!(before.len(), 10);
+    assert_eq!(before.len() as i64, version - 1);
     migrator.migrations = before.into();
-    migrator
-}
-
-/// Leaves `db` as a release before hotels left it.
-async fn migrate_to_before_hotels(db: &TestDb) {
-    match &db.config {
+    match config {
         DatabaseConfig::Sqlite { path } => {
             let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc"))
                 .await
                 .expect("open sqlite");
-            let migrator = before_hotels("sqlite").await;
             migrator.run(&pool).await.expect("old migrations");
             pool.close().await;
         }
         DatabaseConfig::Postgres { url } => {
             let pool = sqlx::PgPool::connect(url).await.expect("open postgres");
-            let migrator = before_hotels("postgres").await;
             migrator.run(&pool).await.expect("old migrations");
             pool.close().await;
         }
     }
 }
 
-async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Backend) {
-    let db = fresh_db(backend).await;
-    migrate_to_before_hotels(&db).await;
-    // A pair and its room for one hotel, stored before the upgrade.
-    let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
-        .await
-        .expect("store");
-    let mut ids = Vec::new();
-    let mut emails = Vec::new();
-    for (name, role) in [("carla", Role::Customer), ("oscar", Role::HotelOwner)] {
+/// Accounts `(first name, role)` stored through `store` (the users table is as it was in every
+/// release), with the password [`PASSWORD`]: their ids and email addresses.
+pub(crate) async fn accounts(
+    store: &std::sync::Arc<dyn tigo_server::db::Store>,
+    people: &[(&str, Role)],
+) -> Vec<(Uuid, String)> {
+    let mut made = Vec::new();
+    for (name, role) in people {
         let email = format!("{name}-{}@example.com", Uuid::new_v4().simple());
         let account = NewAccount {
             email: email.clone(),
             password: PASSWORD.into(),
-            first_name: name.into(),
+            first_name: (*name).into(),
             last_name: "Tester".into(),
-            roles: vec![role],
+            roles: vec![*role],
         };
-        ids.push(create_user(store.as_ref(), account).await.expect("user").id);
-        emails.push(email);
+        let id = create_user(store.as_ref(), account).await.expect("user").id;
+        made.push((id, email));
     }
+    made
+}
+
+async fn a_database_from_before_hotels_migrates_and_keeps_its_rooms(backend: Backend) {
+    let db = fresh_db(backend).await;
+    migrate_before(&db.config, 11).await;
+    // A pair and its room for one hotel, stored before the upgrade.
+    let store = tigo_server::db::connect(&db.config, &Default::default(), test_owner())
+        .await
+        .expect("store");
+    let users = accounts(
+        &store,
+        &[("carla", Role::Customer), ("oscar", Role::HotelOwner)],
+    )
+    .await;
+    let (ids, emails): (Vec<Uuid>, Vec<String>) = users.into_iter().unzip();
     let berlin = Uuid::new_v4();
     let old = NewRoom {
         id: Uuid::now_v7(),

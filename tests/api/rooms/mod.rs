@@ -1,5 +1,5 @@
 //! Rooms: race-free create-or-get, role rules, a room per hotel, listing, unread counts.
 
 mod create;
-mod hotels;
+pub(crate) mod hotels;
 mod lists;

@@ -14,15 +14,21 @@ use crate::db::batch::{BatchPlan, Stored};
 use crate::db::messages::MessageSql;
 use crate::db::rows::{IntoRecord, MessageRow};
 use crate::db::sql::MESSAGE_SELECT;
-use crate::db::{Committed, Delivered, NewMessage, StoreResult};
+use crate::db::{Committed, Delivered, NewMessage, Receipt, StoreResult};
 
 /// The group commit, one statement, one round trip, one commit. The rooms' rows are locked
 /// first and each message is stamped after its room's newest one, with the database's clock:
 /// writers on any instance take turns per room, so in every room commit order is (created_at,
 /// id) order and a reader paging with `after` can never step over a late commit. Receipts ride
-/// in the same statement (one commit, not two). `$1`–`$11`, `$14`–`$16`: the batch's columns
-/// (see [`Columns`]); `$12`: the receipts' instant; `$13`: the messages delivered.
-/// Returns `(stored, id, created_at, room, seq)`: `stored` false for a delivered message.
+/// in the same statement (one commit, not two): each recipient's delivered position in a room
+/// moves to the newest message receipted there, one row per recipient and room (`rcpt` reads
+/// each receipted message by its key, which is what telling `sent` from `delivered` needs; no
+/// message row is written). The recipients' rows are locked first, so a concurrent read or
+/// commit is seen once it commits, and a message is told delivered once, never after it was
+/// read. `$1`–`$11`, `$14`–`$16`: the batch's columns (see [`Columns`]); `$12`, `$13`: the
+/// receipts' messages and recipients.
+/// Returns `(stored, id, created_at, room, seq, recipient)`: `stored` false for a message
+/// that moved from `sent` to `delivered`.
 const COMMIT: &str = "WITH input AS (
                 SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
                     $6::text[], $7::text[], $8::text[], $9::bigint[], $10::jsonb[], $11::text[],
@@ -42,10 +48,10 @@ const COMMIT: &str = "WITH input AS (
                     AS created_at
                 FROM input JOIN locked ON locked.id = input.chat_room_id
             ), ins AS (
-                INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type, status,
+                INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type,
                     file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
                     reply_to_id, reply_to_sender_id, reply_to_type)
-                SELECT id, chat_room_id, sender_id, content, type, 'sent', file_url, file_name,
+                SELECT id, chat_room_id, sender_id, content, type, file_url, file_name,
                     file_size, metadata, client_msg_id, created_at, created_at, reply_to_id,
                     reply_to_sender_id, reply_to_type
                 FROM stamped ORDER BY ord
@@ -74,18 +80,49 @@ const COMMIT: &str = "WITH input AS (
                     updated_at = GREATEST(r.updated_at, last.created_at)
                 FROM last WHERE r.id = last.chat_room_id
                 RETURNING r.id
-            ), dlv AS (
-                UPDATE chat_messages SET status = 'delivered', updated_at = $12
-                WHERE id = ANY($13) AND status = 'sent'
-                RETURNING id, chat_room_id
+            ), rcpt AS (
+                SELECT m.id, m.chat_room_id, m.sender_id, m.created_at, k.recipient
+                FROM UNNEST($12::uuid[], $13::uuid[]) AS k(message_id, recipient)
+                JOIN chat_messages m ON m.id = k.message_id AND m.sender_id <> k.recipient
+            ), held AS (
+                SELECT p.chat_room_id, p.user_id, p.delivered_upto_at, p.delivered_upto_id,
+                    p.read_upto_at, p.read_upto_id
+                FROM chat_room_reads p
+                WHERE (p.chat_room_id, p.user_id) IN (SELECT chat_room_id, recipient FROM rcpt)
+                ORDER BY p.chat_room_id, p.user_id FOR UPDATE
+            ), moved AS (
+                SELECT rcpt.* FROM rcpt LEFT JOIN held h
+                    ON h.chat_room_id = rcpt.chat_room_id AND h.user_id = rcpt.recipient
+                WHERE NOT COALESCE((h.delivered_upto_at, h.delivered_upto_id)
+                        >= (rcpt.created_at, rcpt.id), false)
+                  AND NOT COALESCE((h.read_upto_at, h.read_upto_id)
+                        >= (rcpt.created_at, rcpt.id), false)
+                  AND NOT EXISTS (SELECT 1 FROM chat_room_reads o
+                    WHERE o.chat_room_id = rcpt.chat_room_id
+                      AND o.user_id NOT IN (rcpt.sender_id, rcpt.recipient)
+                      AND ((o.delivered_upto_at, o.delivered_upto_id) >= (rcpt.created_at, rcpt.id)
+                        OR (o.read_upto_at, o.read_upto_id) >= (rcpt.created_at, rcpt.id)))
+            ), newest AS (
+                SELECT DISTINCT ON (chat_room_id, recipient) chat_room_id, recipient, created_at, id
+                FROM rcpt ORDER BY chat_room_id, recipient, created_at DESC, id DESC
+            ), advanced AS (
+                INSERT INTO chat_room_reads
+                    (chat_room_id, user_id, delivered_upto_at, delivered_upto_id)
+                SELECT chat_room_id, recipient, created_at, id FROM newest
+                ON CONFLICT (chat_room_id, user_id) DO UPDATE SET
+                    delivered_upto_at = EXCLUDED.delivered_upto_at,
+                    delivered_upto_id = EXCLUDED.delivered_upto_id
+                WHERE chat_room_reads.delivered_upto_at IS NULL
+                   OR (EXCLUDED.delivered_upto_at, EXCLUDED.delivered_upto_id)
+                      > (chat_room_reads.delivered_upto_at, chat_room_reads.delivered_upto_id)
             )
-            SELECT true, ins.id, ins.created_at, ins.chat_room_id, logged.seq
+            SELECT true, ins.id, ins.created_at, ins.chat_room_id, logged.seq, NULL::uuid
             FROM ins JOIN logged ON logged.message_id = ins.id
             UNION ALL
-            SELECT false, id, $12, chat_room_id, NULL::bigint FROM dlv";
+            SELECT false, id, created_at, chat_room_id, NULL::bigint, recipient FROM moved";
 
 /// A row of [`COMMIT`]'s answer.
-type CommitRow = (bool, Uuid, DateTime<Utc>, Uuid, Option<i64>);
+type CommitRow = (bool, Uuid, DateTime<Utc>, Uuid, Option<i64>, Option<Uuid>);
 
 /// The batch as columns, one array per column of [`COMMIT`]'s `UNNEST`.
 #[derive(Default)]
@@ -132,21 +169,22 @@ impl<'a> Columns<'a> {
 }
 
 /// What [`COMMIT`] answered: the messages stored (with their instants and log positions) and
-/// the messages that moved to `delivered`.
+/// the receipted messages that moved to `delivered`.
 fn sort_rows(rows: Vec<CommitRow>) -> (Stored, HashMap<Uuid, i64>, Vec<Delivered>) {
     let mut stored = Stored::new();
     let mut seqs = HashMap::new();
     let mut moved = Vec::new();
-    for (inserted, id, created_at, room_id, seq) in rows {
+    for (inserted, id, created_at, room_id, seq, recipient) in rows {
         if inserted {
             stored.insert(id, created_at);
             if let Some(seq) = seq {
                 seqs.insert(id, seq);
             }
-        } else {
+        } else if let Some(user_id) = recipient {
             moved.push(Delivered {
                 message_id: id,
                 room_id,
+                user_id,
             });
         }
     }
@@ -158,9 +196,10 @@ impl PgStore {
     async fn run_commit(
         &self,
         c: &Columns<'_>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> StoreResult<Vec<CommitRow>> {
+        let receipted: Vec<Uuid> = receipts.iter().map(|r| r.message_id).collect();
+        let recipients: Vec<Uuid> = receipts.iter().map(|r| r.recipient).collect();
         Ok(sqlx::query_as(COMMIT)
             .bind(&c.ids)
             .bind(&c.rooms)
@@ -173,8 +212,8 @@ impl PgStore {
             .bind(&c.sizes)
             .bind(&c.metas)
             .bind(&c.client_ids)
-            .bind(at)
-            .bind(delivered)
+            .bind(&receipted)
+            .bind(&recipients)
             .bind(&c.replies)
             .bind(&c.reply_senders)
             .bind(&c.reply_types)
@@ -222,14 +261,11 @@ impl MessageSql for PgStore {
     async fn group_commit(
         &self,
         batch: Arc<[NewMessage]>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> StoreResult<Committed> {
         let plan = BatchPlan::new(&batch);
         let unique = plan.unique(&batch);
-        let rows = self
-            .run_commit(&Columns::of(&unique), delivered, at)
-            .await?;
+        let rows = self.run_commit(&Columns::of(&unique), receipts).await?;
         let (stored, seqs, moved) = sort_rows(rows);
         let missing = plan.missing_keys(&unique, &stored);
         let existing = if missing.is_empty() {

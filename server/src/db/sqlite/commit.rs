@@ -16,7 +16,6 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -24,10 +23,10 @@ use uuid::Uuid;
 
 use super::micros;
 use crate::db::batch::Stored;
-use crate::db::{Delivered, NewMessage, StoreError, StoreResult};
+use crate::db::{Delivered, NewMessage, Receipt, StoreError, StoreResult};
 
 /// What one batch wrote: the messages stored (with their instants), their room-event-log
-/// positions, and the messages that moved to `delivered`.
+/// positions, and the receipted messages whose status moved to `delivered`.
 pub(super) struct Written {
     pub stored: Stored,
     pub seqs: HashMap<Uuid, i64>,
@@ -39,8 +38,7 @@ struct Job {
     batch: Arc<[NewMessage]>,
     /// Where in `batch` the messages to write are (repeated idempotency keys removed).
     unique: Vec<usize>,
-    delivered: Vec<Uuid>,
-    at: DateTime<Utc>,
+    receipts: Vec<Receipt>,
     reply: oneshot::Sender<StoreResult<Written>>,
 }
 
@@ -75,15 +73,13 @@ impl CommitThread {
         &self,
         batch: Arc<[NewMessage]>,
         unique: Vec<usize>,
-        delivered: Vec<Uuid>,
-        at: DateTime<Utc>,
+        receipts: Vec<Receipt>,
     ) -> StoreResult<Written> {
         let (reply, written) = oneshot::channel();
         let job = Job {
             batch,
             unique,
-            delivered,
-            at,
+            receipts,
             reply,
         };
         let sent = match self.jobs.lock() {
@@ -133,7 +129,7 @@ struct RoomDelta<'a> {
 }
 
 /// One transaction: the messages, their rooms' counts and last message, their event-log rows
-/// and the delivery receipts, each a prepared statement run once per row (in-process, a row
+/// and the recipients' delivered positions, each a prepared statement run once per row (in-process, a row
 /// costs microseconds). Dropping the transaction on an error rolls it back.
 fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<Written> {
     super::busy::let_waiter_in();
@@ -141,7 +137,7 @@ fn write(conn: &mut Connection, job: &Job) -> rusqlite::Result<Written> {
     let unique = job.unique.iter().filter_map(|&i| job.batch.get(i));
     let inserted = insert(&tx, unique)?;
     let (stored, seqs) = log(&tx, inserted)?;
-    let delivered = deliver(&tx, &job.delivered, job.at)?;
+    let delivered = deliver(&tx, &job.receipts)?;
     tx.commit()?;
     Ok(Written {
         stored,
@@ -226,25 +222,37 @@ fn log(
     Ok((stored, seqs))
 }
 
-/// Moves the `sent` messages among `ids` to `delivered` at `at`.
-fn deliver(
-    tx: &Transaction<'_>,
-    ids: &[Uuid],
-    at: DateTime<Utc>,
-) -> rusqlite::Result<Vec<Delivered>> {
+/// Moves each recipient's delivered position in a room to the newest message receipted there
+/// (one upsert per recipient and room); returns the receipted messages that were `sent` until
+/// now, each judged against the positions as they were before this batch.
+fn deliver(tx: &Transaction<'_>, receipts: &[Receipt]) -> rusqlite::Result<Vec<Delivered>> {
     let mut moved = Vec::new();
-    if ids.is_empty() {
+    if receipts.is_empty() {
         return Ok(moved);
     }
-    let mut deliver = tx.prepare_cached(DELIVER)?;
-    for id in ids {
-        let mut rows = deliver.query(params![id, micros(at)])?;
-        if let Some(row) = rows.next()? {
+    let mut receipted = tx.prepare_cached(RECEIPTED)?;
+    let mut newest: HashMap<(Uuid, Uuid), (i64, Uuid)> = HashMap::new();
+    for r in receipts {
+        let mut rows = receipted.query(params![r.message_id, r.recipient])?;
+        let Some(row) = rows.next()? else {
+            continue;
+        };
+        let (room_id, at, was_sent): (Uuid, i64, bool) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        if was_sent {
             moved.push(Delivered {
-                message_id: row.get(0)?,
-                room_id: row.get(1)?,
+                message_id: r.message_id,
+                room_id,
+                user_id: r.recipient,
             });
         }
+        let top = newest
+            .entry((room_id, r.recipient))
+            .or_insert((at, r.message_id));
+        *top = (*top).max((at, r.message_id));
+    }
+    let mut advance = tx.prepare_cached(ADVANCE_DELIVERED)?;
+    for ((room_id, recipient), (at, id)) in newest {
+        advance.execute(params![room_id, recipient, at, id])?;
     }
     Ok(moved)
 }
@@ -252,9 +260,9 @@ fn deliver(
 /// One message (`?11`: its instant, also its `updated_at`); nothing when its idempotency key
 /// is taken.
 const INSERT: &str = "INSERT INTO chat_messages (id, chat_room_id, sender_id, content, type,
-        status, file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
+        file_url, file_name, file_size, metadata, client_msg_id, created_at, updated_at,
         reply_to_id, reply_to_sender_id, reply_to_type)
-    VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
     ON CONFLICT (sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING";
 
 /// Adds `?2` stored messages to room `?1`'s count and event counter, the newest (at `?3`, with
@@ -275,7 +283,22 @@ const UPDATE_ROOM: &str = "UPDATE chat_rooms SET
 const LOG_EVENT: &str = "INSERT INTO room_events (room_id, seq, kind, message_id, created_at)
     VALUES (?1, ?2, 'new_message', ?3, ?4)";
 
-/// Moves message `?1` to `delivered` at `?2` if it is still `sent`.
-const DELIVER: &str = "UPDATE chat_messages SET status = 'delivered', updated_at = ?2
-    WHERE id = ?1 AND status = 'sent'
-    RETURNING id, chat_room_id";
+/// Receipted message `?1` (not `?2`'s own): its room, its instant, and whether its status is
+/// still `sent` (no member but its sender has a position at or past it).
+const RECEIPTED: &str = "SELECT m.chat_room_id, m.created_at, NOT EXISTS (
+        SELECT 1 FROM chat_room_reads p
+        WHERE p.chat_room_id = m.chat_room_id AND p.user_id <> m.sender_id
+          AND ((p.delivered_upto_at, p.delivered_upto_id) >= (m.created_at, m.id)
+            OR (p.read_upto_at, p.read_upto_id) >= (m.created_at, m.id)))
+    FROM chat_messages m WHERE m.id = ?1 AND m.sender_id <> ?2";
+
+/// Moves `?2`'s delivered position in room `?1` forward (never back) to `(?3, ?4)`.
+const ADVANCE_DELIVERED: &str = "INSERT INTO chat_room_reads
+        (chat_room_id, user_id, delivered_upto_at, delivered_upto_id)
+    VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (chat_room_id, user_id) DO UPDATE SET
+        delivered_upto_at = excluded.delivered_upto_at,
+        delivered_upto_id = excluded.delivered_upto_id
+    WHERE chat_room_reads.delivered_upto_at IS NULL
+       OR (excluded.delivered_upto_at, excluded.delivered_upto_id)
+          > (chat_room_reads.delivered_upto_at, chat_room_reads.delivered_upto_id)";

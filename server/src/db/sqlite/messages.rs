@@ -4,15 +4,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
-
 use super::SqliteStore;
 use crate::db::batch::BatchPlan;
 use crate::db::messages::MessageSql;
 use crate::db::rows::{IntoRecord, MessageRow};
 use crate::db::sql::MESSAGE_SELECT;
-use crate::db::{Committed, NewMessage, StoreResult};
+use crate::db::{Committed, NewMessage, Receipt, StoreResult};
 
 impl MessageSql for SqliteStore {
     const REFRESH_LAST: &'static str = "UPDATE chat_rooms SET
@@ -27,12 +24,11 @@ impl MessageSql for SqliteStore {
     async fn group_commit(
         &self,
         batch: Arc<[NewMessage]>,
-        delivered: &[Uuid],
-        at: DateTime<Utc>,
+        receipts: &[Receipt],
     ) -> StoreResult<Committed> {
         let plan = BatchPlan::new(&batch);
         let written = (self.commits)
-            .commit(batch.clone(), plan.unique_indices(), delivered.to_vec(), at)
+            .commit(batch.clone(), plan.unique_indices(), receipts.to_vec())
             .await?;
         // Repeated idempotency keys: the messages that hold them, read once the batch is
         // committed (they were stored before it, so the commit cannot have changed them).
