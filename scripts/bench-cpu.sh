@@ -83,6 +83,19 @@ print(f"{who:<7} {gen:<9} {rate:>6.0f} {p99:>7.1f}  {s:>6} {p:>6} {r:>6} {s + p 
 PY
 }
 
+# The search follower's lag in the closed loop (10,000 messages, tigo-chat only), sampled every
+# 25 ms from /metrics while the load runs.
+cpu_lag() {
+  local envs="DATABASE_URL=${TEST_PG_URL%/*}/cpu_tigo REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
+  say "search lag in the closed loop, 10 senders / 5 rooms / 10,000 messages, PostgreSQL + Redis"
+  server_start "$WORK/cpu-lag.log" $envs
+  python3 scripts/search-lag.py "$SERVER_URL" "${LAG_SECONDS:-6}" &
+  local lag_pid=$!
+  env $envs "$TIGO_BIN" bench --url "$SERVER_URL" closed-loop --senders 10 --rooms 5 --messages 10000 2>/dev/null | tail -n 1
+  wait "$lag_pid"
+  server_stop "$LAST_SERVER_PID"
+}
+
 cpu_part() {
   (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
   (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
@@ -99,4 +112,5 @@ cpu_part() {
       for who in ${CPU_WHO:-tigo node}; do cpu_run "$who" "$gen"; done
     done
   done
+  cpu_lag
 }

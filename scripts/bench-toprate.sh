@@ -8,13 +8,19 @@
 
 # toprate_run WHO RATE: one run; prints its row and succeeds when the rate held.
 toprate_run() {
-  local who=$1 rate=$2 envs cmd
+  local who=$1 rate=$2 envs cmd lag_pid
   envs="DATABASE_URL=${TEST_PG_URL%/*}/top_$who REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
   if [ "$who" = node ]; then cmd="node scripts/baseline/server.mjs"; else cmd="$TIGO_BIN serve"; fi
   psql "$TEST_PG_URL" -qc CHECKPOINT >/dev/null
   SERVE_CMD="$cmd" server_start "$WORK/top-$who.log" $envs
+  # tigo-chat's search lag beside the load (item 1: found within 1 s at the open loop's rate).
+  if [ "$who" = tigo ]; then
+    python3 scripts/search-lag.py "$SERVER_URL" "$((${TOPRATE_SECONDS:-60} + 5))" >"$WORK/top-lag.txt" 2>&1 &
+    lag_pid=$!
+  fi
   env $envs "$TIGO_BIN" bench --url "$SERVER_URL" --timeout 300s --json open-loop --users 200 \
     --rooms 100 --rate "$rate" --duration "${TOPRATE_SECONDS:-60}s" --size 100 >"$WORK/top.json" 2>/dev/null || true
+  [ "$who" = tigo ] && wait "$lag_pid" && sed 's/^/         /' "$WORK/top-lag.txt"
   server_stop "$LAST_SERVER_PID"
   python3 - "$who" "$rate" "$WORK/top.json" <<'PY'
 import json, sys
