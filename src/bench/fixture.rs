@@ -32,7 +32,9 @@ pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<Ben
             database.redacted()
         )
     })?;
-    admin.migrate().await?;
+    if !args.no_migrate {
+        admin.migrate().await?;
+    }
     let keys = admin.keys().await?;
     // One password hash serves every bench user (nobody logs in as them: they get tokens).
     let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())

@@ -35,6 +35,10 @@ pub struct BenchArgs {
     /// One JSON object instead of a table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Do not migrate the database before making users in it (an earlier build's database,
+    /// compared against this one, keeps its own schema).
+    #[arg(long, env = "NO_MIGRATE", value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub no_migrate: bool,
     #[command(subcommand)]
     pub mode: BenchMode,
 }
