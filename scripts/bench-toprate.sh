@@ -3,7 +3,8 @@
 # A rate is sustained when, for TOPRATE_SECONDS (60), every message is stored and delivered once
 # and in order, nothing is refused (no error), and p99 (from each message's scheduled send
 # time) is at most 50 ms. Each server climbs from its TOPRATE_START_<who> by TOPRATE_STEP (1.25×)
-# until a rate fails, at most TOPRATE_STEPS (6) rates; the last rate that held is its figure.
+# until a rate fails, at most TOPRATE_STEPS (6) rates; the last rate that held is its figure
+# (TOPRATE_WHO="tigo node": who climbs).
 # 200 connections, 100 rooms, 100-byte messages, as the open loop elsewhere in bench.sh.
 
 # toprate_run WHO RATE: one run; prints its row and succeeds when the rate held.
@@ -33,7 +34,7 @@ except ValueError:
 held = (r["lost"] == 0 and r["duplicates"] == 0 and r["out_of_order"] == 0 and r["errors"] == 0
         and r["delivered"] == r["expected_deliveries"] and r["p99_ms"] <= 50)
 print(f"{who:<6} {rate:>6} {r['throughput_msg_s']:>8.0f} {r['p50_ms']:>7.1f} {r['p99_ms']:>8.1f} "
-      f"{r['lost']:>5} {r['errors']:>6}  {'held' if held else 'failed'}")
+      f"{r['lost']:>5} {r['duplicates']:>4} {r['out_of_order']:>6} {r['errors']:>6}  {'held' if held else 'failed'}")
 sys.exit(0 if held else 1)
 PY
 }
@@ -42,8 +43,8 @@ toprate_part() {
   (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
   local who rate best
   say "open loop top rate for ${TOPRATE_SECONDS:-60} s (p99 ≤ 50 ms, nothing lost, refused or out of order), PostgreSQL + Redis"
-  echo "WHO      RATE    MSG/S  P50 MS   P99 MS  LOST  ERRORS"
-  for who in tigo node; do
+  echo "WHO      RATE    MSG/S  P50 MS   P99 MS  LOST  DUP  ORDER  ERRORS"
+  for who in ${TOPRATE_WHO:-tigo node}; do
     psql "$TEST_PG_URL" -qc "CREATE DATABASE top_$who"
     env DATABASE_URL="${TEST_PG_URL%/*}/top_$who" "$TIGO_BIN" admin migrate >/dev/null
     local start_var="TOPRATE_START_$who"
