@@ -17,7 +17,9 @@ use crate::cli::BenchArgs;
 /// How long the bench's tokens live: longer than any run.
 const TOKEN_TTL: Duration = Duration::from_secs(6 * 3600);
 
-pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
+/// The server's database, migrated unless `--no-migrate` (an earlier build's database keeps
+/// its own schema).
+async fn open(args: &BenchArgs) -> anyhow::Result<Admin> {
     let database = args.db.database()?;
     let admin = Admin::connect(
         &database,
@@ -35,6 +37,11 @@ pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<Ben
     if !args.no_migrate {
         admin.migrate().await?;
     }
+    Ok(admin)
+}
+
+pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
+    let admin = open(args).await?;
     let keys = admin.keys().await?;
     // One password hash serves every bench user (nobody logs in as them: they get tokens).
     let hash = tigo_server::auth::password::hash(Uuid::new_v4().to_string())
