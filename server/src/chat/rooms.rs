@@ -123,8 +123,9 @@ pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room>
         .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
 }
 
-/// `POST /chat/rooms/:id/read` and `mark_messages_read`: a participant's read moves the
-/// other side's `sent`/`delivered` messages to `read` and tells the room.
+/// `POST /chat/rooms/:id/read` and `mark_messages_read`: a participant's read moves their
+/// read position (and delivered position) to the room's newest message, so the other side's
+/// messages up to it read as `read`, and tells the room. No message row is written.
 pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult<MessagesRead> {
     let access = room_access(state, caller, room).await?;
     let participant = access.has_participant(caller.id);
