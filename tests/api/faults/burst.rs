@@ -5,9 +5,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use tigo_client::Api;
-use tigo_client::sio::{Socket, SocketOptions};
 
-use super::process::{send_until_cut, stored_ids};
+use super::process::{spawn_senders, stored_ids};
 use super::*;
 use crate::contract;
 use crate::search::follow::index_entries_in;
@@ -35,14 +34,8 @@ async fn a_kill_9_during_a_burst_leaves_the_followers_to_complete_after_the_rest
     let mut server =
         Server::start(&db.database_url(), port, &[("SEARCH_FOLLOW_EVERY", "60s")]).await;
     let (sender_token, receiver_token, room) = two_users(&db, &server.url).await;
-    let mut senders = Vec::new();
-    for _ in 0..4 {
-        let (socket, _) = Socket::connect(&server.url, SocketOptions::with_token(&sender_token))
-            .await
-            .expect("sender");
-        // At most 960 in all: search counts up to 1,000 matches, and every one is counted below.
-        senders.push(tokio::spawn(send_until_cut(socket, room, 240)));
-    }
+    // At most 960 in all: search counts up to 1,000 matches, and every one is counted below.
+    let senders = spawn_senders(&server.url, &sender_token, room, (4, 240)).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     let behind = search_lag(&server.url).await.expect("lag on /metrics");
     server.kill9();

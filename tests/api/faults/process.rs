@@ -32,6 +32,24 @@ pub(super) async fn stored_ids(url: &str, token: &str, room: Uuid) -> Vec<String
     ids
 }
 
+/// `count` connections of one user, each sending as [`send_until_cut`] does; their acknowledged
+/// ids when joined.
+pub(super) async fn spawn_senders(
+    url: &str,
+    token: &str,
+    room: Uuid,
+    (count, limit): (usize, usize),
+) -> Vec<tokio::task::JoinHandle<Vec<String>>> {
+    let mut senders = Vec::new();
+    for _ in 0..count {
+        let (socket, _) = Socket::connect(url, SocketOptions::with_token(token))
+            .await
+            .expect("sender");
+        senders.push(tokio::spawn(send_until_cut(socket, room, limit)));
+    }
+    senders
+}
+
 /// Sends with acknowledgements until the connection fails or `limit` is reached.
 pub(super) async fn send_until_cut(socket: Socket, room: Uuid, limit: usize) -> Vec<String> {
     let mut acked = Vec::new();
@@ -130,13 +148,7 @@ async fn sigterm_under_load_finishes_acknowledged_work_and_exits_zero(backend: B
     let port = free_port();
     let mut server = Server::start(&db.database_url(), port, &[("SHUTDOWN_GRACE", "5s")]).await;
     let (sender_token, receiver_token, room) = two_users(&db, &server.url).await;
-    let mut senders = Vec::new();
-    for _ in 0..3 {
-        let (socket, _) = Socket::connect(&server.url, SocketOptions::with_token(&sender_token))
-            .await
-            .expect("sender");
-        senders.push(tokio::spawn(send_until_cut(socket, room, 100_000)));
-    }
+    let senders = spawn_senders(&server.url, &sender_token, room, (3, 100_000)).await;
     let (watcher, mut watcher_events) =
         Socket::connect(&server.url, SocketOptions::with_token(&receiver_token))
             .await

@@ -6,7 +6,7 @@
 
 use super::PgStore;
 use crate::db::StoreResult;
-use crate::db::search::{EXPANSION, Followed, Lag, SearchDialect, Syntax, Terms, step};
+use crate::db::search::{EXPANSION, Followed, Lag, SearchDialect, Syntax, Terms, apply, step};
 
 /// The words starting with the prefix `$1` (normalised as the index normalises it), in order,
 /// at most `$2`; `false` first when the prefix is not one lexeme (then it is left to GIN).
@@ -89,17 +89,10 @@ impl SearchDialect for PgStore {
         else {
             return Ok(Followed::Busy);
         };
-        let Some((upto, followed)) = step(position, horizon) else {
+        let Some(next) = step(position, horizon) else {
             return Ok(Followed::CaughtUp);
         };
-        sqlx::query(INDEX)
-            .bind(position)
-            .bind(upto)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(MOVE).bind(upto).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(followed)
+        apply(tx, (INDEX, MOVE), position, next).await
     }
 
     async fn lag(&self) -> StoreResult<Lag> {

@@ -1,6 +1,10 @@
 //! What the search follower's steps report: how far a step moved and how far the index is
 //! behind the stored messages (the statements are each dialect's, in `*/search.rs`).
 
+use sqlx::{Database, Encode, Executor, IntoArguments, Transaction, Type};
+
+use crate::db::StoreResult;
+
 /// One step of the search follower.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Followed {
@@ -38,4 +42,28 @@ pub(crate) fn step(position: i64, horizon: i64) -> Option<(i64, Followed)> {
             },
         )
     })
+}
+
+/// The end of a step, alike on both dialects: indexes messages `(position, upto]` with `index`
+/// (binds `position`, `upto`), moves the position with `moves` (binds `upto`), and commits the
+/// two together, so a step is applied whole or not at all.
+pub(crate) async fn apply<DB: Database>(
+    mut tx: Transaction<'static, DB>,
+    (index, moves): (&'static str, &'static str),
+    position: i64,
+    (upto, followed): (i64, Followed),
+) -> StoreResult<Followed>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Type<DB> + Encode<'q, DB>,
+{
+    sqlx::query(index)
+        .bind(position)
+        .bind(upto)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(moves).bind(upto).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(followed)
 }

@@ -6,8 +6,8 @@ mod follow;
 mod store;
 mod terms;
 
-pub(crate) use follow::step;
 pub use follow::{Followed, Lag};
+pub(crate) use follow::{apply, step};
 pub(crate) use store::SearchDialect;
 pub use terms::Terms;
 

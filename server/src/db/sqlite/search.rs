@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::SqliteStore;
 use crate::db::StoreResult;
 use crate::db::backend::Backend;
-use crate::db::search::{Followed, Lag, SearchDialect, Syntax, Terms, step};
+use crate::db::search::{Followed, Lag, SearchDialect, Syntax, Terms, apply, step};
 
 /// The follower's position, the newest message, and the `created_at` (µs) of the oldest
 /// message past the position. With one writer, `seq` order is commit order.
@@ -40,17 +40,10 @@ impl SearchDialect for SqliteStore {
         let mut tx = self.begin_write().await?;
         let (position, newest, _): (i64, i64, Option<i64>) =
             sqlx::query_as(SEEN).fetch_one(&mut *tx).await?;
-        let Some((upto, followed)) = step(position, newest) else {
+        let Some(next) = step(position, newest) else {
             return Ok(Followed::CaughtUp);
         };
-        sqlx::query(INDEX)
-            .bind(position)
-            .bind(upto)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(MOVE).bind(upto).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(followed)
+        apply(tx, (INDEX, MOVE), position, next).await
     }
 
     async fn lag(&self) -> StoreResult<Lag> {
