@@ -1,12 +1,11 @@
 //! SIGKILL during a burst of sends: nothing acknowledged is lost, and what follows the stored
 //! messages (the search follower) completes after the restart, each message applied once.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use tigo_client::Api;
 
-use super::process::{spawn_senders, stored_ids};
+use super::process::{assert_none_lost, spawn_senders, stored_ids};
 use super::*;
 use crate::contract;
 use crate::search::follow::index_entries_in;
@@ -61,13 +60,7 @@ async fn a_kill_9_during_a_burst_leaves_the_followers_to_complete_after_the_rest
     }
     assert_eq!(lag, Some(0), "the follower caught up after the restart");
     let stored = stored_ids(&server.url, &receiver_token, room).await;
-    let stored_set: HashSet<&String> = stored.iter().collect();
-    for id in &acked {
-        assert!(
-            stored_set.contains(id),
-            "acknowledged message {id} was lost"
-        );
-    }
+    assert_none_lost(&stored, &acked);
     let api = Api::new(&server.url)
         .expect("api")
         .with_token(&receiver_token);

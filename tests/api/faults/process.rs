@@ -32,6 +32,14 @@ pub(super) async fn stored_ids(url: &str, token: &str, room: Uuid) -> Vec<String
     ids
 }
 
+/// Every acknowledged id is among the stored ones.
+pub(super) fn assert_none_lost(stored: &[String], acked: &[String]) {
+    let stored: HashSet<&String> = stored.iter().collect();
+    for id in acked {
+        assert!(stored.contains(id), "acknowledged message {id} was lost");
+    }
+}
+
 /// `count` connections of one user, each sending as [`send_until_cut`] does; their acknowledged
 /// ids when joined.
 pub(super) async fn spawn_senders(
@@ -107,13 +115,8 @@ async fn a_kill_9_loses_no_acknowledged_message_and_reconnecting_clients_catch_u
 
     let server = Server::start(&db.database_url(), port, &[]).await;
     let stored = stored_ids(&server.url, &receiver_token, room).await;
+    assert_none_lost(&stored, &acked);
     let stored_set: HashSet<&String> = stored.iter().collect();
-    for id in &acked {
-        assert!(
-            stored_set.contains(id),
-            "acknowledged message {id} was lost"
-        );
-    }
     // The receiver reconnects and asks for what it missed.
     let (receiver, mut events) =
         Socket::connect(&server.url, SocketOptions::with_token(&receiver_token))
@@ -176,13 +179,8 @@ async fn sigterm_under_load_finishes_acknowledged_work_and_exits_zero(backend: B
     assert!(closed, "connections are closed on shutdown");
     drop(watcher);
     let server = Server::start(&db.database_url(), port, &[]).await;
-    let stored: HashSet<String> = stored_ids(&server.url, &receiver_token, room)
-        .await
-        .into_iter()
-        .collect();
-    for id in &acked {
-        assert!(stored.contains(id), "acknowledged message {id} was lost");
-    }
+    let stored = stored_ids(&server.url, &receiver_token, room).await;
+    assert_none_lost(&stored, &acked);
 }
 
 contract!(
