@@ -213,8 +213,9 @@ pub struct Delivered {
     pub user_id: Uuid,
 }
 
-/// A delivery receipt: `message_id` reached a connection of `recipient`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A delivery receipt: `message_id` reached a connection of `recipient` (its room is the
+/// message's; the commit reads it there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Receipt {
     pub message_id: Uuid,
     pub recipient: Uuid,

@@ -16,18 +16,9 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::bus::{Bus, Envelope, MessageIds, RoomEvent};
-use crate::db::RoomAccess;
+use crate::db::{Receipt, RoomAccess};
 use crate::delivery::hub::{Hub, Outgoing};
 use crate::metrics::Metrics;
-
-/// A message reached a connection of `recipient`: the writer's next commit moves the
-/// recipient's delivered position in the room to it.
-#[derive(Debug, Clone, Copy)]
-pub struct Receipt {
-    pub message_id: Uuid,
-    pub room_id: Uuid,
-    pub recipient: Uuid,
-}
 
 /// Receipts waiting for the writer before new ones are dropped (they are best effort).
 pub const MAX_RECEIPTS: usize = 65_536;
@@ -273,11 +264,11 @@ impl Events {
         self.emit(envelope);
     }
 
-    /// A recipient's connection got a message: it becomes `delivered` at the next commit.
-    pub fn delivered(&self, message_id: Uuid, room_id: Uuid, recipient: Uuid) {
+    /// A recipient's connection got a message: the writer's next commit moves the recipient's
+    /// delivered position in the message's room to it.
+    pub fn delivered(&self, message_id: Uuid, recipient: Uuid) {
         let receipt = Receipt {
             message_id,
-            room_id,
             recipient,
         };
         if self.inner.receipts.try_send(receipt).is_err() {
@@ -355,7 +346,7 @@ impl Events {
             .into_iter()
             .find(|p| *p != sender && reach.users.contains(p))
         {
-            self.delivered(message_id, room, recipient);
+            self.delivered(message_id, recipient);
         }
         reach.users
     }

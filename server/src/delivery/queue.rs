@@ -10,8 +10,9 @@ use tigo_common::{SendMessage, UserSummary};
 use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
+use crate::db::Receipt;
 use crate::db::{Inserted, RoomAccess};
-use crate::delivery::events::{MAX_RECEIPTS, Receipt};
+use crate::delivery::events::MAX_RECEIPTS;
 use crate::error::AppResult;
 
 /// A validated message whose sender may post in its room.

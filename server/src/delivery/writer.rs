@@ -15,8 +15,9 @@ use tokio_util::task::TaskTracker;
 
 use super::queue::{Committed, Draft, Job, OVERLAP_BATCH, Queue, Step, Stored};
 use crate::clock;
+use crate::db::Receipt;
 use crate::db::{Inserted, NewMessage, Store};
-use crate::delivery::events::{Events, Receipt};
+use crate::delivery::events::Events;
 use crate::error::{AppError, AppResult};
 use tigo_common::MessageDelivered;
 use uuid::Uuid;
@@ -201,15 +202,11 @@ async fn run(queue: Queue, store: Arc<dyn Store>, events: Events, shutdown: Canc
 
 /// The receipts for the store: every recipient's position moves, and a message that reached a
 /// recipient twice (replayed and live) counts once.
-fn each_once(receipts: &mut Vec<Receipt>) -> Vec<crate::db::Receipt> {
+fn each_once(receipts: &mut Vec<Receipt>) -> Vec<Receipt> {
     let mut receipted = std::collections::HashSet::new();
     receipts
         .drain(..)
-        .filter(|r| receipted.insert((r.message_id, r.recipient)))
-        .map(|r| crate::db::Receipt {
-            message_id: r.message_id,
-            recipient: r.recipient,
-        })
+        .filter(|r| receipted.insert(*r))
         .collect()
 }
 

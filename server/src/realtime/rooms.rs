@@ -100,7 +100,7 @@ async fn replay(
             Sent::Closed | Sent::Dropped => break,
         }
         if message.sender_id != conn.user_id && access.has_participant(conn.user_id) {
-            state.events.delivered(message.id, access.id, conn.user_id);
+            state.events.delivered(message.id, conn.user_id);
         }
     }
     Ok((count, has_more))

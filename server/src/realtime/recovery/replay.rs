@@ -79,7 +79,7 @@ pub(in crate::realtime) async fn replay(state: &AppState, conn: &Arc<Conn>, repl
             if let Some(access) = state.rooms.get(&event.room_id)
                 && access.has_participant(conn.user_id)
             {
-                state.events.delivered(id, event.room_id, conn.user_id);
+                state.events.delivered(id, conn.user_id);
             }
         }
     }
