@@ -13,16 +13,14 @@
 #   children (cutime + cstime: a connection that closed during the run is counted too);
 # * Redis: the redis-server process; load generator: its own user + system time.
 
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_ticks() {
   local pm total child
   pm=$(head -n 1 "$PG_DATA/postmaster.pid")
   total=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
-  for child in $(pgrep -P "$pm"); do total=$((total + $(proc_ticks "$child"))); done
+  for child in $(pgrep -P "$pm"); do total=$((total + $(cpu_ticks "$child"))); done
   echo "$total"
 }
-redis_ticks() { proc_ticks "$(cat "$SERVICES_DIR/redis.pid")"; }
+redis_ticks() { cpu_ticks "$(cat "$SERVICES_DIR/redis.pid")"; }
 
 # Waits (at most 30 s) until tigo-chat's followers have caught up; the Node.js baseline has none.
 followers_caught_up() {
@@ -58,11 +56,11 @@ cpu_run() {
   fi
   followers_caught_up
   local s0 p0 r0 s1 p1 r1
-  s0=$(proc_ticks "$LAST_SERVER_PID") p0=$(pg_ticks) r0=$(redis_ticks)
+  s0=$(cpu_ticks "$LAST_SERVER_PID") p0=$(pg_ticks) r0=$(redis_ticks)
   /usr/bin/time -f '%U %S' -o "$WORK/gen.time" "${load[@]}" $([ "$gen" = tigo ] && echo --messages) "$n" \
     >"$WORK/gen.out" 2>/dev/null || echo "(exit status $?: see the counts)" >&2
   followers_caught_up
-  s1=$(proc_ticks "$LAST_SERVER_PID") p1=$(pg_ticks) r1=$(redis_ticks)
+  s1=$(cpu_ticks "$LAST_SERVER_PID") p1=$(pg_ticks) r1=$(redis_ticks)
   server_stop "$LAST_SERVER_PID"
   python3 - "$who" "$gen" "$n" "$WORK/gen.out" "$WORK/gen.time" $(((s1 - s0) * TICK_US)) \
     $(((p1 - p0) * TICK_US)) $(((r1 - r0) * TICK_US)) <<'PY'
@@ -97,8 +95,8 @@ cpu_lag() {
 }
 
 cpu_part() {
-  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
-  (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  npm_ready baseline
+  npm_ready nodeclient
   local who gen
   for who in ${CPU_WHO:-tigo node}; do
     psql "$TEST_PG_URL" -qc "CREATE DATABASE cpu_$who"

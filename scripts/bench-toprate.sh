@@ -40,7 +40,7 @@ PY
 }
 
 toprate_part() {
-  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  npm_ready baseline
   local who rate best
   say "open loop top rate for ${TOPRATE_SECONDS:-60} s (p99 ≤ 50 ms, nothing lost, refused or out of order), PostgreSQL + Redis"
   echo "WHO      RATE    MSG/S  P50 MS   P99 MS  LOST  DUP  ORDER  ERRORS"

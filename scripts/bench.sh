@@ -32,6 +32,11 @@ OPEN_SECONDS=${OPEN_SECONDS:-60}
 scratch_with_cleanup tigo-bench
 want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }
 say() { printf '\n## %s\n' "$*"; }
+# npm_ready DIR: the Node.js packages of scripts/DIR (the baseline, the official client).
+npm_ready() { (cd "scripts/$1" && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null); }
+# cpu_ticks PID: utime + stime of a process in clock ticks (0 once it is gone); TICK_US per tick.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 services_install
 PG_FSYNC=on PG_SYNC_COMMIT=on services_start
@@ -83,9 +88,7 @@ fi
 # Contact masking's share of the send path: the closed loop against the same build with
 # CONTACT_MASKING on (the bench's rooms are guest↔hotel, masked by default) and off, taking
 # turns, and the server's CPU time per message from /proc (utime + stime, in clock ticks).
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 if want masking; then
-  TICK_US=$((1000000 / $(getconf CLK_TCK)))
   for mode in ${MASKING_MODES:-SQ PG}; do
     label=$([ $mode = PG ] && echo "PostgreSQL + Redis" || echo "embedded (SQLite, in-process bus)")
     say "closed loop 10 senders / 5 rooms / 4,000 messages, $label, CONTACT_MASKING on and off, $RUNS pairs"
@@ -198,7 +201,7 @@ if want toprate; then
 fi
 
 if want baseline; then
-  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  npm_ready baseline
   env $PG "$TIGO_BIN" admin migrate >/dev/null
   # start_as WHO LOG: tigo-chat or the Node.js baseline on PostgreSQL + Redis.
   start_as() {
@@ -233,8 +236,8 @@ fi
 # The official socket.io-client (Node.js) as the load generator: the closed loop against
 # tigo-chat and the Node.js baseline alternating (PostgreSQL + Redis), and idle connections.
 if want nodeclient; then
-  (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
-  (cd scripts/baseline && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  npm_ready nodeclient
+  npm_ready baseline
   env $PG "$TIGO_BIN" admin migrate >/dev/null
   say "closed loop 10 senders / 5 rooms / 2,000 messages, PostgreSQL + Redis, load from socket.io-client, tigo-chat and the Node.js baseline alternating, $RUNS runs each"
   for run in $(seq 1 "$RUNS"); do
@@ -261,7 +264,7 @@ fi
 # sessions of the short window have expired and been pruned. Default limits, so the per-connection
 # event limiter is exercised too.
 if want churn; then
-  (cd scripts/nodeclient && npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null)
+  npm_ready nodeclient
   CHURN_PG="DATABASE_URL=${TEST_PG_URL%/*}/bench REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret"
   CHURN_SQ="DATABASE_URL=sqlite://$WORK/churn.db JWT_SECRET=bench-secret"
   for setup in "SQ 2s" "SQ 0" "PG 2s" "PG 0"; do
