@@ -4,6 +4,7 @@
 
 pub mod bodies;
 pub mod events;
+pub mod members;
 pub mod message;
 pub mod model;
 pub mod reports;
@@ -16,6 +17,7 @@ pub mod uploads;
 
 pub use bodies::*;
 pub use events::*;
+pub use members::*;
 pub use message::*;
 pub use model::*;
 pub use reports::*;

@@ -167,6 +167,9 @@ pub struct Room {
     #[cfg_attr(feature = "openapi", schema(required = true))]
     #[serde(default)]
     pub assigned_admin_id: Option<Uuid>,
+    /// Every user who may read the room, participants first (contract v3).
+    #[serde(default)]
+    pub members: Vec<crate::members::RoomMember>,
 }
 
 impl Room {

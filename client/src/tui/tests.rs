@@ -39,6 +39,7 @@ pub(super) fn room(a: &User, b: &User, minutes_ago: i64) -> Room {
         updated_at: at,
         unread_count: 0,
         assigned_admin_id: None,
+        members: Vec::new(),
     }
 }
 

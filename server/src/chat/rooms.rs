@@ -2,7 +2,7 @@
 //! customer–hotel-owner rooms), list, read, mark read, and who is online in one.
 
 use serde_json::Value;
-use tigo_common::{MessagesRead, Room, RoomList, User};
+use tigo_common::{MessagesRead, Room, RoomList, RoomReceipts, User};
 use uuid::Uuid;
 
 use super::validate::{self, Params, Problems};
@@ -142,6 +142,14 @@ pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult
         state.events.messages_read(&read, outcome.seq);
     }
     Ok(read)
+}
+
+/// `GET /chat/rooms/:id/receipts`: each member's read and delivery positions.
+pub async fn receipts(state: &AppState, caller: &User, room: Uuid) -> AppResult<RoomReceipts> {
+    let access = room_access(state, caller, room).await?;
+    crate::chat::audit_admin_read(state, caller, &access).await;
+    let receipts = state.store.member_receipts(room).await?;
+    Ok(RoomReceipts { receipts })
 }
 
 /// `GET /chat/rooms/:id/online-users`.

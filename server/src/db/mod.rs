@@ -18,6 +18,7 @@ mod backend;
 mod batch;
 mod config;
 mod error;
+mod members;
 mod messages;
 mod ops;
 pub mod postgres;

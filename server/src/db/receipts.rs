@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
+use tigo_common::MemberReceipt;
 use uuid::Uuid;
 
 use super::backend::Backend;
@@ -28,6 +29,7 @@ where
     for<'q> Option<Instant>: Type<S::Db> + Encode<'q, S::Db>,
     for<'r> (i64,): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> (Instant, Uuid): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> PositionsRow: FromRow<'r, <S::Db as Database>::Row>,
 {
     async fn mark_read(
         &self,
@@ -67,5 +69,41 @@ where
             read_at: at,
             seq: Some(seq),
         })
+    }
+
+    async fn member_receipts(&self, room_id: Uuid) -> StoreResult<Vec<MemberReceipt>> {
+        let rows: Vec<PositionsRow> = sqlx::query_as(sql::MEMBER_POSITIONS)
+            .bind(room_id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(PositionsRow::receipt).collect())
+    }
+}
+
+/// A member's row of [`sql::MEMBER_POSITIONS`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct PositionsRow {
+    user_id: Uuid,
+    read_upto_at: Option<Instant>,
+    read_upto_id: Option<Uuid>,
+    last_read_at: Option<Instant>,
+    delivered_upto_at: Option<Instant>,
+    delivered_upto_id: Option<Uuid>,
+}
+
+impl PositionsRow {
+    /// A message read was delivered: the delivered position is the later of the two.
+    fn receipt(self) -> MemberReceipt {
+        let read = self.read_upto_at.map(|at| at.0).zip(self.read_upto_id);
+        let delivered = self
+            .delivered_upto_at
+            .map(|at| at.0)
+            .zip(self.delivered_upto_id);
+        MemberReceipt {
+            user_id: self.user_id,
+            last_read_message_id: read.map(|r| r.1),
+            last_read_at: self.last_read_at.map(|at| at.0),
+            last_delivered_message_id: read.max(delivered).map(|d| d.1),
+        }
     }
 }

@@ -197,6 +197,8 @@ pub(crate) struct RoomRow {
     p2_email: String,
     unread_count: i64,
     assigned_admin_id: Option<Uuid>,
+    /// The members' JSON aggregate (see `super::members`).
+    members: String,
 }
 
 impl IntoRecord for RoomRow {
@@ -204,6 +206,8 @@ impl IntoRecord for RoomRow {
 
     fn into_record(self) -> StoreResult<Room> {
         let access = self.access.into_record()?;
+        let members =
+            super::members::decode(&self.members, access.room_type, access.participants())?;
         Ok(Room {
             id: access.id,
             room_type: access.room_type,
@@ -229,6 +233,7 @@ impl IntoRecord for RoomRow {
             updated_at: self.updated_at.0,
             unread_count: self.unread_count,
             assigned_admin_id: self.assigned_admin_id,
+            members,
         })
     }
 }

@@ -24,15 +24,18 @@ pub(crate) const USER_BY_ID: &str =
 
 // ---- rooms ----------------------------------------------------------------------------------
 
-/// Rooms with their participants and `$1`'s unread count, for [`super::rows::RoomRow`]. A
-/// dialect supplies the values below every stored instant and id, for a reader who has read
-/// nothing yet.
+/// Rooms with their participants, members and `$1`'s unread count, for
+/// [`super::rows::RoomRow`]. A dialect supplies the values below every stored instant and id,
+/// for a reader who has read nothing yet, and its JSON aggregate of the members
+/// (`members_json!`).
 macro_rules! room_select {
-    ($min_at:literal, $nil_id:literal) => {
+    ($min_at:literal, $nil_id:literal, $members:expr) => {
         concat!(
             "SELECT r.id, r.type, r.participant1_id, r.participant2_id, r.hotel_id,
         r.last_message_content, r.last_message_at, r.is_active, r.created_at, r.updated_at,
-        r.assigned_admin_id,
+        r.assigned_admin_id, ",
+            $members,
+            " AS members,
         u1.first_name AS p1_first_name, u1.last_name AS p1_last_name, u1.email AS p1_email,
         u2.first_name AS p2_first_name, u2.last_name AS p2_last_name, u2.email AS p2_email,
         CASE WHEN $1 IN (r.participant1_id, r.participant2_id) THEN (
@@ -53,6 +56,25 @@ macro_rules! room_select {
     };
 }
 pub(crate) use room_select;
+
+/// The order of a room's members: its two participants, then everyone else as they joined.
+macro_rules! member_order {
+    () => {
+        "CASE m.user_id WHEN r.participant1_id THEN 0 WHEN r.participant2_id THEN 1 ELSE 2 END,
+            m.joined_at, m.user_id"
+    };
+}
+pub(crate) use member_order;
+
+/// Every member of room `$1` with their positions (`db::receipts::PositionsRow`).
+pub(crate) const MEMBER_POSITIONS: &str = concat!(
+    "SELECT m.user_id, rr.read_upto_at, rr.read_upto_id, rr.last_read_at,
+        rr.delivered_upto_at, rr.delivered_upto_id
+    FROM room_members m JOIN chat_rooms r ON r.id = m.room_id
+    LEFT JOIN chat_room_reads rr ON rr.chat_room_id = m.room_id AND rr.user_id = m.user_id
+    WHERE m.room_id = $1 ORDER BY ",
+    member_order!()
+);
 
 /// The tail of a room select for one room: `$2` is its id.
 pub(crate) const WHERE_ROOM_ID: &str = " WHERE r.id = $2";

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tigo_common::{Message, Role, Room, UserSummary};
+use tigo_common::{MemberReceipt, Message, Role, Room, UserSummary};
 use uuid::Uuid;
 
 use super::{
@@ -204,6 +204,9 @@ pub trait ReceiptStore: MessageStore {
         member: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<ReadOutcome>;
+
+    /// Each member's read and delivery positions in the room, participants first.
+    async fn member_receipts(&self, room_id: Uuid) -> StoreResult<Vec<MemberReceipt>>;
 
     /// Delivery receipts alone: [`MessageStore::commit`] without messages.
     async fn mark_delivered(&self, receipts: &[Receipt]) -> StoreResult<Vec<Delivered>> {

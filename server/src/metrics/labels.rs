@@ -22,7 +22,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 28] = [
+    const ROUTES: [&str; 29] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -31,6 +31,7 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/rooms/:id/messages",
         "/chat/rooms/:id/read",
         "/chat/rooms/:id/online-users",
+        "/chat/rooms/:id/receipts",
         "/chat/messages",
         "/chat/messages/:id",
         "/chat/messages/:id/reactions",

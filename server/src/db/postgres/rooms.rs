@@ -15,7 +15,17 @@ macro_rules! select_rooms {
     () => {
         sql::room_select!(
             "'-infinity'::timestamptz",
-            "'00000000-0000-0000-0000-000000000000'::uuid"
+            "'00000000-0000-0000-0000-000000000000'::uuid",
+            concat!(
+                "(SELECT COALESCE(json_agg(json_build_object('user_id', m.user_id,
+                    'first_name', mu.first_name, 'last_name', mu.last_name, 'role', m.role,
+                    'roles', mu.roles,
+                    'joined_at', (extract(epoch FROM m.joined_at) * 1000000)::bigint)
+                  ORDER BY ",
+                sql::member_order!(),
+                "), '[]')::text
+                FROM room_members m JOIN users mu ON mu.id = m.user_id WHERE m.room_id = r.id)"
+            )
         )
     };
 }

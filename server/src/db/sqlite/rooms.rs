@@ -15,7 +15,16 @@ macro_rules! select_rooms {
     () => {
         sql::room_select!(
             "-9223372036854775807",
-            "x'00000000000000000000000000000000'"
+            "x'00000000000000000000000000000000'",
+            concat!(
+                "(SELECT json_group_array(json_object('user_id', hex(m.user_id),
+                    'first_name', mu.first_name, 'last_name', mu.last_name, 'role', m.role,
+                    'roles', json(mu.roles), 'joined_at', m.joined_at)
+                  ORDER BY ",
+                sql::member_order!(),
+                ")
+                FROM room_members m JOIN users mu ON mu.id = m.user_id WHERE m.room_id = r.id)"
+            )
         )
     };
 }

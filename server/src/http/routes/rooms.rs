@@ -1,8 +1,10 @@
-//! Rooms: create or reuse a pair's room, list the caller's rooms, one room, mark it read, and
-//! who in it is online.
+//! Rooms: create or reuse a pair's room, list the caller's rooms, one room, mark it read, its
+//! members' receipts, and who in it is online.
 
 use serde_json::Value;
-use tigo_common::{CreateRoom, ErrorBody, OnlineUsers, Room, RoomList, RoomType, User};
+use tigo_common::{
+    CreateRoom, ErrorBody, OnlineUsers, Room, RoomList, RoomReceipts, RoomType, User,
+};
 use utoipa::IntoParams;
 use uuid::Uuid;
 use warp::Filter;
@@ -24,6 +26,7 @@ pub const ROUTES: &[Route] = &[
     Route::new(Method::GET, "/chat/rooms", list_route),
     Route::new(Method::GET, "/chat/rooms/{roomId}", get_route),
     Route::new(Method::POST, "/chat/rooms/{roomId}/read", read_route),
+    Route::new(Method::GET, "/chat/rooms/{roomId}/receipts", receipts_route),
     Route::new(
         Method::GET,
         "/chat/rooms/{roomId}/online-users",
@@ -32,7 +35,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, get, mark_read, online_users))]
+#[openapi(paths(create, list, get, mark_read, receipts, online_users))]
 pub struct Api;
 
 /// The `{roomId}` segment.
@@ -80,6 +83,17 @@ fn read_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(ctx.authed())
         .then(mark_read)
+        .map(finish)
+        .boxed()
+}
+
+fn receipts_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
+    warp::path!("chat" / "rooms" / ..)
+        .and(room_id())
+        .and(warp::path!("receipts"))
+        .and(warp::get())
+        .and(ctx.authed())
+        .then(receipts)
         .map(finish)
         .boxed()
 }
@@ -218,6 +232,32 @@ async fn mark_read(id: PathId, state: AppState, user: User) -> AppResult<Respons
     tracing::Span::current().record("room_id", tracing::field::display(id));
     rooms::mark_read(&state, &user, id).await?;
     Ok(no_content())
+}
+
+/// Each member's read and delivery positions
+#[utoipa::path(
+    get, path = "/chat/rooms/{roomId}/receipts", tag = "rooms", operation_id = "roomReceipts",
+    description = "One entry per member, participants first: the newest message they have \
+                   read and when they read it, and the newest message any of their connections \
+                   received (never older than the one read). `null`s for a member who has \
+                   neither read nor received anything yet.",
+    security(("bearer" = [])),
+    params(("roomId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The members' positions", body = RoomReceipts),
+        (status = 400, description = INVALID, body = ErrorBody),
+        (status = 401, description = UNAUTHENTICATED, body = ErrorBody),
+        (status = 403, description = FORBIDDEN, body = ErrorBody),
+        (status = 404, description = NOT_FOUND, body = ErrorBody),
+        (status = 503, description = UNAVAILABLE, body = ErrorBody),
+    )
+)]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, room_id))]
+async fn receipts(id: PathId, state: AppState, user: User) -> AppResult<Response> {
+    let id = id.get()?;
+    tracing::Span::current().record("room_id", tracing::field::display(id));
+    let receipts = rooms::receipts(&state, &user, id).await?;
+    Ok(json(StatusCode::OK, &receipts))
 }
 
 /// Users of the room connected right now, on any instance

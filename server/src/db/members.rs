@@ -1,0 +1,125 @@
+//! Room members as the stores read them: the JSON aggregate that `room_select!` adds to each
+//! room (`members_json`), decoded into [`RoomMember`]s with their sides, and each member's
+//! receipt positions (`GET /chat/rooms/:roomId/receipts`).
+
+use chrono::{TimeZone, Utc};
+use serde::Deserialize;
+use tigo_common::{MemberRole, Role, RoomMember, RoomType, Side};
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult};
+
+/// One member in the aggregate: both dialects spell it alike (SQLite's ids are hex, which
+/// `Uuid` reads as well), with the user's platform roles, from which a participant's side
+/// follows.
+#[derive(Deserialize)]
+struct MemberJson {
+    user_id: Uuid,
+    first_name: String,
+    last_name: String,
+    role: String,
+    roles: Vec<String>,
+    /// Microseconds since the Unix epoch.
+    joined_at: i64,
+}
+
+/// The room's members from its aggregate, in the aggregate's order (participants first).
+pub(crate) fn decode(
+    json: &str,
+    room_type: RoomType,
+    participants: [Uuid; 2],
+) -> StoreResult<Vec<RoomMember>> {
+    let found: Vec<MemberJson> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("room members: {e}")))?;
+    let roles_of = |id: Uuid| -> Vec<Role> {
+        found
+            .iter()
+            .find(|m| m.user_id == id)
+            .map(|m| m.roles.iter().filter_map(|r| Role::parse(r)).collect())
+            .unwrap_or_default()
+    };
+    let sides = participant_sides(
+        room_type,
+        &roles_of(participants[0]),
+        &roles_of(participants[1]),
+    );
+    found
+        .into_iter()
+        .map(|m| {
+            let role = MemberRole::parse(&m.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown member role {:?}", m.role)))?;
+            let side = match Side::of_member(role) {
+                Some(side) => side,
+                None if m.user_id == participants[0] => sides[0],
+                None => sides[1],
+            };
+            let joined_at = Utc
+                .timestamp_micros(m.joined_at)
+                .single()
+                .ok_or_else(|| StoreError::Corrupt(format!("joined_at {}", m.joined_at)))?;
+            Ok(RoomMember {
+                user_id: m.user_id,
+                first_name: m.first_name,
+                last_name: m.last_name,
+                role,
+                side,
+                joined_at,
+            })
+        })
+        .collect()
+}
+
+/// Which of the room type's two roles each participant takes: the first participant takes the
+/// first role when the two users' roles allow it, else the second (a user may hold several
+/// roles; the room was created because one of the two ways fits).
+fn participant_sides(room_type: RoomType, first: &[Role], second: &[Role]) -> [Side; 2] {
+    let (x, y) = room_type.roles();
+    if first.contains(&x) && second.contains(&y) {
+        [Side::of_role(x), Side::of_role(y)]
+    } else {
+        [Side::of_role(y), Side::of_role(x)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_participant_takes_the_role_that_fits_whichever_order_the_room_names_them() {
+        let t = RoomType::CustomerHotelOwner;
+        let customer = [Role::Customer];
+        let owner = [Role::HotelOwner];
+        assert_eq!(
+            participant_sides(t, &customer, &owner),
+            [Side::Customer, Side::Hotel]
+        );
+        assert_eq!(
+            participant_sides(t, &owner, &customer),
+            [Side::Hotel, Side::Customer]
+        );
+        let admin = [Role::Admin];
+        let both = [Role::Customer, Role::HotelOwner];
+        assert_eq!(
+            participant_sides(RoomType::HotelOwnerAdmin, &admin, &both),
+            [Side::Support, Side::Hotel]
+        );
+    }
+
+    #[test]
+    fn members_decode_from_either_dialects_spelling() {
+        let p1 = Uuid::from_u128(1);
+        let p2 = Uuid::from_u128(2);
+        let json = format!(
+            r#"[{{"user_id":"{}","first_name":"A","last_name":"B","role":"participant","roles":["Customer"],"joined_at":1}},
+               {{"user_id":"{}","first_name":"C","last_name":"D","role":"participant","roles":["Admin"],"joined_at":2}}]"#,
+            p1,
+            p2.simple().to_string().to_uppercase()
+        );
+        let members = decode(&json, RoomType::CustomerAdmin, [p1, p2]).expect("decodes");
+        assert_eq!(members.len(), 2);
+        assert_eq!((members[0].user_id, members[0].side), (p1, Side::Customer));
+        assert_eq!((members[1].user_id, members[1].side), (p2, Side::Support));
+        assert!(decode("[{}]", RoomType::CustomerAdmin, [p1, p2]).is_err());
+    }
+}
