@@ -5,8 +5,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::Role;
-
 /// Why a user is a member of a room.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,15 +53,6 @@ pub enum Side {
 }
 
 impl Side {
-    /// The side of a participant who takes `role` in the room's pair of roles.
-    pub fn of_role(role: Role) -> Side {
-        match role {
-            Role::Customer => Side::Customer,
-            Role::HotelOwner => Side::Hotel,
-            Role::Admin => Side::Support,
-        }
-    }
-
     /// The side of a member who is not a participant.
     pub fn of_member(role: MemberRole) -> Option<Side> {
         match role {

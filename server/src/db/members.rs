@@ -75,9 +75,18 @@ pub(crate) fn decode(
 fn participant_sides(room_type: RoomType, first: &[Role], second: &[Role]) -> [Side; 2] {
     let (x, y) = room_type.roles();
     if first.contains(&x) && second.contains(&y) {
-        [Side::of_role(x), Side::of_role(y)]
+        [side_of(x), side_of(y)]
     } else {
-        [Side::of_role(y), Side::of_role(x)]
+        [side_of(y), side_of(x)]
+    }
+}
+
+/// The side of a participant who takes `role` in the room's pair of roles.
+fn side_of(role: Role) -> Side {
+    match role {
+        Role::Customer => Side::Customer,
+        Role::HotelOwner => Side::Hotel,
+        Role::Admin => Side::Support,
     }
 }
 
