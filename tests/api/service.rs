@@ -165,7 +165,7 @@ async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
 }
 
 /// Every route of the contract, as (path, method) in the OpenAPI document.
-const DOCUMENTED_ROUTES: [(&str, &str); 31] = [
+const DOCUMENTED_ROUTES: [(&str, &str); 32] = [
     ("/auth/login", "post"),
     ("/auth/register", "post"),
     ("/auth/me", "get"),
@@ -175,6 +175,7 @@ const DOCUMENTED_ROUTES: [(&str, &str); 31] = [
     ("/chat/rooms/{roomId}/messages", "get"),
     ("/chat/rooms/{roomId}/read", "post"),
     ("/chat/rooms/{roomId}/online-users", "get"),
+    ("/chat/rooms/{roomId}/receipts", "get"),
     ("/chat/messages", "post"),
     ("/chat/messages/{messageId}", "patch"),
     ("/chat/messages/{messageId}", "delete"),
