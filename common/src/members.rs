@@ -52,18 +52,6 @@ pub enum Side {
     Support,
 }
 
-impl Side {
-    /// The side of a member who is not a participant.
-    pub fn of_member(role: MemberRole) -> Option<Side> {
-        match role {
-            MemberRole::Participant => None,
-            MemberRole::Staff => Some(Side::Hotel),
-            MemberRole::Companion => Some(Side::Customer),
-            MemberRole::Agent => Some(Side::Support),
-        }
-    }
-}
-
 /// A member as the room object lists it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

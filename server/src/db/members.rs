@@ -1,6 +1,6 @@
 //! Room members as the stores read them: the JSON aggregate that `room_select!` adds to each
-//! room (`members_json`), decoded into [`RoomMember`]s with their sides, and each member's
-//! receipt positions (`GET /chat/rooms/:roomId/receipts`).
+//! room (its `members` column), decoded into [`RoomMember`]s, and the side each member speaks
+//! for (one mapping, from a participant's platform role or another member's role).
 
 use chrono::{TimeZone, Utc};
 use serde::Deserialize;
@@ -48,10 +48,12 @@ pub(crate) fn decode(
         .map(|m| {
             let role = MemberRole::parse(&m.role)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown member role {:?}", m.role)))?;
-            let side = match Side::of_member(role) {
-                Some(side) => side,
-                None if m.user_id == participants[0] => sides[0],
-                None => sides[1],
+            let side = match role {
+                MemberRole::Participant if m.user_id == participants[0] => sides[0],
+                MemberRole::Participant => sides[1],
+                MemberRole::Staff => Side::Hotel,
+                MemberRole::Companion => Side::Customer,
+                MemberRole::Agent => Side::Support,
             };
             let joined_at = Utc
                 .timestamp_micros(m.joined_at)
@@ -121,14 +123,21 @@ mod tests {
         let p2 = Uuid::from_u128(2);
         let json = format!(
             r#"[{{"user_id":"{}","first_name":"A","last_name":"B","role":"participant","roles":["Customer"],"joined_at":1}},
-               {{"user_id":"{}","first_name":"C","last_name":"D","role":"participant","roles":["Admin"],"joined_at":2}}]"#,
+               {{"user_id":"{}","first_name":"C","last_name":"D","role":"participant","roles":["Admin"],"joined_at":2}},
+               {{"user_id":"{}","first_name":"E","last_name":"F","role":"companion","roles":["Admin"],"joined_at":3}}]"#,
             p1,
-            p2.simple().to_string().to_uppercase()
+            p2.simple().to_string().to_uppercase(),
+            Uuid::from_u128(3)
         );
         let members = decode(&json, RoomType::CustomerAdmin, [p1, p2]).expect("decodes");
-        assert_eq!(members.len(), 2);
+        assert_eq!(members.len(), 3);
         assert_eq!((members[0].user_id, members[0].side), (p1, Side::Customer));
         assert_eq!((members[1].user_id, members[1].side), (p2, Side::Support));
+        // A companion is on the guest's side whatever their platform roles.
+        assert_eq!(
+            (members[2].role, members[2].side),
+            (MemberRole::Companion, Side::Customer)
+        );
         assert!(decode("[{}]", RoomType::CustomerAdmin, [p1, p2]).is_err());
     }
 }

@@ -26,8 +26,8 @@ pub(crate) const USER_BY_ID: &str =
 
 /// Rooms with their participants, members and `$1`'s unread count, for
 /// [`super::rows::RoomRow`]. A dialect supplies the values below every stored instant and id,
-/// for a reader who has read nothing yet, and its JSON aggregate of the members
-/// (`members_json!`).
+/// for a reader who has read nothing yet, and its JSON aggregate of the room's members
+/// (decoded by `super::members`).
 macro_rules! room_select {
     ($min_at:literal, $nil_id:literal, $members:expr) => {
         concat!(
