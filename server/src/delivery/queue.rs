@@ -10,8 +10,7 @@ use tigo_common::{SendMessage, UserSummary};
 use tokio::sync::{Notify, oneshot};
 use uuid::Uuid;
 
-use crate::db::Receipt;
-use crate::db::{Inserted, RoomAccess};
+use crate::db::{Inserted, Receipt, RoomAccess};
 use crate::delivery::events::MAX_RECEIPTS;
 use crate::error::AppResult;
 

@@ -2,9 +2,9 @@
 //! commits whatever has queued up in one transaction, answers each sender only after the
 //! commit, and then fans the new messages out in commit order. Delivery receipts ride in the
 //! same transactions (one position row per recipient and room, not a write per message), so a
-//! busy room costs one commit per batch, not two. A second writer
-//! (PostgreSQL) starts on the waiting messages while a commit runs only once enough wait or
-//! they have waited long enough; a room's messages never sit in two running commits.
+//! busy room costs one commit per batch, not two. A second writer (PostgreSQL) starts on the
+//! waiting messages while a commit runs only once enough wait or they have waited long enough;
+//! a room's messages never sit in two running commits.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,8 +15,7 @@ use tokio_util::task::TaskTracker;
 
 use super::queue::{Committed, Draft, Job, OVERLAP_BATCH, Queue, Step, Stored};
 use crate::clock;
-use crate::db::Receipt;
-use crate::db::{Inserted, NewMessage, Store};
+use crate::db::{Inserted, NewMessage, Receipt, Store};
 use crate::delivery::events::Events;
 use crate::error::{AppError, AppResult};
 use tigo_common::MessageDelivered;
