@@ -72,6 +72,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.limits.connections_per_address = args.connections_per_address;
     config.limits.writers = args.writers.clamp(1, 64);
     config.limits.max_rooms_joined = args.max_rooms_joined.max(1);
+    config.limits.max_room_members = args.max_room_members.max(2);
+    config.limits.max_hotel_staff = args.max_hotel_staff;
     config.files = args.files.config()?;
     config.safety.masked_types =
         tigo_server::config::SafetyConfig::parse_types(&args.contact_masking)

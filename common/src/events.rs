@@ -40,6 +40,8 @@ pub mod server_events {
     pub const ROOM_CREATED: &str = "room_created";
     pub const REACTION_UPDATED: &str = "reaction_updated";
     pub const ROOM_ASSIGNED: &str = "room_assigned";
+    pub const MEMBER_ADDED: &str = "member_added";
+    pub const MEMBER_REMOVED: &str = "member_removed";
     pub const ERROR: &str = "error";
 }
 

@@ -1,5 +1,6 @@
-//! Room members (contract v3): who may read a room, in what role and on which side, and each
-//! member's read and delivery positions (`GET /chat/rooms/:roomId/receipts`).
+//! Room members (contract v3): who may read a room, in what role and on which side, each
+//! member's read and delivery positions (`GET /chat/rooms/:roomId/receipts`), the events that
+//! announce a member coming and going, and hotels with their staff.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -85,4 +86,69 @@ pub struct MemberReceipt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomReceipts {
     pub receipts: Vec<MemberReceipt>,
+}
+
+/// `member_added`: to every member's connections, the added user's included.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberAdded {
+    #[serde(rename = "roomId")]
+    pub room_id: Uuid,
+    pub member: RoomMember,
+}
+
+/// `member_removed`: to every member's connections and the removed user's.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRemoved {
+    #[serde(rename = "roomId")]
+    pub room_id: Uuid,
+    #[serde(rename = "userId")]
+    pub user_id: Uuid,
+}
+
+/// `POST /chat/rooms/:roomId/members`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMember {
+    pub user_id: Uuid,
+    pub role: MemberRole,
+}
+
+/// One of a hotel's staff.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotelStaff {
+    pub user_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    #[serde(with = "crate::time::rfc3339")]
+    pub added_at: DateTime<Utc>,
+}
+
+/// A hotel the platform registered: its owner answers its guests with its staff.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hotel {
+    pub id: Uuid,
+    pub name: String,
+    pub owner_id: Uuid,
+    /// Oldest first.
+    pub staff: Vec<HotelStaff>,
+}
+
+/// `PUT /chat/admin/hotels/:hotelId`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutHotel {
+    pub name: String,
+    pub owner_id: Uuid,
+}
+
+/// `POST /chat/hotels/:hotelId/staff`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddStaff {
+    pub user_id: Uuid,
 }

@@ -121,6 +121,10 @@ pub struct Limits {
     pub connections_per_address: usize,
     /// Rooms one connection may have joined.
     pub max_rooms_joined: usize,
+    /// Members of one room, participants included (`MAX_ROOM_MEMBERS`).
+    pub max_room_members: usize,
+    /// Staff of one hotel (`MAX_HOTEL_STAFF`).
+    pub max_hotel_staff: usize,
 }
 
 impl Default for Limits {
@@ -148,6 +152,8 @@ impl Default for Limits {
             connections_per_user: 50,
             connections_per_address: 5000,
             max_rooms_joined: 1000,
+            max_room_members: 20,
+            max_hotel_staff: 50,
         }
     }
 }

@@ -80,6 +80,12 @@ pub struct ServeArgs {
     /// Rooms one connection may join.
     #[arg(long, env = "MAX_ROOMS_JOINED", default_value_t = 1000)]
     pub max_rooms_joined: usize,
+    /// Members of one room, its two participants included.
+    #[arg(long, env = "MAX_ROOM_MEMBERS", default_value_t = 20)]
+    pub max_room_members: usize,
+    /// Staff of one hotel.
+    #[arg(long, env = "MAX_HOTEL_STAFF", default_value_t = 50)]
+    pub max_hotel_staff: usize,
     /// Time given to in-flight work when stopping.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value = "10s", value_parser = duration::parse)]
     pub shutdown_grace: Duration,
