@@ -1,9 +1,11 @@
 //! Small in-memory caches that keep per-message lookups off the database: users (short TTL,
-//! evicted on change) and room access facts (immutable once created).
+//! evicted on change), room access facts (immutable once created) and rooms' other members
+//! (evicted on change).
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -42,6 +44,13 @@ impl<K: Eq + Hash + Copy, V: Clone> TtlCache<K, V> {
         entries.insert(key, (value, Instant::now()));
     }
 
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     pub fn remove(&self, key: &K) {
         self.entries
             .lock()
@@ -63,4 +72,51 @@ pub fn user_cache() -> UserCache {
 
 pub fn room_cache() -> RoomCache {
     TtlCache::new(Duration::from_secs(24 * 3600), 200_000)
+}
+
+/// Each room's members other than its two participants (staff, companions, agents): they
+/// change, so every instance evicts a room when it hears of a change on the bus
+/// (`member_added`, `member_removed`), and the TTL bounds a change missed while the bus was
+/// down. A load that raced a change is not kept: the generation moved while it read.
+pub struct MemberCache {
+    rooms: TtlCache<Uuid, Arc<[Uuid]>>,
+    generation: AtomicU64,
+}
+
+impl Default for MemberCache {
+    fn default() -> Self {
+        MemberCache {
+            rooms: TtlCache::new(Duration::from_secs(60), 200_000),
+            generation: AtomicU64::new(0),
+        }
+    }
+}
+
+impl MemberCache {
+    pub fn get(&self, room: &Uuid) -> Option<Arc<[Uuid]>> {
+        self.rooms.get(room)
+    }
+
+    /// Read before loading from the database; pass to [`MemberCache::insert_since`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps what was loaded unless a change was heard since `generation` was read.
+    pub fn insert_since(&self, room: Uuid, members: Arc<[Uuid]>, generation: u64) {
+        if self.generation() == generation {
+            self.rooms.insert(room, members);
+        }
+    }
+
+    pub fn evict(&self, room: &Uuid) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.rooms.remove(room);
+    }
+
+    /// Forgets everything (the bus was down: changes may have been missed).
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.rooms.clear();
+    }
 }

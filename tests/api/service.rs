@@ -165,7 +165,7 @@ async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
 }
 
 /// Every route of the contract, as (path, method) in the OpenAPI document.
-const DOCUMENTED_ROUTES: [(&str, &str); 32] = [
+const DOCUMENTED_ROUTES: [(&str, &str); 38] = [
     ("/auth/login", "post"),
     ("/auth/register", "post"),
     ("/auth/me", "get"),
@@ -176,6 +176,12 @@ const DOCUMENTED_ROUTES: [(&str, &str); 32] = [
     ("/chat/rooms/{roomId}/read", "post"),
     ("/chat/rooms/{roomId}/online-users", "get"),
     ("/chat/rooms/{roomId}/receipts", "get"),
+    ("/chat/rooms/{roomId}/members", "post"),
+    ("/chat/rooms/{roomId}/members/{userId}", "delete"),
+    ("/chat/admin/hotels/{hotelId}", "put"),
+    ("/chat/hotels/{hotelId}", "get"),
+    ("/chat/hotels/{hotelId}/staff", "post"),
+    ("/chat/hotels/{hotelId}/staff/{userId}", "delete"),
     ("/chat/messages", "post"),
     ("/chat/messages/{messageId}", "patch"),
     ("/chat/messages/{messageId}", "delete"),

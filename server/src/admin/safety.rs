@@ -138,6 +138,7 @@ impl Admin {
             seq: Some(seq),
             except: None,
             rooms: Vec::new(),
+            access: None,
             users: Vec::new(),
             message: None,
         };

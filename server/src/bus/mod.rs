@@ -35,10 +35,12 @@ pub enum RoomEvent {
     RoomCreated,
     ReactionUpdated,
     RoomAssigned,
+    MemberAdded,
+    MemberRemoved,
 }
 
 impl RoomEvent {
-    pub const ALL: [RoomEvent; 11] = [
+    pub const ALL: [RoomEvent; 13] = [
         RoomEvent::NewMessage,
         RoomEvent::MessageEdited,
         RoomEvent::MessageDeleted,
@@ -50,6 +52,8 @@ impl RoomEvent {
         RoomEvent::RoomCreated,
         RoomEvent::ReactionUpdated,
         RoomEvent::RoomAssigned,
+        RoomEvent::MemberAdded,
+        RoomEvent::MemberRemoved,
     ];
 
     /// The Socket.IO event name clients listen for.
@@ -67,6 +71,8 @@ impl RoomEvent {
             RoomEvent::RoomCreated => ev::ROOM_CREATED,
             RoomEvent::ReactionUpdated => ev::REACTION_UPDATED,
             RoomEvent::RoomAssigned => ev::ROOM_ASSIGNED,
+            RoomEvent::MemberAdded => ev::MEMBER_ADDED,
+            RoomEvent::MemberRemoved => ev::MEMBER_REMOVED,
         }
     }
 }
@@ -91,7 +97,11 @@ pub struct Envelope {
     /// Several rooms at once (presence changes).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rooms: Vec<Uuid>,
-    /// Users addressed directly (`room_created`).
+    /// The room's facts, for an instance that may have no connection in it yet
+    /// (`member_added`: the added user's connections join it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<crate::db::RoomAccess>,
+    /// Users addressed directly (`room_created`, `member_added`, `member_removed`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<Uuid>,
     /// `new_message`: what delivery receipts need of it, so an instance hearing it hands

@@ -33,6 +33,13 @@ pub async fn create(state: &AppState, caller: &User, body: &Value) -> AppResult<
             req.room_type
         )));
     }
+    super::hotels::check_room_owner(
+        state,
+        req.room_type,
+        req.hotel_id,
+        [req.participant1_id, req.participant2_id],
+    )
+    .await?;
     let new = NewRoom {
         id: Uuid::now_v7(),
         room_type: req.room_type,
@@ -123,22 +130,22 @@ pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room>
         .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
 }
 
-/// `POST /chat/rooms/:id/read` and `mark_messages_read`: a participant's read moves their
+/// `POST /chat/rooms/:id/read` and `mark_messages_read`: a member's read moves their
 /// read position (and delivered position) to the room's newest message, so the other side's
 /// messages up to it read as `read`, and tells the room. No message row is written.
 pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult<MessagesRead> {
     let access = room_access(state, caller, room).await?;
-    let participant = access.has_participant(caller.id);
+    let member = state.events.is_member_cached(&access, caller.id);
     let outcome = state
         .store
-        .mark_read(room, caller.id, participant, chrono::Utc::now())
+        .mark_read(room, caller.id, member, chrono::Utc::now())
         .await?;
     let read = MessagesRead {
         user_id: caller.id,
         room_id: room,
         read_at: outcome.read_at,
     };
-    if participant {
+    if member {
         state.events.messages_read(&read, outcome.seq);
     }
     Ok(read)
@@ -155,7 +162,9 @@ pub async fn receipts(state: &AppState, caller: &User, room: Uuid) -> AppResult<
 /// `GET /chat/rooms/:id/online-users`.
 pub async fn online_users(state: &AppState, caller: &User, room: Uuid) -> AppResult<Vec<Uuid>> {
     let access = room_access(state, caller, room).await?;
-    Ok(state.presence.online_in_room(&access).await)
+    let mut members = access.participants().to_vec();
+    members.extend(super::other_members(state, room).await?.iter().copied());
+    Ok(state.presence.online_among(members).await)
 }
 
 /// `GET /chat/admin/queue` (Admin only): rooms waiting for an answer, longest wait first.

@@ -116,7 +116,7 @@ async fn scope(
                 return Ok(None);
             }
             if rooms.len() > MAX_LISTED_ROOMS {
-                Scope::Participant(caller.id)
+                Scope::Member(caller.id)
             } else {
                 Scope::Rooms(rooms.iter().map(|r| r.id).collect())
             }

@@ -1,6 +1,7 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
 //! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`],
-//! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`]) combined into [`Store`], two
+//! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`], [`MemberStore`], [`HotelStore`])
+//! combined into [`Store`], two
 //! backends (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross
 //! them.
 //!
@@ -17,8 +18,10 @@ mod audit;
 mod backend;
 mod batch;
 mod config;
+mod hotels;
 mod error;
 mod members;
+mod membership;
 mod messages;
 mod ops;
 pub mod postgres;
@@ -49,8 +52,8 @@ pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Followed, Lag, Scope, SearchQuery, Terms};
 pub use traits::{
-    AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore, RoomStore,
-    SearchStore, UserStore,
+    AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, OpsStore, ReactionStore,
+    ReceiptStore, RoomStore, SearchStore, UserStore,
 };
 pub use types::*;
 
@@ -61,8 +64,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AttachmentStore, AuditStore, MessageStore, OpsStore, ReactionStore, ReceiptStore,
-        RecoveryStore, RoomStore, SafetyStore, SearchStore, Store, UserStore,
+        AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, OpsStore,
+        ReactionStore, ReceiptStore, RecoveryStore, RoomStore, SafetyStore, SearchStore, Store,
+        UserStore,
     };
 }
 
@@ -80,6 +84,8 @@ pub trait Store:
     + AttachmentStore
     + SafetyStore
     + RecoveryStore
+    + MemberStore
+    + HotelStore
     + Send
     + Sync
     + 'static
@@ -98,6 +104,8 @@ impl<T> Store for T where
         + AttachmentStore
         + SafetyStore
         + RecoveryStore
+        + MemberStore
+        + HotelStore
         + Send
         + Sync
         + 'static

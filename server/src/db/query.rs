@@ -89,7 +89,9 @@ pub(crate) fn room_page(q: &RoomQuery, room_select: &str, like: &str) -> RoomPag
     args.push(Arg::Id(q.viewer));
     let mut filters = String::from(" WHERE true");
     if !q.all {
-        filters.push_str(" AND (r.participant1_id = $1 OR r.participant2_id = $1)");
+        filters.push_str(
+            " AND EXISTS (SELECT 1 FROM room_members me WHERE me.room_id = r.id AND me.user_id = $1)",
+        );
     }
     if let Some(t) = q.room_type {
         let t = args.push(Arg::Text(t.as_str().into()));

@@ -38,7 +38,8 @@ macro_rules! room_select {
             " AS members,
         u1.first_name AS p1_first_name, u1.last_name AS p1_last_name, u1.email AS p1_email,
         u2.first_name AS p2_first_name, u2.last_name AS p2_last_name, u2.email AS p2_email,
-        CASE WHEN $1 IN (r.participant1_id, r.participant2_id) THEN (
+        CASE WHEN EXISTS (SELECT 1 FROM room_members me
+                WHERE me.room_id = r.id AND me.user_id = $1) THEN (
             SELECT count(*) FROM chat_messages m
             WHERE m.chat_room_id = r.id AND m.sender_id <> $1
               AND (m.created_at, m.id) > (COALESCE(rr.read_upto_at, ",
@@ -92,13 +93,9 @@ macro_rules! access_columns {
 
 pub(crate) const ROOM_ACCESS: &str = concat!(access_columns!(), " WHERE id = $1");
 
-/// Each half is served by its participant column's index.
-pub(crate) const ROOMS_OF_USER: &str = concat!(
-    access_columns!(),
-    " WHERE participant1_id = $1 UNION ALL ",
-    access_columns!(),
-    " WHERE participant2_id = $1"
-);
+/// Every room `$1` is a member of, through the members' user index.
+pub(crate) const ROOMS_OF_USER: &str = "SELECT r.id, r.type, r.participant1_id, r.participant2_id
+    FROM room_members m JOIN chat_rooms r ON r.id = m.room_id WHERE m.user_id = $1";
 
 /// Support rooms whose newest message is from `ls`, a sender that fails the dialect's Admin
 /// role test, longest waiting first (`$1`: how many).

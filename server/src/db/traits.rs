@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tigo_common::{MemberReceipt, Message, Role, Room, UserSummary};
+use tigo_common::{Hotel, MemberReceipt, MemberRole, Message, Role, Room, UserSummary};
 use uuid::Uuid;
 
 use super::{
     AttachmentRecord, AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery,
-    NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, Receipt, RoomAccess, RoomQuery,
+    MemberChange, NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, Receipt, RoomAccess, RoomQuery,
     SearchQuery, Stats, StoreResult, UserRecord, WaitingRow,
 };
 
@@ -212,6 +212,60 @@ pub trait ReceiptStore: MessageStore {
     async fn mark_delivered(&self, receipts: &[Receipt]) -> StoreResult<Vec<Delivered>> {
         Ok(self.commit(Arc::new([]), receipts).await?.delivered)
     }
+}
+
+/// Room members other than the two participants (contract v3): companions and agents, added
+/// and removed one by one, and staff, who follow their hotel's team ([`HotelStore`]).
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// The room's members who are not its participants, with their roles.
+    async fn extra_members(&self, room: Uuid) -> StoreResult<Vec<(Uuid, MemberRole)>>;
+
+    /// Adds `user` to the room as `role` unless the room already has `max` members.
+    async fn add_member(
+        &self,
+        room: Uuid,
+        user: Uuid,
+        role: MemberRole,
+        at: DateTime<Utc>,
+        max: usize,
+    ) -> StoreResult<MemberChange>;
+
+    /// Removes a companion or an agent; returns the role they had (`None`: no such member).
+    async fn remove_member(&self, room: Uuid, user: Uuid) -> StoreResult<Option<MemberRole>>;
+}
+
+/// Hotels the platform registered and their staff (contract v3). Staff changes write the
+/// staff member's `room_members` rows in every `customer_hotel_owner` room of the hotel in the
+/// same transaction.
+#[async_trait]
+pub trait HotelStore: Send + Sync {
+    /// Creates hotel `id` or changes its name and owner; true when created.
+    async fn put_hotel(
+        &self,
+        id: Uuid,
+        name: &str,
+        owner: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<(Hotel, bool)>;
+
+    async fn hotel(&self, id: Uuid) -> StoreResult<Option<Hotel>>;
+
+    /// Every hotel, by name.
+    async fn list_hotels(&self) -> StoreResult<Vec<Hotel>>;
+
+    /// Adds `user` to the staff unless it has `max` members already; the change names the
+    /// rooms the user became a member of.
+    async fn add_staff(
+        &self,
+        hotel: Uuid,
+        user: Uuid,
+        at: DateTime<Utc>,
+        max: usize,
+    ) -> StoreResult<MemberChange>;
+
+    /// Removes `user` from the staff; the rooms they left (`None`: they were not on it).
+    async fn remove_staff(&self, hotel: Uuid, user: Uuid) -> StoreResult<Option<Vec<Uuid>>>;
 }
 
 /// The audit log.

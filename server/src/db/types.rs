@@ -35,8 +35,9 @@ pub struct NewRoom {
     pub created_at: DateTime<Utc>,
 }
 
-/// The immutable facts about a room that access checks need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The immutable facts about a room that access checks need (members other than the two
+/// participants change, and are cached apart: `cache::MemberCache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RoomAccess {
     pub id: Uuid,
     pub room_type: RoomType,
@@ -52,6 +53,19 @@ impl RoomAccess {
     pub fn participants(&self) -> [Uuid; 2] {
         [self.participant1_id, self.participant2_id]
     }
+}
+
+/// What adding a member (or a hotel's staff member) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Added; for staff, the rooms they became a member of.
+    Added(Vec<Uuid>),
+    /// A member already, with that role (or on the staff already).
+    Already,
+    /// A member already, with another role.
+    OtherRole(tigo_common::MemberRole),
+    /// The room or the staff is at its limit.
+    Full,
 }
 
 /// `GET /chat/rooms` filters, already validated.

@@ -1,7 +1,9 @@
 //! Room events: the one place that delivers each event to this instance's connections and
 //! publishes it once on the bus for the others, and that turns what reached whom into
 //! follow-up work: delivery receipts (sent down a channel the writer owns) and offline
-//! notifications.
+//! notifications. Members coming and going are in `membership`.
+
+mod membership;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -53,6 +55,8 @@ struct Inner {
     /// To the writer: messages that reached a recipient, committed with the next batch.
     receipts: mpsc::Sender<Receipt>,
     metrics: Arc<Metrics>,
+    /// Each room's members other than its participants (`membership`).
+    members: crate::cache::MemberCache,
 }
 
 /// Encodes an event's payload once; what the bus and every connection get is this text.
@@ -79,6 +83,7 @@ impl Events {
                 followups,
                 receipts,
                 metrics,
+                members: crate::cache::MemberCache::default(),
             }),
         }
     }
@@ -121,6 +126,7 @@ impl Events {
             seq: None,
             except: None,
             rooms: Vec::new(),
+            access: None,
             users: Vec::new(),
             message: None,
         }
@@ -163,8 +169,8 @@ impl Events {
         self.inner.bus.publish(&envelope);
         // A recipient who got it on a connection here is online: only the others need the
         // presence lookup (a Redis round trip) that decides on a notification.
-        let recipients: Vec<Uuid> = access
-            .participants()
+        let recipients: Vec<Uuid> = self
+            .member_ids(&access)
             .into_iter()
             .filter(|p| *p != message.sender_id && !reached.contains(p))
             .collect();
@@ -247,10 +253,16 @@ impl Events {
         self.emit(envelope);
     }
 
-    /// A room was created: its participants' live connections join it and hear of it.
+    /// A room was created: its members' live connections join it and hear of it.
     pub fn room_created(&self, room: &Room) {
         let mut envelope = self.envelope(RoomEvent::RoomCreated, Some(room.id), to_value(room));
-        envelope.users = vec![room.participant1_id, room.participant2_id];
+        let participants = [room.participant1_id, room.participant2_id];
+        // Staff of the room's hotel are members from the start.
+        let others = room.members.iter().map(|m| m.user_id);
+        envelope.users = participants
+            .into_iter()
+            .chain(others.filter(|u| !participants.contains(u)))
+            .collect();
         self.emit(envelope);
     }
 
@@ -301,6 +313,7 @@ impl Events {
                 }
             }
             RoomEvent::RoomAssigned => hub.to_admins(event, &envelope.data),
+            RoomEvent::MemberAdded | RoomEvent::MemberRemoved => self.deliver_membership(envelope),
             RoomEvent::NewMessage => {
                 self.deliver_message(envelope, None);
             }
@@ -341,12 +354,12 @@ impl Events {
         else {
             return reach.users;
         };
-        if let Some(recipient) = access
-            .participants()
-            .into_iter()
-            .find(|p| *p != sender && reach.users.contains(p))
-        {
-            self.delivered(message_id, recipient);
+        // Each member whose connection got it moves their delivered position; an Admin reading
+        // along is no member and has none.
+        for recipient in self.member_ids(&access) {
+            if recipient != sender && reach.users.contains(&recipient) {
+                self.delivered(message_id, recipient);
+            }
         }
         reach.users
     }

@@ -239,6 +239,48 @@ impl Hub {
         joined
     }
 
+    /// A member was added: the user's connections here join the room (joining again is a
+    /// no-op), then every connection in it hears of it. Returns whether the user has a
+    /// connection here. Their recovery cursor is left alone: a resume counts the room from
+    /// the moment of the reconnect, as for any room joined after the session began.
+    pub fn member_added(&self, access: RoomAccess, user: Uuid, data: &Arc<RawValue>) -> bool {
+        let conns = self.user_conns(user);
+        for conn in &conns {
+            self.join(conn, access, false);
+        }
+        self.to_members(access.id, RoomEvent::MemberAdded, data);
+        !conns.is_empty()
+    }
+
+    /// A member was removed: every connection in the room hears of it, the removed user's
+    /// too (also those that had not joined it), then theirs leave it and their recovery
+    /// cursors forget it, so a resume cannot replay it.
+    pub fn member_removed(&self, room: Uuid, user: Uuid, data: &Arc<RawValue>) {
+        self.to_members(room, RoomEvent::MemberRemoved, data);
+        for conn in self.user_conns(user) {
+            if !conn.joined(room) {
+                conn.emit_or_hold(RoomEvent::MemberRemoved, data);
+            }
+            self.leave(&conn, room);
+            if conn.with_cursor(|c| c.remove_room(room)).is_some()
+                && let Some(saves) = self.session_saves.get()
+            {
+                let _ = saves.send(Arc::downgrade(&conn));
+            }
+        }
+    }
+
+    /// A membership event to every connection in the room, in order with its other events.
+    fn to_members(&self, room: Uuid, event: RoomEvent, data: &Arc<RawValue>) {
+        let out = Outgoing {
+            event,
+            data: data.clone(),
+            message_id: None,
+            seq: None,
+        };
+        self.to_room(room, &out, None);
+    }
+
     /// Emits to every connection opened by an Admin (the support desk's events).
     pub fn to_admins(&self, event: RoomEvent, data: &RawValue) {
         for conn in self.all_conns().into_iter().filter(|c| c.is_admin) {

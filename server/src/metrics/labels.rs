@@ -22,7 +22,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 29] = [
+    const ROUTES: [&str; 35] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -32,6 +32,12 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/rooms/:id/read",
         "/chat/rooms/:id/online-users",
         "/chat/rooms/:id/receipts",
+        "/chat/rooms/:id/members",
+        "/chat/rooms/:id/members/:id",
+        "/chat/admin/hotels/:id",
+        "/chat/hotels/:id",
+        "/chat/hotels/:id/staff",
+        "/chat/hotels/:id/staff/:id",
         "/chat/messages",
         "/chat/messages/:id",
         "/chat/messages/:id/reactions",

@@ -99,7 +99,8 @@ async fn replay(
             Sent::Queued => count += 1,
             Sent::Closed | Sent::Dropped => break,
         }
-        if message.sender_id != conn.user_id && access.has_participant(conn.user_id) {
+        if message.sender_id != conn.user_id && state.events.is_member_cached(access, conn.user_id)
+        {
             state.events.delivered(message.id, conn.user_id);
         }
     }

@@ -6,9 +6,11 @@ use serde_json::{Map, Value};
 use tigo_common::{CreateRoom, RoomType};
 use uuid::Uuid;
 
+mod members;
 mod message;
 mod query;
 
+pub use self::members::{MAX_HOTEL_NAME, add_member, add_staff, put_hotel};
 pub use self::message::{edit_message, send_message};
 pub use self::query::{
     Bound, Params, bool_param, bound_param, checked_query, int_param, parse_query, path_uuid,

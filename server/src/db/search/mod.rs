@@ -36,8 +36,9 @@ pub enum Scope {
     All,
     /// These rooms (the caller's own, or the one asked for).
     Rooms(Vec<Uuid>),
-    /// The rooms of this user, looked up by the query itself (for users in very many rooms).
-    Participant(Uuid),
+    /// The rooms this user is a member of, looked up by the query itself (for users in very
+    /// many rooms).
+    Member(Uuid),
 }
 
 /// Matches counted at most: `total` is exact up to here and says this many beyond.
@@ -63,7 +64,7 @@ pub(crate) enum Syntax {
 pub(crate) fn probe(scope: &Scope) -> i64 {
     match scope {
         Scope::All => 2_000,
-        Scope::Rooms(_) | Scope::Participant(_) => 5_000,
+        Scope::Rooms(_) | Scope::Member(_) => 5_000,
     }
 }
 
@@ -108,11 +109,10 @@ fn filters(q: &SearchQuery, t: &str, args: &mut Args) -> String {
             let ids: Vec<String> = rooms.iter().map(|r| args.push(Arg::Id(*r))).collect();
             out.push_str(&format!(" AND {t}.chat_room_id IN ({})", ids.join(", ")));
         }
-        Scope::Participant(user) => {
+        Scope::Member(user) => {
             let v = args.push(Arg::Id(*user));
             out.push_str(&format!(
-                " AND {t}.chat_room_id IN (SELECT id FROM chat_rooms
-                    WHERE participant1_id = {v} OR participant2_id = {v})"
+                " AND {t}.chat_room_id IN (SELECT room_id FROM room_members WHERE user_id = {v})"
             ));
         }
     }

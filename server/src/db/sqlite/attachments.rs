@@ -14,7 +14,7 @@ impl AttachmentDialect for SqliteStore {
     const SHARED: &'static str =
         "SELECT EXISTS (SELECT 1 FROM chat_messages m JOIN chat_rooms r ON r.id = m.chat_room_id
         WHERE json_extract(m.metadata, '$.attachment.id') = $1
-          AND (r.participant1_id = $2 OR r.participant2_id = $2))";
+          AND EXISTS (SELECT 1 FROM room_members mb WHERE mb.room_id = r.id AND mb.user_id = $2))";
 
     fn purge() -> String {
         format!(

@@ -15,7 +15,6 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::RoomAccess;
 use crate::delivery::events::Events;
 use crate::delivery::hub::Hub;
 
@@ -104,14 +103,13 @@ impl Presence {
         let _ = self.tx.try_send(Op::Resync);
     }
 
-    /// The room's participants connected right now, on any instance. Only participants: an
-    /// Admin who opened someone else's room has joined it to read along, not to be listed in
-    /// it (`room:{id}:users` holds such Admins too).
-    pub async fn online_in_room(&self, access: &RoomAccess) -> Vec<Uuid> {
-        let mut participants = access.participants().to_vec();
-        let online = self.online(&participants).await;
-        participants.retain(|u| online.contains(u));
-        participants
+    /// Which of a room's `members` are connected right now, on any instance, in their order.
+    /// Only members: an Admin who opened someone else's room has joined it to read along, not
+    /// to be listed in it (`room:{id}:users` holds such Admins too).
+    pub async fn online_among(&self, mut members: Vec<Uuid>) -> Vec<Uuid> {
+        let online = self.online(&members).await;
+        members.retain(|u| online.contains(u));
+        members
     }
 
     /// Which of `users` have a live connection on any instance.

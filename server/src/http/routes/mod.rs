@@ -6,6 +6,8 @@ pub mod admin;
 pub mod auth;
 pub mod desk;
 pub mod files;
+pub mod hotels;
+pub mod members;
 pub mod messages;
 pub mod openapi;
 pub mod ops;
@@ -45,9 +47,11 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 11] = [
+const RESOURCES: [&[Route]; 13] = [
     auth::ROUTES,
     rooms::ROUTES,
+    members::ROUTES,
+    hotels::ROUTES,
     messages::ROUTES,
     reactions::ROUTES,
     search::ROUTES,
@@ -87,11 +91,13 @@ pub fn allowed(path: &str) -> Option<String> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 11] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 13] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
         rooms::Api::openapi(),
+        members::Api::openapi(),
+        hotels::Api::openapi(),
         messages::Api::openapi(),
         reactions::Api::openapi(),
         search::Api::openapi(),

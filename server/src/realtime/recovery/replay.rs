@@ -77,7 +77,7 @@ pub(in crate::realtime) async fn replay(state: &AppState, conn: &Arc<Conn>, repl
         {
             conn.replayed_at_connect(event.room_id, id);
             if let Some(access) = state.rooms.get(&event.room_id)
-                && access.has_participant(conn.user_id)
+                && state.events.is_member_cached(&access, conn.user_id)
             {
                 state.events.delivered(id, conn.user_id);
             }
