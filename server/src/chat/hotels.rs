@@ -60,7 +60,9 @@ pub async fn get(state: &AppState, caller: &User, hotel_id: Uuid) -> AppResult<H
     if on_team || is_admin(caller) {
         Ok(hotel)
     } else {
-        Err(AppError::Forbidden("You are not on this hotel's team".into()))
+        Err(AppError::Forbidden(
+            "You are not on this hotel's team".into(),
+        ))
     }
 }
 
@@ -76,7 +78,12 @@ pub async fn add_staff(
     let target = match user(state, req.user_id).await? {
         Some(record) if record.is_active => record.user,
         Some(_) => return Err(AppError::validation("This user is deactivated")),
-        None => return Err(AppError::NotFound(format!("User {} not found", req.user_id))),
+        None => {
+            return Err(AppError::NotFound(format!(
+                "User {} not found",
+                req.user_id
+            )));
+        }
     };
     if target.roles.iter().all(|r| *r == Role::Customer) {
         return Err(AppError::validation(
@@ -168,7 +175,13 @@ async fn managed(state: &AppState, caller: &User, hotel_id: Uuid) -> AppResult<H
     }
 }
 
-async fn audit_staff(state: &AppState, caller: &User, hotel: Uuid, user: Uuid, action: &'static str) {
+async fn audit_staff(
+    state: &AppState,
+    caller: &User,
+    hotel: Uuid,
+    user: Uuid,
+    action: &'static str,
+) {
     let entry = AuditEntry {
         actor: Some(caller.id),
         action,

@@ -35,7 +35,12 @@ pub async fn add(
     let target = match user(state, req.user_id).await? {
         Some(record) if record.is_active => record.user,
         Some(_) => return Err(AppError::validation("This user is deactivated")),
-        None => return Err(AppError::NotFound(format!("User {} not found", req.user_id))),
+        None => {
+            return Err(AppError::NotFound(format!(
+                "User {} not found",
+                req.user_id
+            )));
+        }
     };
     if req.role == MemberRole::Agent && !is_admin(&target) {
         return Err(AppError::validation("An agent must be an Admin"));
@@ -77,11 +82,18 @@ pub async fn add(
 
 /// `DELETE /chat/rooms/:roomId/members/:userId`: whoever may add the member's role, or the
 /// member themselves.
-pub async fn remove(state: &AppState, caller: &User, room_id: Uuid, user_id: Uuid) -> AppResult<Room> {
+pub async fn remove(
+    state: &AppState,
+    caller: &User,
+    room_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<Room> {
     room_access(state, caller, room_id).await?;
     let mut room = read(state, caller, room_id).await?;
     let Some(member) = room.members.iter().find(|m| m.user_id == user_id) else {
-        return Err(AppError::NotFound("This user is not a member of the room".into()));
+        return Err(AppError::NotFound(
+            "This user is not a member of the room".into(),
+        ));
     };
     match member.role {
         MemberRole::Participant => {
@@ -98,9 +110,13 @@ pub async fn remove(state: &AppState, caller: &User, room_id: Uuid, user_id: Uui
         MemberRole::Companion | MemberRole::Agent => {}
     }
     let Some(role) = state.store.remove_member(room_id, user_id).await? else {
-        return Err(AppError::NotFound("This user is not a member of the room".into()));
+        return Err(AppError::NotFound(
+            "This user is not a member of the room".into(),
+        ));
     };
-    state.events.member_removed(&MemberRemoved { room_id, user_id });
+    state
+        .events
+        .member_removed(&MemberRemoved { room_id, user_id });
     room.members.retain(|m| m.user_id != user_id);
     let entry = AuditEntry {
         actor: Some(caller.id),

@@ -151,7 +151,10 @@ where
         max: usize,
     ) -> StoreResult<MemberChange> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(LOCK_HOTEL).bind(hotel).execute(&mut *tx).await?;
+        sqlx::query(LOCK_HOTEL)
+            .bind(hotel)
+            .execute(&mut *tx)
+            .await?;
         let (already,): (i64,) = sqlx::query_as(IS_STAFF)
             .bind(hotel)
             .bind(user)
@@ -180,7 +183,9 @@ where
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(MemberChange::Added(rooms.into_iter().map(|r| r.0).collect()))
+        Ok(MemberChange::Added(
+            rooms.into_iter().map(|r| r.0).collect(),
+        ))
     }
 
     async fn remove_staff(&self, hotel: Uuid, user: Uuid) -> StoreResult<Option<Vec<Uuid>>> {

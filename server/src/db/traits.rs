@@ -12,9 +12,9 @@ use tigo_common::{Hotel, MemberReceipt, MemberRole, Message, Role, Room, UserSum
 use uuid::Uuid;
 
 use super::{
-    AttachmentRecord, AuditEntry, AuditRecord, Committed, Delivered, Inserted, MessageQuery,
-    MemberChange, NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, Receipt, RoomAccess, RoomQuery,
-    SearchQuery, Stats, StoreResult, UserRecord, WaitingRow,
+    AttachmentRecord, AuditEntry, AuditRecord, Committed, Delivered, Inserted, MemberChange,
+    MessageQuery, NewMessage, NewRoom, NewUser, ReactionOutcome, ReadOutcome, Receipt, RoomAccess,
+    RoomQuery, SearchQuery, Stats, StoreResult, UserRecord, WaitingRow,
 };
 
 /// Accounts: creation, look-ups, roles and activation.

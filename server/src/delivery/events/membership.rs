@@ -39,11 +39,7 @@ impl Events {
     /// A member was added (stored already): every instance forgets the room's members, the
     /// added user's connections join it, and the room hears of it.
     pub fn member_added(&self, access: RoomAccess, added: &MemberAdded) {
-        let mut envelope = self.envelope(
-            RoomEvent::MemberAdded,
-            Some(access.id),
-            to_value(added),
-        );
+        let mut envelope = self.envelope(RoomEvent::MemberAdded, Some(access.id), to_value(added));
         envelope.access = Some(access);
         envelope.users = vec![added.member.user_id];
         self.emit(envelope);
