@@ -63,13 +63,15 @@ async fn forward_remote(state: AppState, mut incoming: mpsc::Receiver<Envelope>)
     }
 }
 
-/// After Redis comes back, republishes who is online here (its keys may be gone).
+/// After Redis comes back, republishes who is online here (its keys may be gone) and forgets
+/// rooms' members (a change announced while the bus was down was not heard).
 async fn resync_presence(state: AppState, mut resubscribed: mpsc::Receiver<()>) {
     while let Some(Some(())) = state
         .shutdown
         .run_until_cancelled(resubscribed.recv())
         .await
     {
+        state.events.members().clear();
         state.presence.resync();
     }
 }
