@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::Utc;
 use tigo_client::bench::BenchRoom;
-use tigo_common::{Role, RoomType, User};
+use tigo_common::{MemberRole, Role, RoomType, User};
 use tigo_server::admin::Admin;
 use tigo_server::db::{NewRoom, NewUser};
 use uuid::Uuid;
@@ -40,7 +40,13 @@ async fn open(args: &BenchArgs) -> anyhow::Result<Admin> {
     Ok(admin)
 }
 
-pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<BenchRoom>> {
+/// `rooms` customer–hotel-owner rooms, each with `members` members: its two participants and
+/// companions (bench customers of their own), made once and reused.
+pub async fn provision(
+    args: &BenchArgs,
+    rooms: usize,
+    members: usize,
+) -> anyhow::Result<Vec<BenchRoom>> {
     let admin = open(args).await?;
     let keys = admin.keys().await?;
     // One password hash serves every bench user (nobody logs in as them: they get tokens).
@@ -72,9 +78,16 @@ pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<Ben
             .map_err(|e| anyhow::anyhow!("signing failed: {e}"))
     };
     let mut out = Vec::with_capacity(rooms);
+    // Rooms with companions are other pairs' rooms: a two-person run never meets (or
+    // notifies) the companions of an earlier larger run.
+    let group = if members > 2 {
+        format!("m{members}-")
+    } else {
+        String::new()
+    };
     for i in 0..rooms {
         let customer = user(
-            format!("bench-customer-{i}@bench.invalid"),
+            format!("bench-customer-{group}{i}@bench.invalid"),
             Role::Customer,
             "Guest",
         )
@@ -98,10 +111,27 @@ pub async fn provision(args: &BenchArgs, rooms: usize) -> anyhow::Result<Vec<Ben
                 customer.id,
             )
             .await?;
+        let mut member_tokens = Vec::new();
+        for k in 2..members {
+            let email = format!("bench-companion-{group}{i}-{k}@bench.invalid");
+            let companion = user(email, Role::Customer, "Companion").await?;
+            // Already a member from an earlier run: nothing changes.
+            store
+                .add_member(
+                    room.id,
+                    companion.id,
+                    MemberRole::Companion,
+                    Utc::now(),
+                    usize::MAX,
+                )
+                .await?;
+            member_tokens.push(token(&companion)?);
+        }
         out.push(BenchRoom {
             id: room.id,
             sender_token: token(&customer)?,
             receiver_token: token(&owner)?,
+            member_tokens,
         });
     }
     Ok(out)

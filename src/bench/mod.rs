@@ -17,6 +17,10 @@ use crate::table;
 use fixture::provision;
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let members = match &args.mode {
+        BenchMode::ClosedLoop { members, .. } => usize::try_from(*members)?,
+        _ => 2,
+    };
     let rooms_wanted = match &args.mode {
         BenchMode::ClosedLoop { rooms, .. }
         | BenchMode::OpenLoop { rooms, .. }
@@ -30,7 +34,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     };
     let rooms = match &args.users_file {
         Some(file) => rooms_from_file(&args.url, file, rooms_wanted).await?,
-        None => provision(&args, rooms_wanted).await?,
+        None => provision(&args, rooms_wanted, members).await?,
     };
     if !args.json {
         eprintln!("bench: {} rooms ready on {}", rooms.len(), args.url);
@@ -195,6 +199,7 @@ async fn rooms_from_file(
             id: room.id,
             sender_token: c.access_token.clone(),
             receiver_token: o.access_token.clone(),
+            member_tokens: Vec::new(),
         });
     }
     if out.is_empty() {

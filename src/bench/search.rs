@@ -105,7 +105,7 @@ pub async fn run(
     rooms: usize,
     repeat: usize,
 ) -> anyhow::Result<ExitCode> {
-    let prepared = super::fixture::provision(args, rooms).await?;
+    let prepared = super::fixture::provision(args, rooms, 2).await?;
     let database = args.db.database()?;
     let admin = Admin::connect(&database, &args.db.pool(), None, args.jwt_secret.clone())
         .await

@@ -53,6 +53,10 @@ pub enum BenchMode {
         rooms: usize,
         #[arg(long, default_value_t = 2000)]
         messages: u64,
+        /// Members of each room: its two participants and companions who receive too (made
+        /// in the database; not with --users-file).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(2..=100))]
+        members: u64,
     },
     /// A fixed send rate whatever the server's pace; latency from each scheduled send time.
     OpenLoop {

@@ -1,5 +1,6 @@
 //! The closed loop: one message in flight per sender (the next goes on `message_sent`), one
-//! receiver per room checking every message arrives once and in order.
+//! receiver per member of a room other than the senders' side, each checking every message
+//! arrives once and in order.
 
 use tigo_common::SendMessage;
 use tigo_common::client_events::SEND_MESSAGE;
@@ -9,7 +10,8 @@ use super::*;
 use crate::sio::Events;
 
 /// The original's workload: `senders` connections spread over the rooms, one message in
-/// flight each (the next goes on `message_sent`), one receiver per room, `messages` in all.
+/// flight each (the next goes on `message_sent`), one receiver per room (and one per other
+/// member of it), `messages` in all.
 pub async fn closed_loop(
     url: &str,
     rooms: &[BenchRoom],
@@ -30,16 +32,20 @@ pub async fn closed_loop(
         expected_per_room[i % rooms.len()] += n;
     }
     let mut receiver_sockets = Vec::new();
+    let mut expected = 0;
     for (r, room) in rooms.iter().enumerate() {
-        let (socket, events) = connect(url, &room.receiver_token, None, &[]).await?;
-        receiver_sockets.push(socket);
-        receivers.push(tokio::spawn(receive(
-            events,
-            start,
-            expected_per_room[r],
-            deadline,
-            |at| at,
-        )));
+        for token in std::iter::once(&room.receiver_token).chain(&room.member_tokens) {
+            let (socket, events) = connect(url, token, None, &[]).await?;
+            receiver_sockets.push(socket);
+            expected += expected_per_room[r];
+            receivers.push(tokio::spawn(receive(
+                events,
+                start,
+                expected_per_room[r],
+                deadline,
+                |at| at,
+            )));
+        }
     }
     let mut sender_sockets = Vec::new();
     let mut tasks = Vec::new();
@@ -64,9 +70,9 @@ pub async fn closed_loop(
         s.close();
     }
     let errors = *errors.lock().await;
-    let mut report = summarize("closed-loop", tallies, sent, messages, errors, elapsed);
+    let mut report = summarize("closed-loop", tallies, sent, expected, errors, elapsed);
     report.senders = senders;
-    report.receivers = rooms.len();
+    report.receivers = receiver_sockets.len();
     report.rooms = rooms.len();
     Ok(report)
 }

@@ -19,12 +19,14 @@ use uuid::Uuid;
 use crate::sio::{Socket, SocketOptions};
 
 /// One room of the run: its id, the token of the side that sends (participant 1) and of the
-/// side that receives (participant 2).
+/// side that receives (participant 2), and the tokens of its other members (companions, who
+/// receive too; none in a two-person room).
 #[derive(Debug, Clone)]
 pub struct BenchRoom {
     pub id: Uuid,
     pub sender_token: String,
     pub receiver_token: String,
+    pub member_tokens: Vec<String>,
 }
 
 /// What a run measured; `--json` prints exactly this.
