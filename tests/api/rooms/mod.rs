@@ -1,7 +1,10 @@
 //! Rooms: race-free create-or-get, role rules, a room per hotel, listing, unread counts, and
-//! members with their receipts.
+//! members with their receipts; hotels and their staff, adding and removing members, and what
+//! a removed member keeps (nothing).
 
+pub(crate) mod calls;
 mod create;
 pub(crate) mod hotels;
 mod lists;
 mod members;
+mod team;
