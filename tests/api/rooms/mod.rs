@@ -3,8 +3,11 @@
 //! a removed member keeps (nothing).
 
 pub(crate) mod calls;
+mod companions;
 mod create;
 pub(crate) mod hotels;
+mod joining;
 mod lists;
 mod members;
+mod staff;
 mod team;
