@@ -9,5 +9,6 @@ pub(crate) mod hotels;
 mod joining;
 mod lists;
 mod members;
+mod removal;
 mod staff;
 mod team;
