@@ -183,3 +183,20 @@ pub(crate) async fn next_in(events: &mut Events, room: Uuid) -> String {
         }
     }
 }
+
+/// Sets whether `user` is active, and waits (at most 5 s) until the server acts on it: their
+/// token is refused once deactivated, accepted again once reactivated.
+pub(crate) async fn set_active(app: &TestApp, user: &TestUser, active: bool) {
+    let store = &app.state.store;
+    let changed = store.set_active(user.id(), active).await;
+    assert!(changed.expect("set_active"), "no such user");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while user.api.me().await.is_ok() != active {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the server never saw {} become active={active}",
+            user.id()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -70,13 +70,7 @@ async fn companions_join_guest_rooms_by_the_guest_side_or_an_admin(backend: Back
     let (status, body) = add_member(&c, room, Uuid::new_v4(), "companion").await;
     assert_error(status, &body, 404);
     let gone = app.customer().await;
-    assert!(
-        app.state
-            .store
-            .set_active(gone.id(), false)
-            .await
-            .expect("deactivate")
-    );
+    set_active(&app, &gone, false).await;
     let (status, body) = add_member(&c, room, gone.id(), "companion").await;
     assert_error(status, &body, 400);
     let (_, seen) = get(&o, &format!("/chat/rooms/{room}")).await;
@@ -122,15 +116,9 @@ async fn agents_are_active_admins_added_by_admins_in_any_room(backend: Backend) 
             .0,
         201
     );
-    // A deactivated Admin, and a user who is not one at all.
+    // A deactivated Admin → 400, an unknown user → 404.
     let gone = app.admin().await;
-    assert!(
-        app.state
-            .store
-            .set_active(gone.id(), false)
-            .await
-            .expect("deactivate")
-    );
+    set_active(&app, &gone, false).await;
     let (status, body) = add_member(&admin, room, gone.id(), "agent").await;
     assert_error(status, &body, 400);
     let (status, body) = add_member(&admin, room, Uuid::new_v4(), "agent").await;

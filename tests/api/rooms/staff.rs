@@ -162,7 +162,7 @@ async fn staff_cannot_be_added_or_removed_as_room_members(backend: Backend) {
         let (status, body) = remove_member(by, room, s.id()).await;
         assert_error(status, &body, 400);
     }
-    // The staff member stays, and the customer participant cannot join the hotel's team.
+    // The staff member stays; the guest, a Customer-only user, cannot join the team.
     let (_, seen) = get(&c, &format!("/chat/rooms/{room}")).await;
     assert_eq!(role_of(&seen, s.id()).as_deref(), Some("staff"));
     assert_eq!(role_of(&seen, t.id()), None);

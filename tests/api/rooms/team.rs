@@ -50,13 +50,7 @@ async fn only_admins_register_hotels_with_a_name_and_an_active_owner(backend: Ba
         assert_error(status, &body, 400);
     }
     let gone = app.owner().await;
-    let store = &app.state.store;
-    assert!(
-        store
-            .set_active(gone.id(), false)
-            .await
-            .expect("deactivate")
-    );
+    set_active(&app, &gone, false).await;
     for owner in [Uuid::new_v4(), c.id(), admin.id(), gone.id()] {
         let (status, body) = put_hotel(&admin, hotel, "Hotel Adler", owner).await;
         assert_error(status, &body, 400);
@@ -158,13 +152,7 @@ async fn the_owner_or_an_admin_names_staff_among_active_non_customers(backend: B
     let (status, body) = add_staff(&o, hotel, Uuid::new_v4()).await;
     assert_error(status, &body, 404);
     let gone = clerk(&app).await;
-    let store = &app.state.store;
-    assert!(
-        store
-            .set_active(gone.id(), false)
-            .await
-            .expect("deactivate")
-    );
+    set_active(&app, &gone, false).await;
     for user in [gone.id(), guest.id(), o.id()] {
         let (status, body) = add_staff(&o, hotel, user).await;
         assert_error(status, &body, 400);
