@@ -11,7 +11,11 @@ use tigo_client::sio::{Events, Resume, Socket, SocketOptions};
 use crate::contract;
 use crate::helpers::*;
 
-async fn resume(app: &TestApp, user: &TestUser, resume: Option<Resume>) -> (Socket, Events) {
+pub(crate) async fn resume(
+    app: &TestApp,
+    user: &TestUser,
+    resume: Option<Resume>,
+) -> (Socket, Events) {
     let options = SocketOptions {
         resume,
         ..SocketOptions::with_token(&user.token)

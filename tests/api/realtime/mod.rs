@@ -5,3 +5,4 @@ mod connect;
 mod delivery;
 mod events;
 mod leftovers;
+mod members;

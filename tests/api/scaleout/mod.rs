@@ -1,6 +1,7 @@
 //! Two `serve` instances on one PostgreSQL and one Redis act as one service.
 
 mod chat;
+mod members;
 mod notifications;
 pub(crate) mod restart;
 
