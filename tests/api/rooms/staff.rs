@@ -30,7 +30,7 @@ async fn staff_are_hotel_side_members_of_every_room_of_their_hotel(backend: Back
     // The owner's room for another hotel, and one without a hotel: not the staff's.
     let elsewhere = id_of(&hotel_room(&c, &o, registered_hotel(&app, &o).await).await);
     let plain = app.room(&app.customer().await, &o).await.id;
-    for room in [before, after] {
+    for (room, guest) in [(before, &c), (after, &later)] {
         let (status, got) = get(&s, &format!("/chat/rooms/{room}")).await;
         assert_eq!(status, 200, "{got}");
         let got_roles = roles(&got);
@@ -43,7 +43,7 @@ async fn staff_are_hotel_side_members_of_every_room_of_their_hotel(backend: Back
         assert_eq!(got["members"][2]["first_name"], "Sami", "{got}");
         assert!(got["members"][2]["joined_at"].is_string(), "{got}");
         // Everyone sees the same members.
-        let (_, seen) = get(&c, &format!("/chat/rooms/{room}")).await;
+        let (_, seen) = get(guest, &format!("/chat/rooms/{room}")).await;
         assert_eq!(role_of(&seen, s.id()).as_deref(), Some("staff"), "{seen}");
     }
     for room in [elsewhere, plain] {

@@ -44,6 +44,8 @@ async fn members_added_and_removed_on_one_instance_join_and_leave_on_the_other()
     send(&friend_b, room, "sent on B").await;
     assert_eq!(next_in(&mut o_events, room).await, "sent on A");
     assert_eq!(next_in(&mut o_events, room).await, "sent on B");
+    // The friend's own connection has their message too.
+    assert_eq!(next_in(&mut f_events, room).await, "sent on B");
     // Removed through A: B's connection hears of it and leaves the room within 1 s.
     let removed_at = Instant::now();
     assert_eq!(remove_member(&c, room, friend.id()).await.0, 200);
