@@ -80,11 +80,9 @@ pub async fn provision(
     let mut out = Vec::with_capacity(rooms);
     // Rooms with companions are other pairs' rooms: a two-person run never meets (or
     // notifies) the companions of an earlier larger run.
-    let group = if members > 2 {
-        format!("m{members}-")
-    } else {
-        String::new()
-    };
+    let group = (members > 2)
+        .then(|| format!("m{members}-"))
+        .unwrap_or_default();
     for i in 0..rooms {
         let customer = user(
             format!("bench-customer-{group}{i}@bench.invalid"),
@@ -98,19 +96,7 @@ pub async fn provision(
             "Host",
         )
         .await?;
-        let (room, _) = store
-            .create_room(
-                &NewRoom {
-                    id: Uuid::now_v7(),
-                    room_type: RoomType::CustomerHotelOwner,
-                    participant1_id: customer.id,
-                    participant2_id: owner.id,
-                    hotel_id: None,
-                    created_at: Utc::now(),
-                },
-                customer.id,
-            )
-            .await?;
+        let room = pair_room(store.as_ref(), customer.id, owner.id).await?;
         let mut member_tokens = Vec::new();
         for k in 2..members {
             let email = format!("bench-companion-{group}{i}-{k}@bench.invalid");
@@ -118,7 +104,7 @@ pub async fn provision(
             // Already a member from an earlier run: nothing changes.
             store
                 .add_member(
-                    room.id,
+                    room,
                     companion.id,
                     MemberRole::Companion,
                     Utc::now(),
@@ -128,11 +114,28 @@ pub async fn provision(
             member_tokens.push(token(&companion)?);
         }
         out.push(BenchRoom {
-            id: room.id,
+            id: room,
             sender_token: token(&customer)?,
             receiver_token: token(&owner)?,
             member_tokens,
         });
     }
     Ok(out)
+}
+
+/// The customer–hotel-owner room of a pair, made if it has none.
+async fn pair_room(
+    store: &dyn tigo_server::db::Store,
+    customer: Uuid,
+    owner: Uuid,
+) -> anyhow::Result<Uuid> {
+    let new = NewRoom {
+        id: Uuid::now_v7(),
+        room_type: RoomType::CustomerHotelOwner,
+        participant1_id: customer,
+        participant2_id: owner,
+        hotel_id: None,
+        created_at: Utc::now(),
+    };
+    Ok(store.create_room(&new, customer).await?.0.id)
 }
