@@ -6,7 +6,8 @@
 // message as the seed renders it, `<b>First:</b> text`; no page error, console error, failed
 // request or HTTP error may occur. A page from an origin not in FRONTEND_URL must be refused.
 // An uploaded image shows in a plain `<img src>` from its signed URL (no token), and an
-// altered URL does not load.
+// altered URL does not load. Three members of one room (the two participants and a travel
+// companion the guest added, contract v3) each see the other two's messages.
 //
 // Needs a running server and two users, which scripts/test.sh provides:
 //   TIGO_URL          the chat server, started with FRONTEND_URL=http://127.0.0.1:$PAGE_PORT
@@ -14,6 +15,7 @@
 //   OTHER_PAGE_PORT   another port, an origin the server must refuse (optional)
 //   FIRST_EMAIL, SECOND_EMAIL, USER_PASSWORD
 //                     a Customer whose first name is "First" and a HotelOwner ("Second")
+//   THIRD_EMAIL       a Customer whose first name is "Third" (the companion; optional)
 //   CHROMIUM          the browser (default /usr/bin/chromium); SCREENSHOT: a PNG of page 2
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -70,7 +72,7 @@ const pages = [];
  * WebSocket messages), failed requests and HTTP errors. `closing` stops the record, since
  * closing a page aborts its pending poll.
  */
-async function openPage(label, origin, who) {
+async function openPage(label, origin, who, roomId = room.id) {
   const tab = await browser.newPage();
   tab.setDefaultTimeout(WAIT);
   const seen = { label, tab, console: [], errors: [], socketRequests: [], closing: false };
@@ -87,7 +89,7 @@ async function openPage(label, origin, who) {
   tab.on('request', (req) => {
     if (req.url().includes('/socket.io/')) seen.socketRequests.push(req);
   });
-  const query = new URLSearchParams({ server: URL, token: who.token, room: room.id });
+  const query = new URLSearchParams({ server: URL, token: who.token, room: roomId });
   await tab.goto(`${origin}/?${query}`, { waitUntil: 'load', timeout: WAIT });
   pages.push(seen);
   return seen;
@@ -253,3 +255,56 @@ test('an uploaded image shows in a plain <img src> from its signed URL, and not 
     await tab.close();
   }
 });
+
+test('three members of one room, a companion among them, each see the other two\'s messages', { skip: !env.THIRD_EMAIL, timeout: 90_000 }, async (t) => {
+  try {
+    await threePages();
+  } finally {
+    tellConsoles(t);
+  }
+});
+
+async function threePages() {
+  const third = await login(env.THIRD_EMAIL);
+  assert.equal(third.user.first_name, 'Third');
+  // A room of its own (the pair's room for a hotel the platform never registered), to which
+  // the guest adds their travel companion.
+  const created = await api('POST', '/chat/rooms', first.token, {
+    type: 'customer_hotel_owner',
+    participant1_id: first.user.id,
+    participant2_id: second.user.id,
+    hotel_id: crypto.randomUUID(),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const trip = created.body;
+  const added = await api('POST', `/chat/rooms/${trip.id}/members`, first.token, { user_id: third.user.id, role: 'companion' });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  assert.deepEqual(added.body.members.map((m) => [m.user_id, m.role]), [
+    [first.user.id, 'participant'], [second.user.id, 'participant'], [third.user.id, 'companion'],
+  ]);
+  const people = [['First', first], ['Second', second], ['Third', third]];
+  const tabs = [];
+  for (const [name, who] of people) {
+    const seen = await openPage(`trip page (${name})`, page.origin, who, trip.id);
+    await logged(seen, `Joined room: ${trip.id}`);
+    tabs.push(seen);
+  }
+  // Each in turn writes; every page, the writer's too, shows it before the next one writes.
+  let expected = '';
+  for (const [i, [name]] of people.entries()) {
+    const text = `${name} says hello to the other two`;
+    await tabs[i].tab.bringToFront();
+    await tabs[i].tab.type('#messageInput', text, { delay: 10 });
+    await tabs[i].tab.click('button');
+    expected += `<div><b>${name}:</b> ${text}</div>`;
+    for (const seen of tabs) {
+      await until(`${seen.label} to show ${name}'s message`, async () =>
+        (await seen.tab.$eval('#messages', (el) => el.innerHTML)) === expected);
+    }
+  }
+  assert.deepEqual(tabs.flatMap((seen) => seen.errors), []);
+  for (const seen of tabs) {
+    seen.closing = true;
+    await seen.tab.close();
+  }
+}
