@@ -13,6 +13,7 @@ use crate::rooms::calls::*;
 contract!(
     member_added_reaches_the_members_and_the_added_users_connections_join_at_once,
     member_removed_reaches_the_members_and_the_user_who_left,
+    new_staffs_open_connections_join_every_room_of_the_hotel_and_members_see_each_other_type,
 );
 
 /// The member entry of `user` in a room object.
@@ -130,4 +131,62 @@ async fn member_removed_reaches_the_members_and_the_user_who_left(backend: Backe
             "a removed companion heard {names:?}"
         );
     }
+}
+
+/// Staff added to the hotel: their open connection joins each of its rooms at once (and hears
+/// `member_added`); a companion's typing reaches the staff, and a companion's phone number is
+/// masked as anyone's in the room type.
+async fn new_staffs_open_connections_join_every_room_of_the_hotel_and_members_see_each_other_type(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let hotel = registered_hotel(&app, &o).await;
+    let rooms = [
+        id_of(&hotel_room(&c, &o, hotel).await),
+        id_of(&hotel_room(&app.customer().await, &o, hotel).await),
+    ];
+    let s = clerk(&app).await;
+    let (_ss, mut s_events) = app.socket(&s).await;
+    assert_eq!(add_staff(&o, hotel, s.id()).await.0, 200);
+    let mut announced = Vec::new();
+    for _ in rooms {
+        let heard = s_events
+            .wait_for("member_added", WAIT)
+            .await
+            .expect("member_added");
+        assert_eq!(heard["member"]["role"], "staff", "{heard}");
+        assert_eq!(heard["member"]["user_id"], json!(s.id()), "{heard}");
+        announced.push(heard["roomId"].clone());
+    }
+    announced.sort_by_key(|r| r.to_string());
+    let mut expected: Vec<Value> = rooms.iter().map(|r| json!(r)).collect();
+    expected.sort_by_key(|r| r.to_string());
+    assert_eq!(announced, expected);
+    // Joined without join_room.
+    send(&c, rooms[0], "Is breakfast included?").await;
+    assert_eq!(
+        next_in(&mut s_events, rooms[0]).await,
+        "Is breakfast included?"
+    );
+    // A companion types: the staff member sees it.
+    let friend = app.customer().await;
+    companion(&c, rooms[0], &friend).await;
+    let (fs, _f_events) = app.socket(&friend).await;
+    let ack = fs
+        .emit_ack("typing_start", &json!({"roomId": rooms[0]}), WAIT)
+        .await
+        .expect("ack");
+    assert_eq!(ack["ok"], true, "{ack}");
+    let typing = s_events
+        .wait_for("user_typing", WAIT)
+        .await
+        .expect("typing");
+    assert_eq!(
+        typing,
+        json!({"userId": friend.id(), "roomId": rooms[0], "isTyping": true})
+    );
+    // Masking covers every member of a masked room type.
+    let masked = send(&friend, rooms[0], "call me on +44 20 7946 0958").await;
+    assert!(!masked.content.contains("7946"), "{}", masked.content);
 }
