@@ -1,6 +1,7 @@
 //! A removed member tries to keep the room (contract v3, "Room members"): REST, the room list,
 //! search, the history an export would read, attachments, live events, `join_room` and other
-//! socket events, and connection state recovery all refuse; adding them back restores it.
+//! socket events, connection state recovery and offline notifications all refuse; adding them
+//! back restores it.
 
 use std::time::Duration;
 
@@ -17,7 +18,42 @@ contract!(
     a_removed_members_connection_leaves_the_room_and_is_refused_in_it,
     recovery_does_not_replay_a_room_the_user_was_removed_from,
     a_removed_agent_is_an_admin_again_not_a_member,
+    an_offline_member_is_notified_until_removed,
 );
+
+/// Who the next notifications go to, until none comes for `quiet`.
+async fn notified(
+    notes: &mut tokio::sync::broadcast::Receiver<tigo_server::delivery::followups::Notification>,
+    quiet: Duration,
+) -> Vec<Uuid> {
+    let mut users = Vec::new();
+    while let Ok(Ok(note)) = tokio::time::timeout(quiet, notes.recv()).await {
+        users.push(note.user_id);
+    }
+    users.sort();
+    users
+}
+
+/// An offline companion is notified of the room's messages like any member; once removed, no
+/// notification of the room reaches them (the owner, offline too, still gets one).
+async fn an_offline_member_is_notified_until_removed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let room = app.room(&c, &o).await.id;
+    let friend = app.customer().await;
+    companion(&c, room, &friend).await;
+    let mut notes = app.state.notifications.subscribe();
+    send(&c, room, "We land at nine").await;
+    let mut both = vec![o.id(), friend.id()];
+    both.sort();
+    assert_eq!(notified(&mut notes, Duration::from_secs(1)).await, both);
+    assert_eq!(remove_member(&c, room, friend.id()).await.0, 200);
+    send(&c, room, "Change of plans").await;
+    assert_eq!(
+        notified(&mut notes, Duration::from_secs(1)).await,
+        vec![o.id()]
+    );
+}
 
 /// A photo `by` uploads and sends to `room`: the file's id.
 async fn photo_in(app: &TestApp, by: &TestUser, room: Uuid) -> String {
