@@ -76,11 +76,7 @@ async fn hotels_are_registered_listed_and_shown_from_the_command_line(backend: B
     assert!(out.contains("updated"), "{out}");
     let (status, body) = owner
         .api
-        .raw(
-            reqwest::Method::GET,
-            &format!("/chat/hotels/{id}"),
-            None::<&()>,
-        )
+        .raw(reqwest::Method::GET, &format!("/chat/hotels/{id}"), None)
         .await
         .expect("get hotel");
     assert_eq!((status, &body["name"]), (200, &json!("Sol")), "{body}");
@@ -281,7 +277,7 @@ async fn a_running_server_sees_a_staff_change_made_by_the_cli_at_once(backend: B
         .raw(
             reqwest::Method::GET,
             &format!("/chat/rooms/{}", room.id),
-            None::<&()>,
+            None,
         )
         .await
         .expect("get room");
