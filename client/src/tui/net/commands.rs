@@ -88,13 +88,7 @@ impl Net {
             | Cmd::Resolve { .. }
             | Cmd::Assign { .. }
             | Cmd::LoadReplies { .. } => self.desk(cmd).await,
-            Cmd::Member {
-                room,
-                email,
-                role,
-                add,
-            } => self.member(room, email.as_deref(), role, add).await,
-            Cmd::Staff { hotel, email, add } => self.staff(hotel, &email, add).await,
+            Cmd::Member { .. } | Cmd::Staff { .. } => self.members(cmd).await,
             Cmd::OpenRoom(room) => self.open_room(room).await,
         }
         true

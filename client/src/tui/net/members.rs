@@ -6,9 +6,23 @@ use tigo_common::MemberRole;
 use uuid::Uuid;
 
 use super::{Net, describe};
-use crate::tui::app::Msg;
+use crate::tui::app::{Cmd, Msg};
 
 impl Net {
+    /// Runs [`Cmd::Member`] and [`Cmd::Staff`].
+    pub(super) async fn members(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Member {
+                room,
+                email,
+                role,
+                add,
+            } => self.member(room, email.as_deref(), role, add).await,
+            Cmd::Staff { hotel, email, add } => self.staff(hotel, &email, add).await,
+            _ => {}
+        }
+    }
+
     /// The id of the user with `email`; `None`: me.
     async fn user_id(&self, email: Option<&str>) -> Result<Uuid, String> {
         match email {
@@ -26,13 +40,7 @@ impl Net {
         }
     }
 
-    pub(super) async fn member(
-        &mut self,
-        room: Uuid,
-        email: Option<&str>,
-        role: MemberRole,
-        add: bool,
-    ) {
+    async fn member(&mut self, room: Uuid, email: Option<&str>, role: MemberRole, add: bool) {
         let user = match self.user_id(email).await {
             Ok(user) => user,
             Err(why) => return self.tell(Msg::Failed(why)),
@@ -54,7 +62,7 @@ impl Net {
         }
     }
 
-    pub(super) async fn staff(&mut self, hotel: Uuid, email: &str, add: bool) {
+    async fn staff(&mut self, hotel: Uuid, email: &str, add: bool) {
         let user = match self.user_id(Some(email)).await {
             Ok(user) => user,
             Err(why) => return self.tell(Msg::Failed(why)),
