@@ -1,6 +1,7 @@
 //! REST client for the tigo-chat API; errors keep the server's status and message.
 
 mod desk;
+mod members;
 
 use std::time::Duration;
 

@@ -78,6 +78,10 @@ pub fn room_cache() -> RoomCache {
 /// change, so every instance evicts a room when it hears of a change on the bus
 /// (`member_added`, `member_removed`), and the TTL bounds a change missed while the bus was
 /// down. A load that raced a change is not kept: the generation moved while it read.
+/// How long a room's members are kept without hearing of a change: the longest a change
+/// made where no event reaches this instance (no Redis) takes to be seen.
+pub const MEMBER_TTL: Duration = Duration::from_secs(60);
+
 pub struct MemberCache {
     rooms: TtlCache<Uuid, Arc<[Uuid]>>,
     generation: AtomicU64,
@@ -86,7 +90,7 @@ pub struct MemberCache {
 impl Default for MemberCache {
     fn default() -> Self {
         MemberCache {
-            rooms: TtlCache::new(Duration::from_secs(60), 200_000),
+            rooms: TtlCache::new(MEMBER_TTL, 200_000),
             generation: AtomicU64::new(0),
         }
     }

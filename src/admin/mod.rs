@@ -3,6 +3,7 @@
 //! Output is printed only once a command has succeeded (see [`crate::out`]).
 
 mod export;
+mod hotels;
 mod ops;
 mod rooms;
 mod safety;
@@ -155,6 +156,7 @@ async fn execute(
         AdminCommand::Blocklist(command) => safety::blocklist(admin, printer, command).await?,
         AdminCommand::Reports(command) => safety::reports(admin, printer, command).await?,
         AdminCommand::Replies(command) => safety::replies(admin, printer, command).await?,
+        AdminCommand::Hotels(command) => hotels::run(admin, printer, command).await?,
     };
     Ok(code)
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{DbArgs, FilesArgs, parse_url, uuid_of};
+use super::{DbArgs, FilesArgs, HotelsCommand, parse_url, uuid_of};
 use crate::duration;
 
 #[derive(Debug, Args)]
@@ -221,6 +221,12 @@ pub enum AdminCommand {
         after_help = "Examples:\n  tigo-chat admin replies add checkin 'Check-in is from 14:00.'\n  tigo-chat admin replies list\n  tigo-chat admin replies remove checkin"
     )]
     Replies(RepliesCommand),
+    /// Registered hotels and their staff (the owner answers guests with the staff).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tigo-chat admin hotels set 0190… --name 'Hotel Sol' --owner owner@example.com\n  tigo-chat admin hotels list --json\n  tigo-chat admin hotels show 0190…\n  tigo-chat admin hotels staff add 0190… desk@example.com\n  tigo-chat admin hotels staff remove 0190… desk@example.com"
+    )]
+    Hotels(HotelsCommand),
 }
 
 #[derive(Debug, Subcommand)]

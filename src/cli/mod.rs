@@ -11,6 +11,7 @@ mod admin;
 mod bench;
 mod db;
 mod files;
+mod hotels;
 mod read;
 mod serve;
 
@@ -21,6 +22,7 @@ pub use self::admin::{
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::files::FilesArgs;
+pub use self::hotels::{HotelsCommand, StaffCommand};
 pub use self::read::parse;
 pub use self::serve::{LogFormat, ServeArgs};
 

@@ -1,6 +1,7 @@
 //! The terminal client's network side against the real server: a deactivated account is told
 //! why and stops reconnecting; `/save` never replaces a file unless told (`/save!`) and saves
-//! into a folder under the attachment's name.
+//! into a folder under the attachment's name; a guest adds a companion and removes them, and
+//! the companion's client hears it.
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::recovery::Tui;
 contract!(
     a_deactivated_users_terminal_client_says_so_and_stops_reconnecting,
     save_never_replaces_a_file_unless_told_and_saves_into_a_folder,
+    a_guest_adds_and_removes_a_companion_from_the_terminal_client,
 );
 
 /// What the network side tells the UI within `window` (or until `done` says enough).
@@ -145,4 +147,49 @@ async fn save_never_replaces_a_file_unless_told_and_saves_into_a_folder(backend:
     );
     tui.task.abort();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn a_guest_adds_and_removes_a_companion_from_the_terminal_client(backend: Backend) {
+    use tigo_client::tui::event::ServerEvent;
+    use tigo_common::MemberRole;
+    let app = spawn_app(backend).await;
+    let (c, o) = (app.customer().await, app.owner().await);
+    let friend = app.customer().await;
+    let room = app.room(&c, &o).await;
+    let mut guest = Tui::start(&app, &c).await;
+    let mut companion = Tui::start(&app, &friend).await;
+    let online = |m: &Msg| matches!(m, Msg::Link(Link::Online));
+    for tui in [&mut guest, &mut companion] {
+        told(tui, Duration::from_secs(10), online).await;
+    }
+    let member = |add: bool| Cmd::Member {
+        room: room.id,
+        email: Some(friend.user.email.clone()),
+        role: MemberRole::Companion,
+        add,
+    };
+    let answer = |msg: &Msg| matches!(msg, Msg::Failed(_) | Msg::Notice(_));
+    guest.cmds.send(member(true)).expect("cmd");
+    let msgs = told(&mut guest, Duration::from_secs(10), answer).await;
+    assert!(
+        matches!(msgs.last(), Some(Msg::Notice(t)) if t.contains("joined as companion")),
+        "{msgs:?}"
+    );
+    let seen = friend
+        .api
+        .room(room.id)
+        .await
+        .expect("the companion reads the room");
+    assert!(seen.members.iter().any(|m| m.role == MemberRole::Companion));
+    let added = |m: &Msg| matches!(m, Msg::Server(ServerEvent::MemberAdded(_)));
+    let msgs = told(&mut companion, Duration::from_secs(10), added).await;
+    assert!(msgs.iter().any(added), "{msgs:?}");
+
+    guest.cmds.send(member(false)).expect("cmd");
+    let removed = |m: &Msg| matches!(m, Msg::Server(ServerEvent::MemberRemoved(r)) if r.user_id == friend.id());
+    let msgs = told(&mut companion, Duration::from_secs(10), removed).await;
+    assert!(msgs.iter().any(removed), "{msgs:?}");
+    assert!(friend.api.room(room.id).await.is_err(), "gone at once");
+    guest.task.abort();
+    companion.task.abort();
 }

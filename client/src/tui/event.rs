@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tigo_common::server_events as names;
 use tigo_common::{
-    EventError, Message, MessageDeleted, MessageDelivered, MessageSent, MessagesRead,
-    ReactionUpdated, Room, UserPresence, UserTyping,
+    EventError, MemberAdded, MemberRemoved, Message, MessageDeleted, MessageDelivered, MessageSent,
+    MessagesRead, ReactionUpdated, Room, UserPresence, UserTyping,
 };
 
 /// A server event the client acts on, or why it does not.
@@ -26,6 +26,8 @@ pub enum ServerEvent {
     UserOffline(UserPresence),
     RoomCreated(Room),
     RoomAssigned(tigo_common::RoomAssigned),
+    MemberAdded(MemberAdded),
+    MemberRemoved(MemberRemoved),
     Error(EventError),
     /// A name this client has no use for (`connected`, `joined_room`, ...): ignored.
     Unknown {
@@ -55,6 +57,8 @@ impl ServerEvent {
             names::USER_OFFLINE => payload(name, data, ServerEvent::UserOffline),
             names::ROOM_CREATED => payload(name, data, ServerEvent::RoomCreated),
             names::ROOM_ASSIGNED => payload(name, data, ServerEvent::RoomAssigned),
+            names::MEMBER_ADDED => payload(name, data, ServerEvent::MemberAdded),
+            names::MEMBER_REMOVED => payload(name, data, ServerEvent::MemberRemoved),
             names::ERROR => payload(name, data, ServerEvent::Error),
             _ => ServerEvent::Unknown { name: name.into() },
         }

@@ -20,6 +20,8 @@ mod tests_display;
 #[cfg(test)]
 mod tests_editing;
 #[cfg(test)]
+mod tests_members;
+#[cfg(test)]
 mod tests_messages;
 #[cfg(test)]
 mod tests_quotes;

@@ -2,6 +2,7 @@
 //! results as plain data for the binary to print as tables or JSON. By resource: [`users`],
 //! [`rooms`], and the operations proper ([`ops`]: migrate, health, stats, audit, monitor).
 
+mod hotels;
 mod ops;
 mod rooms;
 mod safety;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+pub use self::hotels::MEMBER_CACHE_TTL;
 pub use self::ops::{HealthReport, MonitorLine, StatsReport};
 pub use self::rooms::{PurgeOutcome, RoomFilter, RoomRow};
 pub use self::users::UserRow;
@@ -40,8 +42,36 @@ pub enum AdminError {
 }
 
 impl From<AppError> for AdminError {
+    /// A rule of the service layer broken: its 404s and 400s keep their kind.
     fn from(err: AppError) -> Self {
-        AdminError::App(err.message().to_string())
+        let message = err.message().to_string();
+        match err {
+            AppError::NotFound(_) => AdminError::NotFound(message),
+            AppError::Validation(_) | AppError::BadRequest(_) => AdminError::Invalid(message),
+            _ => AdminError::App(message),
+        }
+    }
+}
+
+/// An event for the servers' bus, from no instance of theirs (none ignores it as its own).
+fn envelope<T: serde::Serialize>(
+    event: crate::bus::RoomEvent,
+    room: Uuid,
+    data: &T,
+) -> crate::bus::Envelope {
+    let data = serde_json::value::to_raw_value(data)
+        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
+    crate::bus::Envelope {
+        event,
+        room_id: Some(room),
+        data: data.into(),
+        origin: Uuid::now_v7(),
+        seq: None,
+        except: None,
+        rooms: Vec::new(),
+        access: None,
+        users: Vec::new(),
+        message: None,
     }
 }
 
@@ -172,6 +202,29 @@ impl Admin {
         let secret =
             crate::auth::secret::resolve(self.jwt_secret.as_deref(), self.store.as_ref()).await?;
         Ok(Keys::new(secret.value.as_bytes()))
+    }
+
+    /// Publishes an event on the servers' bus (`chat:events`), when there is Redis; a failure
+    /// is logged (`what` names it), the change itself is stored already.
+    async fn publish(&self, envelope: crate::bus::Envelope, what: &str) {
+        if self.redis.is_none() {
+            return;
+        }
+        let Ok(text) = serde_json::to_string(&envelope) else {
+            return;
+        };
+        let sent = match self.redis_conn().await {
+            Ok(mut conn) => redis::cmd("PUBLISH")
+                .arg(crate::bus::EVENTS_CHANNEL)
+                .arg(text)
+                .query_async::<i64>(&mut conn)
+                .await
+                .map_err(AdminError::from),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = sent {
+            tracing::warn!(%err, event = what, "could not announce the change to the servers");
+        }
     }
 
     /// Operator commands are audited with no actor.

@@ -124,40 +124,13 @@ impl Admin {
     /// Publishes `message_deleted` on the bus, so that the servers' connections hear of it
     /// (without Redis, clients see it on their next history load).
     async fn announce_deleted(&self, deleted: &MessageDeleted, seq: i64) {
-        if self.redis.is_none() {
-            return;
-        }
-        let Ok(data) = serde_json::value::to_raw_value(deleted) else {
-            return;
-        };
-        let envelope = crate::bus::Envelope {
-            event: crate::bus::RoomEvent::MessageDeleted,
-            room_id: Some(deleted.room_id),
-            data: data.into(),
-            origin: Uuid::now_v7(),
-            seq: Some(seq),
-            except: None,
-            rooms: Vec::new(),
-            access: None,
-            users: Vec::new(),
-            message: None,
-        };
-        let Ok(text) = serde_json::to_string(&envelope) else {
-            return;
-        };
-        match self.redis_conn().await {
-            Ok(mut conn) => {
-                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                    .arg(crate::bus::EVENTS_CHANNEL)
-                    .arg(text)
-                    .query_async(&mut conn)
-                    .await;
-                if let Err(err) = sent {
-                    tracing::warn!(%err, "could not announce the deletion");
-                }
-            }
-            Err(err) => tracing::warn!(%err, "could not announce the deletion"),
-        }
+        let mut envelope = super::envelope(
+            crate::bus::RoomEvent::MessageDeleted,
+            deleted.room_id,
+            deleted,
+        );
+        envelope.seq = Some(seq);
+        self.publish(envelope, "message_deleted").await;
     }
 
     pub async fn saved_replies(&self) -> AdminResult<Vec<SavedReply>> {

@@ -7,7 +7,7 @@ use tigo_common::{Hotel, MemberRemoved, Role, RoomType, User};
 use uuid::Uuid;
 
 use super::{audit, is_admin, room_facts, user, validate};
-use crate::db::{AuditEntry, MemberChange};
+use crate::db::{AuditEntry, MemberChange, UserRecord};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -22,33 +22,15 @@ pub async fn put(
         return Err(AppError::Forbidden("Only admins register hotels".into()));
     }
     let req = validate::put_hotel(body)?;
-    match user(state, req.owner_id).await? {
-        Some(owner) if owner.is_active && owner.user.has_role(Role::HotelOwner) => {}
-        _ => {
-            return Err(AppError::validation(
-                "owner_id must name an active hotel owner",
-            ));
-        }
-    }
-    if let Some(before) = state.store.hotel(hotel_id).await?
-        && before.staff.iter().any(|s| s.user_id == req.owner_id)
-    {
-        return Err(AppError::validation(
-            "The new owner is on the hotel's staff: remove them from it first",
-        ));
-    }
+    let owner = user(state, req.owner_id).await?;
+    let before = state.store.hotel(hotel_id).await?;
+    check_owner(owner.as_ref(), before.as_ref(), req.owner_id)?;
     let now = chrono::Utc::now();
     let (hotel, created) = state
         .store
         .put_hotel(hotel_id, &req.name, req.owner_id, now)
         .await?;
-    let entry = AuditEntry {
-        actor: Some(caller.id),
-        action: "hotel.put",
-        target_user: Some(req.owner_id),
-        detail: serde_json::json!({ "hotel_id": hotel_id, "name": hotel.name }),
-        ..Default::default()
-    };
+    let entry = put_entry(Some(caller.id), &hotel);
     audit(state, entry).await;
     Ok((hotel, created))
 }
@@ -75,34 +57,13 @@ pub async fn add_staff(
 ) -> AppResult<Hotel> {
     let req = validate::add_staff(body)?;
     let hotel = managed(state, caller, hotel_id).await?;
-    let target = match user(state, req.user_id).await? {
-        Some(record) if record.is_active => record.user,
-        Some(_) => return Err(AppError::validation("This user is deactivated")),
-        None => {
-            return Err(AppError::NotFound(format!(
-                "User {} not found",
-                req.user_id
-            )));
-        }
-    };
-    if target.roles.iter().all(|r| *r == Role::Customer) {
-        return Err(AppError::validation(
-            "A customer account cannot be hotel staff",
-        ));
-    }
-    if target.id == hotel.owner_id {
-        return Err(AppError::validation("The hotel's owner is not its staff"));
-    }
+    let record = user(state, req.user_id).await?;
+    let target = staff_candidate(record, req.user_id, &hotel)?;
     let max = state.config.limits.max_hotel_staff;
     let now = chrono::Utc::now();
-    let rooms = match state.store.add_staff(hotel_id, target.id, now, max).await? {
-        MemberChange::Added(rooms) => rooms,
-        MemberChange::Already | MemberChange::OtherRole(_) => return Ok(hotel),
-        MemberChange::Full => {
-            return Err(AppError::validation(format!(
-                "A hotel has at most {max} staff"
-            )));
-        }
+    let change = state.store.add_staff(hotel_id, target.id, now, max).await?;
+    let Some(rooms) = staff_added(change, max)? else {
+        return Ok(hotel);
     };
     for room_id in rooms {
         let access = room_facts(state, room_id).await?;
@@ -122,11 +83,7 @@ pub async fn remove_staff(
     user_id: Uuid,
 ) -> AppResult<Hotel> {
     managed(state, caller, hotel_id).await?;
-    let Some(rooms) = state.store.remove_staff(hotel_id, user_id).await? else {
-        return Err(AppError::NotFound(
-            "This user is not on the hotel's staff".into(),
-        ));
-    };
+    let rooms = staff_removed(state.store.remove_staff(hotel_id, user_id).await?)?;
     for room_id in rooms {
         state
             .events
@@ -182,12 +139,95 @@ async fn audit_staff(
     user: Uuid,
     action: &'static str,
 ) {
-    let entry = AuditEntry {
-        actor: Some(caller.id),
+    audit(state, staff_entry(Some(caller.id), hotel, user, action)).await;
+}
+
+/// The rules for a hotel's owner, shared with `tigo-chat admin hotels set`: an active
+/// HotelOwner who is not on the hotel's staff (`before`: the hotel as it is, if it exists).
+pub fn check_owner(
+    owner: Option<&UserRecord>,
+    before: Option<&Hotel>,
+    owner_id: Uuid,
+) -> AppResult<()> {
+    match owner {
+        Some(owner) if owner.is_active && owner.user.has_role(Role::HotelOwner) => {}
+        _ => {
+            return Err(AppError::validation(
+                "owner_id must name an active hotel owner",
+            ));
+        }
+    }
+    if before.is_some_and(|h| h.staff.iter().any(|s| s.user_id == owner_id)) {
+        return Err(AppError::validation(
+            "The new owner is on the hotel's staff: remove them from it first",
+        ));
+    }
+    Ok(())
+}
+
+/// The user `user_id` (found as `record`) if they may join `hotel`'s staff: active, not a
+/// Customer-only account, not its owner.
+pub fn staff_candidate(
+    record: Option<UserRecord>,
+    user_id: Uuid,
+    hotel: &Hotel,
+) -> AppResult<User> {
+    let target = match record {
+        Some(record) if record.is_active => record.user,
+        Some(_) => return Err(AppError::validation("This user is deactivated")),
+        None => return Err(AppError::NotFound(format!("User {user_id} not found"))),
+    };
+    if target.roles.iter().all(|r| *r == Role::Customer) {
+        return Err(AppError::validation(
+            "A customer account cannot be hotel staff",
+        ));
+    }
+    if target.id == hotel.owner_id {
+        return Err(AppError::validation("The hotel's owner is not its staff"));
+    }
+    Ok(target)
+}
+
+/// What a stored staff addition means: the rooms joined, `None` when already on the staff,
+/// an error when the staff is full (`max`).
+pub fn staff_added(change: MemberChange, max: usize) -> AppResult<Option<Vec<Uuid>>> {
+    match change {
+        MemberChange::Added(rooms) => Ok(Some(rooms)),
+        MemberChange::Already | MemberChange::OtherRole(_) => Ok(None),
+        MemberChange::Full => Err(AppError::validation(format!(
+            "A hotel has at most {max} staff"
+        ))),
+    }
+}
+
+/// What a stored staff removal means: the rooms left, or 404 when not on the staff.
+pub fn staff_removed(rooms: Option<Vec<Uuid>>) -> AppResult<Vec<Uuid>> {
+    rooms.ok_or_else(|| AppError::NotFound("This user is not on the hotel's staff".into()))
+}
+
+/// The audit entry of a hotel registered or changed (`actor` `None`: an operator command).
+pub fn put_entry(actor: Option<Uuid>, hotel: &Hotel) -> AuditEntry {
+    AuditEntry {
+        actor,
+        action: "hotel.put",
+        target_user: Some(hotel.owner_id),
+        detail: serde_json::json!({ "hotel_id": hotel.id, "name": hotel.name }),
+        ..Default::default()
+    }
+}
+
+/// The audit entry of a staff change (`actor` `None`: an operator command).
+pub fn staff_entry(
+    actor: Option<Uuid>,
+    hotel: Uuid,
+    user: Uuid,
+    action: &'static str,
+) -> AuditEntry {
+    AuditEntry {
+        actor,
         action,
         target_user: Some(user),
         detail: serde_json::json!({ "hotel_id": hotel }),
         ..Default::default()
-    };
-    audit(state, entry).await;
+    }
 }

@@ -3,6 +3,7 @@
 
 mod data;
 mod hostile;
+mod hotels;
 mod ops;
 mod usage;
 mod users;

@@ -67,11 +67,13 @@ impl Chat {
         self.focus_effects()
     }
 
-    /// Only the last message changes: the rest of what we hold (unread count) is fresher.
+    /// Only the last message and the members change: the rest of what we hold (unread
+    /// count) is fresher.
     pub(super) fn room_changed(&mut self, room: Room) {
         if let Some(r) = self.rooms.iter_mut().find(|r| r.id == room.id) {
             r.last_message_content = room.last_message_content;
             r.last_message_at = room.last_message_at;
+            r.members = room.members;
         }
         self.sort_rooms();
     }
@@ -115,6 +117,15 @@ impl Chat {
             return vec![Cmd::MarkRead(room.id)];
         }
         Vec::new()
+    }
+
+    /// Drops a room from the list with what we hold of it (left, or no longer a member); the
+    /// next room takes the focus.
+    pub(super) fn forget(&mut self, room: Uuid) -> Vec<Cmd> {
+        self.rooms.retain(|r| r.id != room);
+        self.messages.remove(&room);
+        self.selected = self.selected.min(self.rooms.len().saturating_sub(1));
+        self.select(self.selected)
     }
 
     /// Focuses a room by position (clamped), fetching its history the first time.

@@ -96,6 +96,10 @@ impl App {
             "r" => self.reply_command(rest),
             "replies" => vec![Cmd::LoadReplies { then_use: None }],
             "read" => room.map(Cmd::MarkRead).into_iter().collect(),
+            "members" => self.members_command(),
+            "companion" => self.companion_command(room, rest),
+            "agent" => self.agent_command(room, rest),
+            "staff" => self.staff_command(rest),
             other => {
                 self.say(format!("unknown command /{other}; /help lists them"));
                 Vec::new()
@@ -169,7 +173,7 @@ impl App {
     }
 
     /// Shows `text` on the status line; a command that only answers that way sends nothing.
-    fn said(&mut self, text: &str) -> Vec<Cmd> {
+    pub(super) fn said(&mut self, text: &str) -> Vec<Cmd> {
         self.say(text);
         Vec::new()
     }
@@ -189,11 +193,7 @@ impl App {
             .map(|r| r.other(me).display_name())
             .unwrap_or_default();
         let mut cmds = vec![Cmd::Leave(room)];
-        let chat = &mut self.chat;
-        chat.rooms.retain(|r| r.id != room);
-        chat.messages.remove(&room);
-        chat.selected = chat.selected.min(chat.rooms.len().saturating_sub(1));
-        cmds.extend(chat.select(chat.selected));
+        cmds.extend(self.chat.forget(room));
         self.say(format!(
             "left the room with {name}: no more of its messages until you restart"
         ));
@@ -285,6 +285,26 @@ pub const HELP: &[(&str, &str, For)] = &[
         For::Everyone,
     ),
     ("/read", "mark this room read", For::Everyone),
+    (
+        "/members",
+        "who is in this room, with their roles",
+        For::Everyone,
+    ),
+    (
+        "/companion add|remove EMAIL",
+        "guest: bring a travel companion into this room, or out",
+        For::Everyone,
+    ),
+    (
+        "/staff add|remove EMAIL",
+        "hotel owner: put a user on this room's hotel's staff, or off",
+        For::Everyone,
+    ),
+    (
+        "/agent join|leave",
+        "step into this room as support, or out",
+        For::Admins,
+    ),
     (
         "/logout",
         "forget the saved session and quit",

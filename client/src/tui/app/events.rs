@@ -59,6 +59,8 @@ impl App {
                 Vec::new()
             }
             ServerEvent::RoomAssigned(assigned) => self.room_assigned(assigned),
+            ServerEvent::MemberAdded(added) => self.member_added(added),
+            ServerEvent::MemberRemoved(removed) => self.member_removed(removed),
             ServerEvent::Error(EventError { message, .. }) => {
                 self.say(format!("error: {message}"));
                 Vec::new()

@@ -9,6 +9,7 @@ mod commands;
 mod desk;
 mod events;
 mod login;
+mod members;
 mod queue;
 mod search;
 
@@ -180,6 +181,19 @@ pub enum Cmd {
     },
     LoadReplies {
         then_use: Option<String>,
+    },
+    /// Add `email` (`None`: me) to `room` as `role`, or remove them.
+    Member {
+        room: Uuid,
+        email: Option<String>,
+        role: tigo_common::MemberRole,
+        add: bool,
+    },
+    /// Put `email` on `hotel`'s staff, or take them off.
+    Staff {
+        hotel: Uuid,
+        email: String,
+        add: bool,
     },
     Logout,
     Quit,

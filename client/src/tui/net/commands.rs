@@ -88,6 +88,7 @@ impl Net {
             | Cmd::Resolve { .. }
             | Cmd::Assign { .. }
             | Cmd::LoadReplies { .. } => self.desk(cmd).await,
+            Cmd::Member { .. } | Cmd::Staff { .. } => self.members(cmd).await,
             Cmd::OpenRoom(room) => self.open_room(room).await,
         }
         true

@@ -8,6 +8,7 @@
 
 mod commands;
 mod desk;
+mod members;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

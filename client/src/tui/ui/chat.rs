@@ -184,7 +184,11 @@ fn message_pane(frame: &mut Frame, app: &App, area: Rect) {
     let height = area.height.saturating_sub(2) as usize;
     let visible = window(app, lines, jump_line, height);
     let other = room.other(me).display_name();
-    let title = format!(" {} · {} ", other, type_tag(room.room_type));
+    let mut title = format!(" {} · {} ", other, type_tag(room.room_type));
+    // More than the two participants: say so, /members names them.
+    if room.members.len() > 2 {
+        title.push_str(&format!("· {} members ", room.members.len()));
+    }
     frame.render_widget(
         Paragraph::new(visible).block(Block::bordered().title(title)),
         area,
