@@ -172,11 +172,7 @@ pub fn staff_candidate(
     user_id: Uuid,
     hotel: &Hotel,
 ) -> AppResult<User> {
-    let target = match record {
-        Some(record) if record.is_active => record.user,
-        Some(_) => return Err(AppError::validation("This user is deactivated")),
-        None => return Err(AppError::NotFound(format!("User {user_id} not found"))),
-    };
+    let target = super::active_user(record, user_id)?;
     if target.roles.iter().all(|r| *r == Role::Customer) {
         return Err(AppError::validation(
             "A customer account cannot be hotel staff",

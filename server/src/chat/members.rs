@@ -32,16 +32,7 @@ pub async fn add(
             "Companions join customer_hotel_owner and customer_admin rooms only",
         ));
     }
-    let target = match user(state, req.user_id).await? {
-        Some(record) if record.is_active => record.user,
-        Some(_) => return Err(AppError::validation("This user is deactivated")),
-        None => {
-            return Err(AppError::NotFound(format!(
-                "User {} not found",
-                req.user_id
-            )));
-        }
-    };
+    let target = super::active_user(user(state, req.user_id).await?, req.user_id)?;
     if req.role == MemberRole::Agent && !is_admin(&target) {
         return Err(AppError::validation("An agent must be an Admin"));
     }

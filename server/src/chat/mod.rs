@@ -60,6 +60,16 @@ pub async fn user(state: &AppState, id: Uuid) -> AppResult<Option<UserRecord>> {
     Ok(record)
 }
 
+/// A user someone names to add (a member, a staff member), found as `record`: 404 when there
+/// is no such user, 400 when deactivated.
+pub fn active_user(record: Option<UserRecord>, id: Uuid) -> AppResult<User> {
+    match record {
+        Some(record) if record.is_active => Ok(record.user),
+        Some(_) => Err(AppError::validation("This user is deactivated")),
+        None => Err(AppError::NotFound(format!("User {id} not found"))),
+    }
+}
+
 /// The active user a bearer token names, or 401.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<User> {
     let (id, _claims) = state
