@@ -61,18 +61,7 @@ fn envelope<T: serde::Serialize>(
 ) -> crate::bus::Envelope {
     let data = serde_json::value::to_raw_value(data)
         .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
-    crate::bus::Envelope {
-        event,
-        room_id: Some(room),
-        data: data.into(),
-        origin: Uuid::now_v7(),
-        seq: None,
-        except: None,
-        rooms: Vec::new(),
-        access: None,
-        users: Vec::new(),
-        message: None,
-    }
+    crate::bus::Envelope::new(event, Some(room), data.into(), Uuid::now_v7())
 }
 
 pub type AdminResult<T> = Result<T, AdminError>;

@@ -110,6 +110,24 @@ pub struct Envelope {
     pub message: Option<MessageIds>,
 }
 
+impl Envelope {
+    /// An event with nothing beside its payload but its room and where it comes from.
+    pub fn new(event: RoomEvent, room_id: Option<Uuid>, data: Arc<RawValue>, origin: Uuid) -> Self {
+        Envelope {
+            event,
+            room_id,
+            data,
+            origin,
+            seq: None,
+            except: None,
+            rooms: Vec::new(),
+            access: None,
+            users: Vec::new(),
+            message: None,
+        }
+    }
+}
+
 /// The two fields of a `new_message` that delivery receipts need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageIds {

@@ -118,18 +118,7 @@ impl Events {
     }
 
     fn envelope(&self, event: RoomEvent, room_id: Option<Uuid>, data: Arc<RawValue>) -> Envelope {
-        Envelope {
-            event,
-            room_id,
-            data,
-            origin: self.inner.instance,
-            seq: None,
-            except: None,
-            rooms: Vec::new(),
-            access: None,
-            users: Vec::new(),
-            message: None,
-        }
+        Envelope::new(event, room_id, data, self.inner.instance)
     }
 
     /// Delivers here, then publishes for the other instances.
