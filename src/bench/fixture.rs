@@ -80,9 +80,7 @@ pub async fn provision(
     let mut out = Vec::with_capacity(rooms);
     // Rooms with companions are other pairs' rooms: a two-person run never meets (or
     // notifies) the companions of an earlier larger run.
-    let group = (members > 2)
-        .then(|| format!("m{members}-"))
-        .unwrap_or_default();
+    let group = group_of(members);
     for i in 0..rooms {
         let customer = user(
             format!("bench-customer-{group}{i}@bench.invalid"),
@@ -121,6 +119,16 @@ pub async fn provision(
         });
     }
     Ok(out)
+}
+
+/// What the emails of a run's users start with after `bench-…-`: nothing for two-person
+/// rooms, the room size otherwise.
+fn group_of(members: usize) -> String {
+    if members > 2 {
+        format!("m{members}-")
+    } else {
+        String::new()
+    }
 }
 
 /// The customer–hotel-owner room of a pair, made if it has none.
