@@ -136,10 +136,12 @@ SMOKE_URL=$SERVER_URL
 "$TIGO_BIN" smoke --url "$SMOKE_URL" --user-a smoke-guest@smoke.test:smoke-guest-pw \
   --user-b smoke-hotel@smoke.test:smoke-hotel-pw
 
-step "terminal client: two tigo-chat tui processes in tmux"
+step "terminal client: two tigo-chat tui processes in tmux, then a companion's third"
 create_user "$SMOKE_DB" tui-guest@tui.test tui-password-1 Tina Guest Customer
 create_user "$SMOKE_DB" tui-hotel@tui.test tui-password-1 Otto Hotel HotelOwner
-scripts/tui-e2e.sh "$SMOKE_URL" "$SMOKE_DB" tui-guest@tui.test tui-hotel@tui.test tui-password-1
+create_user "$SMOKE_DB" tui-friend@tui.test tui-password-1 Fred Friend Customer
+scripts/tui-e2e.sh "$SMOKE_URL" "$SMOKE_DB" tui-guest@tui.test tui-hotel@tui.test tui-password-1 \
+  tui-friend@tui.test
 server_stop "$LAST_SERVER_PID"
 
 step "support desk: a guest, an Admin and an operator in tmux (masking, queue, /assign, /r)"

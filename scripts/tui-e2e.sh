@@ -4,17 +4,21 @@
 # a line edited with readline keys (the cursor placed by display width), a reaction, a reply
 # with its quote, a search that jumps to the message, a file sent with /upload and saved with
 # /save (never over a file without /save!, `~` the home folder), the help's columns apart,
-# and a deactivated account signed out with the reason, no reconnecting.
-# Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD
+# a travel companion (a third client) brought into the room with /companion, listed by
+# /members, messaging both ways, then removed and told so, and a deactivated account signed
+# out with the reason, no reconnecting.
+# Usage: scripts/tui-e2e.sh URL DB_ENV CUSTOMER_EMAIL OWNER_EMAIL PASSWORD COMPANION_EMAIL
+# (the companion: a Customer named Fred Friend)
 set -euo pipefail
-URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5
+URL=$1 DBENV=$2 A_EMAIL=$3 B_EMAIL=$4 PASSWORD=$5 C_EMAIL=$6
 TIGO_BIN=${TIGO_BIN:-${CARGO_TARGET_DIR:-target}/release/tigo-chat}
 HOME_DIR=$(mktemp -d /tmp/tigo-tui.XXXXXX)
-A=tui-a-$$ B=tui-b-$$
+A=tui-a-$$ B=tui-b-$$ C=tui-c-$$
 
 cleanup() {
   tmux kill-session -t "$A" 2>/dev/null || true
   tmux kill-session -t "$B" 2>/dev/null || true
+  tmux kill-session -t "$C" 2>/dev/null || true
   rm -rf "$HOME_DIR"
 }
 trap cleanup EXIT
@@ -176,6 +180,36 @@ if screen_of "$A" | grep -qF "/resolve"; then
 fi
 tmux send-keys -t "$A" Escape
 
+say() {
+  tmux send-keys -t "$1" -l "$2"
+  tmux send-keys -t "$1" Enter
+}
+
+step "A brings a travel companion (C) into the room; /members lists C; messages reach C"
+start "$C" "$C_EMAIL"
+wait_for "$C" "rooms (0)"
+say "$A" "/companion add $C_EMAIL"
+wait_for "$C" "rooms (1)"
+say "$A" "/members"
+wait_for "$A" "Fred Friend (companion)"
+say "$B" "welcome to the trip"
+wait_for "$C" "welcome to the trip"
+say "$C" "thanks from the companion"
+wait_for "$A" "thanks from the companion"
+wait_for "$B" "thanks from the companion"
+
+step "A removes the companion: C loses the room, is told why, and gets nothing more of it"
+say "$A" "/companion remove $C_EMAIL"
+wait_for "$C" "no longer a member"
+wait_for "$C" "rooms (0)"
+say "$B" "only for the guest now"
+wait_for "$A" "only for the guest now"
+sleep 1
+if screen_of "$C" | grep -qF "only for the guest now"; then
+  echo "tui-e2e: the removed companion still got the room's message" >&2
+  exit 1
+fi
+
 step "B's account is deactivated: B is signed out with the reason and stops reconnecting"
 env $DBENV "$TIGO_BIN" admin deactivate --user "$B_EMAIL" >/dev/null
 wait_for "$B" "Signed out: This account is deactivated" 15
@@ -199,7 +233,7 @@ for s in "$A" "$B"; do
     exit 1
   fi
 done
-if grep -qiE "panic|password" "$HOME_DIR/$A.log" "$HOME_DIR/$B.log"; then
+if grep -qiE "panic|password" "$HOME_DIR/$A.log" "$HOME_DIR/$B.log" "$HOME_DIR/$C.log"; then
   echo "tui-e2e: the logs mention a panic or a password" >&2
   exit 1
 fi
