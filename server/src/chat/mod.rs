@@ -32,9 +32,10 @@ pub async fn audit(state: &AppState, entry: crate::db::AuditEntry) {
     }
 }
 
-/// An Admin reading a room they are not a member of is audited.
+/// An Admin reading a room they are not a member of is audited (also when whether they are
+/// cannot be read: the audit log errs on the side of a line too many).
 pub async fn audit_admin_read(state: &AppState, caller: &User, access: &RoomAccess) {
-    if is_admin(caller) && !state.events.is_member_cached(access, caller.id) {
+    if is_admin(caller) && !is_member(state, access, caller.id).await.unwrap_or(false) {
         audit(
             state,
             crate::db::AuditEntry {
@@ -118,6 +119,19 @@ pub async fn other_members(state: &AppState, room: Uuid) -> AppResult<std::sync:
         .collect();
     cache.insert_since(room, others.clone(), generation);
     Ok(others)
+}
+
+/// Every member of the room: its participants, then the others (through the cache).
+pub async fn member_ids(state: &AppState, access: &RoomAccess) -> AppResult<Vec<Uuid>> {
+    let mut ids = access.participants().to_vec();
+    ids.extend(other_members(state, access.id).await?.iter().copied());
+    Ok(ids)
+}
+
+/// Whether `user` is a member of the room (read from the database when the cache does not
+/// hold the room, unlike [`crate::delivery::events::Events::is_member_cached`]).
+pub async fn is_member(state: &AppState, access: &RoomAccess, user: Uuid) -> AppResult<bool> {
+    Ok(access.has_participant(user) || other_members(state, access.id).await?.contains(&user))
 }
 
 /// The room if `caller` may read and post in it: a member or an Admin. 404, then 403. The

@@ -135,7 +135,7 @@ pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room>
 /// messages up to it read as `read`, and tells the room. No message row is written.
 pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult<MessagesRead> {
     let access = room_access(state, caller, room).await?;
-    let member = state.events.is_member_cached(&access, caller.id);
+    let member = super::is_member(state, &access, caller.id).await?;
     let outcome = state
         .store
         .mark_read(room, caller.id, member, chrono::Utc::now())
@@ -162,8 +162,7 @@ pub async fn receipts(state: &AppState, caller: &User, room: Uuid) -> AppResult<
 /// `GET /chat/rooms/:id/online-users`.
 pub async fn online_users(state: &AppState, caller: &User, room: Uuid) -> AppResult<Vec<Uuid>> {
     let access = room_access(state, caller, room).await?;
-    let mut members = access.participants().to_vec();
-    members.extend(super::other_members(state, room).await?.iter().copied());
+    let members = super::member_ids(state, &access).await?;
     Ok(state.presence.online_among(members).await)
 }
 

@@ -67,6 +67,8 @@ async fn replay(
     replayed: &mut HashSet<Uuid>,
 ) -> AppResult<(u32, bool)> {
     let limit = state.config.limits.max_replay;
+    // Only a member's delivered position moves (an Admin reading along has none).
+    let member = chat::is_member(state, access, conn.user_id).await?;
     let Some(anchor) = state
         .store
         .message(last)
@@ -99,8 +101,7 @@ async fn replay(
             Sent::Queued => count += 1,
             Sent::Closed | Sent::Dropped => break,
         }
-        if message.sender_id != conn.user_id && state.events.is_member_cached(access, conn.user_id)
-        {
+        if member && message.sender_id != conn.user_id {
             state.events.delivered(message.id, conn.user_id);
         }
     }
