@@ -6,7 +6,7 @@ use serde_json::Value;
 use tigo_common::{MemberAdded, MemberRemoved, MemberRole, Room, RoomType, Side, User};
 use uuid::Uuid;
 
-use super::{audit, is_admin, room_access, user, validate};
+use super::{audit, is_admin, room_access, room_as_seen, user, validate};
 use crate::db::{AuditEntry, MemberChange, RoomAccess};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub async fn add(
 ) -> AppResult<(Room, bool)> {
     let req = validate::add_member(body)?;
     let access = room_access(state, caller, room_id).await?;
-    let room = read(state, caller, room_id).await?;
+    let room = room_as_seen(state, caller, room_id).await?;
     may_manage(caller, &room, req.role)?;
     if req.role == MemberRole::Companion
         && !matches!(
@@ -57,7 +57,7 @@ pub async fn add(
             )));
         }
     }
-    let room = read(state, caller, room_id).await?;
+    let room = room_as_seen(state, caller, room_id).await?;
     announce_added(state, access, &room, target.id);
     let entry = AuditEntry {
         actor: Some(caller.id),
@@ -80,7 +80,7 @@ pub async fn remove(
     user_id: Uuid,
 ) -> AppResult<Room> {
     room_access(state, caller, room_id).await?;
-    let mut room = read(state, caller, room_id).await?;
+    let mut room = room_as_seen(state, caller, room_id).await?;
     let Some(member) = room.members.iter().find(|m| m.user_id == user_id) else {
         return Err(AppError::NotFound(
             "This user is not a member of the room".into(),
@@ -130,15 +130,6 @@ pub fn announce_added(state: &AppState, access: RoomAccess, room: &Room, user: U
         };
         state.events.member_added(access, &added);
     }
-}
-
-/// The room as `caller` sees it.
-async fn read(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room> {
-    state
-        .store
-        .room(room, caller.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
 }
 
 /// Who may add (and remove) a role: companions, the guest's side participant or an Admin;

@@ -14,7 +14,7 @@ pub mod safety;
 pub mod search;
 pub mod validate;
 
-use tigo_common::{Role, User};
+use tigo_common::{Role, Room, User};
 use uuid::Uuid;
 
 use crate::db::{RoomAccess, UserRecord};
@@ -119,6 +119,15 @@ pub async fn other_members(state: &AppState, room: Uuid) -> AppResult<std::sync:
         .collect();
     cache.insert_since(room, others.clone(), generation);
     Ok(others)
+}
+
+/// The room as `caller` sees it (their unread count); 404 when it is gone.
+pub async fn room_as_seen(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room> {
+    state
+        .store
+        .room(room, caller.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
 }
 
 /// Every member of the room: its participants, then the others (through the cache).

@@ -123,11 +123,7 @@ pub async fn list(state: &AppState, caller: &User, params: &Params) -> AppResult
 pub async fn get(state: &AppState, caller: &User, room: Uuid) -> AppResult<Room> {
     let access = room_access(state, caller, room).await?;
     crate::chat::audit_admin_read(state, caller, &access).await;
-    state
-        .store
-        .room(room, caller.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
+    super::room_as_seen(state, caller, room).await
 }
 
 /// `POST /chat/rooms/:id/read` and `mark_messages_read`: a member's read moves their

@@ -75,11 +75,7 @@ pub async fn assign(
         room_id: room,
         admin_id: admin,
     });
-    state
-        .store
-        .room(room, caller.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Chat room not found".into()))
+    crate::chat::room_as_seen(state, caller, room).await
 }
 
 /// A queue entry: the room with its type and the Admin holding it.
