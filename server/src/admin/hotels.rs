@@ -9,7 +9,7 @@ use tigo_common::{Hotel, MemberAdded, MemberRemoved};
 use uuid::Uuid;
 
 use super::{Admin, AdminError, AdminResult};
-use crate::bus::RoomEvent;
+use crate::bus::Envelope;
 use crate::chat::{hotels as rules, validate};
 
 /// How long a running server may go on using a room's members it read before (the member
@@ -74,8 +74,7 @@ impl Admin {
         let rooms = rules::staff_removed(self.store.remove_staff(id, user_id).await?)?;
         for room_id in rooms {
             let removed = MemberRemoved { room_id, user_id };
-            let mut envelope = super::envelope(RoomEvent::MemberRemoved, room_id, &removed);
-            envelope.users = vec![user_id];
+            let envelope = Envelope::member_removed(&removed, Uuid::now_v7());
             self.publish(envelope, "member_removed").await;
         }
         let entry = rules::staff_entry(None, id, user_id, "hotel.staff_remove");
@@ -98,9 +97,7 @@ impl Admin {
             room_id: room,
             member,
         };
-        let mut envelope = super::envelope(RoomEvent::MemberAdded, room, &added);
-        envelope.access = Some(access);
-        envelope.users = vec![user];
+        let envelope = Envelope::member_added(access, &added, Uuid::now_v7());
         self.publish(envelope, "member_added").await;
         Ok(())
     }

@@ -59,9 +59,7 @@ fn envelope<T: serde::Serialize>(
     room: Uuid,
     data: &T,
 ) -> crate::bus::Envelope {
-    let data = serde_json::value::to_raw_value(data)
-        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned());
-    crate::bus::Envelope::new(event, Some(room), data.into(), Uuid::now_v7())
+    crate::bus::Envelope::new(event, Some(room), crate::bus::encode(data), Uuid::now_v7())
 }
 
 pub type AdminResult<T> = Result<T, AdminError>;

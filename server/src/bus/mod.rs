@@ -110,7 +110,44 @@ pub struct Envelope {
     pub message: Option<MessageIds>,
 }
 
+/// Encodes an event's payload once; what the bus and every connection get is this text.
+pub fn encode<T: Serialize>(data: &T) -> Arc<RawValue> {
+    serde_json::value::to_raw_value(data)
+        .unwrap_or_else(|_| RawValue::NULL.to_owned())
+        .into()
+}
+
 impl Envelope {
+    /// `member_added`: with the room's facts (the added user's connections join it wherever
+    /// they are) and the user addressed.
+    pub fn member_added(
+        access: crate::db::RoomAccess,
+        added: &tigo_common::MemberAdded,
+        origin: Uuid,
+    ) -> Envelope {
+        let mut envelope = Envelope::new(
+            RoomEvent::MemberAdded,
+            Some(access.id),
+            encode(added),
+            origin,
+        );
+        envelope.access = Some(access);
+        envelope.users = vec![added.member.user_id];
+        envelope
+    }
+
+    /// `member_removed`: the removed user addressed (their connections leave the room).
+    pub fn member_removed(removed: &tigo_common::MemberRemoved, origin: Uuid) -> Envelope {
+        let mut envelope = Envelope::new(
+            RoomEvent::MemberRemoved,
+            Some(removed.room_id),
+            encode(removed),
+            origin,
+        );
+        envelope.users = vec![removed.user_id];
+        envelope
+    }
+
     /// An event with nothing beside its payload but its room and where it comes from.
     pub fn new(event: RoomEvent, room_id: Option<Uuid>, data: Arc<RawValue>, origin: Uuid) -> Self {
         Envelope {

@@ -8,7 +8,6 @@ mod membership;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::value::RawValue;
 use tigo_common::{
     Message, MessageDeleted, MessageDelivered, MessagesRead, ReactionUpdated, Room, UserPresence,
@@ -17,7 +16,7 @@ use tigo_common::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::bus::{Bus, Envelope, MessageIds, RoomEvent};
+use crate::bus::{Bus, Envelope, MessageIds, RoomEvent, encode};
 use crate::db::{Receipt, RoomAccess};
 use crate::delivery::hub::{Hub, Outgoing};
 use crate::metrics::Metrics;
@@ -57,13 +56,6 @@ struct Inner {
     metrics: Arc<Metrics>,
     /// Each room's members other than its participants (`membership`).
     members: crate::cache::MemberCache,
-}
-
-/// Encodes an event's payload once; what the bus and every connection get is this text.
-fn to_value<T: Serialize>(data: &T) -> Arc<RawValue> {
-    serde_json::value::to_raw_value(data)
-        .unwrap_or_else(|_| RawValue::NULL.to_owned())
-        .into()
 }
 
 impl Events {
@@ -143,7 +135,7 @@ impl Events {
         access: RoomAccess,
         seq: Option<i64>,
     ) -> Arc<RawValue> {
-        let encoded = to_value(message);
+        let encoded = encode(message);
         let mut envelope = self.envelope(
             RoomEvent::NewMessage,
             Some(message.chat_room_id),
@@ -176,7 +168,7 @@ impl Events {
         let mut envelope = self.envelope(
             RoomEvent::MessageEdited,
             Some(message.chat_room_id),
-            to_value(message),
+            encode(message),
         );
         envelope.seq = Some(seq);
         self.emit(envelope);
@@ -186,7 +178,7 @@ impl Events {
         let mut envelope = self.envelope(
             RoomEvent::ReactionUpdated,
             Some(updated.room_id),
-            to_value(updated),
+            encode(updated),
         );
         envelope.seq = Some(seq);
         self.emit(envelope);
@@ -196,15 +188,14 @@ impl Events {
         let mut envelope = self.envelope(
             RoomEvent::MessageDeleted,
             Some(deleted.room_id),
-            to_value(deleted),
+            encode(deleted),
         );
         envelope.seq = Some(seq);
         self.emit(envelope);
     }
 
     pub fn messages_read(&self, read: &MessagesRead, seq: Option<i64>) {
-        let mut envelope =
-            self.envelope(RoomEvent::MessagesRead, Some(read.room_id), to_value(read));
+        let mut envelope = self.envelope(RoomEvent::MessagesRead, Some(read.room_id), encode(read));
         envelope.seq = seq;
         self.emit(envelope);
     }
@@ -213,18 +204,15 @@ impl Events {
         let envelope = self.envelope(
             RoomEvent::MessageDelivered,
             Some(delivered.room_id),
-            to_value(delivered),
+            encode(delivered),
         );
         self.emit(envelope);
     }
 
     /// `user_typing` to the others in the room (not the typist's own connections).
     pub fn typing(&self, typing: &UserTyping) {
-        let mut envelope = self.envelope(
-            RoomEvent::UserTyping,
-            Some(typing.room_id),
-            to_value(typing),
-        );
+        let mut envelope =
+            self.envelope(RoomEvent::UserTyping, Some(typing.room_id), encode(typing));
         envelope.except = Some(typing.user_id);
         self.emit(envelope);
     }
@@ -236,7 +224,7 @@ impl Events {
         } else {
             RoomEvent::UserOffline
         };
-        let mut envelope = self.envelope(event, None, to_value(&UserPresence { user_id: user }));
+        let mut envelope = self.envelope(event, None, encode(&UserPresence { user_id: user }));
         envelope.rooms = rooms;
         envelope.except = Some(user);
         self.emit(envelope);
@@ -244,7 +232,7 @@ impl Events {
 
     /// A room was created: its members' live connections join it and hear of it.
     pub fn room_created(&self, room: &Room) {
-        let mut envelope = self.envelope(RoomEvent::RoomCreated, Some(room.id), to_value(room));
+        let mut envelope = self.envelope(RoomEvent::RoomCreated, Some(room.id), encode(room));
         let participants = [room.participant1_id, room.participant2_id];
         // Staff of the room's hotel are members from the start.
         let others = room.members.iter().map(|m| m.user_id);
@@ -260,7 +248,7 @@ impl Events {
         let envelope = self.envelope(
             RoomEvent::RoomAssigned,
             Some(assigned.room_id),
-            to_value(assigned),
+            encode(assigned),
         );
         self.emit(envelope);
     }

@@ -6,7 +6,7 @@
 use tigo_common::{MemberAdded, MemberRemoved};
 use uuid::Uuid;
 
-use super::{Events, Followup, to_value};
+use super::{Events, Followup};
 use crate::bus::{Envelope, RoomEvent};
 use crate::cache::MemberCache;
 use crate::db::RoomAccess;
@@ -39,22 +39,13 @@ impl Events {
     /// A member was added (stored already): every instance forgets the room's members, the
     /// added user's connections join it, and the room hears of it.
     pub fn member_added(&self, access: RoomAccess, added: &MemberAdded) {
-        let mut envelope = self.envelope(RoomEvent::MemberAdded, Some(access.id), to_value(added));
-        envelope.access = Some(access);
-        envelope.users = vec![added.member.user_id];
-        self.emit(envelope);
+        self.emit(Envelope::member_added(access, added, self.instance()));
     }
 
     /// A member was removed (stored already): every instance forgets the room's members, the
     /// room and the removed user hear of it, and the removed user's connections leave it.
     pub fn member_removed(&self, removed: &MemberRemoved) {
-        let mut envelope = self.envelope(
-            RoomEvent::MemberRemoved,
-            Some(removed.room_id),
-            to_value(removed),
-        );
-        envelope.users = vec![removed.user_id];
-        self.emit(envelope);
+        self.emit(Envelope::member_removed(removed, self.instance()));
     }
 
     /// Delivers a membership event here (from this instance or the bus).
