@@ -74,14 +74,15 @@ pub fn room_cache() -> RoomCache {
     TtlCache::new(Duration::from_secs(24 * 3600), 200_000)
 }
 
-/// Each room's members other than its two participants (staff, companions, agents): they
-/// change, so every instance evicts a room when it hears of a change on the bus
-/// (`member_added`, `member_removed`), and the TTL bounds a change missed while the bus was
-/// down. A load that raced a change is not kept: the generation moved while it read.
 /// How long a room's members are kept without hearing of a change: the longest a change
 /// made where no event reaches this instance (no Redis) takes to be seen.
 pub const MEMBER_TTL: Duration = Duration::from_secs(60);
 
+/// Each room's members other than its two participants (staff, companions, agents): they
+/// change, so every instance evicts a room when it hears of a change on the bus
+/// (`member_added`, `member_removed`), and the TTL bounds a change missed while the bus was
+/// down. A load that raced a change is not kept: the generation (one for all rooms) moved
+/// while it read.
 pub struct MemberCache {
     rooms: TtlCache<Uuid, Arc<[Uuid]>>,
     generation: AtomicU64,
