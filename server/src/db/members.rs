@@ -46,8 +46,7 @@ pub(crate) fn decode(
     found
         .into_iter()
         .map(|m| {
-            let role = MemberRole::parse(&m.role)
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown member role {:?}", m.role)))?;
+            let role = super::membership::role_of(&m.role)?;
             let side = match role {
                 MemberRole::Participant if m.user_id == participants[0] => sides[0],
                 MemberRole::Participant => sides[1],
