@@ -46,7 +46,7 @@ pub(crate) fn decode(
     found
         .into_iter()
         .map(|m| {
-            let role = super::membership::role_of(&m.role)?;
+            let role = role_of(&m.role)?;
             let side = match role {
                 MemberRole::Participant if m.user_id == participants[0] => sides[0],
                 MemberRole::Participant => sides[1],
@@ -68,6 +68,11 @@ pub(crate) fn decode(
             })
         })
         .collect()
+}
+
+/// A member's role as stored.
+pub(crate) fn role_of(text: &str) -> StoreResult<MemberRole> {
+    MemberRole::parse(text).ok_or_else(|| StoreError::Corrupt(format!("member role {text:?}")))
 }
 
 /// Which of the room type's two roles each participant takes: the first participant takes the

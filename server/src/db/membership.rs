@@ -9,8 +9,9 @@ use tigo_common::MemberRole;
 use uuid::Uuid;
 
 use super::backend::Backend;
+use super::members::role_of;
 use super::rows::Instant;
-use super::{MemberChange, MemberStore, StoreError, StoreResult};
+use super::{MemberChange, MemberStore, StoreResult};
 
 /// Takes the room's row lock: a write that changes nothing.
 pub(crate) const LOCK_ROOM: &str = "UPDATE chat_rooms SET updated_at = updated_at WHERE id = $1";
@@ -29,10 +30,6 @@ const DELETE_MEMBER: &str = "DELETE FROM room_members
 const EXTRA_MEMBERS: &str = "SELECT m.user_id, m.role FROM room_members m
     JOIN chat_rooms r ON r.id = m.room_id
     WHERE m.room_id = $1 AND m.user_id NOT IN (r.participant1_id, r.participant2_id)";
-
-pub(crate) fn role_of(text: &str) -> StoreResult<MemberRole> {
-    MemberRole::parse(text).ok_or_else(|| StoreError::Corrupt(format!("member role {text:?}")))
-}
 
 #[async_trait]
 impl<S: Backend> MemberStore for S
