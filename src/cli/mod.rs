@@ -12,6 +12,7 @@ mod bench;
 mod db;
 mod files;
 mod hotels;
+mod notify;
 mod read;
 mod serve;
 
@@ -23,6 +24,7 @@ pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::files::FilesArgs;
 pub use self::hotels::{HotelsCommand, StaffCommand};
+pub use self::notify::NotifyArgs;
 pub use self::read::parse;
 pub use self::serve::{LogFormat, ServeArgs};
 

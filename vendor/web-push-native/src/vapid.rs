@@ -50,16 +50,22 @@ impl VapidSignature {
         contact: T,
         key: &ES256KeyPair,
     ) -> Result<VapidSignature, jwt_simple::Error> {
+        let scheme = endpoint
+            .scheme_str()
+            .ok_or(jwt_simple::Error::msg("missing scheme in endpoint"))?;
+        let host = endpoint
+            .host()
+            .ok_or(jwt_simple::Error::msg("missing host in endpoint"))?;
+        // RFC 8292 section 2: the audience is the push resource's origin, which carries
+        // the port when it is not the scheme's default.
+        let audience = match endpoint.port_u16() {
+            Some(port) if !matches!((scheme, port), ("https", 443) | ("http", 80)) => {
+                format!("{}://{}:{}", scheme, host, port)
+            }
+            _ => format!("{}://{}", scheme, host),
+        };
         let claims = Claims::create(valid_duration.into())
-            .with_audience(format!(
-                "{}://{}",
-                endpoint
-                    .scheme_str()
-                    .ok_or(jwt_simple::Error::msg("missing scheme in endpoint"))?,
-                endpoint
-                    .host()
-                    .ok_or(jwt_simple::Error::msg("missing host in endpoint"))?
-            ))
+            .with_audience(audience)
             .with_subject(contact);
 
         Ok(VapidSignature {
