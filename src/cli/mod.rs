@@ -17,7 +17,8 @@ mod read;
 mod serve;
 
 pub use self::admin::{
-    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, RepliesCommand,
+    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, NotifyCommand,
+    RepliesCommand,
     ReportsCommand,
 };
 pub use self::bench::{BenchArgs, BenchMode};

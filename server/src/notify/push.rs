@@ -55,6 +55,9 @@ pub(super) fn client(config: &NotifyConfig) -> anyhow::Result<reqwest::Client> {
                 .map(|(host, _)| host.to_ascii_lowercase())
         })
         .collect();
+    // HTTPS to push services uses rustls with ring (as the S3 client does); installing it
+    // twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
