@@ -10,10 +10,10 @@ use crate::cli::{Cli, Command, LogFormat, ServeArgs, SmokeArgs, TuiArgs};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Admin(args) => {
             init_logging(LogFormat::Text, "warn");
-            crate::admin::run(args).await
+            crate::admin::run(*args).await
         }
         Command::Smoke(args) => smoke(args).await,
         Command::Tui(args) => tui(args).await,

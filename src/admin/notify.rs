@@ -21,7 +21,9 @@ pub async fn run(
             out.line("push: the user has no push subscriptions");
         }
         for push in &report.pushes {
-            out.line(format!("push to subscription {}: {:?}", push.id, push.outcome).to_lowercase());
+            out.line(
+                format!("push to subscription {}: {:?}", push.id, push.outcome).to_lowercase(),
+            );
         }
     })?;
     Ok(ExitCode::SUCCESS)

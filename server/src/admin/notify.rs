@@ -5,7 +5,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Admin, AdminError, AdminResult};
-use crate::notify::{NotifyConfig, Notifier, Outcome, TestMail};
+use crate::notify::{Notifier, NotifyConfig, Outcome, TestMail};
 
 /// What `admin notify test` did.
 #[derive(Debug, Clone, Serialize)]

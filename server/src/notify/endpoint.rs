@@ -138,7 +138,7 @@ pub struct Guarded {
 impl reqwest::dns::Resolve for Guarded {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_ascii_lowercase();
-        let listed = self.allowed_names.iter().any(|a| *a == host);
+        let listed = self.allowed_names.contains(&host);
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await?
