@@ -41,16 +41,29 @@ pub fn parse(raw: &str, allowed: &[String]) -> Result<Url, Refusal> {
 
 /// [`parse`], then a name's addresses: every one must be public (unless the host is listed).
 pub async fn check(raw: &str, allowed: &[String]) -> Result<Url, Refusal> {
+    check_with(raw, allowed, |name, port| async move {
+        tokio::net::lookup_host((name.as_str(), port))
+            .await
+            .map(|addrs| addrs.collect())
+    })
+    .await
+}
+
+/// [`check`] with the name look-up given (the system resolver, or a test's).
+async fn check_with<F, Fut>(raw: &str, allowed: &[String], lookup: F) -> Result<Url, Refusal>
+where
+    F: FnOnce(String, u16) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<Vec<SocketAddr>>>,
+{
     let url = parse(raw, allowed)?;
     if is_listed(&url, allowed) {
         return Ok(url);
     }
     if let Some(Host::Domain(name)) = url.host() {
         let port = url.port_or_known_default().unwrap_or(443);
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+        let addrs = lookup(name.to_string(), port)
             .await
-            .map_err(|_| "endpoint's host cannot be resolved")?
-            .collect();
+            .map_err(|_| "endpoint's host cannot be resolved")?;
         if addrs.is_empty() {
             return Err("endpoint's host cannot be resolved");
         }
@@ -188,6 +201,39 @@ mod tests {
         assert!(parse("https://8.8.8.8/x", &[]).is_ok());
         assert!(parse("https://[2606:4700::1]/x", &[]).is_ok());
         assert!(parse("https://fcm.googleapis.com/fcm/send/abc", &[]).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_an_internal_address_is_refused() {
+        let answer = |ips: &'static [&'static str]| {
+            move |_: String, port: u16| async move {
+                Ok(ips
+                    .iter()
+                    .filter_map(|ip| ip.parse::<IpAddr>().ok())
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect())
+            }
+        };
+        let url = "https://push.example.com/send/1";
+        for internal in [
+            &["10.0.0.7"][..],
+            &["93.184.216.34", "127.0.0.1"],
+            &["::ffff:192.168.0.1"],
+        ] {
+            assert!(
+                check_with(url, &[], answer(internal)).await.is_err(),
+                "{internal:?}"
+            );
+        }
+        assert!(
+            check_with(url, &[], answer(&[])).await.is_err(),
+            "no address"
+        );
+        assert!(
+            check_with(url, &[], answer(&["93.184.216.34"]))
+                .await
+                .is_ok()
+        );
     }
 
     #[test]
