@@ -29,21 +29,19 @@ CREATE TABLE notification_prefs (
     emailed_seq  BIGINT NOT NULL DEFAULT 0   -- messages up to here were in a digest
 );
 
--- Pushes waiting to go. One row per subscription and topic (a room): a newer push for the
--- room replaces one still waiting, as RFC 8030's Topic does at the push service. `version` moves
--- with every replacement, so a sender that finishes an older version leaves the newer one.
+-- Pushes waiting to go, one per message and subscription (the push service's Topic lets a
+-- newer one replace an older one still queued there); taken by lease, at most three tries.
 CREATE TABLE push_outbox (
     id              BIGSERIAL PRIMARY KEY,
     subscription_id UUID NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
     topic           TEXT NOT NULL,
     urgency         TEXT NOT NULL,
     payload         TEXT NOT NULL,
-    version             BIGINT NOT NULL DEFAULT 0,
     attempts        INTEGER NOT NULL DEFAULT 0,
-    due_at          TIMESTAMPTZ NOT NULL,
-    UNIQUE (subscription_id, topic)
+    due_at          TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX push_outbox_due ON push_outbox (due_at);
+CREATE INDEX push_outbox_subscription ON push_outbox (subscription_id);
 
 -- Users who may be owed a digest, from when.
 CREATE TABLE email_pending (

@@ -1,5 +1,5 @@
 -- Notifications for people who are offline (contract v3); see the PostgreSQL migration of the
--- same number for the design (leases, one waiting push per subscription and room).
+-- same number for the design (leases; pushes, digests owed).
 
 CREATE TABLE push_subscriptions (
     id         BLOB PRIMARY KEY,
@@ -28,12 +28,11 @@ CREATE TABLE push_outbox (
     topic           TEXT NOT NULL,
     urgency         TEXT NOT NULL,
     payload         TEXT NOT NULL,
-    version             INTEGER NOT NULL DEFAULT 0,
     attempts        INTEGER NOT NULL DEFAULT 0,
-    due_at          INTEGER NOT NULL,
-    UNIQUE (subscription_id, topic)
+    due_at          INTEGER NOT NULL
 );
 CREATE INDEX push_outbox_due ON push_outbox (due_at);
+CREATE INDEX push_outbox_subscription ON push_outbox (subscription_id);
 
 CREATE TABLE email_pending (
     user_id BLOB PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

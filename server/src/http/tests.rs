@@ -144,8 +144,7 @@ fn secured_operations_name_the_bearer_scheme() {
         "/auth/register",
         "/chat/health",
         "/metrics",
-        // The public key is public; the unsubscribe link carries its own signed token.
-        "/chat/notifications/vapid-public-key",
+        // The unsubscribe link carries its own signed token.
         "/chat/notifications/unsubscribe",
     ];
     for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -227,8 +227,9 @@ fn owed(
             continue;
         }
         newest = newest.max(messages.iter().map(|m| m.seq).max().unwrap_or(0));
+        // Only messages no digest had: a message is mailed once.
         let mut last: Vec<DigestMessage> =
-            messages.iter().take(SHOWN).map(|m| (*m).clone()).collect();
+            fresh.iter().take(SHOWN).map(|m| (**m).clone()).collect();
         last.reverse();
         rooms.push(RoomDigest {
             title: title(messages),

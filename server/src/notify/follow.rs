@@ -75,7 +75,7 @@ impl Notifier {
         let with_subs: Vec<Uuid> = subs.keys().copied().collect();
         let online = presence.online(&with_subs).await;
         let members = members_by_room(&batch);
-        let mut pushes: HashMap<(Uuid, Uuid), &FollowedMessage> = HashMap::new();
+        let mut pushes: Vec<(Uuid, &FollowedMessage)> = Vec::new();
         let mut digests: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
         let delay = chrono::Duration::from_std(self.inner.config.email_delay).unwrap_or_default();
         for message in &batch.messages {
@@ -89,8 +89,7 @@ impl Notifier {
                     && !online.contains(user)
                     && !rule.quiet_at(now)
                 {
-                    // The newest message of a room per user: one push replaces another anyway.
-                    pushes.insert((*user, message.room), message);
+                    pushes.push((*user, message));
                 }
                 if rule.email && self.inner.mailer.is_some() {
                     digests.entry(*user).or_insert(message.created_at + delay);
@@ -108,23 +107,23 @@ impl Notifier {
         Ok(batch.more || !applied)
     }
 
-    /// The pushes for `(user, room) → newest message`, one per subscription, each with the
-    /// user's unread total.
+    /// The pushes for `(user, message)`, in message order, one per subscription, each with
+    /// the user's unread total.
     async fn payloads(
         &self,
-        pushes: &HashMap<(Uuid, Uuid), &FollowedMessage>,
+        pushes: &[(Uuid, &FollowedMessage)],
         subs: &HashMap<Uuid, Vec<Uuid>>,
     ) -> StoreResult<Vec<QueuedPush>> {
-        let users: HashSet<Uuid> = pushes.keys().map(|(user, _)| *user).collect();
+        let users: HashSet<Uuid> = pushes.iter().map(|(user, _)| *user).collect();
         let mut unread = HashMap::with_capacity(users.len());
         for user in users {
             unread.insert(user, self.inner.store.unread_total(user).await?);
         }
         let mut queued = Vec::new();
-        for ((user, room), message) in pushes {
+        for (user, message) in pushes {
             let payload = json!({
                 "type": "new_message",
-                "room_id": room,
+                "room_id": message.room,
                 "message_id": message.id,
                 "sender": {"id": message.sender, "first_name": message.sender_first_name},
                 "body": body(message),
@@ -134,7 +133,7 @@ impl Notifier {
             for sub in subs.get(user).into_iter().flatten() {
                 queued.push(QueuedPush {
                     subscription: *sub,
-                    topic: topic(*room),
+                    topic: topic(message.room),
                     urgency: "high",
                     payload: payload.clone(),
                 });

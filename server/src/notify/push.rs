@@ -126,14 +126,14 @@ impl Notifier {
             other => other,
         };
         let settled = match outcome {
-            Outcome::Sent | Outcome::Failed => store.finish_push(push.id, push.version).await,
+            Outcome::Sent | Outcome::Failed => store.finish_push(push.id).await,
             Outcome::Gone => store.forget_subscription(push.subscription.id).await,
             Outcome::Retried => {
                 let doubling =
                     self.inner.config.retry_base * 2u32.pow(push.attempts.max(1) as u32 - 1);
                 let wait = retry_after.unwrap_or(doubling).min(MAX_BACKOFF);
                 let due = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                store.retry_push(push.id, push.version, due).await
+                store.retry_push(push.id, due).await
             }
         };
         self.count(outcome);

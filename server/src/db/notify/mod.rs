@@ -69,7 +69,7 @@ pub struct NotifyBatch {
     pub subscriptions: Vec<(Uuid, Uuid)>,
 }
 
-/// A push to queue: replaces one still waiting for the same subscription and topic.
+/// A push to queue.
 #[derive(Debug, Clone)]
 pub struct QueuedPush {
     pub subscription: Uuid,
@@ -82,7 +82,6 @@ pub struct QueuedPush {
 #[derive(Debug, Clone)]
 pub struct ClaimedPush {
     pub id: i64,
-    pub version: i64,
     /// Tries so far, this one included.
     pub attempts: i32,
     pub topic: String,
@@ -163,11 +162,11 @@ pub trait NotifyQueueStore: Send + Sync {
         limit: i64,
     ) -> StoreResult<Vec<ClaimedPush>>;
 
-    /// A push is done with (sent, or given up): removed unless replaced meanwhile.
-    async fn finish_push(&self, id: i64, version: i64) -> StoreResult<()>;
+    /// A push is done with (sent, or given up).
+    async fn finish_push(&self, id: i64) -> StoreResult<()>;
 
-    /// A push to try again at `due` (unless replaced meanwhile).
-    async fn retry_push(&self, id: i64, version: i64, due: DateTime<Utc>) -> StoreResult<()>;
+    /// A push to try again at `due`.
+    async fn retry_push(&self, id: i64, due: DateTime<Utc>) -> StoreResult<()>;
 
     /// Pushes waiting, for the metrics.
     async fn pushes_waiting(&self) -> StoreResult<i64>;

@@ -63,13 +63,9 @@ const MEMBER_SUBSCRIPTIONS: &str = concat!(
 /// Moves the position only from where the step began: 0 rows, another instance was first.
 const MOVE: &str = "UPDATE followers SET position = $2 WHERE name = 'notify' AND position = $1";
 
-/// A newer push for a subscription and topic replaces the one waiting (a new version).
 const QUEUE_PUSH: &str = "INSERT INTO push_outbox
-        (subscription_id, topic, urgency, payload, version, attempts, due_at)
-    VALUES ($1, $2, $3, $4, 0, 0, $5)
-    ON CONFLICT (subscription_id, topic) DO UPDATE SET urgency = excluded.urgency,
-        payload = excluded.payload, version = push_outbox.version + 1, attempts = 0,
-        due_at = excluded.due_at";
+        (subscription_id, topic, urgency, payload, attempts, due_at)
+    VALUES ($1, $2, $3, $4, 0, $5)";
 
 /// Marks a user as maybe owed a digest; an existing mark keeps its time (a lease, or a
 /// throttle) and only moves its version.
@@ -78,15 +74,15 @@ const MARK_DIGEST: &str = "INSERT INTO email_pending (user_id, version, due_at) 
 
 const CLAIM_PUSHES: &str = "UPDATE push_outbox SET due_at = $2, attempts = attempts + 1
     WHERE due_at <= $1
-      AND id IN (SELECT id FROM push_outbox WHERE due_at <= $1 ORDER BY due_at LIMIT $3)
-    RETURNING id, version, attempts, subscription_id, topic, urgency, payload";
+      AND id IN (SELECT id FROM push_outbox WHERE due_at <= $1 ORDER BY due_at, id LIMIT $3)
+    RETURNING id, attempts, subscription_id, topic, urgency, payload";
 
 const SUBSCRIPTION: &str = "SELECT id, user_id, endpoint, p256dh, auth, created_at
     FROM push_subscriptions WHERE id = $1";
 
-const FINISH_PUSH: &str = "DELETE FROM push_outbox WHERE id = $1 AND version = $2";
+const FINISH_PUSH: &str = "DELETE FROM push_outbox WHERE id = $1";
 
-const RETRY_PUSH: &str = "UPDATE push_outbox SET due_at = $3 WHERE id = $1 AND version = $2";
+const RETRY_PUSH: &str = "UPDATE push_outbox SET due_at = $2 WHERE id = $1";
 
 const WAITING: &str = "SELECT count(*) FROM push_outbox";
 
@@ -152,7 +148,6 @@ pub(crate) struct MemberPrefsRow {
 #[derive(FromRow)]
 pub(crate) struct ClaimedRow {
     id: i64,
-    version: i64,
     attempts: i32,
     subscription_id: Uuid,
     topic: String,
@@ -331,7 +326,6 @@ where
             let Some(sub) = sub else { continue };
             claimed.push(ClaimedPush {
                 id: row.id,
-                version: row.version,
                 attempts: row.attempts,
                 topic: row.topic,
                 urgency: row.urgency,
@@ -342,19 +336,17 @@ where
         Ok(claimed)
     }
 
-    async fn finish_push(&self, id: i64, version: i64) -> StoreResult<()> {
+    async fn finish_push(&self, id: i64) -> StoreResult<()> {
         sqlx::query(FINISH_PUSH)
             .bind(id)
-            .bind(version)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
-    async fn retry_push(&self, id: i64, version: i64, due: DateTime<Utc>) -> StoreResult<()> {
+    async fn retry_push(&self, id: i64, due: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(RETRY_PUSH)
             .bind(id)
-            .bind(version)
             .bind(Instant(due))
             .execute(self.pool())
             .await?;

@@ -63,7 +63,7 @@ pub struct Api;
 fn key_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
     warp::path!("chat" / "notifications" / "vapid-public-key")
         .and(warp::get())
-        .and(ctx.state())
+        .and(ctx.authed())
         .then(key)
         .boxed()
 }
@@ -135,10 +135,14 @@ fn unsubscribe_route(ctx: &Ctx) -> BoxedFilter<(Response,)> {
     operation_id = "vapidPublicKey",
     description = "The uncompressed P-256 point (65 bytes), base64url without padding. The key \
                    pair is `VAPID_PRIVATE_KEY` when set, else generated once and kept in the \
-                   database, so every instance answers the same. No login needed.",
-    responses((status = 200, description = "The key", body = VapidPublicKey))
+                   database, so every instance answers the same.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The key", body = VapidPublicKey),
+        (status = 401, description = UNAUTHENTICATED, body = ErrorBody),
+    )
 )]
-async fn key(state: AppState) -> Response {
+async fn key(state: AppState, _user: User) -> Response {
     let key = VapidPublicKey {
         public_key: state.notify.public_key().to_string(),
     };
