@@ -10,10 +10,10 @@ use crate::cli::{Cli, Command, LogFormat, ServeArgs, SmokeArgs, TuiArgs};
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Admin(args) => {
             init_logging(LogFormat::Text, "warn");
-            crate::admin::run(args).await
+            crate::admin::run(*args).await
         }
         Command::Smoke(args) => smoke(args).await,
         Command::Tui(args) => tui(args).await,
@@ -75,6 +75,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.limits.max_room_members = args.max_room_members.max(2);
     config.limits.max_hotel_staff = args.max_hotel_staff;
     config.files = args.files.config()?;
+    config.notify = args.notify.config()?;
     config.safety.masked_types =
         tigo_server::config::SafetyConfig::parse_types(&args.contact_masking)
             .map_err(|e| anyhow::anyhow!("CONTACT_MASKING: {e}"))?;

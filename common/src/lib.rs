@@ -7,6 +7,7 @@ pub mod events;
 pub mod members;
 pub mod message;
 pub mod model;
+pub mod notifications;
 pub mod reports;
 pub mod safety;
 #[cfg(feature = "openapi")]
@@ -20,6 +21,7 @@ pub use events::*;
 pub use members::*;
 pub use message::*;
 pub use model::*;
+pub use notifications::*;
 pub use reports::*;
 pub use safety::*;
 pub use threads::*;

@@ -35,6 +35,8 @@ pub struct Config {
     /// How often the search follower looks for newly stored messages when caught up; `None`
     /// runs none (a test leaving messages unindexed; another instance may still index them).
     pub search_follow_every: Option<Duration>,
+    /// Offline notifications: Web Push and e-mail digests.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +54,7 @@ impl std::fmt::Debug for Config {
             .field("files", &self.files)
             .field("safety", &self.safety)
             .field("session_recovery", &self.session_recovery)
+            .field("notify", &self.notify)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +77,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(10),
             session_recovery: Duration::from_secs(600),
             search_follow_every: Some(Duration::from_millis(100)),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod killable;
 pub mod limits;
 pub mod metrics;
 pub mod moderation;
+pub mod notify;
 pub mod peer;
 pub mod realtime;
 pub mod serve;

@@ -38,6 +38,8 @@ pub struct Inner {
     pub typing: Typing,
     /// Notifications for offline recipients when there is no Redis to publish them on.
     pub notifications: broadcast::Sender<Notification>,
+    /// Web Push and e-mail digests for members who are offline.
+    pub notify: crate::notify::Notifier,
     pub metrics: Arc<Metrics>,
     pub limits: RateLimits,
     /// Contact masking and blocked terms.

@@ -4,6 +4,7 @@
 
 mod export;
 mod hotels;
+mod notify;
 mod ops;
 mod rooms;
 mod safety;
@@ -157,6 +158,7 @@ async fn execute(
         AdminCommand::Reports(command) => safety::reports(admin, printer, command).await?,
         AdminCommand::Replies(command) => safety::replies(admin, printer, command).await?,
         AdminCommand::Hotels(command) => hotels::run(admin, printer, command).await?,
+        AdminCommand::Notify(command) => notify::run(admin, printer, command).await?,
     };
     Ok(code)
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::{DbArgs, FilesArgs, HotelsCommand, parse_url, uuid_of};
+use super::{DbArgs, FilesArgs, HotelsCommand, NotifyArgs, parse_url, uuid_of};
 use crate::duration;
 
 #[derive(Debug, Args)]
@@ -227,6 +227,25 @@ pub enum AdminCommand {
         after_help = "Examples:\n  tigo-chat admin hotels set 0190… --name 'Hotel Sol' --owner owner@example.com\n  tigo-chat admin hotels list --json\n  tigo-chat admin hotels show 0190…\n  tigo-chat admin hotels staff add 0190… desk@example.com\n  tigo-chat admin hotels staff remove 0190… desk@example.com"
     )]
     Hotels(HotelsCommand),
+    /// Offline notifications (Web Push and e-mail digests), with the servers' settings.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test e-mail and a test push to each of a user's push subscriptions now, and
+    /// say what became of each (a subscription its push service calls gone is deleted).
+    #[command(
+        after_help = "Example:\n  SMTP_URL=smtp://mail.example.com:587 tigo-chat admin notify test --email desk@example.com"
+    )]
+    Test {
+        /// The user's e-mail address (or id).
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        notify: NotifyArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,17 +12,19 @@ mod bench;
 mod db;
 mod files;
 mod hotels;
+mod notify;
 mod read;
 mod serve;
 
 pub use self::admin::{
-    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, RepliesCommand,
-    ReportsCommand,
+    AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, NotifyCommand,
+    RepliesCommand, ReportsCommand,
 };
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;
 pub use self::files::FilesArgs;
 pub use self::hotels::{HotelsCommand, StaffCommand};
+pub use self::notify::NotifyArgs;
 pub use self::read::parse;
 pub use self::serve::{LogFormat, ServeArgs};
 
@@ -43,9 +45,9 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  tigo-chat serve\n  DATABASE_URL=postgres://u:p@127.0.0.1/chat REDIS_URL=redis://127.0.0.1 tigo-chat serve --port 8080"
     )]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Operations: migrations, users, rooms, retention, monitoring.
-    Admin(AdminArgs),
+    Admin(Box<AdminArgs>),
     /// Terminal chat client for testers and support staff.
     #[command(
         after_help = "Examples:\n  tigo-chat tui --url http://127.0.0.1:3000\n  echo \"$PW\" | tigo-chat tui --email ops@tigo.dev --password-stdin\n  tigo-chat tui --logout"

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{Args, ValueEnum};
 
-use super::{DbArgs, FilesArgs};
+use super::{DbArgs, FilesArgs, NotifyArgs};
 use crate::duration;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct ServeArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub files: FilesArgs,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
     /// Address to listen on.
     #[arg(long, env = "HOST", default_value = "127.0.0.1")]
     pub host: String,

@@ -165,7 +165,7 @@ async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
 }
 
 /// Every route of the contract, as (path, method) in the OpenAPI document.
-const DOCUMENTED_ROUTES: [(&str, &str); 38] = [
+const DOCUMENTED_ROUTES: [(&str, &str); 45] = [
     ("/auth/login", "post"),
     ("/auth/register", "post"),
     ("/auth/me", "get"),
@@ -202,6 +202,13 @@ const DOCUMENTED_ROUTES: [(&str, &str); 38] = [
     ("/chat/admin/replies", "get"),
     ("/chat/admin/replies", "post"),
     ("/chat/admin/replies/{replyId}", "delete"),
+    ("/chat/notifications/vapid-public-key", "get"),
+    ("/chat/notifications/push-subscriptions", "post"),
+    ("/chat/notifications/push-subscriptions", "get"),
+    ("/chat/notifications/push-subscriptions/{id}", "delete"),
+    ("/chat/notifications/preferences", "get"),
+    ("/chat/notifications/preferences", "put"),
+    ("/chat/notifications/unsubscribe", "post"),
     ("/chat/health", "get"),
     ("/metrics", "get"),
 ];

@@ -3,6 +3,7 @@
 //! [`rooms`], and the operations proper ([`ops`]: migrate, health, stats, audit, monitor).
 
 mod hotels;
+mod notify;
 mod ops;
 mod rooms;
 mod safety;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use self::hotels::MEMBER_CACHE_TTL;
+pub use self::notify::{NotifyTest, TestPush};
 pub use self::ops::{HealthReport, MonitorLine, StatsReport};
 pub use self::rooms::{PurgeOutcome, RoomFilter, RoomRow};
 pub use self::users::UserRow;

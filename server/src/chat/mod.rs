@@ -5,6 +5,7 @@ pub mod desk;
 pub mod hotels;
 pub mod members;
 pub mod messages;
+pub mod notifications;
 pub mod order;
 pub mod reactions;
 pub mod removal;

@@ -143,6 +143,8 @@ pub async fn mark_read(state: &AppState, caller: &User, room: Uuid) -> AppResult
     };
     if member {
         state.events.messages_read(&read, outcome.seq);
+        // The reader's other devices clear what they show for the room.
+        state.notify.read(&state.tasks, caller.id, room);
     }
     Ok(read)
 }

@@ -1,6 +1,7 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
 //! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`],
-//! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`], [`MemberStore`], [`HotelStore`])
+//! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`], [`MemberStore`], [`HotelStore`], [`NotifyPrefsStore`],
+//! [`NotifyQueueStore`])
 //! combined into [`Store`], two
 //! backends (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross
 //! them.
@@ -23,6 +24,7 @@ mod hotels;
 mod members;
 mod membership;
 mod messages;
+pub mod notify;
 mod ops;
 pub mod postgres;
 mod query;
@@ -48,6 +50,7 @@ use tokio_util::task::TaskTracker;
 pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
+pub use notify::{NotifyPrefsStore, NotifyQueueStore};
 pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Followed, Lag, Scope, SearchQuery, Terms};
@@ -64,9 +67,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, OpsStore,
-        ReactionStore, ReceiptStore, RecoveryStore, RoomStore, SafetyStore, SearchStore, Store,
-        UserStore,
+        AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, NotifyPrefsStore,
+        NotifyQueueStore, OpsStore, ReactionStore, ReceiptStore, RecoveryStore, RoomStore,
+        SafetyStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -86,6 +89,8 @@ pub trait Store:
     + RecoveryStore
     + MemberStore
     + HotelStore
+    + NotifyPrefsStore
+    + NotifyQueueStore
     + Send
     + Sync
     + 'static
@@ -106,6 +111,8 @@ impl<T> Store for T where
         + RecoveryStore
         + MemberStore
         + HotelStore
+        + NotifyPrefsStore
+        + NotifyQueueStore
         + Send
         + Sync
         + 'static

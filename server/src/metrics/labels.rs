@@ -22,7 +22,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 35] = [
+    const ROUTES: [&str; 40] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -38,6 +38,11 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/hotels/:id",
         "/chat/hotels/:id/staff",
         "/chat/hotels/:id/staff/:id",
+        "/chat/notifications/vapid-public-key",
+        "/chat/notifications/push-subscriptions",
+        "/chat/notifications/push-subscriptions/:id",
+        "/chat/notifications/preferences",
+        "/chat/notifications/unsubscribe",
         "/chat/messages",
         "/chat/messages/:id",
         "/chat/messages/:id/reactions",

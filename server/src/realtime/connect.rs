@@ -199,6 +199,7 @@ pub(super) async fn on_connect(socket: SocketRef, State(state): State<AppState>)
         super::recovery::replay(&state, &conn, &replay).await;
     }
     conn.connected();
+    state.notify.seen(&state.tasks, conn.user_id);
     if !socket.connected() {
         // Closed meanwhile: the disconnect handler may have run before we got here.
         state.events.hub().remove_conn(&conn);
@@ -221,6 +222,7 @@ async fn on_disconnect(socket: SocketRef, State(state): State<AppState>) {
         state.typing.clear_user(conn.user_id);
     }
     state.presence.changed(conn.user_id, rooms).await;
+    state.notify.seen(&state.tasks, conn.user_id);
 }
 
 /// Shutdown, once the Socket.IO layer is closed: socketioxide's `close` lets go of its

@@ -45,6 +45,9 @@ pub(super) async fn start_tasks(
         let store = state.store.clone();
         tasks.spawn(crate::follow::search(store, every, state.shutdown.clone()));
     }
+    state
+        .notify
+        .spawn(state.presence.clone(), (tasks, state.shutdown.clone()));
     crate::chat::safety::blocklist::load(state)
         .await
         .context("reading the blocked terms")?;

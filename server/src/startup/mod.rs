@@ -84,10 +84,19 @@ impl Application {
         let (bus, feeds) = start_bus(&config, &owner)?;
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let delivery = start_delivery(&config, &store, instance, bus, &metrics, &owner);
+        let origin = crate::files::listen_origin(&addr.ip().to_string(), addr.port());
+        let notify = crate::notify::Notifier::open(
+            store.clone(),
+            config.notify.clone(),
+            secret.as_bytes(),
+            &origin,
+        )
+        .await
+        .context("setting up notifications")?;
         let state = assemble(
             config,
             addr,
-            store,
+            (store, notify),
             &secret,
             delivery.handles(),
             metrics,
@@ -301,7 +310,7 @@ fn start_delivery(
 fn assemble(
     config: Config,
     addr: SocketAddr,
-    store: Arc<dyn Store>,
+    (store, notify): (Arc<dyn Store>, crate::notify::Notifier),
     secret: &str,
     (events, presence, writer, typing): (Events, Presence, Writer, Typing),
     metrics: Arc<crate::metrics::Metrics>,
@@ -326,6 +335,7 @@ fn assemble(
         presence,
         typing,
         notifications,
+        notify,
         metrics,
         limits,
         safety,

@@ -92,3 +92,12 @@ impl Backend for SqliteStore {
         done.rows_affected()
     }
 }
+
+/// The notification follower's view of the committed messages: SQLite has one writer, so
+/// every message a reader sees was committed before any it does not see, and `max(seq)` is a
+/// horizon (the messages' delete trigger keeps every position at or below it).
+impl crate::db::notify::NotifyDialect for SqliteStore {
+    const SEEN: &'static str = "SELECT position, (SELECT COALESCE(max(seq), 0) FROM chat_messages)
+        FROM followers WHERE name = 'notify'";
+    const HORIZON: &'static str = "SELECT COALESCE(max(seq), 0) FROM chat_messages";
+}

@@ -9,6 +9,7 @@ pub mod files;
 pub mod hotels;
 pub mod members;
 pub mod messages;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod reactions;
@@ -47,7 +48,7 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 13] = [
+const RESOURCES: [&[Route]; 14] = [
     auth::ROUTES,
     rooms::ROUTES,
     members::ROUTES,
@@ -61,6 +62,7 @@ const RESOURCES: [&[Route]; 13] = [
     files::ROUTES,
     safety::ROUTES,
     desk::ROUTES,
+    notifications::ROUTES,
 ];
 
 /// Every route.
@@ -91,7 +93,7 @@ pub fn allowed(path: &str) -> Option<String> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 13] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 14] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
@@ -107,5 +109,6 @@ pub fn documents() -> [utoipa::openapi::OpenApi; 13] {
         files::Api::openapi(),
         safety::Api::openapi(),
         desk::Api::openapi(),
+        notifications::Api::openapi(),
     ]
 }

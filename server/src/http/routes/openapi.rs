@@ -41,7 +41,7 @@ pub struct Binary(Vec<u8>);
                        {statusCode, message, error}."
     ),
     servers((url = "/")),
-    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "attachments"), (name = "moderation"), (name = "support"), (name = "service")),
+    tags((name = "auth"), (name = "rooms"), (name = "messages"), (name = "attachments"), (name = "moderation"), (name = "support"), (name = "notifications"), (name = "service")),
     modifiers(&BearerScheme)
 )]
 struct Frame;
