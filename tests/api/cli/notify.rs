@@ -29,11 +29,11 @@ async fn notify_test_mails_and_pushes_and_reports_each_outcome(backend: Backend)
             .cloned();
         found.unwrap_or_else(|| panic!("{endpoint} in {listed}"))["id"].clone()
     };
-    let smtp = format!("smtp://127.0.0.1:{}", smtp_port());
+    let (smtp, host) = (format!("smtp://127.0.0.1:{}", smtp_port()), sink_host());
     let env = [
         ("SMTP_URL", smtp.as_str()),
         ("EMAIL_FROM", "Tigo <chat@tigo.test>"),
-        ("PUSH_ALLOWED_HOSTS", &sink_host()),
+        ("PUSH_ALLOWED_HOSTS", host.as_str()),
         ("VAPID_SUBJECT", "mailto:ops@tigo.test"),
     ];
     let email = o.user.email.clone();

@@ -84,8 +84,8 @@ async fn rate_limits_and_server_errors_are_retried_at_most_three_times(backend: 
         }
     }
 
-    // Back-off starts at 100 ms here: a fourth try would have come well within a second.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Back-off starts at 100 ms here: a fourth try would come well within 800 ms.
+    tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.pushes(&limited).await.len(), 2, "no try after the 201");
     assert_eq!(sink.pushes(&flaky).await.len(), 3, "no try after the 201");
     assert_eq!(sink.pushes(&broken).await.len(), 3, "at most 3 tries");
@@ -162,7 +162,7 @@ async fn an_endpoint_is_checked_again_before_each_delivery(backend: Backend) {
     };
     let second = send(&c, room.id, "no longer allowed").await;
     // Pushes go out within 2 s; a little more for a slow machine.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     let pushes = sink.pushes(&browser).await;
     assert!(
         about(&pushes, second.id).is_empty(),

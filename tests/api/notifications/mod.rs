@@ -32,7 +32,7 @@ pub(crate) const APP_URL: &str = "https://app.tigo.test/inbox";
 pub(crate) const DEADLINE: Duration = Duration::from_secs(5);
 /// How long a test waits, after a later marker arrived, before concluding that something
 /// was not sent (deliveries to different subscriptions may overtake each other a little).
-pub(crate) const QUIET: Duration = Duration::from_millis(700);
+pub(crate) const QUIET: Duration = Duration::from_millis(500);
 /// How often the sink is polled.
 const POLL: Duration = Duration::from_millis(50);
 
