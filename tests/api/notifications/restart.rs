@@ -51,18 +51,24 @@ async fn pushes_left_unsent_at_a_stop_go_out_after_the_restart_each_once(backend
 
     config.notify.follow_every = Some(Duration::from_millis(100));
     let _third = start(config).await;
-    for id in &left {
-        sink.push_for(&browser, *id).await;
-    }
+    // The newest first (a server may send the others before or after it), then, no sooner
+    // than EMAIL_DELAY later: nothing twice, no second mail, and each message pushed.
+    sink.push_for(&browser, left[2]).await;
     // Longer than EMAIL_DELAY: the new messages are unread, but the user was mailed within
     // EMAIL_INTERVAL (an hour), before the restart.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pushes = sink.pushes(&browser).await;
-    assert_eq!(pushes.len(), 4, "each push once: {pushes:?}");
     for id in left.iter().chain([&before.id]) {
-        assert_eq!(about(&pushes, *id).len(), 1, "one push for {id}");
+        assert!(
+            about(&pushes, *id).len() <= 1,
+            "{id} pushed twice: {pushes:?}"
+        );
     }
     assert_eq!(sink.mails(&o.user.email).await.len(), 1, "no second mail");
+    for id in &left {
+        sink.push_for(&browser, *id).await;
+    }
+    assert_eq!(sink.pushes(&browser).await.len(), 4, "each push once");
 }
 
 contract!(pushes_left_unsent_at_a_stop_go_out_after_the_restart_each_once);

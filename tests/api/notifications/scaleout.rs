@@ -56,24 +56,31 @@ async fn two_instances_send_each_push_and_each_digest_once() {
         let (room, id) = s.await.expect("sender");
         sent.entry(room).or_default().push(id);
     }
-    for (_, room, browser) in &owners {
-        let ids = &sent[room];
-        sink.wait_pushes(browser, "a push per message", |p| {
-            ids.iter().all(|id| !about(p, *id).is_empty())
-        })
-        .await;
-    }
-    for (owner, _, _) in &owners {
+    // Exactly once first (no message pushed twice, one digest each), then that every message
+    // was pushed: the two fail for different reasons.
+    for (owner, _, browser) in &owners {
+        sink.wait_pushes(browser, "pushes", |p| !p.is_empty()).await;
         sink.wait_mails(&owner.user.email, 1, Duration::from_secs(6))
             .await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     for (owner, room, browser) in &owners {
         let pushes = sink.pushes(browser).await;
-        assert_eq!(pushes.len(), 8, "8 messages, 8 pushes: {pushes:?}");
         for id in &sent[room] {
-            assert_eq!(about(&pushes, *id).len(), 1, "one push for {id}");
+            assert!(
+                about(&pushes, *id).len() <= 1,
+                "{id} pushed twice: {pushes:?}"
+            );
         }
         assert_eq!(sink.mails(&owner.user.email).await.len(), 1, "one digest");
+    }
+    for (_, room, browser) in &owners {
+        let ids = &sent[room];
+        let pushes = sink
+            .wait_pushes(browser, "a push per message", |p| {
+                ids.iter().all(|id| !about(p, *id).is_empty())
+            })
+            .await;
+        assert_eq!(pushes.len(), 8, "8 messages, 8 pushes: {pushes:?}");
     }
 }
