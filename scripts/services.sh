@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Private PostgreSQL, Redis and S3-compatible (moto) instances for tests and benchmarks, on
-# free loopback ports. Source it, then: services_install; services_start; … ; services_stop
-# Exports TEST_PG_URL, TEST_REDIS_URL, TEST_S3_ENDPOINT / TEST_S3_BUCKET, and PG_BIN / PG_DATA
-# / PG_PORT / REDIS_PORT / S3_PORT so fault tests can stop and restart them.
+# Private PostgreSQL, Redis, S3-compatible (moto) and notification sink (SMTP + Web Push,
+# tests/notify/sink.py) instances for tests and benchmarks, on free loopback ports. Source it,
+# then: services_install; services_start; … ; services_stop
+# Exports TEST_PG_URL, TEST_REDIS_URL, TEST_S3_ENDPOINT / TEST_S3_BUCKET, TEST_PUSH_URL /
+# TEST_SMTP_PORT, and PG_BIN / PG_DATA / PG_PORT / REDIS_PORT / S3_PORT so fault tests can stop
+# and restart them.
 
 SERVICES_DIR=${SERVICES_DIR:-}
+# The repository this file belongs to (tests/notify/sink.py lives there).
+SERVICES_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 free_port() {
   python3 - <<'PY'
@@ -42,6 +46,34 @@ services_install() {
     echo "services: installing moto[server] from PyPI"
     python3 -m pip install -q --disable-pip-version-check 'moto[server]'
   fi
+  # The notification sink's SMTP server, and an RFC 8291 implementation independent of the
+  # server's to decrypt pushes (cryptography also checks the VAPID signatures).
+  if ! python3 -c 'import aiosmtpd, http_ece, cryptography' >/dev/null 2>&1; then
+    echo "services: installing aiosmtpd, http_ece and cryptography from PyPI"
+    python3 -m pip install -q --disable-pip-version-check aiosmtpd http_ece cryptography
+  fi
+}
+
+# The notification sink: an SMTP server and a Web Push service that checks VAPID and decrypts.
+sink_start() {
+  python3 "$SERVICES_ROOT/tests/notify/sink.py" --http-port "$PUSH_PORT" \
+    --smtp-port "$SMTP_PORT" >"$SERVICES_DIR/sink.log" 2>&1 &
+  echo $! >"$SERVICES_DIR/sink.pid"
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$PUSH_PORT/health" 2>/dev/null &&
+      (exec 3<>"/dev/tcp/127.0.0.1/$SMTP_PORT") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "services: the notification sink did not start; see $SERVICES_DIR/sink.log" >&2
+  return 1
+}
+
+sink_stop() {
+  [ -f "$SERVICES_DIR/sink.pid" ] || return 0
+  kill "$(cat "$SERVICES_DIR/sink.pid")" 2>/dev/null || true
+  rm -f "$SERVICES_DIR/sink.pid"
 }
 
 s3_start() {
@@ -109,6 +141,8 @@ services_start() {
   PG_PORT=$(free_port)
   REDIS_PORT=$(free_port)
   S3_PORT=$(free_port)
+  PUSH_PORT=$(free_port)
+  SMTP_PORT=$(free_port)
   TEST_S3_BUCKET=tigo-test
   mkdir -p "$PG_DATA"
   if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DATA" "$SERVICES_DIR"; fi
@@ -124,17 +158,22 @@ CONF
   pg_start
   redis_start
   s3_start
+  sink_start
   export TEST_PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
-  export SERVICES_DIR PG_BIN PG_DATA PG_PORT REDIS_PORT S3_PORT TEST_S3_BUCKET
-  echo "services: postgres on $PG_PORT, redis on $REDIS_PORT, s3 on $S3_PORT ($SERVICES_DIR)"
+  export TEST_PUSH_URL="http://127.0.0.1:$PUSH_PORT"
+  export TEST_SMTP_PORT="$SMTP_PORT"
+  export SERVICES_DIR PG_BIN PG_DATA PG_PORT REDIS_PORT S3_PORT TEST_S3_BUCKET PUSH_PORT SMTP_PORT
+  echo "services: postgres on $PG_PORT, redis on $REDIS_PORT, s3 on $S3_PORT," \
+    "push on $PUSH_PORT, smtp on $SMTP_PORT ($SERVICES_DIR)"
 }
 
 services_stop() {
   [ -n "${SERVICES_DIR:-}" ] || return 0
   redis_stop
   s3_stop
+  sink_stop
   pg_stop immediate
   rm -rf "$SERVICES_DIR"
   SERVICES_DIR=

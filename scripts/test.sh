@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
 # (PostgreSQL, Redis, tmux, Chromium from Debian packages; socket.io-client and puppeteer-core
-# from npm; moto[server] from PyPI), starts private PostgreSQL, Redis and S3-compatible (moto)
-# instances on free loopback ports, and tears everything down at the end.
+# from npm; moto[server], aiosmtpd and http_ece from PyPI), starts private PostgreSQL, Redis,
+# S3-compatible (moto) and notification sink (SMTP + Web Push, tests/notify/sink.py) instances
+# on free loopback ports, and tears everything down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +15,7 @@ scratch_with_cleanup tigo-test
 started=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 
-step "install and start PostgreSQL, Redis and an S3-compatible store (moto)"
+step "install and start PostgreSQL, Redis, an S3-compatible store (moto) and the notification sink"
 services_install
 if ! command -v node >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null

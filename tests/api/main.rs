@@ -16,6 +16,7 @@ mod faults;
 mod lifecycle;
 mod masking;
 mod messages;
+mod notifications;
 mod reactions;
 mod realtime;
 mod recovery;

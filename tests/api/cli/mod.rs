@@ -4,6 +4,7 @@
 mod data;
 mod hostile;
 mod hotels;
+mod notify;
 mod ops;
 mod usage;
 mod users;
