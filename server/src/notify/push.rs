@@ -27,6 +27,8 @@ const MAX_TRIES: i32 = 3;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Looks at the queue at least this often (retries come due; another instance queued).
 const TICK: Duration = Duration::from_secs(1);
+/// How long a stopping instance waits for the pushes it is sending.
+const DRAIN: Duration = Duration::from_secs(5);
 /// The VAPID JWT's lifetime (RFC 8292: at most 24 hours).
 const JWT_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// How long a push service may keep it (the contract's `TTL`).
@@ -105,8 +107,10 @@ pub(super) async fn run(notifier: Notifier, shutdown: CancellationToken) {
             () = tokio::time::sleep(TICK) => {}
         }
     }
-    // What is in flight ends by its timeout; unfinished pushes come due again (their lease).
-    sending.abort_all();
+    // A stop lets what is in flight finish and be settled, so a restart does not send it
+    // again; what is still unanswered after a while comes due again when its lease runs out.
+    let drain = async { while sending.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(DRAIN, drain).await;
 }
 
 impl Notifier {
