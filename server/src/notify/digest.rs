@@ -265,19 +265,13 @@ fn rooms_view(rooms: &[RoomDigest]) -> Vec<super::digest_body::Room<'_>> {
             last: r
                 .last
                 .iter()
-                .map(|m| (m.sender_first_name.as_str(), shown(m)))
+                .map(|m| {
+                    let said = super::shown(&m.kind, m.file_name.as_deref(), &m.content);
+                    (m.sender_first_name.as_str(), said)
+                })
                 .collect(),
         })
         .collect()
-}
-
-/// A message as a digest shows it: its text as stored, or what it holds.
-fn shown(m: &DigestMessage) -> String {
-    match (m.kind.as_str(), &m.file_name) {
-        ("voice", _) => "🎤 Voice message".into(),
-        (_, Some(name)) if m.kind != "text" || m.content.is_empty() => format!("📎 {name}"),
-        _ => m.content.clone(),
-    }
 }
 
 /// What `admin notify test` reports of the test e-mail.

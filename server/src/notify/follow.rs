@@ -174,14 +174,12 @@ fn members_by_room(batch: &NotifyBatch) -> HashMap<Uuid, Vec<Uuid>> {
     members
 }
 
-/// What a push shows of a message: its text as stored (masked where masking applies) cut to
-/// 120 characters, a file's name, or that it is a voice message.
-pub(super) fn body(message: &FollowedMessage) -> String {
-    match (message.kind.as_str(), &message.file_name) {
-        ("voice", _) => "🎤 Voice message".into(),
-        (_, Some(name)) if message.kind != "text" || message.content.is_empty() => {
-            format!("📎 {name}")
-        }
-        _ => message.content.chars().take(BODY_CHARS).collect(),
-    }
+/// What a push shows of a message: [`super::shown`], cut to 120 characters.
+fn body(message: &FollowedMessage) -> String {
+    let shown = super::shown(
+        &message.kind,
+        message.file_name.as_deref(),
+        &message.content,
+    );
+    shown.chars().take(BODY_CHARS).collect()
 }
