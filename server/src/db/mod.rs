@@ -1,7 +1,7 @@
 //! Storage: one trait per resource ([`UserStore`], [`RoomStore`], [`MessageStore`],
 //! [`ReceiptStore`], [`ReactionStore`], [`SearchStore`], [`AuditStore`], [`OpsStore`],
 //! [`AttachmentStore`], [`SafetyStore`], [`RecoveryStore`], [`MemberStore`], [`HotelStore`], [`NotifyPrefsStore`],
-//! [`NotifyQueueStore`])
+//! [`NotifyQueueStore`], [`DigestStore`])
 //! combined into [`Store`], two
 //! backends (SQLite, PostgreSQL) with the same behaviour, and the records and queries that cross
 //! them.
@@ -50,7 +50,7 @@ use tokio_util::task::TaskTracker;
 pub use attachments::AttachmentRecord;
 pub use config::{DatabaseConfig, DbParts, PoolOptions, redact_url};
 pub use error::{StoreError, Unique};
-pub use notify::{NotifyPrefsStore, NotifyQueueStore};
+pub use notify::{DigestStore, NotifyPrefsStore, NotifyQueueStore};
 pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Followed, Lag, Scope, SearchQuery, Terms};
@@ -67,9 +67,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// import: a trait object's methods include its supertraits'.
 pub mod prelude {
     pub use super::{
-        AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, NotifyPrefsStore,
-        NotifyQueueStore, OpsStore, ReactionStore, ReceiptStore, RecoveryStore, RoomStore,
-        SafetyStore, SearchStore, Store, UserStore,
+        AttachmentStore, AuditStore, DigestStore, HotelStore, MemberStore, MessageStore,
+        NotifyPrefsStore, NotifyQueueStore, OpsStore, ReactionStore, ReceiptStore, RecoveryStore,
+        RoomStore, SafetyStore, SearchStore, Store, UserStore,
     };
 }
 
@@ -91,6 +91,7 @@ pub trait Store:
     + HotelStore
     + NotifyPrefsStore
     + NotifyQueueStore
+    + DigestStore
     + Send
     + Sync
     + 'static
@@ -113,6 +114,7 @@ impl<T> Store for T where
         + HotelStore
         + NotifyPrefsStore
         + NotifyQueueStore
+        + DigestStore
         + Send
         + Sync
         + 'static

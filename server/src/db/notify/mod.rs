@@ -1,9 +1,20 @@
 //! Storage of offline notifications (contract v3): push subscriptions and preferences
 //! ([`NotifyPrefsStore`], in `prefs`), and the notification follower's queues
-//! ([`NotifyQueueStore`], in `queue`): its position over the stored messages, the pushes
-//! waiting to go and the users who may be owed an e-mail digest. Both written once for the two
-//! dialects; what differs (the follower's horizon) is [`NotifyDialect`].
+//! ([`NotifyQueueStore`], in `queue`): its position over the stored messages and the pushes
+//! waiting to go; and the users who may be owed an e-mail digest ([`DigestStore`], in
+//! `digests`). All written once for the two dialects; what differs (the follower's horizon)
+//! is [`NotifyDialect`].
 
+/// Message `m` is past member `rm`'s read position `rr` (a `LEFT JOIN` of
+/// `chat_room_reads`; no row: nothing read), written for both dialects.
+macro_rules! unread_by_member {
+    () => {
+        "(rr.read_upto_at IS NULL OR m.created_at > rr.read_upto_at
+           OR (m.created_at = rr.read_upto_at AND m.id > rr.read_upto_id))"
+    };
+}
+
+mod digests;
 mod prefs;
 mod queue;
 
@@ -171,6 +182,13 @@ pub trait NotifyQueueStore: Send + Sync {
     /// Pushes waiting, for the metrics.
     async fn pushes_waiting(&self) -> StoreResult<i64>;
 
+    /// The user's unread total over every room they are a member of.
+    async fn unread_total(&self, user: Uuid) -> StoreResult<i64>;
+}
+
+/// The users who may be owed an e-mail digest, and what a digest reads and leaves behind.
+#[async_trait]
+pub trait DigestStore: Send + Sync {
     /// Takes up to `limit` users whose digest is due, until `lease`: `(user, version)`, where
     /// `version` moves whenever the follower marks the user again.
     async fn claim_digests(
@@ -206,9 +224,6 @@ pub trait NotifyQueueStore: Send + Sync {
         next: Option<DateTime<Utc>>,
         recheck: DateTime<Utc>,
     ) -> StoreResult<()>;
-
-    /// The user's unread total over every room they are a member of.
-    async fn unread_total(&self, user: Uuid) -> StoreResult<i64>;
 }
 
 /// What the dialects say differently: where the committed messages end.

@@ -1,7 +1,8 @@
 //! [`NotifyQueueStore`], written once for both dialects: the notification follower's steps
 //! (read a batch past its position; queue what it decided and move the position in one
-//! transaction, only if no other instance moved it first), the push queue and the digest
-//! marks, both taken by lease (see `migrations/*/0017_notifications.sql`).
+//! transaction, only if no other instance moved it first) and the push queue, taken by lease
+//! (see `migrations/*/0017_notifications.sql`). The digests the follower marks are
+//! `digests`'.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,8 +11,8 @@ use uuid::Uuid;
 
 use super::prefs::{PrefsRow, SubscriptionRow};
 use super::{
-    ClaimedPush, DigestMessage, FollowedMessage, NotifyBatch, NotifyDialect, NotifyQueueStore,
-    PrefsRecord, QueuedPush, Subscription,
+    ClaimedPush, FollowedMessage, NotifyBatch, NotifyDialect, NotifyQueueStore, PrefsRecord,
+    QueuedPush, Subscription,
 };
 use crate::db::StoreResult;
 use crate::db::backend::Backend;
@@ -86,43 +87,14 @@ const RETRY_PUSH: &str = "UPDATE push_outbox SET due_at = $2 WHERE id = $1";
 
 const WAITING: &str = "SELECT count(*) FROM push_outbox";
 
-const CLAIM_DIGESTS: &str = "UPDATE email_pending SET due_at = $2
-    WHERE due_at <= $1
-      AND user_id IN (SELECT user_id FROM email_pending WHERE due_at <= $1
-                      ORDER BY due_at LIMIT $3)
-    RETURNING user_id, version";
-
-/// Unread messages of `$1` from others up to `$2`, newest first, with the hotel's name when
-/// the reader is on the guest's side of a registered hotel's room.
-const DIGEST_MESSAGES: &str = "SELECT m.seq, m.chat_room_id,
-        CASE WHEN rm.role <> 'staff' AND h.owner_id <> $1 THEN h.name END AS hotel_name,
-        u.first_name, u.last_name, m.content, m.type, m.file_name, m.created_at
-    FROM room_members rm
-    JOIN chat_rooms r ON r.id = rm.room_id
-    JOIN chat_messages m ON m.chat_room_id = rm.room_id AND m.sender_id <> rm.user_id
-    JOIN users u ON u.id = m.sender_id
-    LEFT JOIN hotels h ON h.id = r.hotel_id
-    LEFT JOIN chat_room_reads rr ON rr.chat_room_id = rm.room_id AND rr.user_id = rm.user_id
-    WHERE rm.user_id = $1 AND m.created_at <= $2
-      AND (rr.read_upto_at IS NULL OR m.created_at > rr.read_upto_at
-           OR (m.created_at = rr.read_upto_at AND m.id > rr.read_upto_id))
-    ORDER BY m.seq DESC LIMIT $3";
-
-const EMAILED: &str = "INSERT INTO notification_prefs (user_id, emailed_at, emailed_seq)
-        VALUES ($1, $2, $3)
-    ON CONFLICT (user_id) DO UPDATE SET emailed_at = excluded.emailed_at,
-        emailed_seq = excluded.emailed_seq";
-
-const DIGEST_DUE: &str = "UPDATE email_pending SET due_at = $2 WHERE user_id = $1";
-
-const DIGEST_DONE: &str = "DELETE FROM email_pending WHERE user_id = $1 AND version = $2";
-
-const UNREAD_TOTAL: &str = "SELECT count(*) FROM room_members rm
+const UNREAD_TOTAL: &str = concat!(
+    "SELECT count(*) FROM room_members rm
     JOIN chat_messages m ON m.chat_room_id = rm.room_id AND m.sender_id <> rm.user_id
     LEFT JOIN chat_room_reads rr ON rr.chat_room_id = rm.room_id AND rr.user_id = rm.user_id
     WHERE rm.user_id = $1
-      AND (rr.read_upto_at IS NULL OR m.created_at > rr.read_upto_at
-           OR (m.created_at = rr.read_upto_at AND m.id > rr.read_upto_id))";
+      AND ",
+    unread_by_member!()
+);
 
 #[derive(FromRow)]
 pub(crate) struct MessageRow {
@@ -155,20 +127,6 @@ pub(crate) struct ClaimedRow {
     payload: String,
 }
 
-#[derive(FromRow)]
-pub(crate) struct DigestRow {
-    seq: i64,
-    chat_room_id: Uuid,
-    hotel_name: Option<String>,
-    first_name: String,
-    last_name: String,
-    content: String,
-    #[sqlx(rename = "type")]
-    kind: String,
-    file_name: Option<String>,
-    created_at: Instant,
-}
-
 impl From<MessageRow> for FollowedMessage {
     fn from(row: MessageRow) -> FollowedMessage {
         FollowedMessage {
@@ -177,22 +135,6 @@ impl From<MessageRow> for FollowedMessage {
             room: row.chat_room_id,
             sender: row.sender_id,
             sender_first_name: row.first_name,
-            content: row.content,
-            kind: row.kind,
-            file_name: row.file_name,
-            created_at: row.created_at.0,
-        }
-    }
-}
-
-impl From<DigestRow> for DigestMessage {
-    fn from(row: DigestRow) -> DigestMessage {
-        DigestMessage {
-            seq: row.seq,
-            room: row.chat_room_id,
-            hotel_name: row.hotel_name,
-            sender_first_name: row.first_name,
-            sender_last_name: row.last_name,
             content: row.content,
             kind: row.kind,
             file_name: row.file_name,
@@ -213,12 +155,10 @@ where
     for<'r> (i64,): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> (i64, i64): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> (Uuid, Uuid): FromRow<'r, <S::Db as Database>::Row>,
-    for<'r> (Uuid, i64): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> MessageRow: FromRow<'r, <S::Db as Database>::Row>,
     for<'r> MemberPrefsRow: FromRow<'r, <S::Db as Database>::Row>,
     for<'r> ClaimedRow: FromRow<'r, <S::Db as Database>::Row>,
     for<'r> SubscriptionRow: FromRow<'r, <S::Db as Database>::Row>,
-    for<'r> DigestRow: FromRow<'r, <S::Db as Database>::Row>,
 {
     async fn notify_batch(&self, limit: i64) -> StoreResult<Option<NotifyBatch>> {
         let pool = self.pool();
@@ -356,81 +296,6 @@ where
     async fn pushes_waiting(&self) -> StoreResult<i64> {
         let (n,): (i64,) = sqlx::query_as(WAITING).fetch_one(self.pool()).await?;
         Ok(n)
-    }
-
-    async fn claim_digests(
-        &self,
-        now: DateTime<Utc>,
-        lease: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<(Uuid, i64)>> {
-        Ok(sqlx::query_as(CLAIM_DIGESTS)
-            .bind(Instant(now))
-            .bind(Instant(lease))
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?)
-    }
-
-    async fn digest_messages(
-        &self,
-        user: Uuid,
-        cutoff: DateTime<Utc>,
-        limit: i64,
-    ) -> StoreResult<Vec<DigestMessage>> {
-        let rows: Vec<DigestRow> = sqlx::query_as(DIGEST_MESSAGES)
-            .bind(user)
-            .bind(Instant(cutoff))
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.into_iter().map(DigestMessage::from).collect())
-    }
-
-    async fn digest_sent(
-        &self,
-        user: Uuid,
-        (at, seq): (DateTime<Utc>, i64),
-        next: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(EMAILED)
-            .bind(user)
-            .bind(Instant(at))
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(DIGEST_DUE)
-            .bind(user)
-            .bind(Instant(next))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn digest_later(
-        &self,
-        (user, version): (Uuid, i64),
-        next: Option<DateTime<Utc>>,
-        recheck: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        if next.is_none() {
-            let done = sqlx::query(DIGEST_DONE)
-                .bind(user)
-                .bind(version)
-                .execute(self.pool())
-                .await?;
-            if S::rows_affected(&done) > 0 {
-                return Ok(());
-            }
-        }
-        sqlx::query(DIGEST_DUE)
-            .bind(user)
-            .bind(Instant(next.unwrap_or(recheck)))
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 
     async fn unread_total(&self, user: Uuid) -> StoreResult<i64> {
