@@ -57,30 +57,8 @@ async fn an_offline_user_gets_one_digest_of_every_room_left_unread(backend: Back
     let app = digest_app(backend, Duration::from_secs(3600)).await;
     let sink = Sink::new();
     let (c, o, ada) = (app.customer().await, app.owner().await, app.admin().await);
-    let hotel = registered_hotel(&app, &o).await;
-    let hotel_chat = id_of(&hotel_room(&c, &o, hotel).await);
-    let body = json!({"type": "customer_admin", "participant1_id": c.id(),
-                      "participant2_id": ada.id()});
-    let (status, support) = call(&c, Method::POST, "/chat/rooms", Some(body)).await;
-    assert_eq!(status, 201, "{support}");
-    let support = id_of(&support);
-
     let started = unix_now();
-    let mut stored = Vec::new();
-    for content in [
-        "Hello and good morning",
-        "Your room is on the fourth floor",
-        "Book the spa on +49 30 1234 5678",
-        "Breakfast is served from seven",
-    ] {
-        stored.push(send(&o, hotel_chat, content).await.content);
-    }
-    assert!(
-        stored[2].contains("[phone hidden]"),
-        "masked: {}",
-        stored[2]
-    );
-    send(&ada, support, "Your refund is on its way").await;
+    let (hotel_chat, stored) = news_in_two_rooms(&app, (&c, &o, &ada)).await;
 
     let mails = sink.wait_mails(&email_of(&c), 1, MAIL_DEADLINE).await;
     let mail = &mails[0];
@@ -94,11 +72,62 @@ async fn an_offline_user_gets_one_digest_of_every_room_left_unread(backend: Back
         "{mail}"
     );
     assert!(header(mail, "From").contains("chat@tigo.test"), "{mail}");
+    lists_every_room(mail, &stored);
+    offers_one_click_unsubscribe(mail);
+
+    // More news within EMAIL_INTERVAL: no second mail (it would come after EMAIL_DELAY, 1 s).
+    send(&o, hotel_chat, "The shuttle leaves at ten").await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(
+        sink.mails(&email_of(&c)).await.len(),
+        1,
+        "one mail per interval"
+    );
+    assert!(
+        sink.mails(&email_of(&o)).await.is_empty(),
+        "nothing to the sender"
+    );
+    assert!(counter(&app, "tigo_emails_total", "sent").await >= 1.0);
+}
+
+/// Four messages from the owner in a registered hotel's room (the third masked), one from
+/// the Admin in a support room: the hotel room and what was stored there.
+async fn news_in_two_rooms(
+    app: &TestApp,
+    (c, o, ada): (&TestUser, &TestUser, &TestUser),
+) -> (Uuid, Vec<String>) {
+    let hotel = registered_hotel(app, o).await;
+    let hotel_chat = id_of(&hotel_room(c, o, hotel).await);
+    let body = json!({"type": "customer_admin", "participant1_id": c.id(),
+                      "participant2_id": ada.id()});
+    let (status, support) = call(c, Method::POST, "/chat/rooms", Some(body)).await;
+    assert_eq!(status, 201, "{support}");
+    let support = id_of(&support);
+    let mut stored = Vec::new();
+    for content in [
+        "Hello and good morning",
+        "Your room is on the fourth floor",
+        "Book the spa on +49 30 1234 5678",
+        "Breakfast is served from seven",
+    ] {
+        stored.push(send(o, hotel_chat, content).await.content);
+    }
+    assert!(
+        stored[2].contains("[phone hidden]"),
+        "masked: {}",
+        stored[2]
+    );
+    send(ada, support, "Your refund is on its way").await;
+    (hotel_chat, stored)
+}
+
+/// The hotel room under the hotel's name with 4 unread and its last three messages as
+/// stored (masked), the support room under the Admin's, in text and HTML, with the link.
+fn lists_every_room(mail: &Value, stored: &[String]) {
     let text = text_of(mail);
     let html = mail["html"]
         .as_str()
         .unwrap_or_else(|| panic!("an HTML part: {mail}"));
-    // The hotel room under the hotel's name, the support room under the Admin's.
     assert!(
         counted(&text, "Hotel Adler", "4"),
         "Hotel Adler, 4 unread:\n{text}"
@@ -125,6 +154,10 @@ async fn an_offline_user_gets_one_digest_of_every_room_left_unread(backend: Back
         text.contains(APP_URL) && html.contains(APP_URL),
         "the link:\n{text}"
     );
+}
+
+/// RFC 8058: a signed one-click link and the header that says it takes a POST.
+fn offers_one_click_unsubscribe(mail: &Value) {
     let unsubscribe = header(mail, "List-Unsubscribe");
     assert!(
         unsubscribe.contains("/chat/notifications/unsubscribe?token="),
@@ -134,20 +167,6 @@ async fn an_offline_user_gets_one_digest_of_every_room_left_unread(backend: Back
         header(mail, "List-Unsubscribe-Post"),
         "List-Unsubscribe=One-Click"
     );
-
-    // More news within EMAIL_INTERVAL: no second mail (it would come after EMAIL_DELAY, 1 s).
-    send(&o, hotel_chat, "The shuttle leaves at ten").await;
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(
-        sink.mails(&email_of(&c)).await.len(),
-        1,
-        "one mail per interval"
-    );
-    assert!(
-        sink.mails(&email_of(&o)).await.is_empty(),
-        "nothing to the sender"
-    );
-    assert!(counter(&app, "tigo_emails_total", "sent").await >= 1.0);
 }
 
 async fn a_message_already_in_a_digest_is_not_mailed_again(backend: Backend) {
