@@ -34,17 +34,31 @@ async fn server_key(user: &TestUser) -> Value {
     body["public_key"].clone()
 }
 
-async fn an_offline_member_gets_a_push_per_message_on_each_device_within_two_seconds(
-    backend: Backend,
+/// Two guests, each in a room of their own with the same owner: `(c, c2, o, c's room, c2's)`.
+async fn two_guests_of_one_owner(
+    app: &TestApp,
+) -> (
+    TestUser,
+    TestUser,
+    TestUser,
+    tigo_common::Room,
+    tigo_common::Room,
 ) {
-    let app = notify_app(backend, |_| {}).await;
-    let sink = Sink::new();
     let (c, c2, o) = (
         app.customer().await,
         app.customer().await,
         app.owner().await,
     );
     let (first, second) = (app.room(&c, &o).await, app.room(&c2, &o).await);
+    (c, c2, o, first, second)
+}
+
+async fn an_offline_member_gets_a_push_per_message_on_each_device_within_two_seconds(
+    backend: Backend,
+) {
+    let app = notify_app(backend, |_| {}).await;
+    let sink = Sink::new();
+    let (c, c2, o, first, second) = two_guests_of_one_owner(&app).await;
     let phone = subscribed(&sink, &o, json!("201")).await;
     let laptop = subscribed(&sink, &o, json!("201")).await;
     let key = server_key(&o).await;
@@ -195,12 +209,7 @@ fn tokyo_in(hours: i64) -> String {
 async fn no_push_for_a_muted_room_in_quiet_hours_or_with_push_off(backend: Backend) {
     let app = notify_app(backend, |_| {}).await;
     let sink = Sink::new();
-    let (c, c2, o) = (
-        app.customer().await,
-        app.customer().await,
-        app.owner().await,
-    );
-    let (muted, other) = (app.room(&c, &o).await, app.room(&c2, &o).await);
+    let (c, c2, o, muted, other) = two_guests_of_one_owner(&app).await;
     let owners = subscribed(&sink, &o, json!("201")).await;
     prefer(&o, json!({"muted_rooms": [muted.id]})).await;
     // Quiet now in Tokyo: a server that read the hours as UTC would push.
@@ -240,12 +249,7 @@ async fn no_push_for_a_muted_room_in_quiet_hours_or_with_push_off(backend: Backe
 async fn reading_a_room_tells_every_device_to_clear_it(backend: Backend) {
     let app = notify_app(backend, |_| {}).await;
     let sink = Sink::new();
-    let (c, c2, o) = (
-        app.customer().await,
-        app.customer().await,
-        app.owner().await,
-    );
-    let (first, second) = (app.room(&c, &o).await, app.room(&c2, &o).await);
+    let (c, c2, o, first, second) = two_guests_of_one_owner(&app).await;
     let phone = subscribed(&sink, &o, json!("201")).await;
     let laptop = subscribed(&sink, &o, json!("201")).await;
     let m1 = send(&c, first.id, "one").await;
