@@ -180,7 +180,7 @@ pub fn buckets(
     };
     let mut out = Vec::new();
     let mut start = bucket_of(span, since);
-    while start < until || (start == since && since == until) {
+    while start <= until {
         let end = start + step;
         let counts = stored
             .binary_search_by_key(&start, |b| b.start)
@@ -204,14 +204,21 @@ pub fn buckets(
     out
 }
 
-/// How many buckets the period holds.
+/// The end of the last bucket: the one holding `until` (a bucket starting at `until` holds it).
+pub fn buckets_end(span: Span, until: DateTime<Utc>) -> DateTime<Utc> {
+    bucket_of(span, until)
+        + match span {
+            Span::Hour => Duration::hours(1),
+            Span::Day => Duration::days(1),
+        }
+}
+
+/// How many buckets the period holds, from the one holding `since` to the one holding `until`.
 pub fn bucket_count(span: Span, (since, until): Period) -> i64 {
     let first = bucket_of(span, since);
     let step = match span {
         Span::Hour => 3_600,
         Span::Day => 86_400,
     };
-    ((until - first).num_seconds() + step - 1)
-        .div_euclid(step)
-        .max(1)
+    (until - first).num_seconds().div_euclid(step) + 1
 }

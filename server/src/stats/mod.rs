@@ -104,8 +104,9 @@ impl Stats {
         let store = &self.inner.store;
         let (since, until) = query.period;
         let first = threads::bucket_of(query.span, since);
-        let stored = store.stats_buckets(query.span, first, until).await?;
-        let mut rooms = store.rooms_created(first, until).await?;
+        let end = figures::buckets_end(query.span, until);
+        let stored = store.stats_buckets(query.span, first, end).await?;
+        let mut rooms = store.rooms_created(first, end).await?;
         rooms.sort_unstable();
         let support = store.support_threads(first, until.max(now)).await?;
         self.refresh_hotels(now, REFRESH).await?;
