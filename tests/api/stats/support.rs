@@ -1,0 +1,149 @@
+//! `GET /chat/admin/stats`, `support` and `hotels`: support threads in `customer_admin` and
+//! `hotel_owner_admin` rooms (the Admin participant and agents answering), their first-reply
+//! median and p90, who waits now; hotels with threads and their median response rate.
+
+use serde_json::json;
+
+use super::hotels::hotel_rooms;
+use super::*;
+use crate::contract;
+use crate::helpers::*;
+use crate::rooms::calls::add_member;
+
+contract!(
+    support_threads_time_first_replies_and_count_who_waits_now,
+    hotels_are_those_with_threads_in_the_range_and_their_median_rate,
+);
+
+/// The `support` of the answer to `query`, once it is `expected` (at most [`SETTLE`]).
+async fn support_settles(admin: &TestUser, query: &str, expected: Value) -> Value {
+    let (_, body) = eventually(
+        "the support figures",
+        async || admin_stats(admin, query).await,
+        |(status, body)| *status == 200 && plain(&body["support"]) == expected,
+    )
+    .await;
+    body
+}
+
+/// Support rooms, each of a new customer with `admin`: `(customer, room)`.
+pub(crate) async fn support_rooms(
+    app: &TestApp,
+    admin: &TestUser,
+    n: usize,
+) -> Vec<(TestUser, Uuid)> {
+    let mut rooms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let guest = app.customer().await;
+        let room = support_room(&guest, admin).await;
+        rooms.push((guest, room));
+    }
+    rooms
+}
+
+async fn support_threads_time_first_replies_and_count_who_waits_now(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, agent, o) = (app.admin().await, app.admin().await, app.owner().await);
+    let rooms = support_rooms(&app, &a, 8).await;
+    let (status, body) = add_member(&a, rooms[1].1, agent.id(), "agent").await;
+    assert_eq!(status, 201, "{body}");
+    let host_room = room_of("hotel_owner_admin", &o, &a).await;
+    let (guest_of_hotel, hotel_room) = (&rooms[0].0, hotel_rooms(&rooms[0].0, &o, 1).await[0].1);
+    let mut script = Script::new();
+    // A guest waiting for a hotel is not waiting for support.
+    script.say(guest_of_hotel, hotel_room, ago(4 * DAY));
+    // Answered before the range: not among the threads.
+    let (c, room) = (&rooms[0].0, rooms[0].1);
+    script.thread(room, ago(20 * DAY), &[(c, 0), (&a, 30)]);
+    // Answered in 60 s, by an agent in 600 s, 1 h, by the Admin to a hotel in 2 h, 2 days.
+    script.thread(room, ago(9 * DAY), &[(c, 0), (&a, MINUTE)]);
+    let (c, room) = (&rooms[1].0, rooms[1].1);
+    script.thread(room, ago(8 * DAY), &[(c, 0), (&agent, 10 * MINUTE)]);
+    let (c, room) = (&rooms[2].0, rooms[2].1);
+    script.thread(room, ago(7 * DAY), &[(c, 0), (&a, HOUR)]);
+    script.thread(host_room, ago(6 * DAY), &[(&o, 0), (&a, 2 * HOUR)]);
+    let (c, room) = (&rooms[3].0, rooms[3].1);
+    script.thread(room, ago(5 * DAY), &[(c, 0), (&a, 2 * DAY)]);
+    // Waiting: for 40 days (before the range), replaced after two days, for 3 days, for 2 h.
+    script.say(&rooms[7].0, rooms[7].1, ago(40 * DAY));
+    script.thread(
+        rooms[6].1,
+        ago(5 * DAY),
+        &[(&rooms[6].0, 0), (&rooms[6].0, 2 * DAY)],
+    );
+    script.say(&rooms[5].0, rooms[5].1, ago(3 * DAY));
+    script.say(&rooms[4].0, rooms[4].1, ago(2 * HOUR));
+    script.store(&app).await;
+
+    let query = format!("since={}&until={}", rfc(ago(10 * DAY)), rfc(Utc::now()));
+    // Eight counted: five answered, the one waiting 3 days, and both of the replaced room;
+    // nearest-rank p90 of five is the fifth.
+    let expected = json!({"threads": 8, "first_reply_seconds": {"median": HOUR, "p90": 2 * DAY},
+                          "waiting_now": 4});
+    let body = support_settles(&a, &query, expected).await;
+    let buckets = body["buckets"].as_array().expect("buckets");
+    let current = buckets.last().expect("a bucket");
+    assert_eq!(current["support_waiting"], 4, "waiting at now: {current}");
+
+    // An answer through the API: one fewer waits.
+    send(&a, rooms[5].1, "Sorry for the wait, how can I help?").await;
+    let (_, body) = eventually(
+        "waiting after an answer",
+        async || admin_stats(&a, "").await,
+        |(_, body)| body["support"]["waiting_now"] == 3,
+    )
+    .await;
+    // The last 30 days: the thread answered 20 days ago too.
+    assert_eq!(body["support"]["threads"], 9, "{body}");
+}
+
+async fn hotels_are_those_with_threads_in_the_range_and_their_median_rate(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, c, o) = (app.admin().await, app.customer().await, app.owner().await);
+    let query = |days: i64| format!("since={}&until={}", rfc(ago(days * DAY)), rfc(Utc::now()));
+    let (status, body) = admin_stats(&a, &query(20)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["hotels"],
+        json!({"count": 0, "median_response_rate": null})
+    );
+
+    let rooms = hotel_rooms(&c, &o, 5).await;
+    let no_hotel = app.room(&c, &app.owner().await).await;
+    let support = support_room(&c, &a).await;
+    let mut script = Script::new();
+    // Not hotels of the range: one answered 30 days ago, one only young, one without a hotel,
+    // and a support room.
+    script.thread(rooms[3].1, ago(30 * DAY), &[(&c, 0), (&o, HOUR)]);
+    script.say(&c, rooms[4].1, ago(HOUR));
+    script.say(&c, no_hotel.id, ago(12 * DAY));
+    script.thread(support, ago(12 * DAY), &[(&c, 0), (&a, HOUR)]);
+    // Rates over 20 days: 0.5 (answered in 2 days, then in 1 h), 1.0, 0.0.
+    script.thread(rooms[0].1, ago(12 * DAY), &[(&c, 0), (&o, 2 * DAY)]);
+    script.thread(rooms[0].1, ago(8 * DAY), &[(&c, 0), (&o, HOUR)]);
+    script.thread(rooms[1].1, ago(5 * DAY), &[(&c, 0), (&o, HOUR)]);
+    script.thread(rooms[2].1, ago(15 * DAY), &[(&c, 0), (&o, 3 * DAY)]);
+    script.store(&app).await;
+
+    let hotels = async |days: i64, count: i64| {
+        let (_, body) = eventually(
+            "the hotels",
+            async || admin_stats(&a, &query(days)).await,
+            |(status, body)| *status == 200 && body["hotels"]["count"] == count,
+        )
+        .await;
+        body["hotels"].clone()
+    };
+    assert_rate(&hotels(20, 3).await, 0.5);
+    // Over 9 days: the first hotel's second thread (1.0) and the second hotel (1.0).
+    assert_rate(&hotels(9, 2).await, 1.0);
+}
+
+/// `median_response_rate` of `hotels` is `rate`.
+fn assert_rate(hotels: &Value, rate: f64) {
+    let got = hotels["median_response_rate"].as_f64();
+    assert!(
+        got.is_some_and(|got| (got - rate).abs() < 1e-9),
+        "median_response_rate {rate} in {hotels}"
+    );
+}
