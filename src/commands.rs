@@ -60,6 +60,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.session_recovery = args.session_recovery;
     config.search_follow_every =
         (!args.search_follow_every.is_zero()).then_some(args.search_follow_every);
+    config.stats_follow_every =
+        (!args.stats_follow_every.is_zero()).then_some(args.stats_follow_every);
     config.limits.max_message_chars = args.max_message_chars;
     config.limits.max_body_bytes = args.max_payload_bytes;
     config.limits.socket_queue = args.socket_queue.max(16);

@@ -300,6 +300,22 @@ impl Api {
         Ok(queue.rooms)
     }
 
+    /// `GET /chat/admin/stats?…` (Admin only); `query` is the URL query, e.g.
+    /// `bucket=hour&since=2026-12-01T00:00:00Z`.
+    pub async fn admin_stats(&self, query: &str) -> Result<tigo_common::AdminStats, ApiError> {
+        let path = format!("/chat/admin/stats?{query}");
+        self.call::<(), _>(reqwest::Method::GET, &path, None).await
+    }
+
+    /// `GET /chat/hotels/:id/response-stats`: how fast the hotel answers its guests.
+    pub async fn response_stats(
+        &self,
+        hotel: Uuid,
+    ) -> Result<tigo_common::ResponseStats, ApiError> {
+        let path = format!("/chat/hotels/{hotel}/response-stats");
+        self.call::<(), _>(reqwest::Method::GET, &path, None).await
+    }
+
     /// `GET /chat/admin/online-users` (Admin only): everyone connected right now.
     pub async fn admin_online(&self) -> Result<Vec<Uuid>, ApiError> {
         let online: OnlineUsers = self

@@ -12,6 +12,7 @@ pub mod reports;
 pub mod safety;
 #[cfg(feature = "openapi")]
 mod schema;
+pub mod stats;
 pub mod threads;
 pub mod time;
 pub mod uploads;
@@ -24,5 +25,6 @@ pub use model::*;
 pub use notifications::*;
 pub use reports::*;
 pub use safety::*;
+pub use stats::*;
 pub use threads::*;
 pub use uploads::*;

@@ -37,6 +37,9 @@ pub struct Config {
     pub search_follow_every: Option<Duration>,
     /// Offline notifications: Web Push and e-mail digests.
     pub notify: crate::notify::NotifyConfig,
+    /// How often the statistics follower looks for newly stored messages when caught up;
+    /// `None` runs none on this instance.
+    pub stats_follow_every: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for Config {
             .field("safety", &self.safety)
             .field("session_recovery", &self.session_recovery)
             .field("notify", &self.notify)
+            .field("stats_follow_every", &self.stats_follow_every)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +82,7 @@ impl Config {
             session_recovery: Duration::from_secs(600),
             search_follow_every: Some(Duration::from_millis(100)),
             notify: crate::notify::NotifyConfig::default(),
+            stats_follow_every: Some(Duration::from_millis(100)),
         }
     }
 }

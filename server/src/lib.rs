@@ -29,6 +29,7 @@ pub mod realtime;
 pub mod serve;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod stripes;
 pub mod user_watch;
 

@@ -40,6 +40,8 @@ pub struct Inner {
     pub notifications: broadcast::Sender<Notification>,
     /// Web Push and e-mail digests for members who are offline.
     pub notify: crate::notify::Notifier,
+    /// Response statistics: their follower, figures and gauges.
+    pub stats: crate::stats::Stats,
     pub metrics: Arc<Metrics>,
     pub limits: RateLimits,
     /// Contact masking and blocked terms.

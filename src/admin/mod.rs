@@ -8,6 +8,7 @@ mod notify;
 mod ops;
 mod rooms;
 mod safety;
+mod stats;
 mod users;
 
 use std::process::ExitCode;
@@ -102,7 +103,7 @@ async fn execute(
         AdminCommand::Migrate => ops::migrate(admin, printer).await?,
         AdminCommand::Health { url: None } => ops::health(admin, printer).await?,
         AdminCommand::Health { url: Some(_) } => unreachable!("answered above"),
-        AdminCommand::Stats => ops::stats(admin, printer).await?,
+        AdminCommand::Stats(args) => stats::run(admin, printer, args).await?,
         AdminCommand::Audit { since, user, limit } => {
             ops::audit(admin, printer, since, user.as_deref(), limit).await?
         }

@@ -68,35 +68,6 @@ pub async fn remote_health(url: &str, mut p: Printer) -> anyhow::Result<ExitCode
     Ok(code)
 }
 
-pub async fn stats(admin: &Admin, p: &mut Printer) -> anyhow::Result<ExitCode> {
-    let stats = admin.stats().await?;
-    p.show(&stats, |out| {
-        let c = &stats.counts;
-        out.text(table::render(
-            &[
-                "USERS",
-                "ROOMS",
-                "MESSAGES",
-                "LAST HOUR",
-                "LAST DAY",
-                "ONLINE",
-            ],
-            &[vec![
-                c.users.to_string(),
-                c.rooms.to_string(),
-                c.messages.to_string(),
-                c.messages_last_hour.to_string(),
-                c.messages_last_day.to_string(),
-                stats
-                    .online_users
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| "n/a (no REDIS_URL)".into()),
-            ]],
-        ));
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
 pub async fn audit(
     admin: &Admin,
     p: &mut Printer,

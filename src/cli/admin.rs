@@ -200,9 +200,14 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 200)]
         limit: i64,
     },
-    /// Users, rooms, messages (total, last hour, last day) and users online.
-    #[command(after_help = "Example:\n  tigo-chat admin stats --json")]
-    Stats,
+    /// Users, rooms, messages and users online; messages, senders and new rooms per day or
+    /// hour with a chart; support first reply times and the support queue; hotels' response
+    /// rates. `rebuild` recomputes the figures from the stored messages; `hotel ID` shows one
+    /// hotel's response figures as guests see them.
+    #[command(
+        after_help = "Examples:\n  tigo-chat admin stats\n  tigo-chat admin stats --since 2026-12-01T00:00:00Z --bucket hour\n  tigo-chat admin stats --json\n  tigo-chat admin stats hotel 0190… --json\n  tigo-chat admin stats rebuild"
+    )]
+    Stats(StatsArgs),
     /// Blocked terms: a message or edit holding one (whole words, any case) is refused.
     #[command(
         subcommand,
@@ -230,6 +235,35 @@ pub enum AdminCommand {
     /// Offline notifications (Web Push and e-mail digests), with the servers' settings.
     #[command(subcommand)]
     Notify(NotifyCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct StatsArgs {
+    #[command(subcommand)]
+    pub command: Option<StatsCommand>,
+    /// The period's start (RFC 3339); default 30 days before `--until`.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// The period's end (RFC 3339); default now.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// `day` (default) or `hour`.
+    #[arg(long)]
+    pub bucket: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Forget every figure and recompute them from the stored messages (running servers keep
+    /// serving; their figures fill back in as the rebuild goes).
+    Rebuild,
+    /// One hotel's response figures, as `GET /chat/hotels/:id/response-stats` gives them.
+    Hotel {
+        /// The hotel's id.
+        #[arg(value_parser = uuid_of("a hotel id"))]
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,7 +18,7 @@ mod serve;
 
 pub use self::admin::{
     AdminArgs, AdminCommand, BlocklistCommand, CreateUserArgs, ExportFormat, NotifyCommand,
-    RepliesCommand, ReportsCommand,
+    RepliesCommand, ReportsCommand, StatsArgs, StatsCommand,
 };
 pub use self::bench::{BenchArgs, BenchMode};
 pub use self::db::DbArgs;

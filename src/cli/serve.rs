@@ -100,6 +100,10 @@ pub struct ServeArgs {
     /// follower, or a later start, indexes what is stored meanwhile).
     #[arg(long, env = "SEARCH_FOLLOW_EVERY", default_value = "100ms", value_parser = duration::parse)]
     pub search_follow_every: Duration,
+    /// How often the statistics follower looks for newly stored messages when caught up; 0
+    /// runs none on this instance (another instance, or a later start, counts them).
+    #[arg(long, env = "STATS_FOLLOW_EVERY", default_value = "100ms", value_parser = duration::parse)]
+    pub stats_follow_every: Duration,
     /// Room types whose messages have phone numbers, e-mail addresses and links hidden,
     /// comma-separated, or `off`.
     #[arg(long, env = "CONTACT_MASKING", default_value = "customer_hotel_owner")]

@@ -26,6 +26,9 @@ pub struct StatsReport {
     pub counts: db::Stats,
     /// Users online now (`null` when that cannot be known: no Redis).
     pub online_users: Option<usize>,
+    /// What `GET /chat/admin/stats` answers for the period.
+    #[serde(flatten)]
+    pub figures: tigo_common::AdminStats,
 }
 
 /// One line of `monitor`.
@@ -70,8 +73,19 @@ impl Admin {
         }
     }
 
-    pub async fn stats(&self) -> AdminResult<StatsReport> {
-        let counts = self.store.stats(Utc::now()).await?;
+    /// The totals, and the figures of the period `since`..`until` by `bucket` (each as
+    /// `GET /chat/admin/stats` reads it).
+    pub async fn stats(
+        &self,
+        since: Option<&str>,
+        until: Option<&str>,
+        bucket: Option<&str>,
+    ) -> AdminResult<StatsReport> {
+        let now = Utc::now();
+        let query = crate::stats::period::period(since, until, bucket, now)
+            .map_err(|problems| AdminError::Invalid(problems.join("; ")))?;
+        let figures = self.statistics().admin(query, now).await?;
+        let counts = self.store.stats(now).await?;
         let online_users = match &self.redis {
             Some(_) => Some(self.online().await?.len()),
             None => None,
@@ -79,7 +93,22 @@ impl Admin {
         Ok(StatsReport {
             counts,
             online_users,
+            figures,
         })
+    }
+
+    /// One hotel's response figures, as guests see them.
+    pub async fn hotel_stats(&self, hotel: uuid::Uuid) -> AdminResult<tigo_common::ResponseStats> {
+        Ok(self.statistics().hotel(hotel, Utc::now()).await?)
+    }
+
+    /// Recomputes every figure from the stored messages; how many messages it went through.
+    pub async fn stats_rebuild(&self) -> AdminResult<u64> {
+        Ok(self.statistics().rebuild().await?)
+    }
+
+    fn statistics(&self) -> crate::stats::Stats {
+        crate::stats::Stats::new(self.store.clone())
     }
 
     /// Streams `chat:events` and `notification:events` to `each` until `stop` resolves.

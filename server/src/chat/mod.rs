@@ -13,6 +13,7 @@ pub mod replies;
 pub mod rooms;
 pub mod safety;
 pub mod search;
+pub mod stats;
 pub mod validate;
 
 use tigo_common::{Role, Room, User};

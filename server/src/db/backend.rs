@@ -23,3 +23,12 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// How many rows a statement changed.
     fn rows_affected(done: &<Self::Db as Database>::QueryResult) -> u64;
 }
+
+/// What the dialects say differently to a follower of the stored messages (notifications,
+/// statistics): where the committed messages end.
+pub(crate) trait FollowerDialect {
+    /// `(position, newest number drawn)` of the follower named `$1`, without locking anything.
+    const SEEN: &'static str;
+    /// The committed horizon (may take the writers' lock for an instant).
+    const HORIZON: &'static str;
+}

@@ -78,7 +78,7 @@ pub(crate) fn role_of(text: &str) -> StoreResult<MemberRole> {
 /// Which of the room type's two roles each participant takes: the first participant takes the
 /// first role when the two users' roles allow it, else the second (a user may hold several
 /// roles; the room was created because one of the two ways fits).
-fn participant_sides(room_type: RoomType, first: &[Role], second: &[Role]) -> [Side; 2] {
+pub(crate) fn participant_sides(room_type: RoomType, first: &[Role], second: &[Role]) -> [Side; 2] {
     let (x, y) = room_type.roles();
     if first.contains(&x) && second.contains(&y) {
         [side_of(x), side_of(y)]

@@ -38,6 +38,7 @@ mod search;
 mod sql;
 pub mod sqlite;
 mod stale;
+pub mod stats;
 mod traits;
 mod types;
 mod users;
@@ -54,6 +55,7 @@ pub use notify::{DigestStore, NotifyPrefsStore, NotifyQueueStore};
 pub use recovery::{LoggedEvent, RecoverySession, RecoveryStore};
 pub use safety::{NewReport, SafetyStore};
 pub use search::{COUNT_CAP, Followed, Lag, Scope, SearchQuery, Terms};
+pub use stats::{StatsReadStore, StatsStore};
 pub use traits::{
     AttachmentStore, AuditStore, HotelStore, MemberStore, MessageStore, OpsStore, ReactionStore,
     ReceiptStore, RoomStore, SearchStore, UserStore,
@@ -69,7 +71,7 @@ pub mod prelude {
     pub use super::{
         AttachmentStore, AuditStore, DigestStore, HotelStore, MemberStore, MessageStore,
         NotifyPrefsStore, NotifyQueueStore, OpsStore, ReactionStore, ReceiptStore, RecoveryStore,
-        RoomStore, SafetyStore, SearchStore, Store, UserStore,
+        RoomStore, SafetyStore, SearchStore, StatsReadStore, StatsStore, Store, UserStore,
     };
 }
 
@@ -92,6 +94,8 @@ pub trait Store:
     + NotifyPrefsStore
     + NotifyQueueStore
     + DigestStore
+    + StatsStore
+    + StatsReadStore
     + Send
     + Sync
     + 'static
@@ -115,6 +119,8 @@ impl<T> Store for T where
         + NotifyPrefsStore
         + NotifyQueueStore
         + DigestStore
+        + StatsStore
+        + StatsReadStore
         + Send
         + Sync
         + 'static

@@ -22,7 +22,7 @@ pub fn error_kind(status: u16) -> &'static str {
 
 /// A REST path matched to its route pattern, for a bounded `route` label.
 pub fn route_of(method: &str, path: &str) -> String {
-    const ROUTES: [&str; 40] = [
+    const ROUTES: [&str; 42] = [
         "/auth/login",
         "/auth/register",
         "/auth/me",
@@ -38,6 +38,7 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/hotels/:id",
         "/chat/hotels/:id/staff",
         "/chat/hotels/:id/staff/:id",
+        "/chat/hotels/:id/response-stats",
         "/chat/notifications/vapid-public-key",
         "/chat/notifications/push-subscriptions",
         "/chat/notifications/push-subscriptions/:id",
@@ -51,6 +52,7 @@ pub fn route_of(method: &str, path: &str) -> String {
         "/chat/health",
         "/chat/admin/online-users",
         "/chat/admin/queue",
+        "/chat/admin/stats",
         "/chat/users/lookup",
         "/chat/uploads",
         "/chat/files/:id",

@@ -48,6 +48,10 @@ pub(super) async fn start_tasks(
     state
         .notify
         .spawn(state.presence.clone(), (tasks, state.shutdown.clone()));
+    state.stats.spawn(
+        state.config.stats_follow_every,
+        (tasks, state.shutdown.clone()),
+    );
     crate::chat::safety::blocklist::load(state)
         .await
         .context("reading the blocked terms")?;

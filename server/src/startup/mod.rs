@@ -323,6 +323,7 @@ fn assemble(
     let limits = crate::limits::RateLimits::new(&config.limits, config.files.uploads_per_minute);
     let safety = crate::moderation::Safety::new(config.safety.clone());
     let (notifications, _) = broadcast::channel(1024);
+    let stats = crate::stats::Stats::new(store.clone());
     Ok(AppState::new(Inner {
         files,
         keys: Keys::new(secret.as_bytes()),
@@ -336,6 +337,7 @@ fn assemble(
         typing,
         notifications,
         notify,
+        stats,
         metrics,
         limits,
         safety,

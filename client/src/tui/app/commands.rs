@@ -97,6 +97,7 @@ impl App {
             "replies" => vec![Cmd::LoadReplies { then_use: None }],
             "read" => room.map(Cmd::MarkRead).into_iter().collect(),
             "members" => self.members_command(),
+            "stats" => self.stats_command(),
             "companion" => self.companion_command(room, rest),
             "agent" => self.agent_command(room, rest),
             "staff" => self.staff_command(rest),
@@ -288,6 +289,11 @@ pub const HELP: &[(&str, &str, For)] = &[
     (
         "/members",
         "who is in this room, with their roles",
+        For::Everyone,
+    ),
+    (
+        "/stats",
+        "how fast this room's hotel answers its guests: rate, median, label",
         For::Everyone,
     ),
     (

@@ -90,6 +90,14 @@ impl App {
         }
     }
 
+    /// `/stats`: how fast the focused room's hotel answers its guests.
+    pub(super) fn stats_command(&mut self) -> Vec<Cmd> {
+        match self.current_room().and_then(|r| r.hotel_id) {
+            Some(hotel) => vec![Cmd::HotelStats(hotel)],
+            None => self.said("this room has no hotel: /stats shows a hotel's response figures"),
+        }
+    }
+
     /// A member joined a room: listed with its members; a room we were just added to is
     /// fetched and listed.
     pub(super) fn member_added(&mut self, added: MemberAdded) -> Vec<Cmd> {

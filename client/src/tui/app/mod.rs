@@ -22,7 +22,7 @@ pub use self::chat::Chat;
 pub use self::commands::{For, HELP};
 pub use self::desk::{Desk, ReportItem};
 pub use self::login::{LoginField, LoginForm};
-pub use self::queue::{Queue, Waiting};
+pub use self::queue::{Queue, QueueStats, Waiting};
 pub use self::search::{Jump, Search};
 use super::event::ServerEvent;
 
@@ -91,6 +91,8 @@ pub enum Msg {
         data: Value,
     },
     Queue(Vec<Waiting>),
+    /// The support figures the queue screen shows.
+    QueueStats(QueueStats),
     /// The answer to [`Cmd::Search`], newest first, and how many match in all.
     SearchResults {
         messages: Vec<Message>,
@@ -168,6 +170,8 @@ pub enum Cmd {
     RefreshRoom(Uuid),
     Leave(Uuid),
     LoadQueue,
+    /// A hotel's response figures, said in the status bar.
+    HotelStats(Uuid),
     OpenRoom(Uuid),
     LoadReports,
     Resolve {
@@ -323,6 +327,10 @@ impl App {
             }
             Msg::Server(event) => self.server_event(event),
             Msg::Event { name, data } => self.server_event(ServerEvent::decode(&name, data)),
+            Msg::QueueStats(stats) => {
+                self.queue.stats = Some(stats);
+                Vec::new()
+            }
             Msg::Queue(waiting) => {
                 self.queue.replace(waiting);
                 Vec::new()

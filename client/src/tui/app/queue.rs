@@ -21,10 +21,22 @@ pub struct Waiting {
     pub assignee_id: Option<Uuid>,
 }
 
+/// What the queue screen shows above the rooms: first reply times over the last 30 days and
+/// how many waited, hour by hour, over the last 24 hours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueStats {
+    pub threads: i64,
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+    /// Oldest hour first; the last is now.
+    pub waiting: Vec<u64>,
+}
+
 #[derive(Debug, Default)]
 pub struct Queue {
     pub waiting: Vec<Waiting>,
     pub selected: usize,
+    pub stats: Option<QueueStats>,
 }
 
 impl Queue {

@@ -78,7 +78,11 @@ impl Net {
                 self.emit(ce::LEAVE_ROOM, &RoomRef { room_id: room });
                 self.last_seen.remove(&room);
             }
-            Cmd::LoadQueue => self.load_queue().await,
+            Cmd::LoadQueue => {
+                self.load_queue().await;
+                self.load_queue_stats().await;
+            }
+            Cmd::HotelStats(hotel) => self.hotel_stats(hotel).await,
             Cmd::RefreshRoom(room) => {
                 if let Ok(r) = self.api.room(room).await {
                     self.tell(Msg::RoomChanged(r));

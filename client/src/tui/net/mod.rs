@@ -9,6 +9,7 @@
 mod commands;
 mod desk;
 mod members;
+mod stats;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

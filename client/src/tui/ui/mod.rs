@@ -67,3 +67,14 @@ fn truncate(text: &str, width: usize) -> String {
         out
     }
 }
+
+/// A wait in its largest units: `45s`, `12m`, `3h 20m`, `2d 4h`.
+pub fn wait(seconds: i64) -> String {
+    let (d, h, m) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{m}m"),
+        s if s < 86_400 => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}

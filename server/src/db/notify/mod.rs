@@ -3,7 +3,7 @@
 //! ([`NotifyQueueStore`], in `queue`): its position over the stored messages and the pushes
 //! waiting to go; and the users who may be owed an e-mail digest ([`DigestStore`], in
 //! `digests`). All written once for the two dialects; what differs (the follower's horizon)
-//! is [`NotifyDialect`].
+//! is [`FollowerDialect`](crate::db::backend::FollowerDialect).
 
 /// Message `m` is past member `rm`'s read position `rr` (a `LEFT JOIN` of
 /// `chat_room_reads`; no row: nothing read), written for both dialects.
@@ -224,12 +224,4 @@ pub trait DigestStore: Send + Sync {
         next: Option<DateTime<Utc>>,
         recheck: DateTime<Utc>,
     ) -> StoreResult<()>;
-}
-
-/// What the dialects say differently: where the committed messages end.
-pub(crate) trait NotifyDialect {
-    /// `(position, newest number drawn)`, without locking anything.
-    const SEEN: &'static str;
-    /// The committed horizon (may take the writers' lock for an instant).
-    const HORIZON: &'static str;
 }

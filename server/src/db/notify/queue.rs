@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use super::prefs::{PrefsRow, SubscriptionRow};
 use super::{
-    ClaimedPush, FollowedMessage, NotifyBatch, NotifyDialect, NotifyQueueStore, PrefsRecord,
-    QueuedPush, Subscription,
+    ClaimedPush, FollowedMessage, NotifyBatch, NotifyQueueStore, PrefsRecord, QueuedPush,
+    Subscription,
 };
 use crate::db::StoreResult;
-use crate::db::backend::Backend;
+use crate::db::backend::{Backend, FollowerDialect};
 use crate::db::rows::Instant;
 
 const MESSAGES: &str = "SELECT m.seq, m.id, m.chat_room_id, m.sender_id, u.first_name, m.content,
@@ -144,7 +144,7 @@ impl From<MessageRow> for FollowedMessage {
 }
 
 #[async_trait]
-impl<S: Backend + NotifyDialect> NotifyQueueStore for S
+impl<S: Backend + FollowerDialect> NotifyQueueStore for S
 where
     for<'c> &'c mut <S::Db as Database>::Connection: Executor<'c, Database = S::Db>,
     for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
@@ -162,7 +162,10 @@ where
 {
     async fn notify_batch(&self, limit: i64) -> StoreResult<Option<NotifyBatch>> {
         let pool = self.pool();
-        let (position, drawn): (i64, i64) = sqlx::query_as(S::SEEN).fetch_one(pool).await?;
+        let (position, drawn): (i64, i64) = sqlx::query_as(S::SEEN)
+            .bind("notify")
+            .fetch_one(pool)
+            .await?;
         if drawn <= position {
             return Ok(None);
         }

@@ -104,11 +104,11 @@ impl Backend for PgStore {
     }
 }
 
-/// The notification follower's view of the committed messages (see `0012_search_follows.sql`
+/// A follower's view of the committed messages (see `0012_search_follows.sql`
 /// for why the horizon takes the writers' lock).
-impl crate::db::notify::NotifyDialect for PgStore {
+impl crate::db::backend::FollowerDialect for PgStore {
     const SEEN: &'static str = "SELECT position,
             COALESCE(pg_sequence_last_value('chat_messages_seq_seq'::regclass), 0)
-        FROM followers WHERE name = 'notify'";
+        FROM followers WHERE name = $1";
     const HORIZON: &'static str = "SELECT tigo_messages_committed()";
 }

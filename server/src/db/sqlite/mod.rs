@@ -93,11 +93,11 @@ impl Backend for SqliteStore {
     }
 }
 
-/// The notification follower's view of the committed messages: SQLite has one writer, so
+/// A follower's view of the committed messages: SQLite has one writer, so
 /// every message a reader sees was committed before any it does not see, and `max(seq)` is a
 /// horizon (the messages' delete trigger keeps every position at or below it).
-impl crate::db::notify::NotifyDialect for SqliteStore {
+impl crate::db::backend::FollowerDialect for SqliteStore {
     const SEEN: &'static str = "SELECT position, (SELECT COALESCE(max(seq), 0) FROM chat_messages)
-        FROM followers WHERE name = 'notify'";
+        FROM followers WHERE name = $1";
     const HORIZON: &'static str = "SELECT COALESCE(max(seq), 0) FROM chat_messages";
 }

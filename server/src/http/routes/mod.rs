@@ -16,6 +16,7 @@ pub mod reactions;
 pub mod rooms;
 pub mod safety;
 pub mod search;
+pub mod stats;
 pub mod uploads;
 
 use warp::filters::BoxedFilter;
@@ -48,7 +49,7 @@ impl Route {
 }
 
 /// Each resource's routes.
-const RESOURCES: [&[Route]; 14] = [
+const RESOURCES: [&[Route]; 15] = [
     auth::ROUTES,
     rooms::ROUTES,
     members::ROUTES,
@@ -63,6 +64,7 @@ const RESOURCES: [&[Route]; 14] = [
     safety::ROUTES,
     desk::ROUTES,
     notifications::ROUTES,
+    stats::ROUTES,
 ];
 
 /// Every route.
@@ -93,7 +95,7 @@ pub fn allowed(path: &str) -> Option<String> {
 }
 
 /// Each resource's part of the OpenAPI document.
-pub fn documents() -> [utoipa::openapi::OpenApi; 14] {
+pub fn documents() -> [utoipa::openapi::OpenApi; 15] {
     use utoipa::OpenApi;
     [
         auth::Api::openapi(),
@@ -110,5 +112,6 @@ pub fn documents() -> [utoipa::openapi::OpenApi; 14] {
         safety::Api::openapi(),
         desk::Api::openapi(),
         notifications::Api::openapi(),
+        stats::Api::openapi(),
     ]
 }

@@ -104,6 +104,7 @@ async fn metrics(state: AppState) -> AppResult<Response> {
     let mut text = state.metrics.render(&gauges);
     crate::follow::render_lag(&mut text, state.store.as_ref()).await;
     state.notify.render(&mut text).await;
+    state.stats.render(&mut text).await;
     let mut response = Response::new(text.into());
     response.headers_mut().insert(
         warp::http::header::CONTENT_TYPE,
