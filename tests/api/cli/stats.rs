@@ -13,7 +13,7 @@ use crate::stats::hotels::hotel_rooms;
 use crate::stats::support::support_rooms;
 use crate::stats::{
     DAY, Figures, HOUR, MINUTE, Script, admin_stats, ago, eventually, floor, hotel_settles,
-    hotel_stats, plain, plus, rfc, support_room,
+    hotel_stats, plain, plus, rfc, stats_app, support_room,
 };
 
 contract!(
@@ -42,15 +42,15 @@ async fn cli_json(app: &TestApp, args: &[&str]) -> Value {
     json(&out)
 }
 
-/// The length of the longest run of one repeated symbol (not a letter, digit or space) on the
-/// lines that name `day` (as `MM-DD`): the day's bar in a chart.
+/// The length of the longest run of one repeated symbol (not a letter, digit, space, `-` or
+/// `:`) on the lines that name `day` (as `MM-DD`): the day's bar in a chart.
 fn bar(out: &str, day: DateTime<Utc>) -> usize {
     let name = day.format("%m-%d").to_string();
     let runs = |line: &str| {
         let mut longest = (None, 0, 0);
         for ch in line.chars() {
             let (last, run, best) = longest;
-            let symbol = !ch.is_alphanumeric() && !ch.is_whitespace();
+            let symbol = !ch.is_alphanumeric() && !ch.is_whitespace() && !"-:".contains(ch);
             let run = if symbol && last == Some(ch) {
                 run + 1
             } else {
@@ -68,12 +68,13 @@ fn bar(out: &str, day: DateTime<Utc>) -> usize {
 }
 
 /// Three days from `day`: a quiet first, a busy second (three hotel threads, six messages),
-/// a third with a support thread (two messages); the hotel's id.
+/// a third with a support thread (two messages); the hotel's id, and the follower.
+#[must_use = "the follower stops when dropped"]
 async fn three_days(
     app: &TestApp,
     (c, o, a): (&TestUser, &TestUser, &TestUser),
     day: DateTime<Utc>,
-) -> Uuid {
+) -> (Uuid, TestApp) {
     let hotel = Uuid::new_v4();
     let room = id_of(&hotel_room(c, o, hotel).await);
     let support = support_room(c, a).await;
@@ -88,21 +89,24 @@ async fn three_days(
         plus(day, 2 * DAY + HOUR),
         &[(c, 0), (a, 2 * MINUTE)],
     );
-    script.store(app).await;
-    hotel
+    (hotel, script.store(app).await)
 }
 
 async fn admin_stats_shows_the_rest_answers_figures_in_a_table_and_a_chart(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
     let day = plus(floor(Utc::now(), DAY), -3 * DAY);
-    let hotel = three_days(&app, (&c, &o, &a), day).await;
+    let (hotel, _follower) = three_days(&app, (&c, &o, &a), day).await;
     let (since, until) = (rfc(day), rfc(plus(day, 3 * DAY - 1)));
     let query = format!("since={since}&until={until}");
     let (_, rest) = eventually(
         "the three days",
         async || admin_stats(&a, &query).await,
-        |(_, body)| body["support"]["threads"] == 1 && body["hotels"]["count"] == 1,
+        |(_, body)| {
+            let messages = |i: usize| body["buckets"][i]["messages"].clone();
+            let days = [messages(0), messages(1), messages(2)];
+            days == [0, 6, 2] && body["support"]["threads"] == 1 && body["hotels"]["count"] == 1
+        },
     )
     .await;
     let range = ["--since", since.as_str(), "--until", until.as_str()];
@@ -122,6 +126,7 @@ async fn admin_stats_shows_the_rest_answers_figures_in_a_table_and_a_chart(backe
     assert_eq!(code, 0, "{err}");
     let (busy, quiet) = (bar(&out, plus(day, DAY)), bar(&out, plus(day, 2 * DAY)));
     assert!(busy > quiet && quiet > 0, "bars {busy} and {quiet}:\n{out}");
+    assert_eq!(bar(&out, day), 0, "no message, no bar:\n{out}");
     let (code, _, _) = tigo(&app, &["admin", "stats", "--bucket", "week"], None).await;
     assert_ne!(code, 0, "an unknown bucket");
 
@@ -178,7 +183,7 @@ impl Reads<'_> {
     }
 
     /// `admin stats rebuild` (it names how many messages it went through, `stored`), then the
-    /// figures are `before` again (the server's within [`crate::stats::SETTLE`]).
+    /// figures are `before` again, read from the database and from the server.
     async fn rebuild(&self, before: &Snapshot, stored: usize) {
         let (code, out, err) = tigo(self.app, &["admin", "stats", "rebuild"], None).await;
         assert_eq!(code, 0, "{out}{err}");
@@ -188,17 +193,60 @@ impl Reads<'_> {
                 .any(|n| n == count),
             "{stored} messages in: {out}"
         );
-        eventually(
-            "the figures after the rebuild",
-            async || self.snapshot().await,
-            |after| after == before,
-        )
-        .await;
+        let deadline = tokio::time::Instant::now() + crate::stats::SETTLE;
+        loop {
+            let after = self.snapshot().await;
+            if after == *before {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("after the rebuild:\n{}", differences(before, &after));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
+/// Where `after` differs from `before`, a line each: what, before, after.
+fn differences(before: &Snapshot, after: &Snapshot) -> String {
+    let mut lines = Vec::new();
+    for (what, was, is) in [
+        ("admin stats --json", &before.cli, &after.cli),
+        ("GET /chat/admin/stats", &before.rest, &after.rest),
+    ] {
+        let keys: Vec<String> = was
+            .as_object()
+            .map_or(Vec::new(), |o| o.keys().cloned().collect());
+        for key in keys.iter().filter(|key| was[*key] != is[*key]) {
+            match (was[key].as_array(), is[key].as_array()) {
+                (Some(was), Some(is)) if was.len() == is.len() => {
+                    let changed = was.iter().zip(is).filter(|(was, is)| was != is);
+                    for (was, is) in changed {
+                        lines.push(format!("{what} {key}: {was} then {is}"));
+                    }
+                }
+                _ => lines.push(format!("{what} {key}: {} then {}", was[key], is[key])),
+            }
+        }
+    }
+    let hotels = [
+        ("admin stats hotel", &before.cli_hotels, &after.cli_hotels),
+        (
+            "GET response-stats",
+            &before.rest_hotels,
+            &after.rest_hotels,
+        ),
+    ];
+    for (what, was, is) in hotels {
+        for (was, is) in was.iter().zip(is).filter(|(was, is)| was != is) {
+            lines.push(format!("{what}: {was} then {is}"));
+        }
+    }
+    lines.join("\n")
+}
+
 async fn rebuild_recomputes_the_figures_the_follower_kept(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
     let rooms = hotel_rooms(&c, &o, 3).await;
     let support = support_rooms(&app, &a, 2).await;
@@ -223,7 +271,7 @@ async fn rebuild_recomputes_the_figures_the_follower_kept(backend: Backend) {
     script.say(&support[1].0, support[1].1, ago(3 * DAY));
     // With the marker's two messages.
     let stored = script.len() + 2;
-    script.store_marked(&app, &c, &o).await;
+    let mut follower = script.store_marked(&app, &c, &o).await;
     let (since, until) = (rfc(floor(ago(60 * DAY), DAY)), rfc(Utc::now()));
     let reads = Reads {
         app: &app,
@@ -232,9 +280,12 @@ async fn rebuild_recomputes_the_figures_the_follower_kept(backend: Backend) {
         hotels: rooms.iter().map(|r| r.0).collect(),
     };
     let before = reads.snapshot().await;
+    // The rebuild alone recomputes: no follower runs meanwhile.
+    follower.stop().await;
     reads.rebuild(&before, stored).await;
 
     // A deleted answer: the thread's response is the hotel's next message, 30 h on.
+    let mut follower = crate::stats::follower(&app).await;
     o.api.delete(first[1]).await.expect("delete");
     let later = Figures::of(90, 2, 1, Some((30 * HOUR + 3 * HOUR) / 2), None);
     hotel_settles(&c, "its first answer deleted", rooms[0].0, &later).await;
@@ -243,5 +294,6 @@ async fn rebuild_recomputes_the_figures_the_follower_kept(backend: Backend) {
         deleted.rest_hotels, before.rest_hotels,
         "the deletion shows"
     );
+    follower.stop().await;
     reads.rebuild(&deleted, stored - 1).await;
 }

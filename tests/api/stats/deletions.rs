@@ -25,7 +25,7 @@ async fn buckets(admin: &TestUser, since: DateTime<Utc>, until: DateTime<Utc>) -
 async fn deleted_messages_leave_threads_as_if_never_sent_but_activity_stays_counted(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o, admin) = (app.customer().await, app.owner().await, app.admin().await);
     let rooms = hotel_rooms(&c, &o, 2).await;
     let ((answered, first_room), (grouped, second_room)) = (rooms[0], rooms[1]);
@@ -37,7 +37,7 @@ async fn deleted_messages_leave_threads_as_if_never_sent_but_activity_stays_coun
         start,
         &[(&c, 0), (&c, 20 * HOUR), (&c, 40 * HOUR), (&o, 41 * HOUR)],
     );
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     hotels_settle(
         &c,
         &[

@@ -31,7 +31,7 @@ pub(crate) async fn hotel_rooms(guest: &TestUser, host: &TestUser, n: usize) -> 
 }
 
 async fn a_response_within_24_hours_counts_to_the_second_and_young_threads_wait(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let rooms = hotel_rooms(&c, &o, 8).await;
     let mut script = Script::new();
@@ -52,7 +52,7 @@ async fn a_response_within_24_hours_counts_to_the_second_and_young_threads_wait(
     script.thread(rooms[6].1, ago(5 * DAY), &[(&c, 0), (&o, 2 * HOUR)]);
     script.say(&c, rooms[6].1, ago(HOUR));
     script.say(&c, rooms[7].1, ago(23 * HOUR));
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let hotel = |i: usize| rooms[i].0;
     let of = Figures::of;
     hotels_settle(
@@ -80,7 +80,7 @@ async fn a_response_within_24_hours_counts_to_the_second_and_young_threads_wait(
 }
 
 async fn consecutive_guest_messages_are_one_thread_until_a_day_of_silence(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let rooms = hotel_rooms(&c, &o, 6).await;
     let start = ago(10 * DAY);
@@ -96,7 +96,7 @@ async fn consecutive_guest_messages_are_one_thread_until_a_day_of_silence(backen
     for ((_, room), lines) in rooms.iter().zip(histories) {
         script.thread(*room, start, lines);
     }
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let hotel = |i: usize| rooms[i].0;
     let of = Figures::of;
     hotels_settle(
@@ -125,7 +125,7 @@ async fn consecutive_guest_messages_are_one_thread_until_a_day_of_silence(backen
 async fn staff_answer_for_the_hotel_companions_write_for_the_guest_and_agents_are_ignored(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o, friend) = (
         app.customer().await,
         app.owner().await,
@@ -166,7 +166,7 @@ async fn staff_answer_for_the_hotel_companions_write_for_the_guest_and_agents_ar
     script.say(&agent, rooms[3].1, start);
     script.say(&c, rooms[4].1, start);
     script.send_file(&o, rooms[4].1, plus(start, 20 * MINUTE));
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let of = Figures::of;
     hotels_settle(
         &c,
@@ -189,7 +189,7 @@ async fn staff_answer_for_the_hotel_companions_write_for_the_guest_and_agents_ar
 }
 
 async fn an_unanswered_thread_is_counted_once_it_is_a_day_old(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let rooms = hotel_rooms(&c, &o, 1).await;
     let (hotel, room) = rooms[0];
@@ -197,7 +197,7 @@ async fn an_unanswered_thread_is_counted_once_it_is_a_day_old(backend: Backend) 
     let a_day_old = plus(Utc::now(), 4);
     let mut script = Script::new();
     script.say(&c, room, plus(a_day_old, -DAY));
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     if Utc::now() < plus(a_day_old, -1) {
         let (status, body) = hotel_stats(&c, hotel).await;
         assert_eq!(status, 200, "{body}");
@@ -212,14 +212,14 @@ async fn an_unanswered_thread_is_counted_once_it_is_a_day_old(backend: Backend) 
 async fn any_signed_in_user_reads_any_hotels_figures_and_bad_requests_are_refused(
     backend: Backend,
 ) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
     let stranger = app.customer().await;
     let rooms = hotel_rooms(&c, &o, 1).await;
     let (hotel, room) = rooms[0];
     let mut script = Script::new();
     script.thread(room, ago(2 * DAY), &[(&c, 0), (&o, 45 * MINUTE)]);
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let expected = Figures::of(90, 1, 1, Some(45 * MINUTE), None);
     for user in [&c, &o, &a, &stranger] {
         hotel_settles(user, "read by anyone signed in", hotel, &expected).await;

@@ -72,23 +72,50 @@ fn assert_histogram(scrape: &str, observed: &[f64], slack: f64) {
     }
 }
 
-async fn support_gauges_and_the_first_reply_histogram_follow_the_threads(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let (a, o) = (app.admin().await, app.owner().await);
-    let fresh = scrape(&app).await;
+/// Asserts a server that found no thread yet: the three series, none waiting, none observed.
+fn assert_fresh(scrape: &str) {
     for (kind, name) in [
         ("gauge", WAITING),
         ("gauge", OLDEST),
         ("histogram", REPLIES),
     ] {
-        assert!(
-            fresh.contains(&format!("# TYPE {name} {kind}\n")),
-            "{name}:\n{fresh}"
-        );
+        let typed = format!("# TYPE {name} {kind}\n");
+        assert!(scrape.contains(&typed), "{name}:\n{scrape}");
     }
-    assert_eq!(sample(&fresh, WAITING), Some(0.0));
-    assert_eq!(sample(&fresh, OLDEST), Some(0.0));
-    assert_histogram(&fresh, &[], 0.0);
+    assert_eq!(sample(scrape, WAITING), Some(0.0));
+    assert_eq!(sample(scrape, OLDEST), Some(0.0));
+    assert_histogram(scrape, &[], 0.0);
+}
+
+/// Scrapes `server` until `waiting` threads wait and `replies` were observed; then asserts the
+/// oldest waits `oldest` seconds (or the few more that passed since `t0`).
+async fn scraped_when(
+    server: &TestApp,
+    (waiting, replies): (f64, f64),
+    oldest: i64,
+    t0: DateTime<Utc>,
+) -> String {
+    let count = format!("{REPLIES}_count");
+    let scraped = eventually(
+        "the support series",
+        async || scrape(server).await,
+        |s: &String| sample(s, WAITING) == Some(waiting) && sample(s, &count) == Some(replies),
+    )
+    .await;
+    let slack = (Utc::now() - t0).num_seconds() as f64 + 1.0;
+    let got = sample(&scraped, OLDEST).expect("oldest wait");
+    let oldest = oldest as f64;
+    assert!(
+        (oldest..=oldest + slack).contains(&got),
+        "oldest wait {got}, not {oldest}"
+    );
+    scraped
+}
+
+async fn support_gauges_and_the_first_reply_histogram_follow_the_threads(backend: Backend) {
+    let app = stats_app(backend).await;
+    let (a, o) = (app.admin().await, app.owner().await);
+    assert_fresh(&scrape(&app).await);
 
     let rooms = support_rooms(&app, &a, 4).await;
     let hotel = hotel_rooms(&rooms[0].0, &o, 1).await[0].1;
@@ -98,52 +125,24 @@ async fn support_gauges_and_the_first_reply_histogram_follow_the_threads(backend
     // A hotel's thread, answered and unanswered: not support's.
     script.thread(hotel, plus(t0, -6 * DAY), &[(&rooms[0].0, 0), (&o, 100)]);
     script.say(&rooms[0].0, hotel, plus(t0, -4 * HOUR));
-    script.thread(
-        rooms[0].1,
-        plus(t0, -2 * HOUR),
-        &[(&rooms[0].0, 0), (&a, 30)],
-    );
+    let guest = |i: usize| &rooms[i].0;
+    script.thread(rooms[0].1, plus(t0, -2 * HOUR), &[(guest(0), 0), (&a, 30)]);
     script.thread(
         rooms[1].1,
         plus(t0, -5 * DAY),
-        &[(&rooms[1].0, 0), (&a, 2 * HOUR)],
+        &[(guest(1), 0), (&a, 2 * HOUR)],
     );
     let waiting_since = plus(t0, -long_wait);
-    script.say(&rooms[2].0, rooms[2].1, waiting_since);
-    script.say(&rooms[3].0, rooms[3].1, plus(t0, -short_wait));
-    script.store(&app).await;
-
-    let two = |s: &String| {
-        sample(s, WAITING) == Some(2.0) && sample(s, &format!("{REPLIES}_count")) == Some(2.0)
-    };
-    let scraped = eventually("two waiting, two replies", async || scrape(&app).await, two).await;
-    let slack = (Utc::now() - t0).num_seconds() as f64 + 1.0;
-    let oldest = sample(&scraped, OLDEST).expect("oldest wait");
-    let long = long_wait as f64;
-    assert!(
-        (long..=long + slack).contains(&oldest),
-        "oldest wait {oldest}"
-    );
+    script.say(guest(2), rooms[2].1, waiting_since);
+    script.say(guest(3), rooms[3].1, plus(t0, -short_wait));
+    // Its follower finds the replies: the histogram is that instance's.
+    let follower = script.store(&app).await;
+    let scraped = scraped_when(&follower, (2.0, 2.0), long_wait, t0).await;
     assert_histogram(&scraped, &[30.0, 7_200.0], 0.0);
 
     // The Admin answers the longest wait through the API.
     let reply = send(&a, rooms[2].1, "Here to help!").await;
     let answered = (reply.created_at - waiting_since).num_seconds() as f64;
-    let one = |s: &String| {
-        sample(s, WAITING) == Some(1.0) && sample(s, &format!("{REPLIES}_count")) == Some(3.0)
-    };
-    let scraped = eventually(
-        "one waiting, three replies",
-        async || scrape(&app).await,
-        one,
-    )
-    .await;
-    let slack = (Utc::now() - t0).num_seconds() as f64 + 1.0;
-    let oldest = sample(&scraped, OLDEST).expect("oldest wait");
-    let short = short_wait as f64;
-    assert!(
-        (short..=short + slack).contains(&oldest),
-        "oldest wait {oldest}"
-    );
+    let scraped = scraped_when(&follower, (1.0, 3.0), short_wait, t0).await;
     assert_histogram(&scraped, &[30.0, 7_200.0, answered], 1.0);
 }

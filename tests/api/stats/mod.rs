@@ -1,12 +1,14 @@
 //! Response statistics (contract v3, issue 31): a hotel's response figures, the Admin's
 //! activity buckets, support first replies and their Prometheus gauges, as clients see them.
 //!
-//! Histories are stored with past timestamps directly through the store ([`Script`]), into
-//! rooms created through the API; the server's follower picks them up after their commit, so
-//! the tests poll the answers (at most [`SETTLE`]) instead of sleeping. A check that something
-//! is *not* counted first waits for a marker stored after everything else
-//! ([`Script::store_marked`]): once the marker shows, the follower has passed every message
-//! before it.
+//! Each test's server runs no statistics follower ([`stats_app`]). Histories are stored with
+//! past timestamps directly through the store ([`Script`]), into rooms created through the
+//! API, each message then put at its instant (PostgreSQL's store stamps messages with the
+//! database's clock), and only then does a second instance on the same database start
+//! following them ([`follower`]); the tests poll the answers (at most [`SETTLE`]) instead of
+//! sleeping. A check that something is *not* counted first waits for a marker stored after
+//! everything else ([`Script::store_marked`]): once the marker shows, the follower has passed
+//! every message before it.
 
 mod admin;
 mod deletions;
@@ -20,7 +22,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
-use tigo_server::db::NewMessage;
+use sqlx::Connection;
+use tigo_server::db::{DatabaseConfig, NewMessage};
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -107,22 +110,87 @@ impl Script {
             .collect()
     }
 
-    /// Stores the messages in the order written (a few large transactions).
-    pub(crate) async fn store(self, app: &TestApp) {
+    /// Stores the messages in the order written (a few large transactions), puts each at its
+    /// instant, and starts a follower: keep it for as long as the test reads figures.
+    #[must_use = "the follower stops when dropped"]
+    pub(crate) async fn store(self, app: &TestApp) -> TestApp {
         for chunk in self.batch.chunks(1_000) {
             app.state.store.insert_messages(chunk).await.expect("store");
         }
+        stamp(app, &self.batch).await;
+        follower(app).await
     }
 
-    /// Stores the messages, then a marker thread in a hotel of its own (`guest` writes three
-    /// days ago, `host` answers an hour later), and waits until the marker's figures show.
-    pub(crate) async fn store_marked(mut self, app: &TestApp, guest: &TestUser, host: &TestUser) {
+    /// [`Script::store`], with a marker thread in a hotel of its own after the messages
+    /// (`guest` writes three days ago, `host` answers an hour later); returns once the marker's
+    /// figures show.
+    #[must_use = "the follower stops when dropped"]
+    pub(crate) async fn store_marked(
+        mut self,
+        app: &TestApp,
+        guest: &TestUser,
+        host: &TestUser,
+    ) -> TestApp {
         let marker = Uuid::new_v4();
         let room = id_of(&hotel_room(guest, host, marker).await);
         self.thread(room, ago(3 * DAY), &[(guest, 0), (host, HOUR)]);
-        self.store(app).await;
+        let follower = self.store(app).await;
         let expected = Figures::of(90, 1, 1, Some(HOUR), None);
         hotel_settles(guest, "the marker", marker, &expected).await;
+        follower
+    }
+}
+
+/// A server for the statistics tests: no statistics follower of its own.
+pub(crate) async fn stats_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |config| config.stats_follow_every = None).await
+}
+
+/// A second instance on `app`'s database, following the stored messages for statistics.
+pub(crate) async fn follower(app: &TestApp) -> TestApp {
+    let mut config = app.state.config.clone();
+    config.stats_follow_every = Some(Duration::from_millis(50));
+    start(config).await
+}
+
+/// Puts each stored message of `batch` at its `created_at` (test fixtures only, as
+/// [`backdate`]: the store stamps messages itself).
+async fn stamp(app: &TestApp, batch: &[NewMessage]) {
+    match &app.state.config.database {
+        DatabaseConfig::Sqlite { path } => {
+            let url = format!("sqlite://{path}");
+            let mut conn = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("open sqlite");
+            let mut tx = conn.begin().await.expect("begin");
+            for m in batch {
+                sqlx::query(
+                    "UPDATE chat_messages SET created_at = ?1, updated_at = ?1 WHERE id = ?2",
+                )
+                .bind(m.created_at.timestamp_micros())
+                .bind(m.id)
+                .execute(&mut *tx)
+                .await
+                .expect("stamp");
+            }
+            tx.commit().await.expect("commit");
+        }
+        DatabaseConfig::Postgres { url } => {
+            let mut conn = sqlx::PgConnection::connect(url)
+                .await
+                .expect("open postgres");
+            let (ids, ats): (Vec<Uuid>, Vec<DateTime<Utc>>) =
+                batch.iter().map(|m| (m.id, m.created_at)).unzip();
+            sqlx::query(
+                "UPDATE chat_messages m SET created_at = t.at, updated_at = t.at
+                 FROM UNNEST($1::uuid[], $2::timestamptz[]) AS t(id, at) WHERE m.id = t.id",
+            )
+            .bind(ids)
+            .bind(ats)
+            .execute(&mut conn)
+            .await
+            .expect("stamp");
+        }
     }
 }
 

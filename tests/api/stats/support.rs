@@ -42,7 +42,7 @@ pub(crate) async fn support_rooms(
 }
 
 async fn support_threads_time_first_replies_and_count_who_waits_now(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (a, agent, o) = (app.admin().await, app.admin().await, app.owner().await);
     let rooms = support_rooms(&app, &a, 8).await;
     let (status, body) = add_member(&a, rooms[1].1, agent.id(), "agent").await;
@@ -73,7 +73,7 @@ async fn support_threads_time_first_replies_and_count_who_waits_now(backend: Bac
     );
     script.say(&rooms[5].0, rooms[5].1, ago(3 * DAY));
     script.say(&rooms[4].0, rooms[4].1, ago(2 * HOUR));
-    script.store(&app).await;
+    let _follower = script.store(&app).await;
 
     let query = format!("since={}&until={}", rfc(ago(10 * DAY)), rfc(Utc::now()));
     // Eight counted: five answered, the one waiting 3 days, and both of the replaced room;
@@ -98,7 +98,7 @@ async fn support_threads_time_first_replies_and_count_who_waits_now(backend: Bac
 }
 
 async fn hotels_are_those_with_threads_in_the_range_and_their_median_rate(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (a, c, o) = (app.admin().await, app.customer().await, app.owner().await);
     let query = |days: i64| format!("since={}&until={}", rfc(ago(days * DAY)), rfc(Utc::now()));
     let (status, body) = admin_stats(&a, &query(20)).await;
@@ -123,7 +123,7 @@ async fn hotels_are_those_with_threads_in_the_range_and_their_median_rate(backen
     script.thread(rooms[0].1, ago(8 * DAY), &[(&c, 0), (&o, HOUR)]);
     script.thread(rooms[1].1, ago(5 * DAY), &[(&c, 0), (&o, HOUR)]);
     script.thread(rooms[2].1, ago(15 * DAY), &[(&c, 0), (&o, 3 * DAY)]);
-    script.store(&app).await;
+    let _follower = script.store(&app).await;
 
     let hotels = async |days: i64, count: i64| {
         let (_, body) = eventually(

@@ -33,7 +33,7 @@ fn threads(
 }
 
 async fn thirty_days_with_ten_threads_else_the_ten_most_recent_of_ninety(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let rooms = hotel_rooms(&c, &o, 6).await;
     let pair = (&c, &o);
@@ -63,7 +63,7 @@ async fn thirty_days_with_ten_threads_else_the_ten_most_recent_of_ninety(backend
         script.thread(room, start, &[(&c, 0), (&o, HOUR)]);
         threads(&mut script, room, pair, &recent(9), Some(HOUR));
     }
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let (hour, few) = (Some("within an hour"), Some("within a few hours"));
     let hotel = |i: usize| rooms[i].0;
     let of = Figures::of;
@@ -89,7 +89,7 @@ async fn thirty_days_with_ten_threads_else_the_ten_most_recent_of_ninety(backend
 }
 
 async fn the_label_follows_the_median_at_one_six_and_twenty_four_hours(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = stats_app(backend).await;
     let (c, o) = (app.customer().await, app.owner().await);
     let rooms = hotel_rooms(&c, &o, 10).await;
     let pair = (&c, &o);
@@ -109,7 +109,7 @@ async fn the_label_follows_the_median_at_one_six_and_twenty_four_hours(backend: 
     threads(&mut script, rooms[9].1, pair, &[12], None);
     threads(&mut script, rooms[9].1, pair, &[9], Some(MINUTE));
     threads(&mut script, rooms[9].1, pair, &[6], None);
-    script.store_marked(&app, &c, &o).await;
+    let _follower = script.store_marked(&app, &c, &o).await;
     let hotel = |i: usize| rooms[i].0;
     let three = |i: usize, within: i64, label: &str| {
         Figures::of(90, 3, within, Some(times[i]), Some(label))
