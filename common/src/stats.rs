@@ -69,12 +69,12 @@ pub struct FirstReply {
     pub p90: Option<i64>,
 }
 
-/// Hotels with threads in the period.
+/// Every hotel's response figures as guests see them now (whatever the period).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HotelsStats {
-    /// Hotels with at least one counted thread started in the period.
+    /// Hotels with at least one counted thread in their window.
     pub count: i64,
-    /// The median of their response rates over the period; null with none.
+    /// The median of their response rates; null with none.
     pub median_response_rate: Option<f64>,
 }

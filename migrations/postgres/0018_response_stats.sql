@@ -38,6 +38,19 @@ CREATE TABLE stats_rooms (
     open_at     TIMESTAMPTZ         -- when it started
 );
 
+-- Each hotel's response figures as guests see them now (30 days, or the 10 most recent threads
+-- of 90), recomputed from its threads when they change (`version` moves) and when time alone
+-- may change them (`valid_until`: a young thread turning 24 h old, a thread leaving the 30- or
+-- 90-day window), so the hotels' median rate reads one row per hotel.
+CREATE TABLE stats_hotels (
+    hotel_id    UUID PRIMARY KEY,
+    threads     BIGINT NOT NULL,
+    within      BIGINT NOT NULL,
+    valid_until TIMESTAMPTZ NOT NULL,
+    version     BIGINT NOT NULL
+);
+CREATE INDEX stats_hotels_due ON stats_hotels (valid_until);
+
 -- Messages and distinct senders per UTC hour and per UTC day.
 CREATE TABLE stats_buckets (
     span           TEXT NOT NULL CHECK (span IN ('hour', 'day')),

@@ -26,6 +26,15 @@ CREATE TABLE stats_rooms (
     open_at     INTEGER
 ) WITHOUT ROWID;
 
+CREATE TABLE stats_hotels (
+    hotel_id    BLOB PRIMARY KEY,
+    threads     INTEGER NOT NULL,
+    within      INTEGER NOT NULL,
+    valid_until INTEGER NOT NULL,
+    version     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX stats_hotels_due ON stats_hotels (valid_until);
+
 CREATE TABLE stats_buckets (
     span           TEXT NOT NULL CHECK (span IN ('hour', 'day')),
     start          INTEGER NOT NULL,

@@ -93,6 +93,25 @@ pub fn hotel(hotel_id: Uuid, newest_first: &[ThreadTimes], now: DateTime<Utc>) -
     }
 }
 
+/// Until when a hotel's figures hold by time alone: the first instant after `now` at which one
+/// of its threads turns 24 h old unanswered or leaves the 30- or 90-day window.
+pub fn valid_until(threads: &[ThreadTimes], now: DateTime<Utc>) -> DateTime<Utc> {
+    threads
+        .iter()
+        .flat_map(|t| {
+            let young = t.responded_at.is_none().then_some(t.started_at + SILENCE);
+            [
+                young,
+                Some(t.started_at + WINDOW),
+                Some(t.started_at + FALLBACK),
+            ]
+        })
+        .flatten()
+        .filter(|at| *at > now)
+        .min()
+        .unwrap_or(now + FALLBACK)
+}
+
 /// The hotels' figure from each hotel's `(threads, answered within 24 h)`.
 pub fn hotels(rates: &[(i64, i64)]) -> HotelsStats {
     let mut each: Vec<f64> = rates

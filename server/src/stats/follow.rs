@@ -17,6 +17,8 @@ use crate::db::stats::{Recomputed, StatsStep};
 const BATCH: i64 = 500;
 /// Rooms that lost messages, recomputed per step at most.
 const DIRTY: i64 = 20;
+/// Hotels' figures one refresh recomputes at most.
+const HOTELS: i64 = 200;
 /// After a failed step (the database away), before the next.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -37,6 +39,29 @@ pub(super) async fn run(stats: Stats, every: Duration, shutdown: CancellationTok
             Ok((_, false)) => every,
             Err(err) => {
                 tracing::warn!(%err, "the statistics follower's step failed; retrying");
+                RETRY
+            }
+        };
+    }
+}
+
+/// Every second, brings due hotels' figures up to date (back to back while many are due).
+pub(super) async fn refresh(stats: Stats, shutdown: CancellationToken) {
+    let mut pause = Duration::ZERO;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = shutdown.cancelled() => return,
+        }
+        let done = tokio::select! {
+            done = stats.refresh_hotels(chrono::Utc::now(), HOTELS) => done,
+            () = shutdown.cancelled() => return,
+        };
+        pause = match done {
+            Ok(n) if n as i64 == HOTELS => Duration::ZERO,
+            Ok(_) => Duration::from_secs(1),
+            Err(err) => {
+                tracing::warn!(%err, "refreshing hotels' response figures failed; retrying");
                 RETRY
             }
         };
@@ -74,8 +99,13 @@ impl Stats {
             }
         };
         for (room, version) in &dirty {
-            step.recomputed
-                .push(self.recompute(*room, *version, step.to).await?);
+            let recomputed = self.recompute(*room, *version, step.to).await?;
+            for hotel in recomputed.threads.iter().filter_map(|t| t.hotel) {
+                if !step.hotels.contains(&hotel) {
+                    step.hotels.push(hotel);
+                }
+            }
+            step.recomputed.push(recomputed);
         }
         let applied = store.stats_apply(&step).await?;
         if applied {
@@ -117,8 +147,10 @@ impl Stats {
             let (n, more) = self.step().await?;
             covered += n;
             if !more {
-                return Ok(covered);
+                break;
             }
         }
+        while self.refresh_hotels(chrono::Utc::now(), HOTELS).await? as i64 == HOTELS {}
+        Ok(covered)
     }
 }

@@ -22,9 +22,12 @@ use uuid::Uuid;
 
 use self::figures::{FALLBACK, Period};
 use self::histogram::Histogram;
-use self::threads::SILENCE;
-use crate::db::stats::Span;
+use crate::db::stats::{HotelFigures, Span};
 use crate::db::{Store, StoreResult};
+
+/// Hotels' figures a read of the Admin figures brings up to date first, at most (the refresher
+/// keeps up with the rest).
+const REFRESH: i64 = 200;
 
 /// The service's statistics: cheap to clone, one per instance.
 #[derive(Clone)]
@@ -55,15 +58,35 @@ impl Stats {
         }
     }
 
-    /// Starts the follower (`every`: its pause while caught up; `None`: not on this instance).
+    /// Starts the follower and the hotels' figures' refresher (`every`: the follower's pause
+    /// while caught up; `None`: neither runs on this instance).
     pub fn spawn(
         &self,
         every: Option<Duration>,
         (tasks, shutdown): (&TaskTracker, CancellationToken),
     ) {
         if let Some(every) = every {
-            tasks.spawn(follow::run(self.clone(), every, shutdown));
+            tasks.spawn(follow::run(self.clone(), every, shutdown.clone()));
+            tasks.spawn(follow::refresh(self.clone(), shutdown));
         }
+    }
+
+    /// Recomputes the figures of hotels that are due at `now` (their threads changed, or time
+    /// changed them), at most `limit`; how many were due.
+    pub async fn refresh_hotels(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<usize> {
+        let store = &self.inner.store;
+        let due = store.due_hotels(now, limit).await?;
+        for (hotel, version) in &due {
+            let threads = store.hotel_threads(*hotel, now - FALLBACK).await?;
+            let shown = figures::hotel(*hotel, &threads, now);
+            let kept = HotelFigures {
+                threads: i64::from(shown.threads),
+                within: i64::from(shown.responded_within_24h),
+                valid_until: figures::valid_until(&threads, now),
+            };
+            store.put_hotel_figures(*hotel, *version, kept).await?;
+        }
+        Ok(due.len())
     }
 
     /// A hotel's response figures at `now`.
@@ -85,7 +108,8 @@ impl Stats {
         let mut rooms = store.rooms_created(first, until).await?;
         rooms.sort_unstable();
         let support = store.support_threads(first, until.max(now)).await?;
-        let rates = store.hotel_rates(query.period, now - SILENCE).await?;
+        self.refresh_hotels(now, REFRESH).await?;
+        let rates = store.hotel_rates().await?;
         let (waiting_now, _) = store.support_waiting().await?;
         let mut support_figures = figures::support(&support, query.period, now);
         support_figures.waiting_now = waiting_now;

@@ -134,6 +134,11 @@ impl Fold {
     }
 
     fn apply(&mut self, message: &StatsMessage, change: Change) {
+        if let Some(hotel) = message.hotel
+            && !self.step.hotels.contains(&hotel)
+        {
+            self.step.hotels.push(hotel);
+        }
         match change {
             Change::Started => {
                 self.order.push(message.id);

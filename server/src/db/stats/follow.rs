@@ -5,6 +5,7 @@
 //! `read`'s.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use tigo_common::{MemberRole, RoomType, Side};
 use uuid::Uuid;
@@ -59,6 +60,17 @@ const BUCKET: &str = "INSERT INTO stats_buckets (span, start, messages, active_s
         VALUES ($1, $2, $3, 0)
     ON CONFLICT (span, start) DO UPDATE SET messages = stats_buckets.messages + excluded.messages";
 
+/// Marks a hotel's figures due (they are recomputed from its threads by `crate::stats`).
+const TOUCH_HOTEL: &str =
+    "INSERT INTO stats_hotels (hotel_id, threads, within, valid_until, version)
+        VALUES ($1, 0, 0, $2, 1)
+    ON CONFLICT (hotel_id) DO UPDATE SET version = stats_hotels.version + 1,
+        valid_until = excluded.valid_until";
+
+/// A recomputed room's hotel (from its threads before they go) is due again.
+const TOUCH_ROOM_HOTEL: &str = "UPDATE stats_hotels SET version = version + 1, valid_until = $2
+    WHERE hotel_id IN (SELECT hotel_id FROM stats_threads WHERE room_id = $1)";
+
 const FORGET_ROOM: [&str; 2] = [
     "DELETE FROM stats_threads WHERE room_id = $1",
     "DELETE FROM stats_rooms WHERE room_id = $1",
@@ -66,7 +78,8 @@ const FORGET_ROOM: [&str; 2] = [
 
 const CLEAN: &str = "DELETE FROM stats_dirty WHERE room_id = $1 AND version = $2";
 
-const RESET: [&str; 6] = [
+const RESET: [&str; 7] = [
+    "DELETE FROM stats_hotels",
     "DELETE FROM stats_threads",
     "DELETE FROM stats_rooms",
     "DELETE FROM stats_buckets",
@@ -266,7 +279,14 @@ where
             query.bind(*messages).execute(&mut *tx).await?;
         }
         count_senders::<S>(&mut tx, &step.senders).await?;
+        let due = Instant(DateTime::<Utc>::UNIX_EPOCH);
+        for hotel in &step.hotels {
+            let touch = sqlx::query(TOUCH_HOTEL).bind(*hotel).bind(due);
+            touch.execute(&mut *tx).await?;
+        }
         for room in &step.recomputed {
+            let touch = sqlx::query(TOUCH_ROOM_HOTEL).bind(room.room).bind(due);
+            touch.execute(&mut *tx).await?;
             for forget in FORGET_ROOM {
                 sqlx::query(forget)
                     .bind(room.room)

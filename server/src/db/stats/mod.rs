@@ -161,6 +161,17 @@ pub struct StatsStep {
     /// `(span, start, sender)`, each once.
     pub senders: Vec<(Span, DateTime<Utc>, Uuid)>,
     pub recomputed: Vec<Recomputed>,
+    /// Hotels whose threads changed: their figures are due again.
+    pub hotels: Vec<Uuid>,
+}
+
+/// A hotel's figures as stored: counted threads, answered within 24 h, and until when they
+/// hold by time alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HotelFigures {
+    pub threads: i64,
+    pub within: i64,
+    pub valid_until: DateTime<Utc>,
 }
 
 /// A bucket's stored counts.
@@ -205,13 +216,20 @@ pub trait StatsReadStore: Send + Sync {
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<ThreadTimes>>;
 
-    /// Per hotel, `(threads, answered within 24 h)` over the threads started in
-    /// `[since, until)` that count: answered, or started at or before `counted_before`.
-    async fn hotel_rates(
+    /// Per hotel with counted threads, `(threads, answered within 24 h)` as guests see them.
+    async fn hotel_rates(&self) -> StoreResult<Vec<(i64, i64)>>;
+
+    /// Hotels whose figures are due at `now` (their threads changed, or time changed them),
+    /// `(hotel, version)`, at most `limit`.
+    async fn due_hotels(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(Uuid, i64)>>;
+
+    /// Stores a hotel's figures computed at `version`; false when its threads changed since.
+    async fn put_hotel_figures(
         &self,
-        (since, until): (DateTime<Utc>, DateTime<Utc>),
-        counted_before: DateTime<Utc>,
-    ) -> StoreResult<Vec<(i64, i64)>>;
+        hotel: Uuid,
+        version: i64,
+        figures: HotelFigures,
+    ) -> StoreResult<bool>;
 
     /// Stored buckets of `span` in `[since, until)`, in order (missing ones had no message).
     async fn stats_buckets(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use uuid::Uuid;
 
-use super::{BucketCounts, Span, StatsReadStore, ThreadTimes};
+use super::{BucketCounts, HotelFigures, Span, StatsReadStore, ThreadTimes};
 use crate::db::StoreResult;
 use crate::db::backend::Backend;
 use crate::db::rows::Instant;
@@ -15,13 +15,13 @@ use crate::db::rows::Instant;
 const HOTEL_THREADS: &str = "SELECT started_at, responded_at, closed_at FROM stats_threads
     WHERE kind = 'hotel' AND hotel_id = $1 AND started_at > $2 ORDER BY started_at DESC";
 
-/// Per hotel: counted threads of the period, and those answered within 24 h.
-const HOTEL_RATES: &str = "SELECT count(*),
-        sum(CASE WHEN response_us <= 86400000000 THEN 1 ELSE 0 END)
-    FROM stats_threads
-    WHERE kind = 'hotel' AND hotel_id IS NOT NULL AND started_at >= $1 AND started_at < $2
-      AND (response_us IS NOT NULL OR started_at <= $3)
-    GROUP BY hotel_id";
+const HOTEL_RATES: &str = "SELECT threads, within FROM stats_hotels WHERE threads > 0";
+
+const DUE_HOTELS: &str = "SELECT hotel_id, version FROM stats_hotels WHERE valid_until <= $1
+    ORDER BY valid_until LIMIT $2";
+
+const PUT_HOTEL: &str = "UPDATE stats_hotels SET threads = $3, within = $4, valid_until = $5
+    WHERE hotel_id = $1 AND version = $2";
 
 const BUCKETS: &str = "SELECT start, messages, active_senders FROM stats_buckets
     WHERE span = $1 AND start >= $2 AND start < $3 ORDER BY start";
@@ -54,9 +54,11 @@ where
     for<'q> <S::Db as Database>::Arguments<'q>: IntoArguments<'q, S::Db>,
     for<'q> Uuid: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> &'q str: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
     for<'r> (Instant,): FromRow<'r, <S::Db as Database>::Row>,
-    for<'r> (i64, Option<i64>): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> (i64, i64): FromRow<'r, <S::Db as Database>::Row>,
+    for<'r> (Uuid, i64): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> (i64, Option<Instant>): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> (Instant, i64, i64): FromRow<'r, <S::Db as Database>::Row>,
     for<'r> Times: FromRow<'r, <S::Db as Database>::Row>,
@@ -74,21 +76,33 @@ where
         Ok(rows.into_iter().map(times).collect())
     }
 
-    async fn hotel_rates(
-        &self,
-        (since, until): (DateTime<Utc>, DateTime<Utc>),
-        counted_before: DateTime<Utc>,
-    ) -> StoreResult<Vec<(i64, i64)>> {
-        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(HOTEL_RATES)
-            .bind(Instant(since))
-            .bind(Instant(until))
-            .bind(Instant(counted_before))
+    async fn hotel_rates(&self) -> StoreResult<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(HOTEL_RATES).fetch_all(self.pool()).await?)
+    }
+
+    async fn due_hotels(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(Uuid, i64)>> {
+        Ok(sqlx::query_as(DUE_HOTELS)
+            .bind(Instant(now))
+            .bind(limit)
             .fetch_all(self.pool())
+            .await?)
+    }
+
+    async fn put_hotel_figures(
+        &self,
+        hotel: Uuid,
+        version: i64,
+        figures: HotelFigures,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(PUT_HOTEL)
+            .bind(hotel)
+            .bind(version)
+            .bind(figures.threads)
+            .bind(figures.within)
+            .bind(Instant(figures.valid_until))
+            .execute(self.pool())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(threads, within)| (threads, within.unwrap_or(0)))
-            .collect())
+        Ok(S::rows_affected(&done) > 0)
     }
 
     async fn stats_buckets(

@@ -116,8 +116,9 @@ struct StatsQuery {
                    starts one as above, the support side (the Admin participant, agents) \
                    answers; `threads` and `first_reply_seconds` (median, nearest-rank p90, over \
                    those answered) cover threads started in the period, `waiting_now` every \
-                   thread waiting now. `hotels`: hotels with a counted thread started in the \
-                   period, and the median of their response rates over it. An unknown \
+                   thread waiting now. `hotels`: hotels with a counted thread in their window and \
+                   the median of their response rates, as guests see them now (this part does \
+                   not follow `since` and `until`). An unknown \
                    `bucket`, an unreadable time or `since` after `until` → 400.",
     security(("bearer" = [])),
     params(StatsQuery),
