@@ -5,6 +5,7 @@ use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::support::admin_hotels_settle;
 use super::*;
 use crate::contract;
 use crate::helpers::*;
@@ -190,7 +191,7 @@ async fn staff_answer_for_the_hotel_companions_write_for_the_guest_and_agents_ar
 
 async fn an_unanswered_thread_is_counted_once_it_is_a_day_old(backend: Backend) {
     let app = stats_app(backend).await;
-    let (c, o) = (app.customer().await, app.owner().await);
+    let (c, o, a) = (app.customer().await, app.owner().await, app.admin().await);
     let rooms = hotel_rooms(&c, &o, 1).await;
     let (hotel, room) = rooms[0];
     // A day old in 4 s.
@@ -207,6 +208,9 @@ async fn an_unanswered_thread_is_counted_once_it_is_a_day_old(backend: Backend) 
     tokio::time::sleep(wait).await;
     let expected = Figures::of(90, 1, 0, None, None);
     hotel_settles(&c, "a day old, unanswered", hotel, &expected).await;
+    // The Admin figures follow too, with no new message: the marker's hotel (1.0) and this
+    // one (0.0).
+    admin_hotels_settle(&a, "", (2, 0.5)).await;
 }
 
 async fn any_signed_in_user_reads_any_hotels_figures_and_bad_requests_are_refused(

@@ -1,6 +1,7 @@
 //! `GET /chat/admin/stats`, `support` and `hotels`: support threads in `customer_admin` and
 //! `hotel_owner_admin` rooms (the Admin participant and agents answering), their first-reply
-//! median and p90, who waits now; hotels with threads and their median response rate.
+//! median and p90, who waits now; and every hotel's figures as guests see them now (whatever
+//! the range): how many hotels have a counted thread, and the median of their response rates.
 
 use serde_json::json;
 
@@ -12,7 +13,7 @@ use crate::rooms::calls::add_member;
 
 contract!(
     support_threads_time_first_replies_and_count_who_waits_now,
-    hotels_are_those_with_threads_in_the_range_and_their_median_rate,
+    hotels_are_every_hotel_as_guests_see_it_now_whatever_the_range,
 );
 
 /// The `support` of the answer to `query`, once it is `expected` (at most [`SETTLE`]).
@@ -97,53 +98,55 @@ async fn support_threads_time_first_replies_and_count_who_waits_now(backend: Bac
     assert_eq!(body["support"]["threads"], 9, "{body}");
 }
 
-async fn hotels_are_those_with_threads_in_the_range_and_their_median_rate(backend: Backend) {
+/// Waits until the `hotels` of the answer to `query` are `count` hotels with the median
+/// response rate `rate`.
+pub(crate) async fn admin_hotels_settle(admin: &TestUser, query: &str, (count, rate): (i64, f64)) {
+    eventually(
+        &format!("{count} hotels, median rate {rate} ({query})"),
+        async || admin_stats(admin, query).await,
+        |(status, body)| {
+            let hotels = &body["hotels"];
+            let median = hotels["median_response_rate"].as_f64();
+            *status == 200
+                && hotels["count"] == count
+                && median.is_some_and(|got| (got - rate).abs() < 1e-9)
+        },
+    )
+    .await;
+}
+
+async fn hotels_are_every_hotel_as_guests_see_it_now_whatever_the_range(backend: Backend) {
     let app = stats_app(backend).await;
     let (a, c, o) = (app.admin().await, app.customer().await, app.owner().await);
-    let query = |days: i64| format!("since={}&until={}", rfc(ago(days * DAY)), rfc(Utc::now()));
-    let (status, body) = admin_stats(&a, &query(20)).await;
+    let (status, body) = admin_stats(&a, "").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["hotels"],
-        json!({"count": 0, "median_response_rate": null})
-    );
+    let none = json!({"count": 0, "median_response_rate": null});
+    assert_eq!(body["hotels"], none);
 
-    let rooms = hotel_rooms(&c, &o, 5).await;
+    let rooms = hotel_rooms(&c, &o, 6).await;
     let no_hotel = app.room(&c, &app.owner().await).await;
     let support = support_room(&c, &a).await;
     let mut script = Script::new();
-    // Not hotels of the range: one answered 30 days ago, one only young, one without a hotel,
-    // and a support room.
-    script.thread(rooms[3].1, ago(30 * DAY), &[(&c, 0), (&o, HOUR)]);
-    script.say(&c, rooms[4].1, ago(HOUR));
+    // No hotel's counted thread: one older than 90 days, one only young, one of a room without
+    // a hotel, and a support room's.
+    script.thread(rooms[4].1, ago(100 * DAY), &[(&c, 0), (&o, HOUR)]);
+    script.say(&c, rooms[5].1, ago(HOUR));
     script.say(&c, no_hotel.id, ago(12 * DAY));
     script.thread(support, ago(12 * DAY), &[(&c, 0), (&a, HOUR)]);
-    // Rates over 20 days: 0.5 (answered in 2 days, then in 1 h), 1.0, 0.0.
+    // Rates: 0.5 (answered in 2 days, then in 1 h), 1.0, 0.0, and 0.0 in the 90-day window.
     script.thread(rooms[0].1, ago(12 * DAY), &[(&c, 0), (&o, 2 * DAY)]);
     script.thread(rooms[0].1, ago(8 * DAY), &[(&c, 0), (&o, HOUR)]);
     script.thread(rooms[1].1, ago(5 * DAY), &[(&c, 0), (&o, HOUR)]);
     script.thread(rooms[2].1, ago(15 * DAY), &[(&c, 0), (&o, 3 * DAY)]);
-    let _follower = script.store(&app).await;
-
-    let hotels = async |days: i64, count: i64| {
-        let (_, body) = eventually(
-            "the hotels",
-            async || admin_stats(&a, &query(days)).await,
-            |(status, body)| *status == 200 && body["hotels"]["count"] == count,
-        )
-        .await;
-        body["hotels"].clone()
-    };
-    assert_rate(&hotels(20, 3).await, 0.5);
-    // Over 9 days: the first hotel's second thread (1.0) and the second hotel (1.0).
-    assert_rate(&hotels(9, 2).await, 1.0);
-}
-
-/// `median_response_rate` of `hotels` is `rate`.
-fn assert_rate(hotels: &Value, rate: f64) {
-    let got = hotels["median_response_rate"].as_f64();
-    assert!(
-        got.is_some_and(|got| (got - rate).abs() < 1e-9),
-        "median_response_rate {rate} in {hotels}"
-    );
+    script.thread(rooms[3].1, ago(60 * DAY), &[(&c, 0), (&o, 3 * DAY)]);
+    // With the marker's hotel (1.0): 0.0, 0.0, 0.5, 1.0, 1.0.
+    let _follower = script.store_marked(&app, &c, &o).await;
+    let range = |from: i64, to: i64| format!("since={}&until={}", rfc(ago(from)), rfc(ago(to)));
+    let (recent, past) = (range(9 * DAY, 0), range(200 * DAY, 150 * DAY));
+    for query in ["", &recent, &past] {
+        admin_hotels_settle(&a, query, (5, 0.5)).await;
+    }
+    // The hotel answers the young thread through the API: one more hotel, at 1.0.
+    send(&o, rooms[5].1, "Yes, the pool is open until 22:00.").await;
+    admin_hotels_settle(&a, "", (6, 0.75)).await;
 }
