@@ -26,7 +26,7 @@ redis_ticks() { cpu_ticks "$(cat "$SERVICES_DIR/redis.pid")"; }
 followers_caught_up() {
   local lag
   for _ in $(seq 1 300); do
-    lag=$(curl -s "$SERVER_URL/metrics" | awk '/^tigo_search_lag_messages /{print $2}')
+    lag=$(curl -s "$SERVER_URL/metrics" | awk '/^tigo_(search|stats)_lag_messages /{sum += $2; seen = 1} END {if (seen) print sum}')
     [ -z "$lag" ] || [ "$lag" = 0 ] && return 0
     sleep 0.1
   done

@@ -124,6 +124,13 @@ impl Stats {
     /// within a second; otherwise left out of the scrape) and
     /// `tigo_support_first_reply_seconds`.
     pub async fn render(&self, out: &mut String) {
+        let lag = self.inner.store.stats_lag();
+        if let Ok(Ok(lag)) = tokio::time::timeout(Duration::from_secs(1), lag).await {
+            let _ = writeln!(
+                out,
+                "# HELP tigo_stats_lag_messages Stored messages the statistics follower has not counted yet (an upper bound).\n# TYPE tigo_stats_lag_messages gauge\ntigo_stats_lag_messages {lag}"
+            );
+        }
         let read = self.inner.store.support_waiting();
         if let Ok(Ok((waiting, oldest))) = tokio::time::timeout(Duration::from_secs(1), read).await
         {

@@ -248,8 +248,14 @@ fn a_hotels_figures_hold_until_a_thread_turns_24_hours_or_leaves_a_window() {
     let now = t0();
     let young = thread(now, Duration::hours(20), None);
     let answered = thread(now, Duration::days(29), Some(minutes(5)));
-    assert_eq!(figures::valid_until(&[young, answered], now), now + Duration::hours(4));
-    assert_eq!(figures::valid_until(&[answered], now), now + Duration::days(1));
+    assert_eq!(
+        figures::valid_until(&[young, answered], now),
+        now + Duration::hours(4)
+    );
+    assert_eq!(
+        figures::valid_until(&[answered], now),
+        now + Duration::days(1)
+    );
     assert_eq!(figures::valid_until(&[], now), now + Duration::days(90));
     let hotels = figures::hotels(&[(4, 1), (2, 2), (10, 5), (0, 0)]);
     assert_eq!((hotels.count, hotels.median_response_rate), (3, Some(0.5)));

@@ -47,6 +47,9 @@ const ROOM_STATES: &str = "SELECT room_id, last_at, last_side, open_thread, open
 
 const POSITION: &str = "SELECT position FROM followers WHERE name = 'stats'";
 
+const LAG: &str = "SELECT COALESCE((SELECT max(seq) FROM chat_messages), 0) - position
+    FROM followers WHERE name = 'stats'";
+
 const DIRTY: &str = "SELECT room_id, version FROM stats_dirty ORDER BY room_id LIMIT $1";
 
 /// Moves the position only from where the step began: 0 rows, another instance was first.
@@ -234,6 +237,11 @@ where
     async fn stats_position(&self) -> StoreResult<i64> {
         let (position,): (i64,) = sqlx::query_as(POSITION).fetch_one(self.pool()).await?;
         Ok(position)
+    }
+
+    async fn stats_lag(&self) -> StoreResult<i64> {
+        let (lag,): (i64,) = sqlx::query_as(LAG).fetch_one(self.pool()).await?;
+        Ok(lag.max(0))
     }
 
     async fn stats_dirty(&self, limit: i64) -> StoreResult<Vec<(Uuid, i64)>> {

@@ -192,6 +192,9 @@ pub trait StatsStore: Send + Sync {
     /// The follower's position.
     async fn stats_position(&self) -> StoreResult<i64>;
 
+    /// Message numbers past the follower's position (an upper bound, as search's lag).
+    async fn stats_lag(&self) -> StoreResult<i64>;
+
     /// Rooms that lost messages, `(room, mark version)`, at most `limit`.
     async fn stats_dirty(&self, limit: i64) -> StoreResult<Vec<(Uuid, i64)>>;
 
