@@ -26,4 +26,5 @@ mod safety;
 mod scaleout;
 mod search;
 mod service;
+mod stats;
 mod tui;

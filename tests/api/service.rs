@@ -165,7 +165,7 @@ async fn a_405_names_the_methods_its_path_takes_in_allow(backend: Backend) {
 }
 
 /// Every route of the contract, as (path, method) in the OpenAPI document.
-const DOCUMENTED_ROUTES: [(&str, &str); 45] = [
+const DOCUMENTED_ROUTES: [(&str, &str); 47] = [
     ("/auth/login", "post"),
     ("/auth/register", "post"),
     ("/auth/me", "get"),
@@ -182,6 +182,8 @@ const DOCUMENTED_ROUTES: [(&str, &str); 45] = [
     ("/chat/hotels/{hotelId}", "get"),
     ("/chat/hotels/{hotelId}/staff", "post"),
     ("/chat/hotels/{hotelId}/staff/{userId}", "delete"),
+    ("/chat/hotels/{hotelId}/response-stats", "get"),
+    ("/chat/admin/stats", "get"),
     ("/chat/messages", "post"),
     ("/chat/messages/{messageId}", "patch"),
     ("/chat/messages/{messageId}", "delete"),

@@ -6,6 +6,7 @@ mod hostile;
 mod hotels;
 mod notify;
 mod ops;
+mod stats;
 mod usage;
 mod users;
 
