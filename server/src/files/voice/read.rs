@@ -1,0 +1,242 @@
+//! Reading a recording: its container demuxed by the reader of its detected type (never
+//! another's), its length from the packets' own timing, and every packet decoded (Symphonia
+//! for AAC, MP3 and Vorbis, Debian's libopus for Opus) into the waveform, within the bounds.
+
+use std::io::Cursor;
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use bytes::Bytes;
+use symphonia::core::codecs::CodecParameters;
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::registry::CodecRegistry;
+use symphonia::core::errors::Error;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track, TrackType};
+use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::packet::Packet;
+use symphonia::core::units::{TimeBase, Timestamp};
+use symphonia::default::formats::{IsoMp4Reader, MkvReader, MpaReader, OggReader};
+
+use super::waveform::{Loudness, Overflow};
+use super::{AudioFormat, Bounds, Voice, VoiceError};
+
+/// Symphonia's decoders of the enabled codecs, and libopus's.
+static CODECS: LazyLock<CodecRegistry> = LazyLock::new(|| {
+    let mut codecs = CodecRegistry::new();
+    symphonia::default::register_enabled_codecs(&mut codecs);
+    codecs.register_audio_decoder::<symphonia_adapter_libopus::OpusDecoder>();
+    codecs
+});
+
+/// Reads a whole recording of the given container format.
+pub(super) fn read(
+    bytes: Bytes,
+    format: AudioFormat,
+    bounds: &Bounds,
+) -> Result<Voice, VoiceError> {
+    let mut reader = open(bytes, format)?;
+    let track = audio_track(reader.as_ref())?;
+    let (time_base, params) = match (&track.time_base, &track.codec_params) {
+        (Some(tb), Some(CodecParameters::Audio(params))) => (*tb, params.clone()),
+        _ => return Err(unreadable("the audio track has no timing")),
+    };
+    // What the container declares is never the length; it only refuses early what is
+    // already too long by its own word.
+    if let Some(declared) = track.duration.and_then(|d| time_base.calc_duration(d))
+        && declared.as_millis() > bounds.max.as_millis() as i128
+    {
+        return Err(VoiceError::TooLong);
+    }
+    let mut decoder = CODECS
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|_| unreadable("its codec is not one we decode"))?;
+    let rate = params.sample_rate.unwrap_or(48_000);
+    let max_ms = bounds.max.as_millis() as u64 + SLACK_MS;
+    let mut state = Reading {
+        timing: Timing::new(time_base, max_ms),
+        loudness: Loudness::new(rate, max_ms),
+        rate,
+        samples: Vec::new(),
+    };
+    while let Some(packet) = next_packet(reader.as_mut(), bounds.deadline)? {
+        if packet.track_id == track.id {
+            state.packet(decoder.as_mut(), &packet)?;
+        }
+    }
+    state.finish(bounds)
+}
+
+/// Decoded audio may run this far past the longest length allowed before it is refused: a
+/// codec's frames do not end exactly where the container's timing does.
+const SLACK_MS: u64 = 2_000;
+
+fn unreadable(why: &str) -> VoiceError {
+    VoiceError::Unreadable(why.to_string())
+}
+
+/// The container's reader, chosen by the detected type. An MP3's ID3v2 tag is skipped first:
+/// the MPEG reader looks for frames anywhere, and a tag (a cover picture) may hold look-alikes.
+fn open(bytes: Bytes, format: AudioFormat) -> Result<Box<dyn FormatReader>, VoiceError> {
+    let bytes = match format {
+        AudioFormat::Mpeg => bytes.slice(id3v2_len(&bytes).min(bytes.len())..),
+        _ => bytes,
+    };
+    let source = MediaSourceStream::new(
+        Box::new(Cursor::new(bytes)),
+        MediaSourceStreamOptions::default(),
+    );
+    let opts = FormatOptions::default();
+    let reader: Result<Box<dyn FormatReader>, Error> = match format {
+        AudioFormat::Ogg => OggReader::try_new(source, opts).map(|r| Box::new(r) as _),
+        AudioFormat::WebM => MkvReader::try_new(source, opts).map(|r| Box::new(r) as _),
+        AudioFormat::Mp4 => IsoMp4Reader::try_new(source, opts).map(|r| Box::new(r) as _),
+        AudioFormat::Mpeg => MpaReader::try_new(source, opts).map(|r| Box::new(r) as _),
+    };
+    reader.map_err(|e| VoiceError::Unreadable(format!("not a readable {}: {e}", format.name())))
+}
+
+/// The length of an ID3v2 tag at the start (header, body and footer), or 0.
+fn id3v2_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [b'I', b'D', b'3', _, _, flags, s0, s1, s2, s3, ..] => {
+            let size = [s0, s1, s2, s3]
+                .iter()
+                .fold(0usize, |size, b| (size << 7) | usize::from(**b & 0x7f));
+            let footer = if flags & 0x10 != 0 { 10 } else { 0 };
+            10 + size + footer
+        }
+        _ => 0,
+    }
+}
+
+/// The audio track; a file with a video track is a video, whatever else it holds.
+fn audio_track(reader: &dyn FormatReader) -> Result<Track, VoiceError> {
+    if reader
+        .tracks()
+        .iter()
+        .any(|t| matches!(t.codec_params, Some(CodecParameters::Video(_))))
+    {
+        return Err(VoiceError::Video);
+    }
+    reader
+        .default_track(TrackType::Audio)
+        .cloned()
+        .ok_or_else(|| unreadable("it has no audio track"))
+}
+
+/// The next packet, or `None` at the end. A stream that stops short of a whole page, block or
+/// frame ends there: recorders write WebM without a length, and a cut recording is the part
+/// that arrived.
+fn next_packet(
+    reader: &mut dyn FormatReader,
+    deadline: Instant,
+) -> Result<Option<Packet>, VoiceError> {
+    if Instant::now() >= deadline {
+        return Err(VoiceError::TimedOut);
+    }
+    match reader.next_packet() {
+        Ok(packet) => Ok(packet),
+        Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(Error::ResetRequired) => Err(unreadable("its audio changes format midway")),
+        Err(e) => Err(VoiceError::Unreadable(format!("a damaged stream: {e}"))),
+    }
+}
+
+/// One recording being read.
+struct Reading {
+    timing: Timing,
+    loudness: Loudness,
+    rate: u32,
+    /// Decoded samples of one packet (reused).
+    samples: Vec<f32>,
+}
+
+impl Reading {
+    fn packet(
+        &mut self,
+        decoder: &mut dyn AudioDecoder,
+        packet: &Packet,
+    ) -> Result<(), VoiceError> {
+        let decoded = decoder
+            .decode(packet)
+            .map_err(|e| VoiceError::Unreadable(format!("a packet does not decode: {e}")))?;
+        let frames = decoded.frames() as u64;
+        let channels = decoded.spec().channels().count();
+        decoded.copy_to_vec_interleaved(&mut self.samples);
+        self.loudness
+            .add(&self.samples, channels)
+            .map_err(|Overflow| VoiceError::TooLong)?;
+        self.timing
+            .add(packet, frames * 1000 / u64::from(self.rate.max(1)))
+    }
+
+    fn finish(self, bounds: &Bounds) -> Result<Voice, VoiceError> {
+        let duration_ms = self
+            .timing
+            .duration_ms()
+            .ok_or_else(|| unreadable("it holds no audio"))?;
+        if duration_ms > bounds.max.as_millis() as u64 {
+            return Err(VoiceError::TooLong);
+        }
+        // Timing and audio must tell the same length: a file whose timestamps skip hours, or
+        // whose packets hold far more than their timestamps say, is not what it claims.
+        if duration_ms.abs_diff(self.loudness.decoded_ms()) > SLACK_MS {
+            return Err(unreadable("its timing does not match its audio"));
+        }
+        if duration_ms < bounds.min.as_millis() as u64 {
+            return Err(VoiceError::TooShort);
+        }
+        Ok(Voice {
+            duration_ms,
+            waveform: self.loudness.waveform(),
+        })
+    }
+}
+
+/// The length the packets' own timestamps span, in milliseconds from the first packet (or
+/// from 0, for a codec's delay before it) to the end of the last. A packet without a duration
+/// (WebM blocks usually have none) ends where its decoded audio does.
+struct Timing {
+    time_base: TimeBase,
+    max_ms: u64,
+    start: Option<i128>,
+    end: i128,
+}
+
+impl Timing {
+    fn new(time_base: TimeBase, max_ms: u64) -> Timing {
+        Timing {
+            time_base,
+            max_ms,
+            start: None,
+            end: 0,
+        }
+    }
+
+    fn add(&mut self, packet: &Packet, decoded_ms: u64) -> Result<(), VoiceError> {
+        let ms = |ts: i64| {
+            self.time_base
+                .calc_time(Timestamp::new(ts))
+                .map(|t| t.as_millis())
+                .ok_or(VoiceError::TooLong)
+        };
+        let pts = packet.pts.get();
+        let start = ms(pts)?;
+        let end = match i64::try_from(packet.dur.get()) {
+            Ok(0) => start + i128::from(decoded_ms),
+            Ok(dur) => ms(pts.checked_add(dur).ok_or(VoiceError::TooLong)?)?,
+            Err(_) => return Err(VoiceError::TooLong),
+        };
+        self.start = Some(self.start.map_or(start, |s| s.min(start)));
+        self.end = self.end.max(end);
+        match self.duration_ms() {
+            Some(ms) if ms > self.max_ms => Err(VoiceError::TooLong),
+            _ => Ok(()),
+        }
+    }
+
+    fn duration_ms(&self) -> Option<u64> {
+        let start = self.start?.max(0);
+        Some(u64::try_from(self.end - start).unwrap_or(0))
+    }
+}
