@@ -27,3 +27,4 @@ mod scaleout;
 mod search;
 mod service;
 mod tui;
+mod voice;

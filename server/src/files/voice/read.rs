@@ -92,7 +92,7 @@ fn open(bytes: Bytes, format: AudioFormat) -> Result<Box<dyn FormatReader>, Voic
         AudioFormat::Mp4 => IsoMp4Reader::try_new(source, opts).map(|r| Box::new(r) as _),
         AudioFormat::Mpeg => MpaReader::try_new(source, opts).map(|r| Box::new(r) as _),
     };
-    reader.map_err(|e| VoiceError::Unreadable(format!("not a readable {}: {e}", format.name())))
+    reader.map_err(|e| VoiceError::Unreadable(e.to_string()))
 }
 
 /// The length of an ID3v2 tag at the start (header, body and footer), or 0.
@@ -238,5 +238,22 @@ impl Timing {
     fn duration_ms(&self) -> Option<u64> {
         let start = self.start?.max(0);
         Some(u64::try_from(self.end - start).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id3v2_tag_is_measured_with_its_footer() {
+        // Size 0x81 bytes in four 7-bit groups (syncsafe: 0x00 0x00 0x01 0x01).
+        assert_eq!(id3v2_len(b"ID3\x04\x00\x00\x00\x00\x01\x01rest"), 10 + 129);
+        assert_eq!(
+            id3v2_len(b"ID3\x04\x00\x10\x00\x00\x00\x05rest"),
+            10 + 5 + 10
+        );
+        assert_eq!(id3v2_len(b"\xFF\xFB\x90\x64"), 0);
+        assert_eq!(id3v2_len(b"ID3"), 0);
     }
 }
