@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
-# (PostgreSQL, Redis, tmux, Chromium from Debian packages; socket.io-client and puppeteer-core
+# (PostgreSQL, Redis, tmux, ffmpeg, Chromium and libopus-dev from Debian packages, the last
+# before anything is built since the build links it; socket.io-client and puppeteer-core
 # from npm; moto[server], aiosmtpd and http_ece from PyPI), starts private PostgreSQL, Redis,
 # S3-compatible (moto) and notification sink (SMTP + Web Push, tests/notify/sink.py) instances
 # on free loopback ports, and tears everything down at the end.
@@ -15,7 +16,7 @@ scratch_with_cleanup tigo-test
 started=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 
-step "install and start PostgreSQL, Redis, an S3-compatible store (moto) and the notification sink"
+step "install (libopus-dev and ffmpeg too) and start PostgreSQL, Redis, an S3-compatible store (moto) and the notification sink"
 services_install
 if ! command -v node >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
@@ -132,10 +133,12 @@ step "smoke: tigo-chat smoke against a real server"
 SMOKE_DB="DATABASE_URL=sqlite://$WORK/smoke.db"
 create_user "$SMOKE_DB" smoke-guest@smoke.test smoke-guest-pw Sam Guest Customer
 create_user "$SMOKE_DB" smoke-hotel@smoke.test smoke-hotel-pw Hal Hotel HotelOwner
+create_user "$SMOKE_DB" smoke-support@smoke.test smoke-support-pw Sue Support Admin
 server_start "$WORK/smoke.log" $SMOKE_DB
 SMOKE_URL=$SERVER_URL
+# With a support user, smoke also sends a voice message in the guest's support room.
 "$TIGO_BIN" smoke --url "$SMOKE_URL" --user-a smoke-guest@smoke.test:smoke-guest-pw \
-  --user-b smoke-hotel@smoke.test:smoke-hotel-pw
+  --user-b smoke-hotel@smoke.test:smoke-hotel-pw --user-support smoke-support@smoke.test:smoke-support-pw
 
 step "terminal client: two tigo-chat tui processes in tmux, then a companion's third"
 create_user "$SMOKE_DB" tui-guest@tui.test tui-password-1 Tina Guest Customer

@@ -133,6 +133,10 @@ async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
         url: args.url.clone(),
         user_a: login(args.user_a, args.password_a, "a")?,
         user_b: login(args.user_b, args.password_b, "b")?,
+        support: args
+            .user_support
+            .map(|user| login(user, args.password_support, "support"))
+            .transpose()?,
         step_timeout: args.step_timeout,
     };
     let json = args.json;

@@ -221,8 +221,8 @@ mod tests {
         assert_eq!(clock(7_400), "0:07");
         assert_eq!(clock(42_600), "0:43");
         assert_eq!(clock(3_723_000), "1:02:03");
-        let rising: Vec<f64> = (0..64).map(|i| f64::from(i) / 63.0).collect();
-        assert_eq!(bars(&rising, 8), "▁▂▃▄▅▆▇█");
+        let stairs: Vec<f64> = (0..64).map(|i| f64::from(i / 8) / 7.0).collect();
+        assert_eq!(bars(&stairs, 8), "▁▂▃▄▅▆▇█");
         let mut quiet_middle = vec![1.0; 64];
         quiet_middle[16..48].fill(0.05);
         assert_eq!(bars(&quiet_middle, 4), "█▁▁█");
