@@ -100,7 +100,7 @@ run_recovery() { # label, instances, DATABASE_URL, [REDIS_URL]
 run_recovery embedded 1 "sqlite://$WORK/conformance.db"
 run_recovery postgres-redis 2 "$PG_CONF_URL" "$TEST_REDIS_URL"
 
-step "browser: the seed's HTML client page in headless Chromium, two users, another origin, three members"
+step "browser: the seed's HTML client page in headless Chromium, two users, another origin, three members; voice messages in <audio>"
 # Debian's Chromium, driven by puppeteer-core (which downloads no browser of its own).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "browser: installing chromium"
@@ -113,6 +113,8 @@ BROWSER_DB="DATABASE_URL=sqlite://$WORK/browser.db"
 create_user "$BROWSER_DB" first@browser.test browser-password-1 First Page Customer
 create_user "$BROWSER_DB" second@browser.test browser-password-1 Second Page HotelOwner
 create_user "$BROWSER_DB" third@browser.test browser-password-1 Third Page Customer
+# Voice messages go to support rooms: the guest's support room is with this Admin.
+create_user "$BROWSER_DB" support@browser.test browser-password-1 Sue Support Admin
 # The page is served from its own loopback port, a different origin from the server's; only
 # that origin is in FRONTEND_URL, so the test also sees a page from OTHER_PAGE_PORT refused.
 PAGE_PORT=$(free_port)
@@ -121,8 +123,8 @@ while [ "$OTHER_PAGE_PORT" = "$PAGE_PORT" ]; do OTHER_PAGE_PORT=$(free_port); do
 server_start "$WORK/browser.log" $BROWSER_DB "FRONTEND_URL=http://127.0.0.1:$PAGE_PORT"
 (cd tests/browser && TIGO_URL=$SERVER_URL PAGE_PORT=$PAGE_PORT OTHER_PAGE_PORT=$OTHER_PAGE_PORT \
   FIRST_EMAIL=first@browser.test SECOND_EMAIL=second@browser.test THIRD_EMAIL=third@browser.test \
-  USER_PASSWORD=browser-password-1 \
-  SCREENSHOT=${BROWSER_SCREENSHOT:-} node --test --test-concurrency=1 page.test.mjs) || {
+  SUPPORT_EMAIL=support@browser.test USER_PASSWORD=browser-password-1 \
+  SCREENSHOT=${BROWSER_SCREENSHOT:-} node --test --test-concurrency=1 page.test.mjs voice.test.mjs) || {
   echo "--- server log (browser) ---"
   tail -n 50 "$WORK/browser.log"
   exit 1
