@@ -164,19 +164,23 @@ pub async fn run(config: &SmokeConfig, report: &mut dyn FnMut(&Step)) -> Vec<Ste
         let support_api = api.with_token(&support.access_token);
         voice::step(&mut run, t, &a, &a_api, &support, &support_api, &mut sent).await;
     }
-    // Leave nothing behind, even after a failure.
-    let leftovers: Vec<(Api, Uuid)> = sent;
-    if !leftovers.is_empty() {
-        run.step("clean up leftover test messages", async {
-            for (api, id) in &leftovers {
-                match api.delete(*id).await {
-                    Ok(()) | Err(crate::api::ApiError::Status { status: 404, .. }) => {}
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            Ok(())
-        })
-        .await;
-    }
+    clean_up(&mut run, sent).await;
     run.steps
+}
+
+/// Leaves nothing behind, even after a failure: deletes what the steps sent.
+async fn clean_up(run: &mut Run<'_>, sent: Vec<(Api, Uuid)>) {
+    if sent.is_empty() {
+        return;
+    }
+    run.step("clean up leftover test messages", async {
+        for (api, id) in &sent {
+            match api.delete(*id).await {
+                Ok(()) | Err(crate::api::ApiError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    })
+    .await;
 }

@@ -47,7 +47,7 @@ where
         }
     };
     let (file_name, content_type, size) = received?;
-    let described = match describe(files, id, content_type).await {
+    let described = match describe(files, id, size, content_type).await {
         Ok(described) => described,
         Err(err) => {
             remove(files, id).await;
@@ -267,8 +267,14 @@ struct Described {
     voice: Option<Voice>,
 }
 
-/// Reads a stored upload of the detected type; refuses what is not what its type says.
-async fn describe(files: &Files, id: Uuid, content_type: &'static str) -> AppResult<Described> {
+/// Reads a stored upload of the detected type (`size` bytes); refuses what is not what its
+/// type says.
+async fn describe(
+    files: &Files,
+    id: Uuid,
+    size: u64,
+    content_type: &'static str,
+) -> AppResult<Described> {
     let Some(format) = AudioFormat::of(content_type) else {
         return Ok(Described {
             content_type,
@@ -276,7 +282,7 @@ async fn describe(files: &Files, id: Uuid, content_type: &'static str) -> AppRes
             voice: None,
         });
     };
-    match voice::inspect(files, id, format).await {
+    match voice::inspect(files, id, size, format).await {
         Ok(voice) => Ok(Described {
             content_type,
             thumbnail: None,

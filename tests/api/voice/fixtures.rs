@@ -16,6 +16,8 @@ pub const LENGTH_MS: i64 = 3000;
 pub enum Fixture {
     /// Ogg/Opus: Firefox's MediaRecorder, WhatsApp and Telegram.
     Ogg,
+    /// Ogg/Vorbis, as older recorders write it.
+    Vorbis,
     /// WebM/Opus as Chrome's MediaRecorder writes it: to a stream, so without a duration, cues
     /// or element sizes.
     RecorderWebm,
@@ -72,6 +74,10 @@ fn make(which: Fixture) -> Vec<u8> {
     ];
     match which {
         Fixture::Ogg => ffmpeg(&[&TONE[..], &opus[..]].concat(), Some("ogg")),
+        Fixture::Vorbis => ffmpeg(
+            &[&TONE[..], &["-c:a", "libvorbis", "-q:a", "2"]].concat(),
+            Some("ogg"),
+        ),
         Fixture::RecorderWebm => ffmpeg(
             &[&TONE[..], &opus[..], &["-f", "webm", "-live", "1"]].concat(),
             None,

@@ -15,6 +15,7 @@ contract!(
     voice_messages_are_refused_in_rooms_whose_type_does_not_take_them,
     type_voice_without_an_audio_upload_is_refused,
     a_voice_message_answers_the_ranges_an_audio_element_asks_for,
+    an_offline_member_is_pushed_a_voice_message_as_a_microphone,
 );
 
 async fn room_of(kind: RoomType, one: &TestUser, two: &TestUser) -> Room {
@@ -182,4 +183,25 @@ async fn a_voice_message_answers_the_ranges_an_audio_element_asks_for(backend: B
         let body = resp.bytes().await.expect("body");
         assert_eq!(body.as_ref(), &bytes[start..], "{range}");
     }
+}
+
+async fn an_offline_member_is_pushed_a_voice_message_as_a_microphone(backend: Backend) {
+    use crate::notifications::{Sink, notify_app, subscribed};
+    let app = notify_app(backend, |_| {}).await;
+    let sink = Sink::new();
+    let guest = app.customer().await;
+    let support = app.admin().await;
+    let room = room_of(RoomType::CustomerAdmin, &guest, &support).await;
+    let device = subscribed(&sink, &support, json!("201")).await;
+    let up = recorded(&app, &guest, Fixture::Ogg).await;
+    let body =
+        json!({"chat_room_id": room.id, "content": "", "type": "voice", "attachment_id": up["id"]});
+    let (status, sent) = post(&app, &guest, body).await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an id");
+    let push = sink.push_for(&device, id).await;
+    assert_eq!(push["payload"]["body"], "🎤 Voice message");
 }

@@ -4,6 +4,7 @@
 //! time limit and a cap on the audio decoded; a recording that cannot be read is refused.
 
 mod read;
+mod source;
 mod waveform;
 
 use std::time::{Duration, Instant};
@@ -67,6 +68,8 @@ pub enum VoiceError {
     TooLong,
     /// Reading it took longer than allowed.
     TimedOut,
+    /// The file store failed while it was read (nothing is wrong with the file).
+    StoreFailed(String),
 }
 
 /// The bounds of one reading.
@@ -77,10 +80,11 @@ pub struct Bounds {
     pub deadline: Instant,
 }
 
-/// Reads stored upload `id`, of audio container `format`.
+/// Reads stored upload `id` (`size` bytes) of audio container `format`.
 pub(super) async fn inspect(
     files: &Files,
     id: Uuid,
+    size: u64,
     format: AudioFormat,
 ) -> Result<Voice, VoiceError> {
     let limit = files.config.voice_read_limit;
@@ -90,11 +94,13 @@ pub(super) async fn inspect(
         Ok(Ok(turn)) => turn,
         _ => return Err(VoiceError::TimedOut),
     };
-    let bytes = files
-        .store
-        .read_all(&original_key(id))
-        .await
-        .map_err(|_| VoiceError::Unreadable("it could not be read back".into()))?;
+    let source = source::StoreSource::new(
+        files.store.clone(),
+        original_key(id),
+        size,
+        tokio::runtime::Handle::current(),
+    );
+    let failure = source.failure();
     let bounds = Bounds {
         min: MIN_DURATION,
         max: files.config.voice_max_duration,
@@ -102,7 +108,11 @@ pub(super) async fn inspect(
     };
     let reading = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        read::read(bytes, format, &bounds)
+        let read = read::read(source, format, &bounds);
+        match failure.lock().map(|f| f.clone()) {
+            Ok(Some(failed)) if read.is_err() => Err(VoiceError::StoreFailed(failed)),
+            _ => read,
+        }
     });
     // The thread checks its deadline between packets; this bounds a single packet that never
     // returns.
@@ -140,6 +150,7 @@ pub(super) fn refusal(error: VoiceError, format: AudioFormat, files: &Files) -> 
             "File could not be read as audio within {} s",
             files.config.voice_read_limit.as_secs_f64()
         )),
+        VoiceError::StoreFailed(why) => AppError::unavailable(format!("file store: {why}")),
     }
 }
 

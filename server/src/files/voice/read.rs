@@ -2,11 +2,10 @@
 //! another's), its length from the packets' own timing, and every packet decoded (Symphonia
 //! for AAC, MP3 and Vorbis, Debian's libopus for Opus) into the waveform, within the bounds.
 
-use std::io::Cursor;
+use std::io::Read;
 use std::sync::LazyLock;
 use std::time::Instant;
 
-use bytes::Bytes;
 use symphonia::core::codecs::CodecParameters;
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::codecs::registry::CodecRegistry;
@@ -17,6 +16,7 @@ use symphonia::core::packet::Packet;
 use symphonia::core::units::{TimeBase, Timestamp};
 use symphonia::default::formats::{IsoMp4Reader, MkvReader, MpaReader, OggReader};
 
+use super::source::StoreSource;
 use super::waveform::{Loudness, Overflow};
 use super::{AudioFormat, Bounds, Voice, VoiceError};
 
@@ -30,19 +30,21 @@ static CODECS: LazyLock<CodecRegistry> = LazyLock::new(|| {
 
 /// Reads a whole recording of the given container format.
 pub(super) fn read(
-    bytes: Bytes,
+    source: StoreSource,
     format: AudioFormat,
     bounds: &Bounds,
 ) -> Result<Voice, VoiceError> {
-    let mut reader = open(bytes, format)?;
+    let mut reader = open(source, format)?;
     let track = audio_track(reader.as_ref())?;
     let (time_base, params) = match (&track.time_base, &track.codec_params) {
         (Some(tb), Some(CodecParameters::Audio(params))) => (*tb, params.clone()),
         _ => return Err(unreadable("the audio track has no timing")),
     };
     // What the container declares is never the length; it only refuses early what is
-    // already too long by its own word.
+    // already too long by its own word. (An MP3 without a Xing header declares nothing: its
+    // length there is Symphonia's guess from the bit rate.)
     if let Some(declared) = track.duration.and_then(|d| time_base.calc_duration(d))
+        && format != AudioFormat::Mpeg
         && declared.as_millis() > bounds.max.as_millis() as i128
     {
         return Err(VoiceError::TooLong);
@@ -50,12 +52,11 @@ pub(super) fn read(
     let mut decoder = CODECS
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|_| unreadable("its codec is not one we decode"))?;
-    let rate = params.sample_rate.unwrap_or(48_000);
     let max_ms = bounds.max.as_millis() as u64 + SLACK_MS;
     let mut state = Reading {
         timing: Timing::new(time_base, max_ms),
-        loudness: Loudness::new(rate, max_ms),
-        rate,
+        loudness: None,
+        max_ms,
         samples: Vec::new(),
     };
     while let Some(packet) = next_packet(reader.as_mut(), bounds.deadline)? {
@@ -76,15 +77,15 @@ fn unreadable(why: &str) -> VoiceError {
 
 /// The container's reader, chosen by the detected type. An MP3's ID3v2 tag is skipped first:
 /// the MPEG reader looks for frames anywhere, and a tag (a cover picture) may hold look-alikes.
-fn open(bytes: Bytes, format: AudioFormat) -> Result<Box<dyn FormatReader>, VoiceError> {
-    let bytes = match format {
-        AudioFormat::Mpeg => bytes.slice(id3v2_len(&bytes).min(bytes.len())..),
-        _ => bytes,
-    };
-    let source = MediaSourceStream::new(
-        Box::new(Cursor::new(bytes)),
-        MediaSourceStreamOptions::default(),
-    );
+fn open(mut source: StoreSource, format: AudioFormat) -> Result<Box<dyn FormatReader>, VoiceError> {
+    if format == AudioFormat::Mpeg {
+        let mut head = [0u8; 10];
+        let read = source
+            .read(&mut head)
+            .map_err(|e| unreadable(&e.to_string()))?;
+        source.start_at(id3v2_len(&head[..read]) as u64);
+    }
+    let source = MediaSourceStream::new(Box::new(source), MediaSourceStreamOptions::default());
     let opts = FormatOptions::default();
     let reader: Result<Box<dyn FormatReader>, Error> = match format {
         AudioFormat::Ogg => OggReader::try_new(source, opts).map(|r| Box::new(r) as _),
@@ -145,8 +146,9 @@ fn next_packet(
 /// One recording being read.
 struct Reading {
     timing: Timing,
-    loudness: Loudness,
-    rate: u32,
+    /// At the rate of the decoded audio, known from the first packet decoded.
+    loudness: Option<Loudness>,
+    max_ms: u64,
     /// Decoded samples of one packet (reused).
     samples: Vec<f32>,
 }
@@ -161,13 +163,20 @@ impl Reading {
             .decode(packet)
             .map_err(|e| VoiceError::Unreadable(format!("a packet does not decode: {e}")))?;
         let frames = decoded.frames() as u64;
-        let channels = decoded.spec().channels().count();
+        let (rate, channels) = (decoded.spec().rate(), decoded.spec().channels().count());
         decoded.copy_to_vec_interleaved(&mut self.samples);
-        self.loudness
+        let max_ms = self.max_ms;
+        let loudness = self
+            .loudness
+            .get_or_insert_with(|| Loudness::new(rate, max_ms));
+        if loudness.rate() != rate {
+            return Err(unreadable("its sample rate changes midway"));
+        }
+        loudness
             .add(&self.samples, channels)
             .map_err(|Overflow| VoiceError::TooLong)?;
         self.timing
-            .add(packet, frames * 1000 / u64::from(self.rate.max(1)))
+            .add(packet, frames * 1000 / u64::from(rate.max(1)))
     }
 
     fn finish(self, bounds: &Bounds) -> Result<Voice, VoiceError> {
@@ -180,15 +189,20 @@ impl Reading {
         }
         // Timing and audio must tell the same length: a file whose timestamps skip hours, or
         // whose packets hold far more than their timestamps say, is not what it claims.
-        if duration_ms.abs_diff(self.loudness.decoded_ms()) > SLACK_MS {
+        let decoded_ms = self.loudness.as_ref().map_or(0, Loudness::decoded_ms);
+        if duration_ms.abs_diff(decoded_ms) > SLACK_MS {
             return Err(unreadable("its timing does not match its audio"));
         }
         if duration_ms < bounds.min.as_millis() as u64 {
             return Err(VoiceError::TooShort);
         }
+        let waveform = match &self.loudness {
+            Some(loudness) => loudness.waveform(),
+            None => vec![0.0; super::SLICES],
+        };
         Ok(Voice {
             duration_ms,
-            waveform: self.loudness.waveform(),
+            waveform,
         })
     }
 }

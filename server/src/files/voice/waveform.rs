@@ -60,6 +60,11 @@ impl Loudness {
         Ok(())
     }
 
+    /// The rate (frames per second) it was made for.
+    pub fn rate(&self) -> u32 {
+        u32::try_from(self.rate).unwrap_or(u32::MAX)
+    }
+
     /// How long the decoded audio lasts, in milliseconds.
     pub fn decoded_ms(&self) -> u64 {
         self.frames * 1000 / self.rate
