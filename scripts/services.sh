@@ -28,7 +28,20 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Installs what is missing from Debian packages: PostgreSQL, Redis, tmux.
+# Whether the C library libopus can be linked (its header and its unversioned .so, which
+# only libopus-dev provides).
+have_libopus() {
+  local lib
+  [ -e /usr/include/opus/opus.h ] || return 1
+  for lib in /usr/lib/libopus.so /usr/lib/*/libopus.so /usr/local/lib/libopus.so; do
+    [ -e "$lib" ] && return 0
+  done
+  return 1
+}
+
+# Installs what is missing from Debian packages: PostgreSQL, Redis, tmux; libopus-dev, which
+# the build links (voice messages decode Opus with it; libopus0 is what a server then needs),
+# and ffmpeg, which makes the voice tests' recordings. Call it before cargo builds anything.
 services_install() {
   local need=()
   local bin
@@ -36,6 +49,8 @@ services_install() {
   [ -n "$bin" ] && [ -x "$bin/initdb" ] || need+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   command -v tmux >/dev/null 2>&1 || need+=(tmux)
+  have_libopus || need+=(libopus-dev)
+  command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
   if [ ${#need[@]} -gt 0 ]; then
     echo "services: installing ${need[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

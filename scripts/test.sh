@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of tigo-chat; CI runs exactly this (.ci/run). It installs what is missing
-# (PostgreSQL, Redis, tmux, Chromium from Debian packages; socket.io-client and puppeteer-core
+# (PostgreSQL, Redis, tmux, ffmpeg, Chromium and libopus-dev from Debian packages, the last
+# before anything is built since the build links it; socket.io-client and puppeteer-core
 # from npm; moto[server], aiosmtpd and http_ece from PyPI), starts private PostgreSQL, Redis,
 # S3-compatible (moto) and notification sink (SMTP + Web Push, tests/notify/sink.py) instances
 # on free loopback ports, and tears everything down at the end.
@@ -15,7 +16,7 @@ scratch_with_cleanup tigo-test
 started=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(($(date +%s) - started))" "$*"; }
 
-step "install and start PostgreSQL, Redis, an S3-compatible store (moto) and the notification sink"
+step "install (libopus-dev and ffmpeg too) and start PostgreSQL, Redis, an S3-compatible store (moto) and the notification sink"
 services_install
 if ! command -v node >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
@@ -99,7 +100,7 @@ run_recovery() { # label, instances, DATABASE_URL, [REDIS_URL]
 run_recovery embedded 1 "sqlite://$WORK/conformance.db"
 run_recovery postgres-redis 2 "$PG_CONF_URL" "$TEST_REDIS_URL"
 
-step "browser: the seed's HTML client page in headless Chromium, two users, another origin, three members"
+step "browser: the seed's HTML client page in headless Chromium, two users, another origin, three members; voice messages in <audio>"
 # Debian's Chromium, driven by puppeteer-core (which downloads no browser of its own).
 if ! command -v chromium >/dev/null 2>&1; then
   echo "browser: installing chromium"
@@ -112,6 +113,8 @@ BROWSER_DB="DATABASE_URL=sqlite://$WORK/browser.db"
 create_user "$BROWSER_DB" first@browser.test browser-password-1 First Page Customer
 create_user "$BROWSER_DB" second@browser.test browser-password-1 Second Page HotelOwner
 create_user "$BROWSER_DB" third@browser.test browser-password-1 Third Page Customer
+# Voice messages go to support rooms: the guest's support room is with this Admin.
+create_user "$BROWSER_DB" support@browser.test browser-password-1 Sue Support Admin
 # The page is served from its own loopback port, a different origin from the server's; only
 # that origin is in FRONTEND_URL, so the test also sees a page from OTHER_PAGE_PORT refused.
 PAGE_PORT=$(free_port)
@@ -120,8 +123,8 @@ while [ "$OTHER_PAGE_PORT" = "$PAGE_PORT" ]; do OTHER_PAGE_PORT=$(free_port); do
 server_start "$WORK/browser.log" $BROWSER_DB "FRONTEND_URL=http://127.0.0.1:$PAGE_PORT"
 (cd tests/browser && TIGO_URL=$SERVER_URL PAGE_PORT=$PAGE_PORT OTHER_PAGE_PORT=$OTHER_PAGE_PORT \
   FIRST_EMAIL=first@browser.test SECOND_EMAIL=second@browser.test THIRD_EMAIL=third@browser.test \
-  USER_PASSWORD=browser-password-1 \
-  SCREENSHOT=${BROWSER_SCREENSHOT:-} node --test --test-concurrency=1 page.test.mjs) || {
+  SUPPORT_EMAIL=support@browser.test USER_PASSWORD=browser-password-1 \
+  SCREENSHOT=${BROWSER_SCREENSHOT:-} node --test --test-concurrency=1 page.test.mjs voice.test.mjs) || {
   echo "--- server log (browser) ---"
   tail -n 50 "$WORK/browser.log"
   exit 1
@@ -132,10 +135,12 @@ step "smoke: tigo-chat smoke against a real server"
 SMOKE_DB="DATABASE_URL=sqlite://$WORK/smoke.db"
 create_user "$SMOKE_DB" smoke-guest@smoke.test smoke-guest-pw Sam Guest Customer
 create_user "$SMOKE_DB" smoke-hotel@smoke.test smoke-hotel-pw Hal Hotel HotelOwner
+create_user "$SMOKE_DB" smoke-support@smoke.test smoke-support-pw Sue Support Admin
 server_start "$WORK/smoke.log" $SMOKE_DB
 SMOKE_URL=$SERVER_URL
+# With a support user, smoke also sends a voice message in the guest's support room.
 "$TIGO_BIN" smoke --url "$SMOKE_URL" --user-a smoke-guest@smoke.test:smoke-guest-pw \
-  --user-b smoke-hotel@smoke.test:smoke-hotel-pw
+  --user-b smoke-hotel@smoke.test:smoke-hotel-pw --user-support smoke-support@smoke.test:smoke-support-pw
 
 step "terminal client: two tigo-chat tui processes in tmux, then a companion's third"
 create_user "$SMOKE_DB" tui-guest@tui.test tui-password-1 Tina Guest Customer

@@ -3,7 +3,9 @@
 # CONTACT_MASKING covers guest↔support rooms: a guest writes to support with a phone number
 # (masked before anyone sees it), the operator sees the room waiting in the queue (F2),
 # watches another Admin take it live (room_assigned), opens it from the queue, takes it with
-# /assign, sees the guest's next masked message arrive, and answers with a saved reply (/r).
+# /assign, sees the guest's next masked message arrive, answers with a saved reply (/r), then
+# by voice (/upload of a recording ffmpeg makes): the guest sees `🎤 0:03` and its waveform
+# in block characters, and saves it with /save.
 # Usage: scripts/tui-desk-e2e.sh URL DB_ENV GUEST_EMAIL DESK_ADMIN_EMAIL OPERATOR_EMAIL PASSWORD
 # (the saved reply "checkin" must exist: tigo-chat admin replies add checkin 'Check-in is from 14:00.')
 set -euo pipefail
@@ -46,7 +48,7 @@ never() {
 start() {
   local session=$1 email=$2
   tmux new-session -d -s "$session" -x 110 -y 30 \
-    "env HOME=$HOME_DIR/$session XDG_CONFIG_HOME=$HOME_DIR/$session/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$session.log; sleep 30"
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME=$HOME_DIR/$session XDG_CONFIG_HOME=$HOME_DIR/$session/config $TIGO_BIN tui --url $URL --no-save --log-file $HOME_DIR/$session.log; sleep 30"
   wait_for "$session" "Log in"
   tmux send-keys -t "$session" -l "$email"
   tmux send-keys -t "$session" Tab
@@ -105,6 +107,22 @@ step "the operator edits the saved reply and sends it; the guest reads it"
 tmux send-keys -t "$O" -l " See you soon!"
 tmux send-keys -t "$O" Enter
 wait_for "$G" "Check-in is from 14:00. See you soon!"
+
+step "the operator answers by voice; the guest sees its length and waveform and saves it"
+# 3 s at 440 Hz, the middle second at a tenth of the volume: loud bars, low bars, loud bars.
+ffmpeg -v error -nostdin -f lavfi -i "sine=frequency=440:duration=3" \
+  -af "volume=enable='between(t,1,2)':volume=0.1" -ac 1 -c:a libopus -b:a 24k \
+  "$HOME_DIR/answer.ogg"
+say "$O" "/upload $HOME_DIR/answer.ogg"
+wait_for "$G" "🎤 0:03 "
+bars=$(screen_of "$G" | LC_ALL=C.UTF-8 grep -o "🎤 0:03 [▁▂▃▄▅▆▇█]*" | head -n 1)
+if ! LC_ALL=C.UTF-8 grep -qE "[▇█]+.*[▁▂]+.*[▇█]+" <<<"$bars"; then
+  echo "tui-desk-e2e: the waveform should read loud, quiet, loud: '$bars'" >&2
+  exit 1
+fi
+say "$G" "/save $HOME_DIR/saved.ogg"
+wait_for "$G" "saved"
+cmp "$HOME_DIR/answer.ogg" "$HOME_DIR/saved.ogg"
 
 step "answered: the room leaves the queue"
 tmux send-keys -t "$O" F2

@@ -82,6 +82,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tigo_server::config::SafetyConfig::parse_types(&args.contact_masking)
             .map_err(|e| anyhow::anyhow!("CONTACT_MASKING: {e}"))?;
     config.safety.allowed_link_domains = args.allowed_link_domains;
+    config.files.voice_max_duration = args
+        .voice_max_duration
+        .max(tigo_server::files::VOICE_MIN_DURATION);
+    config.files.voice_rooms = tigo_server::config::SafetyConfig::parse_types(&args.voice_messages)
+        .map_err(|e| anyhow::anyhow!("VOICE_MESSAGES: {e}"))?;
     tracing::info!(database = %config.database.redacted(), redis = config.redis_url.is_some(), "starting");
     let addr = format!("{}:{}", args.host, args.port);
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -130,6 +135,10 @@ async fn smoke(args: SmokeArgs) -> anyhow::Result<ExitCode> {
         url: args.url.clone(),
         user_a: login(args.user_a, args.password_a, "a")?,
         user_b: login(args.user_b, args.password_b, "b")?,
+        support: args
+            .user_support
+            .map(|user| login(user, args.password_support, "support"))
+            .transpose()?,
         step_timeout: args.step_timeout,
     };
     let json = args.json;

@@ -16,16 +16,24 @@ pub enum MessageType {
     Text,
     File,
     Image,
+    /// A recording: `metadata.attachment` carries its `duration_ms` and `waveform`.
+    Voice,
 }
 
 impl MessageType {
-    pub const ALL: [MessageType; 3] = [MessageType::Text, MessageType::File, MessageType::Image];
+    pub const ALL: [MessageType; 4] = [
+        MessageType::Text,
+        MessageType::File,
+        MessageType::Image,
+        MessageType::Voice,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             MessageType::Text => "text",
             MessageType::File => "file",
             MessageType::Image => "image",
+            MessageType::Voice => "voice",
         }
     }
 

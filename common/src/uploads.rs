@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// `POST /chat/uploads`: the stored upload. `width`, `height` and `thumbnail_url` are set for
-/// images, `null` otherwise; the URLs are signed and expire (`FILE_URL_TTL`).
+/// images, `duration_ms` and `waveform` for audio, `null` otherwise; the URLs are signed and
+/// expire (`FILE_URL_TTL`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Upload {
@@ -23,4 +24,16 @@ pub struct Upload {
     pub height: Option<i64>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub thumbnail_url: Option<String>,
+    /// Audio: its length in milliseconds, from the container's timing.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    #[serde(default)]
+    pub duration_ms: Option<i64>,
+    /// Audio: the loudness of 64 equal slices, each from 0 (silence) to 1 (the loudest
+    /// slice): every slice's RMS over the loudest one's.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = true, min_items = 64, max_items = 64)
+    )]
+    #[serde(default)]
+    pub waveform: Option<Vec<f64>>,
 }

@@ -39,7 +39,7 @@ pub struct FilesArgs {
         long,
         env = "ALLOWED_FILE_TYPES",
         value_delimiter = ',',
-        default_value = "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain",
+        default_value = "image/jpeg,image/png,image/gif,image/webp,application/pdf,text/plain,audio/ogg,audio/webm,audio/mp4,audio/mpeg",
         global = true
     )]
     pub allowed_file_types: Vec<String>,
@@ -91,6 +91,8 @@ impl FilesArgs {
             sweep_every: defaults
                 .sweep_every
                 .min(self.unattached_upload_ttl.max(Duration::from_secs(1))),
+            // `serve` sets the voice settings from its own flags.
+            ..defaults
         })
     }
 }

@@ -55,7 +55,7 @@ pub enum Command {
     Tui(TuiArgs),
     /// End-to-end check of a deployment: two users chat over REST and Socket.IO.
     #[command(
-        after_help = "Example:\n  tigo-chat smoke --url https://chat.example.com --user-a guest@example.com:pw1 --user-b owner@example.com:pw2"
+        after_help = "Example:\n  tigo-chat smoke --url https://chat.example.com --user-a guest@example.com:pw1 --user-b owner@example.com:pw2 --user-support ops@example.com:pw3"
     )]
     Smoke(SmokeArgs),
     /// Load generator: closed loop, open loop, idle connections.
@@ -110,6 +110,14 @@ pub struct SmokeArgs {
     /// in the process list: prefer TIGO_SMOKE_PASSWORD_B).
     #[arg(long, env = "TIGO_SMOKE_PASSWORD_B", hide_env_values = true)]
     pub password_b: Option<String>,
+    /// An Admin, EMAIL:PASSWORD or EMAIL: the first user also sends a voice message in their
+    /// support room with them (voice messages go to support rooms by default).
+    #[arg(long, value_parser = parse_login)]
+    pub user_support: Option<(String, Option<String>)>,
+    /// The support user's password, when --user-support gives only the email (prefer
+    /// TIGO_SMOKE_PASSWORD_SUPPORT).
+    #[arg(long, env = "TIGO_SMOKE_PASSWORD_SUPPORT", hide_env_values = true)]
+    pub password_support: Option<String>,
     /// Seconds to wait for each step.
     #[arg(long, default_value = "5s", value_parser = duration::parse)]
     pub step_timeout: Duration,

@@ -111,6 +111,17 @@ pub struct ServeArgs {
     /// Link domains kept by masking, comma-separated (subdomains included).
     #[arg(long, env = "ALLOWED_LINK_DOMAINS", value_delimiter = ',')]
     pub allowed_link_domains: Vec<String>,
+    /// Longest voice recording (audio upload) accepted.
+    #[arg(long, env = "VOICE_MAX_DURATION", default_value = "10m", value_parser = duration::parse)]
+    pub voice_max_duration: Duration,
+    /// Room types that accept voice messages (and audio attachments), comma-separated, or
+    /// `off`.
+    #[arg(
+        long,
+        env = "VOICE_MESSAGES",
+        default_value = "customer_admin,hotel_owner_admin"
+    )]
+    pub voice_messages: String,
     /// Do not run migrations at start.
     #[arg(long, env = "NO_MIGRATE", value_parser = BoolishValueParser::new())]
     pub no_migrate: bool,

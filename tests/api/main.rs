@@ -28,3 +28,4 @@ mod search;
 mod service;
 mod stats;
 mod tui;
+mod voice;

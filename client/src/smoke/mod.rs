@@ -1,7 +1,8 @@
 //! `tigo-chat smoke`: a scripted end-to-end check of a deployment. Two users log in, open (or
 //! reuse) their room, connect over Socket.IO, exchange a message each way, and check delivery,
 //! the read receipt, typing, a reaction, a reply, edit and delete, then send an image and
-//! download it back. Every step is timed; the messages it sends are deleted again whatever
+//! download it back; with a support user, the first user also sends a voice message in their
+//! support room. Every step is timed; the messages it sends are deleted again whatever
 //! happens.
 
 use std::time::{Duration, Instant};
@@ -16,12 +17,16 @@ use crate::api::Api;
 
 mod attachment;
 mod exchange;
+mod voice;
 use crate::sio::Events;
 
 pub struct SmokeConfig {
     pub url: String,
     pub user_a: (String, String),
     pub user_b: (String, String),
+    /// An Admin for the voice step (voice messages go to support rooms by default); `None`
+    /// leaves the step out.
+    pub support: Option<(String, String)>,
     pub step_timeout: Duration,
 }
 
@@ -153,19 +158,29 @@ pub async fn run(config: &SmokeConfig, report: &mut dyn FnMut(&Step)) -> Vec<Ste
     )
     .await;
     attachment::step(&mut run, t, &a_api, &b_api, room.id, &mut sent).await;
-    // Leave nothing behind, even after a failure.
-    let leftovers: Vec<(Api, Uuid)> = sent;
-    if !leftovers.is_empty() {
-        run.step("clean up leftover test messages", async {
-            for (api, id) in &leftovers {
-                match api.delete(*id).await {
-                    Ok(()) | Err(crate::api::ApiError::Status { status: 404, .. }) => {}
-                    Err(e) => return Err(e.to_string()),
-                }
-            }
-            Ok(())
-        })
-        .await;
+    if let Some(who) = &config.support
+        && let Some(support) = run.step("log in the support user", login(who)).await
+    {
+        let support_api = api.with_token(&support.access_token);
+        voice::step(&mut run, t, &a, &a_api, &support, &support_api, &mut sent).await;
     }
+    clean_up(&mut run, sent).await;
     run.steps
+}
+
+/// Leaves nothing behind, even after a failure: deletes what the steps sent.
+async fn clean_up(run: &mut Run<'_>, sent: Vec<(Api, Uuid)>) {
+    if sent.is_empty() {
+        return;
+    }
+    run.step("clean up leftover test messages", async {
+        for (api, id) in &sent {
+            match api.delete(*id).await {
+                Ok(()) | Err(crate::api::ApiError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(())
+    })
+    .await;
 }

@@ -61,3 +61,39 @@ fn attachments_show_with_name_and_size_and_upload_and_save_map_to_commands() {
     app.update(Msg::Notice("saved 46.9 KB to /tmp/dusche.jpg".into()));
     assert!(screen(&app, 100, 24).contains("saved 46.9 KB"));
 }
+
+#[test]
+fn a_voice_message_shows_its_length_and_waveform_and_saves_like_a_file() {
+    let (mut app, _, owner, r1, _) = signed_in();
+    let mut voice = message(&r1, &owner, "");
+    voice.message_type = MessageType::Voice;
+    voice.file_url = Some("http://127.0.0.1:3000/chat/files/v?exp=1&sig=ab".into());
+    voice.file_name = Some("voice.webm".into());
+    voice.file_size = Some(9_000);
+    // Loud, a quiet middle, loud again.
+    let waveform: Vec<f64> = (0..64)
+        .map(|i| if (16..48).contains(&i) { 0.05 } else { 0.9 })
+        .collect();
+    voice.metadata = Some(serde_json::json!({
+        "attachment": {"content_type": "audio/webm", "duration_ms": 42_400, "waveform": waveform}
+    }));
+    app.update(Msg::History {
+        room: r1.id,
+        messages: vec![voice.clone()],
+        older: false,
+        total: 1,
+    });
+    // The microphone is two cells wide: the test backend shows its second cell as a space.
+    let shown = screen(&app, 100, 24).replace("🎤 ", "🎤");
+    assert!(shown.contains("🎤 0:42 ▇▇▇▇▁▁▁▁▁▁▁▁▇▇▇▇"), "{shown}");
+    typed(&mut app, "/save /tmp/answer.webm");
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        vec![Cmd::Save {
+            url: voice.file_url.clone().unwrap_or_default(),
+            path: "/tmp/answer.webm".into(),
+            name: "voice.webm".into(),
+            overwrite: false,
+        }]
+    );
+}

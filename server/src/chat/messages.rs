@@ -29,8 +29,14 @@ pub async fn enqueue(state: &AppState, caller: &User, body: &Value) -> AppResult
         Some(id) => Some(super::replies::quote(state, access.id, id).await?),
         None => None,
     };
-    crate::files::resolve_attachment(&state.files, state.store.as_ref(), caller.id, &mut message)
-        .await?;
+    crate::files::resolve_attachment(
+        &state.files,
+        state.store.as_ref(),
+        caller.id,
+        access.room_type,
+        &mut message,
+    )
+    .await?;
     let masked = crate::chat::safety::screen_send(state, caller, &access, &mut message).await?;
     let stored = state.writer.enqueue(Draft {
         access,

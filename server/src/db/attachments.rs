@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::backend::Backend;
 use super::rows::{self, Instant, IntoRecord};
-use super::{AttachmentStore, StoreResult};
+use super::{AttachmentStore, StoreError, StoreResult};
 
 /// An upload's facts; its bytes are in the file store under keys made from `id`.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,10 @@ pub struct AttachmentRecord {
     pub height: Option<i64>,
     /// Set for images.
     pub thumbnail_size: Option<i64>,
+    /// Set for audio: its length, from the container's timing.
+    pub duration_ms: Option<i64>,
+    /// Set for audio: the loudness of 64 equal slices, each 0 to 1.
+    pub waveform: Option<Vec<f64>>,
     pub created_at: DateTime<Utc>,
     /// The last time it was sent in a message; `None`: never.
     pub attached_at: Option<DateTime<Utc>>,
@@ -43,7 +47,7 @@ impl AttachmentRecord {
 
 /// Columns of `chat_attachments`, in [`AttachmentRow`]'s order.
 pub(crate) const COLUMNS: &str = "id, uploader_id, file_name, content_type, file_size, width, \
-     height, thumbnail_size, created_at, attached_at";
+     height, thumbnail_size, duration_ms, waveform, created_at, attached_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AttachmentRow {
@@ -55,6 +59,9 @@ pub(crate) struct AttachmentRow {
     width: Option<i64>,
     height: Option<i64>,
     thumbnail_size: Option<i64>,
+    duration_ms: Option<i64>,
+    /// JSON: an array of numbers.
+    waveform: Option<String>,
     created_at: Instant,
     attached_at: Option<Instant>,
 }
@@ -72,6 +79,12 @@ impl IntoRecord for AttachmentRow {
             width: self.width,
             height: self.height,
             thumbnail_size: self.thumbnail_size,
+            duration_ms: self.duration_ms,
+            waveform: self
+                .waveform
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("waveform column: {e}")))?,
             created_at: self.created_at.0,
             attached_at: self.attached_at.map(|at| at.0),
         })
@@ -101,6 +114,7 @@ where
     for<'q> &'q String: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> i64: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> Option<i64>: Type<S::Db> + Encode<'q, S::Db>,
+    for<'q> Option<String>: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> Instant: Type<S::Db> + Encode<'q, S::Db>,
     for<'q> Option<Instant>: Type<S::Db> + Encode<'q, S::Db>,
     for<'r> (bool,): FromRow<'r, <S::Db as Database>::Row>,
@@ -109,7 +123,7 @@ where
     async fn insert_attachment(&self, a: &AttachmentRecord) -> StoreResult<()> {
         sqlx::query(&format!(
             "INSERT INTO chat_attachments ({COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(a.id)
         .bind(a.uploader_id)
@@ -119,6 +133,12 @@ where
         .bind(a.width)
         .bind(a.height)
         .bind(a.thumbnail_size)
+        .bind(a.duration_ms)
+        .bind(
+            a.waveform
+                .as_ref()
+                .and_then(|w| serde_json::to_string(w).ok()),
+        )
         .bind(Instant(a.created_at))
         .bind(a.attached_at.map(Instant))
         .execute(self.pool())

@@ -4,24 +4,29 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
-use tigo_common::{Message, MessageType, SendMessage};
+use tigo_common::{Message, MessageType, RoomType, SendMessage};
 use uuid::Uuid;
 
-use super::{Files, Variant, detect};
+use super::{AudioFormat, Files, Variant, detect};
 use crate::db::Store;
 use crate::error::{AppError, AppResult};
 
 /// Takes `metadata.attachment` off what the client sent, and when the message names an
 /// upload of the sender's, fills `file_url`, `file_name`, `file_size`, `type` and
-/// `metadata.attachment`. Someone else's or an unknown upload is 404.
+/// `metadata.attachment`. Someone else's or an unknown upload is 404; a recording, as a voice
+/// message or a file, in a room type not in `VOICE_MESSAGES` is 403.
 pub async fn resolve(
     files: &Files,
     store: &dyn Store,
     sender: Uuid,
+    room_type: RoomType,
     message: &mut SendMessage,
 ) -> AppResult<()> {
     if let Some(Value::Object(meta)) = &mut message.metadata {
         meta.remove("attachment");
+    }
+    if message.message_type == MessageType::Voice && !files.voice_allowed(room_type) {
+        return Err(voice_not_allowed());
     }
     let Some(id) = message.attachment_id else {
         return Ok(());
@@ -31,23 +36,11 @@ pub async fn resolve(
         .attach(id, sender, now)
         .await?
         .ok_or_else(|| AppError::NotFound("Attachment not found".into()))?;
-    let image = detect::is_image(&upload.content_type);
-    message.message_type = match message.message_type {
-        // `type` absent or `text` both read as text: an attachment decides.
-        MessageType::Text => {
-            if image {
-                MessageType::Image
-            } else {
-                MessageType::File
-            }
-        }
-        MessageType::Image if !image => {
-            return Err(AppError::validation(
-                "type image needs an attachment that is an image",
-            ));
-        }
-        chosen => chosen,
-    };
+    // Spoken contact details cannot be masked: a recording sent as a file is no exception.
+    if AudioFormat::of(&upload.content_type).is_some() && !files.voice_allowed(room_type) {
+        return Err(voice_not_allowed());
+    }
+    message.message_type = message_type(message.message_type, &upload.content_type)?;
     message.file_url = Some(files.signer.url(id, Variant::Original, now));
     message.file_name = Some(upload.file_name.clone());
     message.file_size = Some(upload.file_size);
@@ -60,6 +53,8 @@ pub async fn resolve(
         "width": upload.width,
         "height": upload.height,
         "thumbnail_url": thumbnail,
+        "duration_ms": upload.duration_ms,
+        "waveform": upload.waveform,
     });
     match &mut message.metadata {
         Some(Value::Object(meta)) => {
@@ -72,6 +67,30 @@ pub async fn resolve(
         }
     }
     Ok(())
+}
+
+/// A message's type with an upload of `content_type`: `type` absent (or `text`) takes the
+/// upload's kind (`image`, `voice` for audio, else `file`); `file` is always possible (an
+/// image or a recording sent as a file); `image` and `voice` need an upload of that kind.
+fn message_type(asked: MessageType, content_type: &str) -> AppResult<MessageType> {
+    let image = detect::is_image(content_type);
+    let audio = AudioFormat::of(content_type).is_some();
+    match asked {
+        MessageType::Text if image => Ok(MessageType::Image),
+        MessageType::Text if audio => Ok(MessageType::Voice),
+        MessageType::Text => Ok(MessageType::File),
+        MessageType::Image if !image => Err(AppError::validation(
+            "type image needs an attachment that is an image",
+        )),
+        MessageType::Voice if !audio => Err(AppError::validation(
+            "type voice needs an attachment_id of an audio upload",
+        )),
+        chosen => Ok(chosen),
+    }
+}
+
+fn voice_not_allowed() -> AppError {
+    AppError::Forbidden("Voice messages are not allowed in this room".into())
 }
 
 /// The upload a message holds, by `metadata.attachment.id`.

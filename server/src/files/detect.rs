@@ -11,9 +11,52 @@ pub const HEAD_BYTES: usize = 8 * 1024;
 /// what we call text.
 pub fn content_type(head: &[u8]) -> Option<&'static str> {
     if let Some(kind) = infer::get(head) {
-        return Some(kind.mime_type());
+        return Some(audio_name(kind.mime_type()));
+    }
+    if mpeg_audio_frame(head) {
+        return Some("audio/mpeg");
     }
     plain_text(head).then_some("text/plain")
+}
+
+/// Each audio container by the one name it is accepted under. A WebM or MP4 file is named as
+/// audio here: whether it holds a video shows only once it is read (an MP4's index may be at
+/// its end), and then it is refused, or stored under [`video_name`] where that is allowed.
+fn audio_name(detected: &'static str) -> &'static str {
+    match detected {
+        "audio/opus" | "audio/ogg" => "audio/ogg",
+        "video/webm" => "audio/webm",
+        "audio/m4a" | "video/mp4" => "audio/mp4",
+        other => other,
+    }
+}
+
+/// The video type of an audio container found to hold a video.
+pub fn video_name(content_type: &str) -> Option<&'static str> {
+    match content_type {
+        "audio/webm" => Some("video/webm"),
+        "audio/mp4" => Some("video/mp4"),
+        _ => None,
+    }
+}
+
+/// An MPEG audio Layer III frame header without an ID3 tag before it, in any of the versions
+/// (`infer` knows only some of them: not a frame with a CRC, nor MPEG 2.5).
+fn mpeg_audio_frame(head: &[u8]) -> bool {
+    match head {
+        [0xFF, second, third, ..] => {
+            let version = (second >> 3) & 0b11;
+            let layer = (second >> 1) & 0b11;
+            let bitrate = third >> 4;
+            let rate = (third >> 2) & 0b11;
+            second & 0xE0 == 0xE0
+                && version != 0b01
+                && layer == 0b01
+                && bitrate != 0b1111
+                && rate != 0b11
+        }
+        _ => false,
+    }
 }
 
 /// Text through to its last byte: `text/plain` is decided from the head, and the rest must
@@ -143,6 +186,22 @@ mod tests {
         let exe = content_type(b"MZ\x90\0\x03\0\0\0").expect("an executable is recognised");
         assert!(!super::super::DEFAULT_TYPES.contains(&exe), "{exe}");
         assert_eq!(content_type(b"bin\0ary"), None);
+        // Audio containers by the names they are accepted under.
+        let ogg_opus = b"OggS\0\x02\0\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\x01\x13OpusHead\x01\x01";
+        assert_eq!(content_type(ogg_opus), Some("audio/ogg"));
+        assert_eq!(
+            content_type(b"\0\0\0\x1cftypM4A \0\0\0\0"),
+            Some("audio/mp4")
+        );
+        assert_eq!(
+            content_type(b"\0\0\0\x1cftypisom\0\0\x02\0"),
+            Some("audio/mp4")
+        );
+        assert_eq!(content_type(b"ID3\x04\0\0\0\0\0\0"), Some("audio/mpeg"));
+        // MPEG 1 Layer III with a CRC, and MPEG 2.5.
+        assert_eq!(content_type(b"\xFF\xFA\x90\x64\0\0"), Some("audio/mpeg"));
+        assert_eq!(content_type(b"\xFF\xE3\x18\xC4\0\0"), Some("audio/mpeg"));
+        assert_eq!(video_name("audio/webm"), Some("video/webm"));
         // A cut multi-byte character at the end of the head is still text.
         assert_eq!(content_type(&"ab✓".as_bytes()[..4]), Some("text/plain"));
     }

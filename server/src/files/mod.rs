@@ -11,6 +11,7 @@ mod sign;
 mod store;
 mod thumb;
 mod upload;
+mod voice;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use self::retention::{purge_unreferenced, sweep_unattached};
 pub use self::sign::{Signature, Signer};
 pub use self::store::{FileStore, S3Settings, S3Spec, StoreSpec};
 pub use self::upload::{Source, upload};
+pub use self::voice::{AudioFormat, MIN_DURATION as VOICE_MIN_DURATION, SLICES as WAVEFORM_SLICES};
 
 /// How attachments behave; each field has a flag and an environment variable in `serve`.
 #[derive(Clone)]
@@ -42,6 +44,12 @@ pub struct FilesConfig {
     pub unattached_ttl: Duration,
     /// How often the sweep for unattached uploads runs.
     pub sweep_every: Duration,
+    /// `VOICE_MAX_DURATION`: the longest audio upload.
+    pub voice_max_duration: Duration,
+    /// `VOICE_MESSAGES`: the room types voice messages (and audio attachments) may be sent in.
+    pub voice_rooms: Vec<tigo_common::RoomType>,
+    /// How long reading one audio upload may take (waiting for its turn included).
+    pub voice_read_limit: Duration,
 }
 
 impl std::fmt::Debug for FilesConfig {
@@ -52,18 +60,31 @@ impl std::fmt::Debug for FilesConfig {
             .field("allowed_types", &self.allowed_types)
             .field("url_ttl", &self.url_ttl)
             .field("public_url", &self.public_url)
+            .field("voice_max_duration", &self.voice_max_duration)
+            .field("voice_rooms", &self.voice_rooms)
             .finish_non_exhaustive()
     }
 }
 
 /// The contract's default types.
-pub const DEFAULT_TYPES: [&str; 6] = [
+pub const DEFAULT_TYPES: [&str; 10] = [
     "image/jpeg",
     "image/png",
     "image/gif",
     "image/webp",
     "application/pdf",
     "text/plain",
+    "audio/ogg",
+    "audio/webm",
+    "audio/mp4",
+    "audio/mpeg",
+];
+
+/// The contract's default `VOICE_MESSAGES`: support rooms (spoken contact details cannot be
+/// masked, so not between guests and hotels).
+pub const DEFAULT_VOICE_ROOMS: [tigo_common::RoomType; 2] = [
+    tigo_common::RoomType::CustomerAdmin,
+    tigo_common::RoomType::HotelOwnerAdmin,
 ];
 
 impl Default for FilesConfig {
@@ -77,6 +98,9 @@ impl Default for FilesConfig {
             uploads_per_minute: 30,
             unattached_ttl: Duration::from_secs(24 * 3600),
             sweep_every: Duration::from_secs(600),
+            voice_max_duration: Duration::from_secs(600),
+            voice_rooms: DEFAULT_VOICE_ROOMS.to_vec(),
+            voice_read_limit: Duration::from_secs(15),
         }
     }
 }
@@ -89,6 +113,8 @@ pub struct Files {
     pub config: Arc<FilesConfig>,
     /// Thumbnails decode whole images; one at a time per instance bounds that memory.
     thumbnails: Arc<tokio::sync::Semaphore>,
+    /// Audio uploads are read whole and decoded; one at a time per instance, likewise.
+    voices: Arc<tokio::sync::Semaphore>,
 }
 
 impl Files {
@@ -102,11 +128,17 @@ impl Files {
             signer: Signer::new(secret, origin.trim_end_matches('/'), config.url_ttl),
             config: Arc::new(config),
             thumbnails: Arc::new(tokio::sync::Semaphore::new(1)),
+            voices: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
     pub fn is_allowed(&self, content_type: &str) -> bool {
         self.config.allowed_types.iter().any(|t| t == content_type)
+    }
+
+    /// Whether voice messages and audio attachments may be sent in rooms of this type.
+    pub fn voice_allowed(&self, room_type: tigo_common::RoomType) -> bool {
+        self.config.voice_rooms.contains(&room_type)
     }
 }
 

@@ -246,6 +246,14 @@ impl FileStore {
         result.bytes().await.map_err(read_error)
     }
 
+    /// The bytes of `key` in `range` (end exclusive, within the object), whole.
+    pub async fn read_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, AppError> {
+        self.inner
+            .get_range(&Path::from(key), range)
+            .await
+            .map_err(read_error)
+    }
+
     /// Removes `key`; one that is already gone is fine.
     pub async fn delete(&self, key: &str) -> Result<(), AppError> {
         match self.inner.delete(&Path::from(key)).await {

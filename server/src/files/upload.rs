@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::store::Upload;
 use super::thumb::{self, ThumbError};
+use super::voice::{self, AudioFormat, Voice, VoiceError};
 use super::{Files, detect, original_key, thumbnail_key};
 use crate::db::{AttachmentRecord, Store};
 use crate::error::{AppError, AppResult};
@@ -46,22 +47,25 @@ where
         }
     };
     let (file_name, content_type, size) = received?;
-    let thumbnail = match thumbnail(files, id, content_type).await {
-        Ok(made) => made,
+    let described = match describe(files, id, size, content_type).await {
+        Ok(described) => described,
         Err(err) => {
             remove(files, id).await;
             return Err(err);
         }
     };
+    let thumbnail = described.thumbnail;
     let record = AttachmentRecord {
         id,
         uploader_id: uploader,
         file_name,
-        content_type: content_type.to_string(),
+        content_type: described.content_type.to_string(),
         file_size: size as i64,
         width: thumbnail.as_ref().map(|t| i64::from(t.0)),
         height: thumbnail.as_ref().map(|t| i64::from(t.1)),
         thumbnail_size: thumbnail.as_ref().map(|t| t.2 as i64),
+        duration_ms: described.voice.as_ref().map(|v| v.duration_ms as i64),
+        waveform: described.voice.map(|v| v.waveform),
         created_at: Utc::now(),
         attached_at: None,
     };
@@ -187,9 +191,13 @@ impl<'a> Receiving<'a> {
     /// Decides the type from the head and, when it is allowed, starts the stored object.
     async fn start(&mut self) -> AppResult<()> {
         let detected = detect::content_type(&self.head);
-        let content_type = match detected {
-            Some(t) if self.files.is_allowed(t) => t,
-            other => {
+        let video = detected.and_then(detect::video_name);
+        let content_type = match (detected, video) {
+            (Some(t), _) if self.files.is_allowed(t) => t,
+            // A container the audio types do not admit may be a video of an allowed type: it is
+            // stored as a file, not read.
+            (_, Some(v)) if self.files.is_allowed(v) => v,
+            (other, _) => {
                 return Err(AppError::UnsupportedMediaType(format!(
                     "File type {} is not allowed; allowed: {}",
                     other.unwrap_or("unknown"),
@@ -248,6 +256,49 @@ fn not_text(files: &Files) -> AppError {
         "File is not text: text/plain must be UTF-8 without control characters; allowed: {}",
         files.config.allowed_types.join(", ")
     ))
+}
+
+/// What reading an upload tells: an image's size and thumbnail, a recording's length and
+/// waveform.
+struct Described {
+    content_type: &'static str,
+    /// Width, height, thumbnail bytes.
+    thumbnail: Option<(u32, u32, usize)>,
+    voice: Option<Voice>,
+}
+
+/// Reads a stored upload of the detected type (`size` bytes); refuses what is not what its
+/// type says.
+async fn describe(
+    files: &Files,
+    id: Uuid,
+    size: u64,
+    content_type: &'static str,
+) -> AppResult<Described> {
+    let Some(format) = AudioFormat::of(content_type) else {
+        return Ok(Described {
+            content_type,
+            thumbnail: thumbnail(files, id, content_type).await?,
+            voice: None,
+        });
+    };
+    match voice::inspect(files, id, size, format).await {
+        Ok(voice) => Ok(Described {
+            content_type,
+            thumbnail: None,
+            voice: Some(voice),
+        }),
+        // A video in an audio container: a file where its own type is allowed.
+        Err(VoiceError::Video) => match detect::video_name(content_type) {
+            Some(video) if files.is_allowed(video) => Ok(Described {
+                content_type: video,
+                thumbnail: None,
+                voice: None,
+            }),
+            _ => Err(voice::refusal(VoiceError::Video, format, files)),
+        },
+        Err(refused) => Err(voice::refusal(refused, format, files)),
+    }
 }
 
 /// For an image: its size and a stored thumbnail (width, height, thumbnail bytes).

@@ -4,7 +4,7 @@
 mod basics;
 mod hostile;
 mod retention;
-mod s3;
+pub(crate) mod s3;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

@@ -10,14 +10,14 @@ use uuid::Uuid;
 use super::*;
 use crate::helpers::*;
 
-fn s3_endpoint() -> String {
+pub(crate) fn s3_endpoint() -> String {
     std::env::var("TEST_S3_ENDPOINT").unwrap_or_else(|_| {
         panic!("TEST_S3_ENDPOINT is not set: run scripts/test.sh or source scripts/services.sh")
     })
 }
 
 /// A fresh prefix in the test bucket, at `endpoint`.
-fn s3_store(endpoint: &str, prefix: &str) -> StoreSpec {
+pub(crate) fn s3_store(endpoint: &str, prefix: &str) -> StoreSpec {
     StoreSpec::S3(S3Spec {
         bucket: std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "tigo-test".into()),
         prefix: prefix.to_string(),
@@ -29,7 +29,7 @@ fn s3_store(endpoint: &str, prefix: &str) -> StoreSpec {
 }
 
 /// Object keys under `prefix` in the test bucket.
-async fn keys_under(prefix: &str) -> Vec<String> {
+pub(crate) async fn keys_under(prefix: &str) -> Vec<String> {
     let bucket = std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "tigo-test".into());
     let listing = http()
         .get(format!(

@@ -75,12 +75,23 @@ async fn health_and_stats_report_on_the_database_and_a_running_server(backend: B
 
 async fn smoke_passes_against_a_live_server_and_leaves_nothing_behind(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (c, o) = (app.customer().await, app.owner().await);
+    let (c, o, s) = (app.customer().await, app.owner().await, app.admin().await);
     let a = format!("{}:{PASSWORD}", c.user.email);
     let b = format!("{}:{PASSWORD}", o.user.email);
+    let support = format!("{}:{PASSWORD}", s.user.email);
     let (code, out, err) = tigo(
         &app,
-        &["smoke", "--url", &app.url, "--user-a", &a, "--user-b", &b],
+        &[
+            "smoke",
+            "--url",
+            &app.url,
+            "--user-a",
+            &a,
+            "--user-b",
+            &b,
+            "--user-support",
+            &support,
+        ],
         None,
     )
     .await;
@@ -95,23 +106,20 @@ async fn smoke_passes_against_a_live_server_and_leaves_nothing_behind(backend: B
         "edits",
         "delete",
         "sends an image, B downloads it back",
+        "sends a voice message to support",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with("ok") && l.contains(step)),
             "{step} missing from\n{out}"
         );
     }
+    // Their room and the support room, both left empty.
     let rooms = c.api.rooms("").await.expect("rooms");
-    assert_eq!(rooms.total, 1);
-    assert_eq!(
-        c.api
-            .messages(rooms.rooms[0].id, "")
-            .await
-            .expect("history")
-            .total,
-        0,
-        "no test message left"
-    );
+    assert_eq!(rooms.total, 2);
+    for room in &rooms.rooms {
+        let left = c.api.messages(room.id, "").await.expect("history").total;
+        assert_eq!(left, 0, "no test message left in a {} room", room.room_type);
+    }
     let wrong = format!("{}:not-the-password", o.user.email);
     let (code, out, _) = tigo(
         &app,

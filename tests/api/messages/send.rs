@@ -92,7 +92,7 @@ async fn invalid_messages_are_refused_with_every_problem_named(backend: Backend)
         ),
         (
             json!({"chat_room_id": room.id, "content": "x", "type": "video"}),
-            vec!["type must be one of the following values: text, file, image"],
+            vec!["type must be one of the following values: text, file, image, voice"],
         ),
         (
             json!({"chat_room_id": room.id, "content": "", "type": "image"}),

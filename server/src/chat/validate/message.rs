@@ -68,6 +68,9 @@ pub fn send_message(body: &Value, limits: &Limits) -> AppResult<SendMessage> {
                 p.push(format!("{field} must not be given with attachment_id"));
             }
         }
+    } else if message_type == Some(MessageType::Voice) {
+        // A voice message is a recording the server has read: never a link from elsewhere.
+        p.push("type voice needs an attachment_id of an audio upload");
     } else if !is_text && message_type.is_some() {
         if file_url.as_deref().is_none_or(str::is_empty) {
             p.push("file_url should not be empty for file and image messages");

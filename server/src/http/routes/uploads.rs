@@ -54,6 +54,8 @@ pub fn upload_body(files: &Files, record: &AttachmentRecord) -> Upload {
         thumbnail_url: record
             .thumbnail_size
             .map(|_| files.signer.url(record.id, Variant::Thumbnail, now)),
+        duration_ms: record.duration_ms,
+        waveform: record.waveform.clone(),
     }
 }
 
@@ -63,8 +65,11 @@ pub fn upload_body(files: &Files, record: &AttachmentRecord) -> Upload {
     description = "`multipart/form-data` with one part named `file` (what a browser's FormData \
                    sends), or the raw bytes with `X-File-Name` (percent-encoded UTF-8). The type \
                    is detected from the bytes; allowed by default: JPEG, PNG, GIF, WebP, PDF, \
-                   plain text. Send it with `attachment_id` in POST /chat/messages. Uploads \
-                   never sent are removed after 24 h.",
+                   plain text, and audio (Ogg/Opus, WebM/Opus, MP4/AAC, MP3), whose \
+                   `duration_ms` and `waveform` the server reads from the file: one it cannot \
+                   read, shorter than 1 s or longer than VOICE_MAX_DURATION is refused. Send it \
+                   with `attachment_id` in POST /chat/messages (`type: \"voice\"` for a voice \
+                   message). Uploads never sent are removed after 24 h.",
     security(("bearer" = [])),
     params(("X-File-Name" = Option<String>, Header, description = "The file's name, for a raw body")),
     request_body(
@@ -76,10 +81,10 @@ pub fn upload_body(files: &Files, record: &AttachmentRecord) -> Upload {
     ),
     responses(
         (status = 201, description = "Stored", body = Upload),
-        (status = 400, description = "Empty file, a name with a path or control characters, no or several file parts, malformed body", body = ErrorBody),
+        (status = 400, description = "Empty file, a name with a path or control characters, no or several file parts, malformed body, a recording shorter than 1 s or longer than VOICE_MAX_DURATION", body = ErrorBody),
         (status = 401, description = UNAUTHENTICATED, body = ErrorBody),
         (status = 413, description = "File larger than MAX_UPLOAD_BYTES (25 MiB by default)", body = ErrorBody),
-        (status = 415, description = "File type not allowed (detected from the bytes)", body = ErrorBody),
+        (status = 415, description = "File type not allowed (detected from the bytes), or not readable as its type (an image or a recording)", body = ErrorBody),
         (status = 429, description = RATE_LIMITED, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "The database or the file store is unavailable; retry", body = ErrorBody),
     )
