@@ -65,7 +65,7 @@ pub fn ogg_lasting_hours(ogg: &[u8], hours: u64) -> Vec<u8> {
 pub fn webm_with_stalled_clock(webm: &[u8]) -> Vec<u8> {
     let mut bytes = webm.to_vec();
     let mut block = 0i16;
-    walk_ebml(&webm, |id, body| match id {
+    walk_ebml(webm, |id, body| match id {
         // Cluster timestamp.
         0xE7 => bytes[body.clone()].fill(0),
         // SimpleBlock: track number (one byte), then the timestamp relative to the cluster.
