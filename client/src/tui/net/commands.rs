@@ -78,10 +78,7 @@ impl Net {
                 self.emit(ce::LEAVE_ROOM, &RoomRef { room_id: room });
                 self.last_seen.remove(&room);
             }
-            Cmd::LoadQueue => {
-                self.load_queue().await;
-                self.load_queue_stats().await;
-            }
+            Cmd::LoadQueue => self.load_queue().await,
             Cmd::HotelStats(hotel) => self.hotel_stats(hotel).await,
             Cmd::RefreshRoom(room) => {
                 if let Ok(r) = self.api.room(room).await {
@@ -178,6 +175,7 @@ impl Net {
             assignee_id: w.room.assigned_admin_id,
         });
         self.tell(Msg::Queue(waiting.collect()));
+        self.load_queue_stats().await;
     }
 
     async fn open_room(&mut self, room: Uuid) {

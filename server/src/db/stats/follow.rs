@@ -63,7 +63,7 @@ const BUCKET: &str = "INSERT INTO stats_buckets (span, start, messages, active_s
         VALUES ($1, $2, $3, 0)
     ON CONFLICT (span, start) DO UPDATE SET messages = stats_buckets.messages + excluded.messages";
 
-/// Marks a hotel's figures due (they are recomputed from its threads by `crate::stats`).
+/// Marks a hotel's figures due (the service recomputes them from its threads).
 const TOUCH_HOTEL: &str =
     "INSERT INTO stats_hotels (hotel_id, threads, within, valid_until, version)
         VALUES ($1, 0, 0, $2, 1)

@@ -3,7 +3,7 @@
 //! place in its room's threads; what a step decided, applied with the position in one
 //! transaction) and the figures' reads ([`StatsReadStore`], in `read`). Written once for both dialects; see
 //! `migrations/*/0018_response_stats.sql`. The rules that turn messages into threads are the
-//! service's (`crate::stats`); the store only keeps and reads their outcome.
+//! service's; the store only keeps and reads their outcome.
 
 mod follow;
 mod read;
