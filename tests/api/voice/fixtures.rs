@@ -64,14 +64,6 @@ pub fn fixture(which: Fixture) -> Vec<u8> {
 
 fn make(which: Fixture) -> Vec<u8> {
     let opus = ["-c:a", "libopus", "-b:a", "24k"];
-    let video = [
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=160x120:rate=10",
-        "-f",
-        "lavfi",
-    ];
     match which {
         Fixture::Ogg => ffmpeg(&[&TONE[..], &opus[..]].concat(), Some("ogg")),
         Fixture::Vorbis => ffmpeg(
@@ -122,6 +114,22 @@ fn make(which: Fixture) -> Vec<u8> {
             .concat(),
             None,
         ),
+        _ => hostile(which),
+    }
+}
+
+/// The files that are not voice recordings: videos with an audio track, AAC without a
+/// container.
+fn hostile(which: Fixture) -> Vec<u8> {
+    let video = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=10",
+        "-f",
+        "lavfi",
+    ];
+    match which {
         Fixture::VideoWebm => ffmpeg(
             &[
                 &video[..],
@@ -155,6 +163,7 @@ fn make(which: Fixture) -> Vec<u8> {
             ],
             None,
         ),
+        _ => unreachable!("the recordings are made by `make`"),
     }
 }
 

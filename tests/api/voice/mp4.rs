@@ -116,6 +116,25 @@ fn moov(
             &[&be32(&[1])[..], &full_box(b"url ", 1, &[])].concat(),
         ),
     );
+    let stsd = sample_description(config, rate);
+    let stts = full_box(b"stts", 0, &be32(&[1, chunks * per_chunk, delta]));
+    let stsc = full_box(b"stsc", 0, &be32(&[1, 1, per_chunk, 1]));
+    let stsz = full_box(b"stsz", 0, &be32(&[frame_len, chunks * per_chunk]));
+    let offsets: Vec<u32> = (0..chunks).map(|i| offset + i * frame_len).collect();
+    let stco = full_box(
+        b"stco",
+        0,
+        &[&be32(&[chunks])[..], &be32(&offsets)].concat(),
+    );
+    let stbl = mp4_box(b"stbl", &[stsd, stts, stsc, stsz, stco].concat());
+    let minf = mp4_box(b"minf", &[smhd, dinf, stbl].concat());
+    let mdia = mp4_box(b"mdia", &[mdhd, hdlr, minf].concat());
+    let trak = mp4_box(b"trak", &[tkhd, mdia].concat());
+    mp4_box(b"moov", &[mvhd, trak].concat())
+}
+
+/// `stsd` with one AAC sample entry (`mp4a` with its `esds` carrying `config`).
+fn sample_description(config: &[u8; 2], rate: u32) -> Vec<u8> {
     let specific = [&[0x05, 2][..], config].concat();
     let decoder = [
         &[0x04, 13 + specific.len() as u8, 0x40, 0x15, 0, 0, 0][..],
@@ -141,19 +160,5 @@ fn moov(
         ]
         .concat(),
     );
-    let stsd = full_box(b"stsd", 0, &[&be32(&[1])[..], &mp4a].concat());
-    let stts = full_box(b"stts", 0, &be32(&[1, chunks * per_chunk, delta]));
-    let stsc = full_box(b"stsc", 0, &be32(&[1, 1, per_chunk, 1]));
-    let stsz = full_box(b"stsz", 0, &be32(&[frame_len, chunks * per_chunk]));
-    let offsets: Vec<u32> = (0..chunks).map(|i| offset + i * frame_len).collect();
-    let stco = full_box(
-        b"stco",
-        0,
-        &[&be32(&[chunks])[..], &be32(&offsets)].concat(),
-    );
-    let stbl = mp4_box(b"stbl", &[stsd, stts, stsc, stsz, stco].concat());
-    let minf = mp4_box(b"minf", &[smhd, dinf, stbl].concat());
-    let mdia = mp4_box(b"mdia", &[mdhd, hdlr, minf].concat());
-    let trak = mp4_box(b"trak", &[tkhd, mdia].concat());
-    mp4_box(b"moov", &[mvhd, trak].concat())
+    full_box(b"stsd", 0, &[&be32(&[1])[..], &mp4a].concat())
 }
