@@ -1,6 +1,7 @@
 //! [`Backend`]: what a store over one dialect offers the one generic implementation of each
 //! resource's trait (`impl<S: Backend> XStore for S`): its pool, how a writing transaction
-//! starts, and how many rows a statement changed.
+//! starts, and how many rows a statement changed; and, for the followers of the stored messages,
+//! where their next step ends ([`follower_step`]).
 
 use std::future::Future;
 
@@ -31,4 +32,33 @@ pub(crate) trait FollowerDialect {
     const SEEN: &'static str;
     /// The committed horizon (may take the writers' lock for an instant).
     const HORIZON: &'static str;
+}
+
+/// The next step of the follower `name`: `(position, upto, more)`, where messages
+/// `(position, upto]` are committed (at most `limit` numbers) and `more` says whether committed
+/// messages lie past `upto`; `None` when it holds every committed message. Reads without
+/// taking the writers' lock unless a message was drawn past the position.
+pub(crate) async fn follower_step<S: Backend + FollowerDialect>(
+    store: &S,
+    name: &str,
+    limit: i64,
+) -> StoreResult<Option<(i64, i64, bool)>>
+where
+    for<'c> &'c mut <S::Db as sqlx::Database>::Connection: sqlx::Executor<'c, Database = S::Db>,
+    for<'q> <S::Db as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, S::Db>,
+    for<'q> &'q str: sqlx::Type<S::Db> + sqlx::Encode<'q, S::Db>,
+    for<'r> (i64,): sqlx::FromRow<'r, <S::Db as sqlx::Database>::Row>,
+    for<'r> (i64, i64): sqlx::FromRow<'r, <S::Db as sqlx::Database>::Row>,
+{
+    let pool = store.pool();
+    let (position, drawn): (i64, i64) = sqlx::query_as(S::SEEN).bind(name).fetch_one(pool).await?;
+    if drawn <= position {
+        return Ok(None);
+    }
+    let (horizon,): (i64,) = sqlx::query_as(S::HORIZON).fetch_one(pool).await?;
+    if horizon <= position {
+        return Ok(None);
+    }
+    let upto = horizon.min(position.saturating_add(limit));
+    Ok(Some((position, upto, upto < horizon)))
 }

@@ -15,7 +15,7 @@ use super::{
     Subscription,
 };
 use crate::db::StoreResult;
-use crate::db::backend::{Backend, FollowerDialect};
+use crate::db::backend::{Backend, FollowerDialect, follower_step};
 use crate::db::rows::Instant;
 
 const MESSAGES: &str = "SELECT m.seq, m.id, m.chat_room_id, m.sender_id, u.first_name, m.content,
@@ -161,19 +161,10 @@ where
     for<'r> SubscriptionRow: FromRow<'r, <S::Db as Database>::Row>,
 {
     async fn notify_batch(&self, limit: i64) -> StoreResult<Option<NotifyBatch>> {
+        let Some((position, upto, more)) = follower_step(self, "notify", limit).await? else {
+            return Ok(None);
+        };
         let pool = self.pool();
-        let (position, drawn): (i64, i64) = sqlx::query_as(S::SEEN)
-            .bind("notify")
-            .fetch_one(pool)
-            .await?;
-        if drawn <= position {
-            return Ok(None);
-        }
-        let (horizon,): (i64,) = sqlx::query_as(S::HORIZON).fetch_one(pool).await?;
-        if horizon <= position {
-            return Ok(None);
-        }
-        let upto = horizon.min(position.saturating_add(limit));
         let messages: Vec<MessageRow> = sqlx::query_as(MESSAGES)
             .bind(position)
             .bind(upto)
@@ -197,7 +188,7 @@ where
         Ok(Some(NotifyBatch {
             position,
             upto,
-            more: upto < horizon,
+            more,
             messages: messages.into_iter().map(FollowedMessage::from).collect(),
             members,
             prefs: prefs

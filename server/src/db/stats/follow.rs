@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::write::{count_senders, insert_threads, put_rooms};
 use super::{Part, RoomState, StatsBatch, StatsMessage, StatsStep, StatsStore, ThreadKind};
-use crate::db::backend::{Backend, FollowerDialect};
+use crate::db::backend::{Backend, FollowerDialect, follower_step};
 use crate::db::members::participant_sides;
 use crate::db::rows::{Instant, Roles};
 use crate::db::{StoreError, StoreResult};
@@ -196,19 +196,10 @@ where
     for<'r> RoomStateRow: FromRow<'r, <S::Db as Database>::Row>,
 {
     async fn stats_batch(&self, limit: i64) -> StoreResult<Option<StatsBatch>> {
+        let Some((position, upto, more)) = follower_step(self, "stats", limit).await? else {
+            return Ok(None);
+        };
         let pool = self.pool();
-        let (position, drawn): (i64, i64) = sqlx::query_as(S::SEEN)
-            .bind("stats")
-            .fetch_one(pool)
-            .await?;
-        if drawn <= position {
-            return Ok(None);
-        }
-        let (horizon,): (i64,) = sqlx::query_as(S::HORIZON).fetch_one(pool).await?;
-        if horizon <= position {
-            return Ok(None);
-        }
-        let upto = horizon.min(position.saturating_add(limit));
         let rows: Vec<PlacedRow> = sqlx::query_as(BATCH)
             .bind(position)
             .bind(upto)
@@ -222,7 +213,7 @@ where
         Ok(Some(StatsBatch {
             position,
             upto,
-            more: upto < horizon,
+            more,
             messages: rows
                 .into_iter()
                 .map(PlacedRow::placed)
