@@ -41,14 +41,31 @@ pub async fn run(state: AppState) {
         };
         let mut now_seen = HashMap::with_capacity(changed.len());
         for record in changed {
-            let snapshot = (record.is_active, record.user.roles.clone());
+            let snapshot = snapshot_of(&record);
             if seen.get(&record.user.id) != Some(&snapshot) {
                 apply(&state, &record);
+            } else if stale(&state, &record.user.id, &snapshot) {
+                // A change and its undoing both fell between two looks (deactivated and
+                // reactivated within one poll): what a request cached in between is stale,
+                // and nothing else would drop it before its TTL.
+                state.users.remove(&record.user.id);
             }
             now_seen.insert(record.user.id, snapshot);
         }
         seen = now_seen;
     }
+}
+
+fn snapshot_of(record: &UserRecord) -> Snapshot {
+    (record.is_active, record.user.roles.clone())
+}
+
+/// Whether this instance caches `user` otherwise than the database now has it.
+fn stale(state: &AppState, user: &Uuid, stored: &Snapshot) -> bool {
+    state
+        .users
+        .get(user)
+        .is_some_and(|cached| &snapshot_of(&cached) != stored)
 }
 
 /// Forgets the cached user and closes the connections it may no longer hold: every one of a
