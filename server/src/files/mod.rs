@@ -132,6 +132,12 @@ impl Files {
         })
     }
 
+    /// This instance's turn to read a recording: readings take turns, and each holds its turn
+    /// on its thread until it stops (public so that tests can keep it taken).
+    pub async fn voice_turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.voices.clone().acquire_owned().await.ok()
+    }
+
     pub fn is_allowed(&self, content_type: &str) -> bool {
         self.config.allowed_types.iter().any(|t| t == content_type)
     }

@@ -1,5 +1,6 @@
 //! Hostile recordings: each is refused (400 for a length out of bounds, 415 for what is not
-//! readable audio of its detected type) within seconds, and nothing is stored.
+//! readable audio of its detected type) within seconds, and nothing is stored; a good one
+//! that found no turn to be read is 503, not 415.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,7 @@ contract!(
     a_few_kilobytes_that_last_hours_are_refused_at_once,
     audio_that_runs_on_while_its_timestamps_stand_still_is_refused,
     reading_a_recording_stops_at_its_time_limit,
+    a_recording_that_waits_past_the_limit_for_its_turn_is_503_and_can_be_sent_again,
 );
 
 async fn recordings_that_are_not_readable_audio_of_their_type_are_refused_with_415(
@@ -126,6 +128,27 @@ async fn reading_a_recording_stops_at_its_time_limit(backend: Backend) {
         answer["message"]
             .as_str()
             .is_some_and(|m| m.contains("within")),
+        "{answer}"
+    );
+}
+
+async fn a_recording_that_waits_past_the_limit_for_its_turn_is_503_and_can_be_sent_again(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, |config| {
+        config.files.voice_read_limit = Duration::from_secs(2);
+    })
+    .await;
+    let guest = app.customer().await;
+    // Another reading holds this instance's one turn for longer than the limit.
+    let held = app.state.files.voice_turn().await.expect("the turn");
+    let (status, answer) = upload(&app, &guest, "voice.ogg", &fixture(Fixture::Ogg)).await;
+    assert_refused(&app, status, &answer, &[503], "no turn to read");
+    drop(held);
+    let (status, answer) = upload(&app, &guest, "voice.ogg", &fixture(Fixture::Ogg)).await;
+    assert_eq!(status, 201, "the same file once the turn is free: {answer}");
+    assert!(
+        answer["duration_ms"].as_u64().is_some_and(|ms| ms > 0),
         "{answer}"
     );
 }

@@ -70,6 +70,9 @@ pub enum VoiceError {
     TimedOut,
     /// The file store failed while it was read (nothing is wrong with the file).
     StoreFailed(String),
+    /// Another reading held this instance's turn for the whole time limit (nothing is wrong
+    /// with the file either).
+    Busy,
 }
 
 /// The bounds of one reading.
@@ -90,9 +93,9 @@ pub(super) async fn inspect(
     let limit = files.config.voice_read_limit;
     // The turn is held by the reading thread itself: a reading past its time keeps it until
     // the thread notices the deadline, so such readings never pile up.
-    let turn = match tokio::time::timeout(limit, files.voices.clone().acquire_owned()).await {
-        Ok(Ok(turn)) => turn,
-        _ => return Err(VoiceError::TimedOut),
+    // Waiting past the limit says nothing about the file: another reading was slow.
+    let Ok(Some(turn)) = tokio::time::timeout(limit, files.voice_turn()).await else {
+        return Err(VoiceError::Busy);
     };
     let source = source::StoreSource::new(
         files.store.clone(),
@@ -151,6 +154,10 @@ pub(super) fn refusal(error: VoiceError, format: AudioFormat, files: &Files) -> 
             files.config.voice_read_limit.as_secs_f64()
         )),
         VoiceError::StoreFailed(why) => AppError::unavailable(format!("file store: {why}")),
+        VoiceError::Busy => AppError::unavailable(format!(
+            "another recording held the turn to read audio for {} s",
+            files.config.voice_read_limit.as_secs_f64()
+        )),
     }
 }
 

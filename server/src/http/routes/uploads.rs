@@ -86,7 +86,7 @@ pub fn upload_body(files: &Files, record: &AttachmentRecord) -> Upload {
         (status = 413, description = "File larger than MAX_UPLOAD_BYTES (25 MiB by default)", body = ErrorBody),
         (status = 415, description = "File type not allowed (detected from the bytes), or not readable as its type (an image or a recording)", body = ErrorBody),
         (status = 429, description = RATE_LIMITED, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 503, description = "The database or the file store is unavailable; retry", body = ErrorBody),
+        (status = 503, description = "The database or the file store is unavailable, or another audio upload held this instance's turn to be read for the whole time limit; retry", body = ErrorBody),
     )
 )]
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id, attachment_id))]
