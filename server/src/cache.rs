@@ -57,6 +57,31 @@ impl<K: Eq + Hash + Copy, V: Clone> TtlCache<K, V> {
             .unwrap_or_else(|p| p.into_inner())
             .remove(key);
     }
+
+    /// Inserts unless `stale()`, asked under the lock that [`TtlCache::remove_after`] takes:
+    /// a change cannot slip between the question and the insert.
+    fn insert_unless(&self, key: K, value: V, stale: impl FnOnce() -> bool) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if stale() {
+            return;
+        }
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, (value, Instant::now()));
+    }
+
+    /// Runs `change` (recording that one happened) and removes `key` (every key for `None`)
+    /// under one lock.
+    fn remove_after(&self, key: Option<&K>, change: impl FnOnce()) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        change();
+        if let Some(key) = key {
+            entries.remove(key);
+        } else {
+            entries.clear();
+        }
+    }
 }
 
 /// Users by id, as authentication sees them. Role changes and deactivation evict them on every
@@ -107,21 +132,49 @@ impl MemberCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Keeps what was loaded unless a change was heard since `generation` was read.
+    /// Keeps what was loaded unless a change was heard since `generation` was read (checked
+    /// under the lock an eviction takes, so one cannot land between the check and the insert).
     pub fn insert_since(&self, room: Uuid, members: Arc<[Uuid]>, generation: u64) {
-        if self.generation() == generation {
-            self.rooms.insert(room, members);
-        }
+        self.rooms
+            .insert_unless(room, members, || self.generation() != generation);
     }
 
     pub fn evict(&self, room: &Uuid) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.rooms.remove(room);
+        self.rooms.remove_after(Some(room), || self.bump());
     }
 
     /// Forgets everything (the bus was down: changes may have been missed).
     pub fn clear(&self) {
+        self.rooms.remove_after(None, || self.bump());
+    }
+
+    fn bump(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        self.rooms.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_is_kept_only_when_no_change_was_heard_while_it_read() {
+        let cache = MemberCache::default();
+        let (room, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let loaded: Arc<[Uuid]> = Arc::from(vec![Uuid::now_v7()]);
+
+        let before = cache.generation();
+        cache.insert_since(room, loaded.clone(), before);
+        assert_eq!(cache.get(&room).as_deref(), Some(&*loaded));
+
+        let before = cache.generation();
+        cache.evict(&room);
+        cache.insert_since(room, loaded.clone(), before);
+        assert!(cache.get(&room).is_none(), "a load that raced an eviction");
+
+        let before = cache.generation();
+        cache.clear();
+        cache.insert_since(other, loaded, before);
+        assert!(cache.get(&other).is_none(), "a load that raced a clear");
     }
 }
