@@ -41,16 +41,17 @@ pub async fn run(state: AppState) {
         };
         let mut now_seen = HashMap::with_capacity(changed.len());
         for record in changed {
+            let id = record.user.id;
             let snapshot = snapshot_of(&record);
-            if seen.get(&record.user.id) != Some(&snapshot) {
-                apply(&state, &record);
-            } else if stale(&state, &record.user.id, &snapshot) {
-                // A change and its undoing both fell between two looks (deactivated and
-                // reactivated within one poll): what a request cached in between is stale,
-                // and nothing else would drop it before its TTL.
-                state.users.remove(&record.user.id);
+            let cached = state.users.get(&id).map(|cached| snapshot_of(&cached));
+            match act(seen.get(&id), cached.as_ref(), &snapshot) {
+                Act::Apply => apply(&state, &record),
+                Act::DropCached => {
+                    state.users.remove(&id);
+                }
+                Act::Nothing => {}
             }
-            now_seen.insert(record.user.id, snapshot);
+            now_seen.insert(id, snapshot);
         }
         seen = now_seen;
     }
@@ -60,12 +61,26 @@ fn snapshot_of(record: &UserRecord) -> Snapshot {
     (record.is_active, record.user.roles.clone())
 }
 
-/// Whether this instance caches `user` otherwise than the database now has it.
-fn stale(state: &AppState, user: &Uuid, stored: &Snapshot) -> bool {
-    state
-        .users
-        .get(user)
-        .is_some_and(|cached| &snapshot_of(&cached) != stored)
+/// What one look does about a user changed lately.
+#[derive(Debug, PartialEq)]
+enum Act {
+    /// Changed since the last look: forget the cached copy, close what it may not hold.
+    Apply,
+    /// Unchanged since the last look, yet cached otherwise: a change and its undoing both fell
+    /// between two looks (deactivated and reactivated within one poll), and a request cached
+    /// the user in between. Nothing else would drop that copy before its TTL.
+    DropCached,
+    Nothing,
+}
+
+fn act(seen: Option<&Snapshot>, cached: Option<&Snapshot>, stored: &Snapshot) -> Act {
+    if seen != Some(stored) {
+        Act::Apply
+    } else if cached.is_some_and(|cached| cached != stored) {
+        Act::DropCached
+    } else {
+        Act::Nothing
+    }
 }
 
 /// Forgets the cached user and closes the connections it may no longer hold: every one of a
@@ -84,5 +99,37 @@ fn apply(state: &AppState, record: &UserRecord) {
         };
         tracing::info!(user_id = %user, why, "closing a connection of a changed user");
         let _ = conn.socket.clone().disconnect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACTIVE: (bool, Vec<Role>) = (true, Vec::new());
+    const INACTIVE: (bool, Vec<Role>) = (false, Vec::new());
+
+    #[test]
+    fn a_change_since_the_last_look_is_applied() {
+        assert_eq!(act(Some(&ACTIVE), Some(&ACTIVE), &INACTIVE), Act::Apply);
+        assert_eq!(act(None, None, &ACTIVE), Act::Apply);
+        let admin = (true, vec![Role::Admin]);
+        assert_eq!(act(Some(&admin), None, &ACTIVE), Act::Apply);
+    }
+
+    #[test]
+    fn a_change_undone_between_two_looks_drops_what_was_cached_in_between() {
+        // Looked at active; deactivated, cached as inactive by a request, reactivated; the
+        // next look sees active again.
+        assert_eq!(
+            act(Some(&ACTIVE), Some(&INACTIVE), &ACTIVE),
+            Act::DropCached
+        );
+    }
+
+    #[test]
+    fn an_unchanged_user_cached_as_stored_is_left_alone() {
+        assert_eq!(act(Some(&ACTIVE), Some(&ACTIVE), &ACTIVE), Act::Nothing);
+        assert_eq!(act(Some(&INACTIVE), None, &INACTIVE), Act::Nothing);
     }
 }
