@@ -37,25 +37,15 @@ impl<K: Eq + Hash + Copy, V: Clone> TtlCache<K, V> {
     }
 
     pub fn insert(&self, key: K, value: V) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= self.capacity {
-            entries.clear();
-        }
-        entries.insert(key, (value, Instant::now()));
+        self.insert_unless(key, value, || false);
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.remove_after(None, || {});
     }
 
     pub fn remove(&self, key: &K) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.remove_after(Some(key), || {});
     }
 
     /// Inserts unless `stale()`, asked under the lock that [`TtlCache::remove_after`] takes:
