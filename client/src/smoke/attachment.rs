@@ -1,9 +1,10 @@
 //! The smoke test's attachment step: A uploads a small image and sends it, B gets it and
-//! downloads it back through the signed URL (no header, as `<img src>` would).
+//! downloads it back through the signed URL (no header, as `<img src>` would); and the pieces
+//! the voice step shares with it (upload, find, download back).
 
 use std::time::Duration;
 
-use tigo_common::{Message, SendMessage};
+use tigo_common::{Message, SendMessage, Upload};
 use uuid::Uuid;
 
 use super::Run;
@@ -27,10 +28,7 @@ pub(super) async fn step(
     sent: &mut Vec<(Api, Uuid)>,
 ) {
     let work = async {
-        let up = tokio::time::timeout(t, a_api.upload("smoke.png", PNG.to_vec()))
-            .await
-            .map_err(|_| "upload timed out".to_string())?
-            .map_err(|e| format!("upload: {e}"))?;
+        let up = upload_within(a_api, t, "smoke.png", &PNG).await?;
         let req = SendMessage {
             chat_room_id: room,
             attachment_id: Some(up.id),
@@ -40,33 +38,15 @@ pub(super) async fn step(
         let message: Message = a_api.send(&req).await.map_err(|e| format!("send: {e}"))?;
         sent.push((a_api.clone(), message.id));
         // B reads the message from the room and fetches its file with no credentials.
-        let page = b_api
-            .messages(room, "limit=5")
-            .await
-            .map_err(|e| format!("history: {e}"))?;
-        let seen = page
-            .messages
-            .iter()
-            .find(|m| m.id == message.id)
-            .ok_or("B does not see the message")?;
+        let seen = seen_by(b_api, room, message.id, "B does not see the message").await?;
         let url = seen
             .file_url
             .as_deref()
             .ok_or("the message has no file_url")?;
-        let plain = Api::new(b_api.base()).map_err(|e| e.to_string())?;
-        let file = plain
-            .download(url)
-            .await
-            .map_err(|e| format!("download: {e}"))?;
-        if file.bytes != PNG {
-            return Err(format!(
-                "downloaded {} bytes, not the {} sent",
-                file.bytes.len(),
-                PNG.len()
-            ));
-        }
+        download_back(b_api, url, &PNG).await?;
         if let Some(thumb) = up.thumbnail_url.as_deref() {
-            plain
+            Api::new(b_api.base())
+                .map_err(|e| e.to_string())?
                 .download(thumb)
                 .await
                 .map_err(|e| format!("thumbnail: {e}"))?;
@@ -75,4 +55,52 @@ pub(super) async fn step(
     };
     run.step("A sends an image, B downloads it back", work)
         .await;
+}
+
+/// Uploads `bytes` as `name`, within `t`.
+pub(super) async fn upload_within(
+    api: &Api,
+    t: Duration,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Upload, String> {
+    tokio::time::timeout(t, api.upload(name, bytes.to_vec()))
+        .await
+        .map_err(|_| "upload timed out".to_string())?
+        .map_err(|e| format!("upload: {e}"))
+}
+
+/// Message `id` as `api`'s user finds it among the room's newest; `missing` says it is not.
+pub(super) async fn seen_by(
+    api: &Api,
+    room: Uuid,
+    id: Uuid,
+    missing: &str,
+) -> Result<Message, String> {
+    let page = api
+        .messages(room, "limit=5")
+        .await
+        .map_err(|e| format!("history: {e}"))?;
+    page.messages
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| missing.to_string())
+}
+
+/// Downloads signed `url` with no credentials (as `<img src>` or `<audio src>` would) and
+/// checks it holds the bytes that were `sent`.
+pub(super) async fn download_back(api: &Api, url: &str, sent: &[u8]) -> Result<(), String> {
+    let plain = Api::new(api.base()).map_err(|e| e.to_string())?;
+    let file = plain
+        .download(url)
+        .await
+        .map_err(|e| format!("download: {e}"))?;
+    if file.bytes != sent {
+        return Err(format!(
+            "downloaded {} bytes, not the {} sent",
+            file.bytes.len(),
+            sent.len()
+        ));
+    }
+    Ok(())
 }

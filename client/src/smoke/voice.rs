@@ -8,6 +8,7 @@ use tigo_common::{CreateRoom, LoginResponse, Message, MessageType, RoomType, Sen
 use uuid::Uuid;
 
 use super::Run;
+use super::attachment::{download_back, seen_by, upload_within};
 use crate::api::Api;
 
 /// 1.5 s of Ogg/Opus, a 440 Hz tone whose middle third is quiet, made with
@@ -42,10 +43,7 @@ pub(super) async fn step(
             })
             .await
             .map_err(|e| format!("support room: {e}"))?;
-        let up = tokio::time::timeout(t, a_api.upload("smoke-voice.ogg", VOICE.to_vec()))
-            .await
-            .map_err(|_| "upload timed out".to_string())?
-            .map_err(|e| format!("upload: {e}"))?;
+        let up = upload_within(a_api, t, "smoke-voice.ogg", VOICE).await?;
         read_right(up.duration_ms, up.waveform.as_deref())?;
         let req = SendMessage {
             chat_room_id: room.id,
@@ -68,15 +66,13 @@ pub(super) async fn step(
 /// Support finds the voice message with its facts, and downloads the recording by its
 /// signed URL alone.
 async fn heard(support_api: &Api, room: Uuid, id: Uuid) -> Result<(), String> {
-    let page = support_api
-        .messages(room, "limit=5")
-        .await
-        .map_err(|e| format!("history: {e}"))?;
-    let seen = page
-        .messages
-        .iter()
-        .find(|m| m.id == id)
-        .ok_or("support does not see the voice message")?;
+    let seen = seen_by(
+        support_api,
+        room,
+        id,
+        "support does not see the voice message",
+    )
+    .await?;
     if seen.message_type != MessageType::Voice {
         return Err(format!(
             "stored as {}, not voice",
@@ -96,19 +92,7 @@ async fn heard(support_api: &Api, room: Uuid, id: Uuid) -> Result<(), String> {
         waveform.as_deref(),
     )?;
     let url = seen.file_url.as_deref().ok_or("no file_url")?;
-    let plain = Api::new(support_api.base()).map_err(|e| e.to_string())?;
-    let file = plain
-        .download(url)
-        .await
-        .map_err(|e| format!("download: {e}"))?;
-    if file.bytes != VOICE {
-        return Err(format!(
-            "downloaded {} bytes, not the {} sent",
-            file.bytes.len(),
-            VOICE.len()
-        ));
-    }
-    Ok(())
+    download_back(support_api, url, VOICE).await
 }
 
 /// The server read the recording: its length, and 64 numbers from 0 to 1.
