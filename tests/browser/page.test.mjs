@@ -19,7 +19,7 @@
 //   CHROMIUM          the browser (default /usr/bin/chromium); SCREENSHOT: a PNG of page 2
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import puppeteer from 'puppeteer-core';
+import { api, launchChromium, login, WAIT } from './client.mjs';
 import { serveStatic } from './static.mjs';
 
 const env = process.env;
@@ -28,29 +28,8 @@ for (const name of ['TIGO_URL', 'PAGE_PORT', 'FIRST_EMAIL', 'SECOND_EMAIL', 'USE
   assert.ok(env[name], `${name} is not set: run scripts/test.sh`);
 }
 
-const WAIT = 10_000; // any single thing the pages must show
 const FIRST_TEXT = 'Hello from the first page';
 const SECOND_TEXT = 'And hello back from the second';
-
-async function api(method, path, token, body) {
-  const res = await fetch(URL + path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(WAIT),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function login(email) {
-  const res = await api('POST', '/auth/login', null, { email, password: env.USER_PASSWORD });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return { token: res.body.access_token, user: res.body.user };
-}
 
 /** Polls `check` every 50 ms until it returns something truthy; fails after `ms`. */
 async function until(what, check, ms = WAIT) {
@@ -112,13 +91,7 @@ before(async () => {
   room = res.body;
   page = await serveStatic(Number(env.PAGE_PORT));
   if (env.OTHER_PAGE_PORT) other = await serveStatic(Number(env.OTHER_PAGE_PORT));
-  browser = await puppeteer.launch({
-    executablePath: env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    timeout: 30_000,
-    protocolTimeout: 30_000, // bounds every DevTools call (a click, a screenshot)
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

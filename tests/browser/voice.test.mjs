@@ -15,36 +15,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import puppeteer from 'puppeteer-core';
+import { api, launchChromium, login, WAIT } from './client.mjs';
 import { serveStatic } from './static.mjs';
 
 const env = process.env;
 const URL = env.TIGO_URL;
 for (const name of ['TIGO_URL', 'PAGE_PORT', 'FIRST_EMAIL', 'SUPPORT_EMAIL', 'USER_PASSWORD']) {
   assert.ok(env[name], `${name} is not set: run scripts/test.sh`);
-}
-const WAIT = 10_000;
-
-async function api(method, path, token, body) {
-  const res = await fetch(URL + path, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(WAIT),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function login(email) {
-  const res = await fetch(`${URL}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: env.USER_PASSWORD }),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return { token: body.access_token, user: body.user };
 }
 
 let browser, page, guest, room;
@@ -61,19 +38,11 @@ before(async () => {
   assert.ok(res.status === 200 || res.status === 201, JSON.stringify(res.body));
   room = res.body;
   page = await serveStatic(Number(env.PAGE_PORT));
-  browser = await puppeteer.launch({
-    executablePath: env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      // A microphone that plays a beep, allowed without asking.
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-    ],
-    timeout: 30_000,
-    protocolTimeout: 30_000,
-  });
+  browser = await launchChromium([
+    // A microphone that plays a beep, allowed without asking.
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+  ]);
 });
 
 after(async () => {
