@@ -3,7 +3,9 @@
 # (and an earlier build with BEFORE_BIN) taking turns on one PostgreSQL and Redis, with
 # `tigo-chat bench` and with the official socket.io-client as the load generator. On two shared
 # cores the closed loop is CPU-bound, so this is the figure that shows a design.
-#   CPU_WHO="tigo node"   who takes turns (add "before" with BEFORE_BIN)
+#   CPU_WHO="tigo node"   who takes turns (add "before" with BEFORE_BIN; "writer" is this build
+#                         with its search and statistics followers off: the write path and
+#                         the notification follower, which has no switch)
 #   CPU_GEN="tigo official"  the load generators
 #   CPU_MESSAGES=2000, RUNS pairs
 # What is counted, from the end of the warm-up to the end of the run, including what follows
@@ -35,8 +37,10 @@ followers_caught_up() {
 
 # cpu_run WHO GEN: one measured run; prints its row.
 cpu_run() {
-  local who=$1 gen=$2 envs cmd n=${CPU_MESSAGES:-2000}
-  envs="DATABASE_URL=${TEST_PG_URL%/*}/cpu_$who REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
+  local who=$1 gen=$2 envs cmd n=${CPU_MESSAGES:-2000} off=""
+  # The write path alone: what follows the stored messages is neither run nor waited for.
+  [ "$who" = writer ] && off="SEARCH_FOLLOW_EVERY=0 STATS_FOLLOW_EVERY=0"
+  envs="$off DATABASE_URL=${TEST_PG_URL%/*}/cpu_$who REDIS_URL=$TEST_REDIS_URL JWT_SECRET=bench-secret NO_MIGRATE=true $NO_LIMITS"
   case $who in
     node) cmd="node scripts/baseline/server.mjs" ;;
     before) cmd="$BEFORE_BIN serve" ;;
@@ -54,12 +58,12 @@ cpu_run() {
     load=(node scripts/nodeclient/bench.mjs closed "$SERVER_URL" "$WORK/rooms.json" 10)
     "${load[@]}" 500 >/dev/null 2>&1 || true # warm-up
   fi
-  followers_caught_up
+  [ -n "$off" ] || followers_caught_up
   local s0 p0 r0 s1 p1 r1
   s0=$(cpu_ticks "$LAST_SERVER_PID") p0=$(pg_ticks) r0=$(redis_ticks)
   /usr/bin/time -f '%U %S' -o "$WORK/gen.time" "${load[@]}" $([ "$gen" = tigo ] && echo --messages) "$n" \
     >"$WORK/gen.out" 2>/dev/null || echo "(exit status $?: see the counts)" >&2
-  followers_caught_up
+  [ -n "$off" ] || followers_caught_up
   s1=$(cpu_ticks "$LAST_SERVER_PID") p1=$(pg_ticks) r1=$(redis_ticks)
   server_stop "$LAST_SERVER_PID"
   python3 - "$who" "$gen" "$n" "$WORK/gen.out" "$WORK/gen.time" $(((s1 - s0) * TICK_US)) \
